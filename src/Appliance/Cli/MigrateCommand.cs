@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Cualify.Appliance.Core.Store;
+
+namespace Cualify.Appliance.Cli;
+
+/// <summary><c>migrate</c>: applies the store migrations this build carries, one line per migration.</summary>
+public static class MigrateCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("migrate", "Apply pending store migrations");
+        command.SetAction((parse, cancellationToken) => CliErrors.GuardAsync(async () =>
+        {
+            await using var cli = CliContext.Create(ApplianceCommandLine.Settings(parse));
+            var migrator = cli.Get<Migrator>();
+            var pending = await migrator.PendingAsync(cancellationToken);
+            if (pending.Count == 0)
+            {
+                Console.Out.WriteLine("The store is up to date.");
+                return 0;
+            }
+
+            Console.Out.WriteLine($"Applying {pending.Count} migration(s) to {cli.Get<ApplianceStore>().Path}");
+            var applied = await migrator.MigrateAsync(cancellationToken);
+            foreach (var (name, index) in applied.Select((n, i) => (n, i)))
+            {
+                Console.Out.WriteLine($"  [{index + 1}/{applied.Count}] {name}");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using Cualify.Appliance.Cli;
+
+return await ApplianceCommandLine.Build().Parse(args).InvokeAsync();

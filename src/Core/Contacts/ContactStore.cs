@@ -1,0 +1,264 @@
+using System.Text.Json.Nodes;
+using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Store;
+using Dapper;
+
+namespace Cualify.Appliance.Core.Contacts;
+
+/// <summary>
+/// Contacts: upsert on the normalised number, lookups and filters, opt-out per channel, and erasure that
+/// leaves only a hashed do-not-contact entry. Every change writes its <c>contact.*</c> event with it.
+/// </summary>
+public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnumerable<IContactErasureStep> erasureSteps)
+{
+    public const string Columns = """
+        id, org_id, phone_e164, name, first_name, last_name, email, email_normalized, email_status, language_pref, notes,
+        metadata, consent_capture, consent_at, opted_out_voice, opted_out_email, opted_out_at, opt_out_source, created_at, updated_at
+        """;
+
+    /// <summary>Creates or updates the org's contact with this phone number.</summary>
+    public Task<UpsertResult> UpsertAsync(string orgId, ContactInput input, CancellationToken cancellationToken = default)
+    {
+        var normalized = ContactNormalizer.Normalize(input, phoneRequired: true);
+        return store.WriteAsync(async tx =>
+        {
+            var existing = await FindByPhoneAsync(tx, orgId, normalized.PhoneE164!);
+            return existing is null
+                ? new UpsertResult(await InsertAsync(tx, orgId, normalized), Created: true)
+                : new UpsertResult(await UpdateAsync(tx, existing, normalized), Created: false);
+        }, cancellationToken);
+    }
+
+    public Task<Contact?> FindByPhoneAsync(StoreTransaction tx, string orgId, string phoneE164) =>
+        tx.QuerySingleOrDefaultAsync<Contact>($"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND phone_e164 = @phoneE164", new { orgId, phoneE164 });
+
+    /// <summary>The oldest contact of the org with this address, compared case-insensitively.</summary>
+    public Task<Contact?> FindByEmailAsync(StoreTransaction tx, string orgId, string email) =>
+        tx.QuerySingleOrDefaultAsync<Contact>(
+            $"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND email_normalized = @normalized ORDER BY id LIMIT 1",
+            new { orgId, normalized = EmailAddresses.Normalize(email) });
+
+    public Task<Contact?> GetAsync(StoreTransaction tx, string orgId, string id) =>
+        tx.QuerySingleOrDefaultAsync<Contact>($"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND id = @id", new { orgId, id });
+
+    public Task<Contact?> GetAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
+        store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<Contact>(new CommandDefinition(
+            $"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND id = @id", new { orgId, id }, cancellationToken: cancellationToken)), cancellationToken);
+
+    /// <summary>Inserts a new contact; a number or address on the do-not-contact list arrives already opted out.</summary>
+    public async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, NormalizedContact c)
+    {
+        var blockedVoice = c.PhoneE164 is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Voice, c.PhoneE164);
+        var blockedEmail = c.Email is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Email, c.Email);
+        var contact = await tx.QuerySingleAsync<Contact>($"""
+            INSERT INTO contacts (id, org_id, phone_e164, name, first_name, last_name, email, email_normalized, language_pref, notes,
+                                  metadata, consent_capture, consent_at, opted_out_voice, opted_out_email, opted_out_at, opt_out_source, created_at, updated_at)
+            VALUES (@Id, @OrgId, @PhoneE164, @Name, @FirstName, @LastName, @Email, @EmailNormalized, @LanguagePref, @Notes,
+                    @Metadata, @ConsentCapture, @ConsentAt, @BlockedVoice, @BlockedEmail, @OptedOutAt, @OptOutSource, @Now, @Now)
+            RETURNING {Columns}
+            """, new
+        {
+            Id = Ids.New(tx.Now),
+            OrgId = orgId,
+            c.PhoneE164,
+            Name = c.Name ?? JoinName(c.FirstName, c.LastName),
+            c.FirstName,
+            c.LastName,
+            c.Email,
+            EmailNormalized = c.Email is null ? null : EmailAddresses.Normalize(c.Email),
+            c.LanguagePref,
+            c.Notes,
+            Metadata = (c.Metadata ?? []).ToJsonString(),
+            c.ConsentCapture,
+            ConsentAt = c.ConsentCapture is null ? (DateTimeOffset?)null : tx.Now,
+            BlockedVoice = blockedVoice,
+            BlockedEmail = blockedEmail,
+            OptedOutAt = blockedVoice || blockedEmail ? tx.Now : (DateTimeOffset?)null,
+            OptOutSource = blockedVoice || blockedEmail ? "do_not_contact_list" : null,
+            tx.Now,
+        });
+        await outbox.AppendAsync(tx, orgId, ContactEvents.Created, ContactView.From(contact));
+        return contact;
+    }
+
+    /// <summary>Applies the given fields; unchanged contacts are returned as they are, with no event.</summary>
+    public async Task<Contact> UpdateAsync(StoreTransaction tx, Contact existing, NormalizedContact c)
+    {
+        var metadata = JsonNode.Parse(existing.Metadata)?.AsObject() ?? [];
+        foreach (var (key, value) in c.Metadata ?? [])
+        {
+            metadata[key] = value?.DeepClone();
+        }
+
+        var firstName = c.FirstName ?? existing.FirstName;
+        var lastName = c.LastName ?? existing.LastName;
+        var name = c.Name ?? (c.FirstName is not null || c.LastName is not null ? JoinName(firstName, lastName) : existing.Name);
+        var email = c.Email ?? existing.Email;
+        var consentChanged = c.ConsentCapture is not null && c.ConsentCapture != existing.ConsentCapture;
+        var changed = new
+        {
+            Id = existing.Id,
+            PhoneE164 = c.PhoneE164 ?? existing.PhoneE164,
+            Name = name,
+            FirstName = firstName,
+            LastName = lastName,
+            Email = email,
+            EmailNormalized = email is null ? null : EmailAddresses.Normalize(email),
+            LanguagePref = c.LanguagePref ?? existing.LanguagePref,
+            Notes = c.Notes ?? existing.Notes,
+            Metadata = metadata.ToJsonString(),
+            ConsentCapture = c.ConsentCapture ?? existing.ConsentCapture,
+            ConsentAt = consentChanged ? tx.Now : existing.ConsentAt,
+            tx.Now,
+        };
+        var same = changed.PhoneE164 == existing.PhoneE164 && changed.Name == existing.Name && changed.FirstName == existing.FirstName
+            && changed.LastName == existing.LastName && changed.Email == existing.Email && changed.LanguagePref == existing.LanguagePref
+            && changed.Notes == existing.Notes && JsonNode.DeepEquals(metadata, JsonNode.Parse(existing.Metadata)) && !consentChanged;
+        if (same)
+        {
+            return existing;
+        }
+
+        var updated = await tx.QuerySingleAsync<Contact>($"""
+            UPDATE contacts SET phone_e164 = @PhoneE164, name = @Name, first_name = @FirstName, last_name = @LastName, email = @Email,
+                email_normalized = @EmailNormalized, language_pref = @LanguagePref, notes = @Notes, metadata = @Metadata,
+                consent_capture = @ConsentCapture, consent_at = @ConsentAt, updated_at = @Now
+            WHERE id = @Id
+            RETURNING {Columns}
+            """, changed);
+        await outbox.AppendAsync(tx, existing.OrgId, ContactEvents.Updated, ContactView.From(updated));
+        return updated;
+    }
+
+    public Task<Page<Contact>> ListAsync(string orgId, ContactFilter filter, PageRequest page, CancellationToken cancellationToken = default)
+    {
+        var where = new List<string> { "org_id = @OrgId" };
+        if (filter.ConsentCapture is not null)
+        {
+            where.Add("consent_capture = @ConsentCapture");
+        }
+
+        if (filter.OptedOut is { } optedOut)
+        {
+            where.Add(optedOut ? "(opted_out_voice = 1 OR opted_out_email = 1)" : "(opted_out_voice = 0 AND opted_out_email = 0)");
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Search))
+        {
+            where.Add(@"(name LIKE @Search ESCAPE '\' OR email_normalized LIKE @Search ESCAPE '\' OR phone_e164 LIKE @Search ESCAPE '\')");
+        }
+
+        if (filter.CreatedAfter is not null)
+        {
+            where.Add("created_at > @CreatedAfter");
+        }
+
+        if (filter.CreatedBefore is not null)
+        {
+            where.Add("created_at < @CreatedBefore");
+        }
+
+        var condition = string.Join(" AND ", where);
+        var args = new
+        {
+            OrgId = orgId,
+            filter.ConsentCapture,
+            Search = string.IsNullOrWhiteSpace(filter.Search) ? null : QueryValues.LikeContains(filter.Search.Trim().ToLowerInvariant()),
+            filter.CreatedAfter,
+            filter.CreatedBefore,
+            page.Limit,
+            page.Offset,
+        };
+        return store.ReadAsync(async connection =>
+        {
+            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM contacts WHERE {condition}", args, cancellationToken: cancellationToken));
+            var rows = await connection.QueryAsync<Contact>(new CommandDefinition(
+                $"SELECT {Columns} FROM contacts WHERE {condition} ORDER BY id DESC LIMIT @Limit OFFSET @Offset", args, cancellationToken: cancellationToken));
+            return new Page<Contact>(rows.ToList(), page, total);
+        }, cancellationToken);
+    }
+
+    /// <summary>Opts the contact out of one channel or all; the number or address also joins the do-not-contact list.</summary>
+    public Task<Contact> OptOutAsync(string orgId, string id, string channel, string? source, CancellationToken cancellationToken = default)
+    {
+        if (channel is not (ContactChannel.Voice or ContactChannel.Email or ContactChannel.All))
+        {
+            new FieldErrors().Add("channel", "channel must be voice, email or all").ThrowIfAny();
+        }
+
+        if (source is { Length: > 100 })
+        {
+            new FieldErrors().Add("source", "source must be at most 100 characters").ThrowIfAny();
+        }
+
+        return store.WriteAsync(async tx =>
+        {
+            var contact = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Contact", "id");
+            return await OptOutAsync(tx, contact, channel, source ?? "api");
+        }, cancellationToken);
+    }
+
+    public async Task<Contact> OptOutAsync(StoreTransaction tx, Contact contact, string channel, string source)
+    {
+        var voice = channel is ContactChannel.Voice or ContactChannel.All;
+        var email = channel is ContactChannel.Email or ContactChannel.All;
+        if (voice && contact.PhoneE164 is not null)
+        {
+            await DoNotContactList.AddAsync(tx, contact.OrgId, ContactChannel.Voice, contact.PhoneE164, "opted_out");
+        }
+
+        if (email && contact.Email is not null)
+        {
+            await DoNotContactList.AddAsync(tx, contact.OrgId, ContactChannel.Email, contact.Email, "opted_out");
+        }
+
+        var updated = await tx.QuerySingleAsync<Contact>($"""
+            UPDATE contacts SET opted_out_voice = opted_out_voice OR @voice, opted_out_email = opted_out_email OR @email,
+                opted_out_at = @Now, opt_out_source = @source, updated_at = @Now
+            WHERE id = @Id
+            RETURNING {Columns}
+            """, new { voice, email, source, tx.Now, contact.Id });
+        await outbox.AppendAsync(tx, contact.OrgId, ContactEvents.OptedOut, new { contact = ContactView.From(updated), channel, source });
+        return updated;
+    }
+
+    /// <summary>
+    /// Erases the contact's personal data: the row goes, earlier <c>contact.*</c> events lose their personal
+    /// fields, and only hashes of the number and address stay, on the do-not-contact list.
+    /// </summary>
+    public Task EraseAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
+        store.WriteAsync(async tx =>
+        {
+            var contact = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Contact", "id");
+            if (contact.PhoneE164 is not null)
+            {
+                await DoNotContactList.AddAsync(tx, orgId, ContactChannel.Voice, contact.PhoneE164, "erased");
+            }
+
+            if (contact.Email is not null)
+            {
+                await DoNotContactList.AddAsync(tx, orgId, ContactChannel.Email, contact.Email, "erased");
+            }
+
+            foreach (var step in erasureSteps)
+            {
+                await step.EraseAsync(tx, contact);
+            }
+
+            await tx.ExecuteAsync("""
+                UPDATE events SET data = json_object('id', @Id, 'erased', json('true'))
+                WHERE org_id = @OrgId AND type LIKE 'contact.%'
+                  AND (json_extract(data, '$.id') = @Id OR json_extract(data, '$.contact.id') = @Id)
+                """, new { contact.Id, contact.OrgId });
+            await tx.ExecuteAsync("DELETE FROM contacts WHERE id = @Id", new { contact.Id });
+            await outbox.AppendAsync(tx, orgId, ContactEvents.Deleted, new { id = contact.Id, erased = true });
+        }, cancellationToken);
+
+    private static string? JoinName(string? first, string? last)
+    {
+        var joined = string.Join(' ', new[] { first, last }.Where(p => !string.IsNullOrWhiteSpace(p)));
+        return joined.Length == 0 ? null : joined;
+    }
+}

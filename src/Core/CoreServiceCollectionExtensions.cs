@@ -1,0 +1,50 @@
+using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Contacts;
+using Cualify.Appliance.Core.Credits;
+using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Idempotency;
+using Cualify.Appliance.Core.Metrics;
+using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.Core.Secrets;
+using Cualify.Appliance.Core.Store;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cualify.Appliance.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>The store and the rules: orgs, keys, credits, contacts, the outbox, idempotency, secrets, metrics.</summary>
+    public static IServiceCollection AddApplianceCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<StoreOptions>()
+            .Bind(configuration.GetSection(StoreOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddOptions<ApiOptions>()
+            .Bind(configuration.GetSection(ApiOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<ApplianceStore>();
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<ApplianceInitializer>();
+        services.AddSingleton<SecretProtector>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<EventOutbox>();
+        services.AddSingleton<EventReader>();
+        services.AddSingleton<OrgStore>();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<CreditLedger>();
+        services.AddSingleton<ContactStore>();
+        services.AddSingleton<IdempotencyRecords>();
+        services.AddSingleton<ApplianceMetrics>();
+        services.AddSingleton<IMetricsSource, CreditMetrics>();
+        services.AddSingleton<Health.IReadinessCheck, Health.StoreReadiness>();
+        services.AddHostedService<StoreMaintenance>();
+        return services;
+    }
+}

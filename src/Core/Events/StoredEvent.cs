@@ -1,0 +1,25 @@
+using System.Text.Json;
+using Cualify.Appliance.Core.Common;
+
+namespace Cualify.Appliance.Core.Events;
+
+/// <summary>An outbox row: the envelope every receiver gets is built from it.</summary>
+public sealed class StoredEvent
+{
+    public long Seq { get; set; }
+
+    public string Id { get; init; } = "";
+
+    public string OrgId { get; init; } = "";
+
+    public string Type { get; init; } = "";
+
+    public string Data { get; init; } = "{}";
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The delivery envelope <c>{"id","event","created_at","data"}</c> as JSON text.</summary>
+    public string ToEnvelopeJson() => ApplianceJson.Serialize(new EventEnvelope(Id, Type, CreatedAt, ApplianceJson.Element(Data)));
+}
+
+public sealed record EventEnvelope(string Id, string Event, DateTimeOffset CreatedAt, JsonElement Data);

@@ -1,0 +1,30 @@
+using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.Core.Orgs;
+
+namespace Cualify.Appliance.Core.Store;
+
+/// <summary>
+/// Brings a store up to date and, on a fresh one, creates org <c>default</c> with its first admin key.
+/// The key is returned exactly once, to be printed; only its hash is kept.
+/// </summary>
+public sealed class ApplianceInitializer(ApplianceStore store, Migrator migrator, OrgStore orgs, ApiKeyStore keys)
+{
+    public sealed record Result(IReadOnlyList<string> AppliedMigrations, string? FirstAdminKey);
+
+    public async Task<Result> InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        var applied = await migrator.MigrateAsync(cancellationToken);
+        var firstKey = await store.WriteAsync(async tx =>
+        {
+            if (await tx.ExecuteScalarAsync<long>("SELECT count(*) FROM orgs") > 0)
+            {
+                return null;
+            }
+
+            var org = await orgs.CreateAsync(tx, OrgStore.DefaultName);
+            var created = await keys.CreateAsync(tx, org.Id, new NewApiKey("first admin key", Scope.Admin));
+            return created.FullKey;
+        }, cancellationToken);
+        return new Result(applied, firstKey);
+    }
+}

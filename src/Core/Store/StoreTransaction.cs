@@ -1,0 +1,55 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Cualify.Appliance.Core.Store;
+
+/// <summary>One write transaction: its connection, its clock reading, and what to do once it commits.</summary>
+public sealed class StoreTransaction
+{
+    private readonly List<Action> _afterCommit = [];
+
+    internal StoreTransaction(SqliteConnection connection, SqliteTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        Connection = connection;
+        Transaction = transaction;
+        Now = now;
+        CancellationToken = cancellationToken;
+    }
+
+    public SqliteConnection Connection { get; }
+
+    public SqliteTransaction Transaction { get; }
+
+    /// <summary>The time of this transaction: every row it stamps carries the same instant.</summary>
+    public DateTimeOffset Now { get; }
+
+    public CancellationToken CancellationToken { get; }
+
+    public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    public Task<int> ExecuteAsync(string sql, object? param = null) =>
+        Connection.ExecuteAsync(Command(sql, param));
+
+    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null) =>
+        Connection.ExecuteScalarAsync<T>(Command(sql, param));
+
+    public Task<IEnumerable<T>> QueryAsync<T>(string sql, object? param = null) =>
+        Connection.QueryAsync<T>(Command(sql, param));
+
+    public Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? param = null) =>
+        Connection.QuerySingleOrDefaultAsync<T>(Command(sql, param));
+
+    public Task<T> QuerySingleAsync<T>(string sql, object? param = null) =>
+        Connection.QuerySingleAsync<T>(Command(sql, param));
+
+    private CommandDefinition Command(string sql, object? param) =>
+        new(sql, param, Transaction, cancellationToken: CancellationToken);
+
+    internal void RunAfterCommit()
+    {
+        foreach (var action in _afterCommit)
+        {
+            action();
+        }
+    }
+}

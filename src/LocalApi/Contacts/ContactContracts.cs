@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Contacts;
+
+namespace Cualify.Appliance.LocalApi.Contacts;
+
+public sealed record UpsertContactRequest(
+    string? PhoneE164,
+    string? Name,
+    string? FirstName,
+    string? LastName,
+    string? Email,
+    string? LanguagePref,
+    string? Notes,
+    JsonObject? Metadata,
+    string? ConsentCapture)
+{
+    public ContactInput ToInput() => new(PhoneE164, Name, FirstName, LastName, Email, LanguagePref, Notes, Metadata, ConsentCapture);
+}
+
+public sealed record OptOutRequest(string? Channel, string? Source);
+
+public sealed record ListContactsQuery(
+    string? Limit,
+    string? Offset,
+    string? ConsentCapture,
+    string? OptedOut,
+    string? Search,
+    string? CreatedAfter,
+    string? CreatedBefore)
+{
+    public PageRequest ToPage() => PageRequest.Parse(Limit, Offset);
+
+    public ContactFilter ToFilter() => new(
+        QueryValues.OneOf(ConsentCapture, "consent_capture", [.. Core.Contacts.ConsentCapture.All]),
+        QueryValues.Boolean(OptedOut, "opted_out"),
+        Search,
+        QueryValues.Timestamp(CreatedAfter, "created_after"),
+        QueryValues.Timestamp(CreatedBefore, "created_before"));
+}
+
+public sealed record DeletedView(string Id, bool Deleted);

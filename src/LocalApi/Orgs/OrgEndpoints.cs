@@ -1,0 +1,38 @@
+using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.LocalApi.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cualify.Appliance.LocalApi.Orgs;
+
+/// <summary><c>/org</c>: the calling key's own org. Admins change settings; terms stay with the operator.</summary>
+public static class OrgEndpoints
+{
+    public static IEndpointRouteBuilder MapOrg(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/org").WithTags("Org");
+        group.MapGet("/", GetAsync);
+        group.MapPatch("/", UpdateAsync).RequireScope(Scope.Admin);
+        return api;
+    }
+
+    private static async Task<Ok<DataOf<OrgView>>> GetAsync(HttpContext context, OrgStore orgs) =>
+        TypedResults.Ok(Envelopes.Wrap(OrgView.From(await orgs.RequireAsync(context.Caller().OrgId, context.RequestAborted))));
+
+    private static async Task<Ok<DataOf<OrgView>>> UpdateAsync(UpdateOrgRequest request, HttpContext context, OrgStore orgs)
+    {
+        if (request.FirstOperatorField() is { } field)
+        {
+            throw ApplianceException.Forbidden("operator_only",
+                $"{field} can only be changed by the appliance operator (CLI or an operator key with PATCH /api/v1/orgs/{{id}})", field);
+        }
+
+        var org = await orgs.UpdateSettingsAsync(context.Caller().OrgId, request.ToSettingsChange(), context.RequestAborted);
+        return TypedResults.Ok(Envelopes.Wrap(OrgView.From(org)));
+    }
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.LocalApi.Errors;
+using Microsoft.AspNetCore.Http;
+
+namespace Cualify.Appliance.LocalApi.RateLimits;
+
+/// <summary>
+/// Applies the org's limit and the key's own (when set) to every authenticated request, and a per-address
+/// limit to requests without a valid key; every API response carries the X-RateLimit headers.
+/// </summary>
+public sealed class RateLimitMiddleware(RequestDelegate next, SlidingWindowLimiter limiter)
+{
+    public const int AnonymousLimitPerMinute = 120;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!ApiKeyMiddleware.IsApiPath(context))
+        {
+            await next(context);
+            return;
+        }
+
+        var caller = context.Features.Get<ApiCaller>();
+        var decision = caller is null
+            ? limiter.Acquire(($"ip:{context.Connection.RemoteIpAddress}", AnonymousLimitPerMinute))
+            : caller.Key.RateLimitPerMinute is { } keyLimit
+                ? limiter.Acquire(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute), ($"key:{caller.Key.Id}", keyLimit))
+                : limiter.Acquire(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute));
+
+        var headers = context.Response.Headers;
+        headers["X-RateLimit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
+        headers["X-RateLimit-Remaining"] = decision.Remaining.ToString(CultureInfo.InvariantCulture);
+        headers["X-RateLimit-Reset"] = decision.Reset.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        if (!decision.Allowed)
+        {
+            var retryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
+            headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+            await ApiErrors.WriteAsync(context, new ApplianceException(429, ErrorCode.TooManyRequests,
+                $"Rate limit of {decision.Limit} requests per minute reached; retry after {retryAfter} s"));
+            return;
+        }
+
+        await next(context);
+    }
+}

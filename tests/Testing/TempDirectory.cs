@@ -1,0 +1,30 @@
+namespace Cualify.Appliance.Testing;
+
+/// <summary>A fresh folder under the system temp folder, removed on dispose.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public TempDirectory(string purpose = "test")
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"cualify-{purpose}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process we started may still hold a file for a moment; the temp folder is cleaned by the OS.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
