@@ -1,0 +1,27 @@
+namespace Cualify.Appliance.Dialer.Telephony;
+
+/// <summary>Everything a provider needs to place one call, decided by the dialer beforehand.</summary>
+public sealed record CallPlan(
+    string CallId,
+    string OrgId,
+    string ToE164,
+    string FromE164,
+    string Language,
+    PlaybookPlan Playbook,
+    TimeSpan EffectiveMaxDuration,
+    TimeSpan RingTimeout);
+
+/// <summary>The playbook as a provider plays it.</summary>
+/// <param name="AudioPath">The uploaded prompt converted to 8 kHz mono G.711 µ-law (raw, no header), or null.</param>
+/// <param name="Dtmf">Digit → action, e.g. <c>"1" → "handoff"</c>, <c>"9" → "opt_out"</c>.</param>
+/// <param name="Voicemail"><c>hangup</c> or <c>leave_message</c>.</param>
+public sealed record PlaybookPlan(
+    string Id,
+    string Name,
+    string Language,
+    string? DisclosureText,
+    string? MessageText,
+    string? AudioPath,
+    IReadOnlyDictionary<string, string> Dtmf,
+    string? HandoffTarget,
+    string Voicemail);
