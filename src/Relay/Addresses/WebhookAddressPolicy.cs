@@ -9,7 +9,7 @@ namespace Cualify.Appliance.Relay.Addresses;
 /// registered and again before every attempt, where <see cref="GuardedConnector"/> also checks the address
 /// each name resolves to.
 /// </summary>
-public sealed class WebhookAddressPolicy(IOptions<RelayOptions> options)
+public sealed class WebhookAddressPolicy(IOptions<RelayOptions> options, IHostResolver resolver)
 {
     private readonly HashSet<string> _httpHosts = new(options.Value.AllowHttpHosts.Select(h => h.Trim().TrimEnd('.')), StringComparer.OrdinalIgnoreCase);
 
@@ -60,6 +60,41 @@ public sealed class WebhookAddressPolicy(IOptions<RelayOptions> options)
         }
 
         uri = parsed;
+        return null;
+    }
+
+    /// <summary>
+    /// At registration, also looks the name up: a name that resolves to a refused address is refused now rather
+    /// than at every attempt. A name that does not resolve yet is accepted; each attempt checks again.
+    /// </summary>
+    public async Task<string?> CheckResolvedAsync(Uri uri, CancellationToken cancellationToken)
+    {
+        var host = uri.IdnHost.Trim('[', ']');
+        if (IPAddress.TryParse(host, out _))
+        {
+            return null;
+        }
+
+        IPAddress[] addresses;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            addresses = await resolver.ResolveAsync(host, timeout.Token);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        foreach (var address in addresses)
+        {
+            if (RefusedAddresses.ForAddress(address) is { } refusal)
+            {
+                return $"url is refused: {host} resolves to {refusal}";
+            }
+        }
+
         return null;
     }
 

@@ -24,11 +24,16 @@ public sealed class WebhookStore(ApplianceStore store, SecretProtector protector
     public const int MaxPerOrg = 100;
     public static readonly TimeSpan RotationGrace = TimeSpan.FromHours(24);
 
-    public Task<WebhookWithSecret> CreateAsync(string orgId, NewWebhook request, CancellationToken cancellationToken = default)
+    public async Task<WebhookWithSecret> CreateAsync(string orgId, NewWebhook request, CancellationToken cancellationToken = default)
     {
         var (url, events, description) = Validate(request);
+        if (await policy.CheckResolvedAsync(new Uri(url), cancellationToken) is { } refusal)
+        {
+            throw new FieldErrors().Add("url", refusal).ToException();
+        }
+
         var secret = WebhookSecret.Generate();
-        return store.WriteAsync(async tx =>
+        return await store.WriteAsync(async tx =>
         {
             var count = await tx.ExecuteScalarAsync<long>("SELECT count(*) FROM webhooks WHERE org_id = @orgId AND deleted_at IS NULL", new { orgId });
             if (count >= MaxPerOrg)
