@@ -7,6 +7,7 @@ using Cualify.Appliance.Relay.Addresses;
 using Cualify.Appliance.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cualify.Appliance.Relay.Tests;
 
@@ -85,4 +86,41 @@ public static class RelayHarness
             (await Dapper.SqlMapper.QueryAsync<(string, string, long)>(connection,
                 "SELECT event_id, status, attempts FROM webhook_deliveries WHERE webhook_id = @webhookId ORDER BY event_seq", new { webhookId }))
             .Select(r => (r.Item1, r.Item2, (int)r.Item3)).ToList());
+}
+
+/// <summary>Driving the relay with a fake clock.</summary>
+public static class FakeClock
+{
+    /// <summary>
+    /// True when the relay has nothing to do at <paramref name="now"/>: every event fanned out, nothing in flight,
+    /// nothing due.
+    /// </summary>
+    public static Task<bool> RelayIdleAsync(this RunningAppliance appliance, DateTimeOffset now) =>
+        appliance.Get<ApplianceStore>().ReadAsync(async connection =>
+        {
+            var busy = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, """
+                SELECT (SELECT count(*) FROM webhook_deliveries WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= @now))
+                     + (SELECT count(*) FROM events WHERE seq > (SELECT seq FROM relay_cursors WHERE name = 'webhooks'))
+                """, new { now });
+            return busy == 0;
+        });
+
+    /// <summary>Moves the clock just past the next attempt the history announces and waits for that attempt.</summary>
+    public static async Task<System.Text.Json.Nodes.JsonArray> AdvanceToNextAttemptAsync(this FakeTimeProvider time, HttpClient client, string webhookId)
+    {
+        var history = await client.DeliveriesAsync(webhookId);
+        var next = DateTimeOffset.Parse((string)history[0]!["next_attempt_at"]!, null, System.Globalization.DateTimeStyles.AssumeUniversal);
+        var step = next.AddSeconds(1) - time.GetUtcNow();
+        if (step > TimeSpan.Zero)
+        {
+            time.Advance(step);
+        }
+
+        var count = history.Count;
+        await Eventually.TrueAsync(async () => (await client.DeliveriesAsync(webhookId)).Count > count, $"attempt {count + 1} is recorded");
+        return await client.DeliveriesAsync(webhookId);
+    }
+
+    public static DateTimeOffset At(System.Text.Json.Nodes.JsonNode? node) =>
+        DateTimeOffset.Parse((string)node!, null, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
 }
