@@ -38,7 +38,8 @@ public sealed class WebhookSender : IDisposable
             // DNS answers change; pooled connections are re-made (and re-checked) at least this often.
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-            MaxConnectionsPerServer = Math.Max(options.Value.MaxConcurrencyPerEndpoint, 1),
+            // No per-server connection limit: two endpoints on one host must not queue behind each other;
+            // the dispatcher's per-endpoint and global caps bound the requests in flight.
         };
         _client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }
