@@ -17,6 +17,7 @@ public sealed class ApplianceStore : IAsyncDisposable
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly ConcurrentQueue<IWriteItem> _pending = new();
     private readonly StoreOptions _options;
+    private readonly string _readerConnectionString;
     private readonly TimeProvider _time;
     private SqliteConnection? _writer;
 
@@ -48,7 +49,6 @@ public sealed class ApplianceStore : IAsyncDisposable
         _readerConnectionString = new SqliteConnectionStringBuilder(ConnectionString) { ForeignKeys = null }.ToString();
     }
 
-    private readonly string _readerConnectionString;
 
     public string ConnectionString { get; }
 
