@@ -125,6 +125,23 @@ public sealed class ApplianceProcess : IAsyncDisposable
         throw new TimeoutException($"The appliance did not answer /healthz within 60 s: {running.StandardError}");
     }
 
+    /// <summary>Waits until standard output holds <paramref name="text"/> (output arrives asynchronously).</summary>
+    public async Task<string> WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!StandardOutput.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"'{text}' did not appear on standard output: {StandardOutput}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        return StandardOutput;
+    }
+
     public HttpClient Client(string? key = null)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
