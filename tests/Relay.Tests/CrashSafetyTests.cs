@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Cualify.Appliance.Testing;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -6,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace Cualify.Appliance.Relay.Tests;
 
-public sealed class CrashSafetyTests(ITestOutputHelper output)
+public sealed partial class CrashSafetyTests(ITestOutputHelper output)
 {
     private const int Burst = 100;
 
@@ -23,10 +22,10 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
             ["CUALIFY__Logging__Level"] = "Warning",
         };
 
-        var first = await ApplianceProcess.StartAsync(dataDir.Path, environment);
-        var adminKey = first.FirstAdminKey ?? throw new Xunit.Sdk.XunitException($"No admin key printed:\n{first.Output}");
-        using var client = new HttpClient { BaseAddress = first.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        await using var first = await ApplianceProcess.StartAsync(dataDir.Path, environment);
+        var adminKey = AdminKey().Match(await first.WaitForOutputAsync("cuk_live_")).Value;
+        using var client = first.Client(adminKey);
+        client.Timeout = TimeSpan.FromSeconds(10);
         var webhook = await client.CreateWebhookAsync(receiver.Url(), "contact.created", "contact.updated");
 
         // The burst runs on two connections while the test kills the process under it.
@@ -77,6 +76,9 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         output.WriteLine($"{acknowledged.Count} of {Burst} upserts acknowledged before the kill; {committed.Count} events committed; " +
                          $"{receivedBeforeKill} deliveries before the kill, {delivered.Count} in all ({delivered.Count - committed.Count} repeats, at-least-once)");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("cuk_live_[a-z0-9]{8}_[A-Za-z0-9]{32}")]
+    private static partial System.Text.RegularExpressions.Regex AdminKey();
 
     private sealed record CommittedEvent(string Id, string Type);
 
