@@ -7,7 +7,8 @@ namespace Cualify.Appliance.Relay.Delivery;
 /// <summary>
 /// Writes finished attempts into the store, many per transaction: the attempt row, the delivery's new state
 /// (delivered, retrying at its next time, failed, or cancelled because its webhook was deleted), and the
-/// endpoint's health — which can turn the endpoint off on a <c>410</c> or after 72 h of failures.
+/// endpoint's health — which can turn the endpoint off on a <c>410</c> or after 72 h of failures. Each kind of
+/// row is written by one statement run once per row, so a batch costs one prepare per statement, not per row.
 /// </summary>
 internal sealed class AttemptRecorder(EndpointDisabler disabler, RelayCounters counters)
 {
@@ -30,64 +31,82 @@ internal sealed class AttemptRecorder(EndpointDisabler disabler, RelayCounters c
         public DateTimeOffset? LastDeliveryAt { get; set; }
 
         public int? LastStatus { get; set; }
+
+        public bool DisabledNow { get; set; }
     }
+
+    private sealed class Decision(AttemptOutcome outcome, string result, DateTimeOffset? next)
+    {
+        public AttemptOutcome Outcome { get; } = outcome;
+
+        public string Result { get; set; } = result;
+
+        public DateTimeOffset? Next { get; set; } = next;
+    }
+
+    private sealed record Disable(EndpointState Endpoint, string Reason, string Message);
 
     public async Task RecordAsync(StoreTransaction tx, IReadOnlyList<AttemptOutcome> outcomes)
     {
-        var endpoints = new Dictionary<string, EndpointState>(StringComparer.Ordinal);
-        foreach (var outcome in outcomes)
+        var interrupted = outcomes.Where(o => o.End == AttemptEnd.Interrupted).Select(o => new { o.Delivery.Id, tx.Now }).ToList();
+        if (interrupted.Count > 0)
         {
-            if (outcome.End == AttemptEnd.Interrupted)
+            await tx.ExecuteAsync(
+                "UPDATE webhook_deliveries SET status = 'pending', claimed_until = NULL, updated_at = @Now WHERE id = @Id AND status = 'sending'", interrupted);
+        }
+
+        var attempted = outcomes.Where(o => o.End is AttemptEnd.Answered or AttemptEnd.Canceled).ToList();
+        if (attempted.Count == 0)
+        {
+            return;
+        }
+
+        var webhookIds = attempted.Select(o => o.Delivery.WebhookId).Distinct().ToArray();
+        var endpoints = (await tx.QueryAsync<EndpointState>("""
+            SELECT id, org_id, url, active AND deleted_at IS NULL AS active, consecutive_failures, failing_since, last_delivery_at, last_status
+            FROM webhooks WHERE id IN @webhookIds
+            """, new { webhookIds })).ToDictionary(e => e.Id, StringComparer.Ordinal);
+
+        var decisions = new List<Decision>(attempted.Count);
+        var disables = new List<Disable>();
+        foreach (var outcome in attempted)
+        {
+            var endpoint = endpoints[outcome.Delivery.WebhookId];
+            if (outcome.End == AttemptEnd.Canceled)
             {
-                await tx.ExecuteAsync(
-                    "UPDATE webhook_deliveries SET status = 'pending', claimed_until = NULL, updated_at = @Now WHERE id = @Id AND status = 'sending'",
-                    new { outcome.Delivery.Id, tx.Now });
+                decisions.Add(new Decision(outcome, "canceled", null));
                 continue;
             }
 
-            if (!endpoints.TryGetValue(outcome.Delivery.WebhookId, out var endpoint))
-            {
-                endpoint = await tx.QuerySingleAsync<EndpointState>("""
-                    SELECT id, org_id, url, active AND deleted_at IS NULL AS active, consecutive_failures, failing_since, last_delivery_at, last_status
-                    FROM webhooks WHERE id = @WebhookId
-                    """, new { outcome.Delivery.WebhookId });
-                endpoints[endpoint.Id] = endpoint;
-            }
-
-            var result = outcome.End == AttemptEnd.Canceled ? new Result("canceled", null) : await ApplyAsync(tx, outcome, endpoint);
-            await tx.ExecuteAsync("""
-                INSERT INTO webhook_attempts (delivery_id, webhook_id, org_id, attempt, attempted_at, status_code, latency_ms, result, error, next_attempt_at)
-                VALUES (@DeliveryId, @WebhookId, @OrgId, @Attempt, @AttemptedAt, @StatusCode, @LatencyMs, @Result, @Error, @NextAttemptAt)
-                """, new
-            {
-                DeliveryId = outcome.Delivery.Id,
-                outcome.Delivery.WebhookId,
-                outcome.Delivery.OrgId,
-                outcome.Attempt,
-                outcome.AttemptedAt,
-                outcome.StatusCode,
-                outcome.LatencyMs,
-                Result = result.Name,
-                outcome.Error,
-                result.NextAttemptAt,
-            });
-            var failureKind = outcome.Delivered || outcome.End == AttemptEnd.Canceled ? null : outcome.FailureKind;
-            tx.AfterCommit(() => counters.Attempted(result.Name, failureKind));
+            decisions.Add(Decide(outcome, endpoint, disables));
         }
 
-        foreach (var endpoint in endpoints.Values)
+        // An endpoint turned off in this batch retries nothing, including attempts decided before it was.
+        foreach (var decision in decisions.Where(d => d.Result == "retrying" && endpoints[d.Outcome.Delivery.WebhookId].DisabledNow))
         {
-            await tx.ExecuteAsync("""
-                UPDATE webhooks
-                SET last_delivery_at = @LastDeliveryAt, last_status = @LastStatus, consecutive_failures = @ConsecutiveFailures, failing_since = @FailingSince
-                WHERE id = @Id
-                """, endpoint);
+            decision.Result = "failed";
+            decision.Next = null;
         }
+
+        await WriteDeliveriesAsync(tx, decisions);
+        await WriteAttemptsAsync(tx, decisions, endpoints.Values);
+        foreach (var disable in disables)
+        {
+            await disabler.DisableAsync(tx, disable.Endpoint.OrgId, disable.Endpoint.Id, disable.Endpoint.Url, disable.Reason, disable.Message,
+                disable.Endpoint.ConsecutiveFailures, disable.Endpoint.FailingSince);
+        }
+
+        var tally = decisions.Select(d => (d.Result, FailureKind: d.Outcome.Delivered || d.Result == "canceled" ? null : d.Outcome.FailureKind)).ToList();
+        tx.AfterCommit(() =>
+        {
+            foreach (var (result, failureKind) in tally)
+            {
+                counters.Attempted(result, failureKind);
+            }
+        });
     }
 
-    private readonly record struct Result(string Name, DateTimeOffset? NextAttemptAt);
-
-    private async Task<Result> ApplyAsync(StoreTransaction tx, AttemptOutcome outcome, EndpointState endpoint)
+    private static Decision Decide(AttemptOutcome outcome, EndpointState endpoint, List<Disable> disables)
     {
         endpoint.LastDeliveryAt = outcome.AttemptedAt;
         endpoint.LastStatus = outcome.StatusCode;
@@ -95,29 +114,18 @@ internal sealed class AttemptRecorder(EndpointDisabler disabler, RelayCounters c
         {
             endpoint.ConsecutiveFailures = 0;
             endpoint.FailingSince = null;
-            var updated = await tx.ExecuteAsync("""
-                UPDATE webhook_deliveries
-                SET status = 'delivered', attempts = @Attempt, last_status_code = @StatusCode, last_error = NULL, next_attempt_at = NULL,
-                    claimed_until = NULL, finished_at = @FinishedAt, updated_at = @Now
-                WHERE id = @Id AND status = 'sending'
-                """, new { outcome.Delivery.Id, outcome.Attempt, outcome.StatusCode, outcome.FinishedAt, tx.Now });
-            return new Result(updated == 1 ? "delivered" : "canceled", null);
+            return new Decision(outcome, "delivered", null);
         }
 
         endpoint.ConsecutiveFailures++;
         endpoint.FailingSince ??= outcome.AttemptedAt;
-        DateTimeOffset? next = null;
-        if (outcome.StatusCode == 410 && endpoint.Active)
+        if (endpoint.Active && outcome.StatusCode == 410)
         {
-            endpoint.Active = false;
-            await disabler.DisableAsync(tx, endpoint.OrgId, endpoint.Id, endpoint.Url, DisabledReason.EndpointGone,
-                "the receiver answered 410 Gone", endpoint.ConsecutiveFailures, endpoint.FailingSince);
+            TurnOff(endpoint, disables, DisabledReason.EndpointGone, "the receiver answered 410 Gone");
         }
         else if (endpoint.Active && outcome.FinishedAt - endpoint.FailingSince.Value >= DisableAfter)
         {
-            endpoint.Active = false;
-            await disabler.DisableAsync(tx, endpoint.OrgId, endpoint.Id, endpoint.Url, DisabledReason.Failing72Hours,
-                $"every delivery failed since {endpoint.FailingSince.Value:yyyy-MM-dd HH:mm} UTC (72 h)", endpoint.ConsecutiveFailures, endpoint.FailingSince);
+            TurnOff(endpoint, disables, DisabledReason.Failing72Hours, $"every delivery failed since {endpoint.FailingSince.Value:yyyy-MM-dd HH:mm} UTC (72 h)");
         }
         else if (endpoint.Active && RetrySchedule.DelayAfter(outcome.Attempt, Random.Shared.NextDouble()) is { } delay)
         {
@@ -126,25 +134,80 @@ internal sealed class AttemptRecorder(EndpointDisabler disabler, RelayCounters c
                 delay = asked;
             }
 
-            next = outcome.FinishedAt + delay;
+            return new Decision(outcome, "retrying", outcome.FinishedAt + delay);
         }
 
-        var changed = await tx.ExecuteAsync("""
-            UPDATE webhook_deliveries
-            SET status = @Status, attempts = @Attempt, last_status_code = @StatusCode, last_error = @Error, next_attempt_at = @next,
-                claimed_until = NULL, finished_at = @Finished, updated_at = @Now
-            WHERE id = @Id AND status = 'sending'
-            """, new
+        return new Decision(outcome, "failed", null);
+    }
+
+    private static void TurnOff(EndpointState endpoint, List<Disable> disables, string reason, string message)
+    {
+        endpoint.Active = false;
+        endpoint.DisabledNow = true;
+        disables.Add(new Disable(endpoint, reason, message));
+    }
+
+    /// <summary>
+    /// Moves each delivery on from <c>sending</c>. One whose webhook was deleted meanwhile is already
+    /// <c>canceled</c> and stays so; its attempt is recorded as cancelled.
+    /// </summary>
+    private static async Task WriteDeliveriesAsync(StoreTransaction tx, List<Decision> decisions)
+    {
+        var updates = decisions.Where(d => d.Result != "canceled").Select(d => new
         {
-            outcome.Delivery.Id,
-            Status = next is null ? "failed" : "pending",
-            outcome.Attempt,
-            outcome.StatusCode,
-            outcome.Error,
-            next,
-            Finished = next is null ? outcome.FinishedAt : (DateTimeOffset?)null,
+            d.Outcome.Delivery.Id,
+            Status = d.Result == "retrying" ? "pending" : d.Result,
+            d.Outcome.Attempt,
+            d.Outcome.StatusCode,
+            d.Outcome.Error,
+            d.Next,
+            Finished = d.Next is null ? d.Outcome.FinishedAt : (DateTimeOffset?)null,
             tx.Now,
-        });
-        return changed == 0 ? new Result("canceled", null) : new Result(next is null ? "failed" : "retrying", next);
+        }).ToList();
+        if (updates.Count > 0)
+        {
+            var changed = await tx.ExecuteAsync("""
+                UPDATE webhook_deliveries
+                SET status = @Status, attempts = @Attempt, last_status_code = @StatusCode, last_error = @Error, next_attempt_at = @Next,
+                    claimed_until = NULL, finished_at = @Finished, updated_at = @Now
+                WHERE id = @Id AND status = 'sending'
+                """, updates);
+            if (changed < updates.Count)
+            {
+                var ids = decisions.Select(d => d.Outcome.Delivery.Id).ToArray();
+                var canceled = (await tx.QueryAsync<string>("SELECT id FROM webhook_deliveries WHERE id IN @ids AND status = 'canceled'", new { ids })).ToHashSet();
+                foreach (var decision in decisions.Where(d => canceled.Contains(d.Outcome.Delivery.Id)))
+                {
+                    decision.Result = "canceled";
+                    decision.Next = null;
+                }
+            }
+        }
+    }
+
+    private static async Task WriteAttemptsAsync(StoreTransaction tx, List<Decision> decisions, IEnumerable<EndpointState> endpoints)
+    {
+        await tx.ExecuteAsync("""
+            INSERT INTO webhook_attempts (delivery_id, webhook_id, org_id, attempt, attempted_at, status_code, latency_ms, result, error, next_attempt_at)
+            VALUES (@DeliveryId, @WebhookId, @OrgId, @Attempt, @AttemptedAt, @StatusCode, @LatencyMs, @Result, @Error, @Next)
+            """, decisions.Select(d => new
+        {
+            DeliveryId = d.Outcome.Delivery.Id,
+            d.Outcome.Delivery.WebhookId,
+            d.Outcome.Delivery.OrgId,
+            d.Outcome.Attempt,
+            d.Outcome.AttemptedAt,
+            d.Outcome.StatusCode,
+            d.Outcome.LatencyMs,
+            d.Result,
+            d.Outcome.Error,
+            d.Next,
+        }).ToList());
+
+        await tx.ExecuteAsync("""
+            UPDATE webhooks
+            SET last_delivery_at = @LastDeliveryAt, last_status = @LastStatus, consecutive_failures = @ConsecutiveFailures, failing_since = @FailingSince
+            WHERE id = @Id
+            """, endpoints.Where(e => e.LastDeliveryAt is not null).ToList());
     }
 }

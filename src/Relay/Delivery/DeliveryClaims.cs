@@ -10,7 +10,8 @@ namespace Cualify.Appliance.Relay.Delivery;
 
 /// <summary>
 /// Claims due deliveries with a conditional <c>UPDATE … RETURNING</c> (pending → sending), at most the free
-/// slots of each endpoint, and prepares each attempt (envelope, secrets, a cancellation registered before the
+/// slots of each endpoint (queries repeat the live-index condition <c>status IN ('pending', 'sending')</c> so
+/// SQLite can use that partial index), and prepares each attempt (envelope, secrets, a cancellation registered before the
 /// claim commits).
 /// </summary>
 internal sealed class DeliveryClaims(SecretProtector protector, DeliveryCancellation cancellation, IOptions<RelayOptions> options)
@@ -43,7 +44,7 @@ internal sealed class DeliveryClaims(SecretProtector protector, DeliveryCancella
                 SET status = 'sending', claimed_until = @until, updated_at = @Now
                 WHERE id IN (
                     SELECT id FROM webhook_deliveries
-                    WHERE webhook_id = @webhookId AND status = 'pending' AND next_attempt_at <= @Now
+                    WHERE webhook_id = @webhookId AND status IN ('pending', 'sending') AND status = 'pending' AND next_attempt_at <= @Now
                     ORDER BY next_attempt_at
                     LIMIT @free)
                   AND status = 'pending'
@@ -88,13 +89,19 @@ internal sealed class DeliveryClaims(SecretProtector protector, DeliveryCancella
         tx.ExecuteAsync("""
             UPDATE webhook_deliveries
             SET status = 'pending', claimed_until = NULL, next_attempt_at = coalesce(next_attempt_at, @Now), updated_at = @Now
-            WHERE status = 'sending'
+            WHERE status IN ('pending', 'sending') AND status = 'sending'
             """, new { tx.Now });
 
-    /// <summary>The earliest future attempt, to sleep until (due ones wait for a free slot, which wakes the dispatcher).</summary>
+    /// <summary>
+    /// The earliest future attempt of an active endpoint, to sleep until (due ones wait for a free slot, and a
+    /// finished attempt wakes the dispatcher). One index seek per endpoint, however long the backlog.
+    /// </summary>
     public static Task<DateTimeOffset?> NextDueAsync(StoreTransaction tx) =>
-        tx.ExecuteScalarAsync<DateTimeOffset?>(
-            "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at > @Now", new { tx.Now });
+        tx.ExecuteScalarAsync<DateTimeOffset?>("""
+            SELECT min((SELECT min(d.next_attempt_at) FROM webhook_deliveries d
+                         WHERE d.webhook_id = w.id AND d.status IN ('pending', 'sending') AND d.status = 'pending' AND d.next_attempt_at > @Now))
+            FROM webhooks w WHERE w.active = 1 AND w.deleted_at IS NULL
+            """, new { tx.Now });
 
     private WebhookSecret Secret(string sealedSecret)
     {

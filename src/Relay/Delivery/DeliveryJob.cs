@@ -34,6 +34,9 @@ internal enum AttemptEnd
 
     /// <summary>The appliance is stopping: the claim is released without counting an attempt.</summary>
     Interrupted,
+
+    /// <summary>The webhook was deleted before the request started: nothing was sent, nothing to record.</summary>
+    NotSent,
 }
 
 /// <summary>How one attempt ended, waiting to be recorded.</summary>

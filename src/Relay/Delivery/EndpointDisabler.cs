@@ -21,7 +21,7 @@ internal sealed class EndpointDisabler(EventOutbox outbox, IWebhookDisabledAlert
         await tx.ExecuteAsync("""
             UPDATE webhook_deliveries
             SET status = 'failed', next_attempt_at = NULL, last_error = @error, finished_at = @Now, updated_at = @Now
-            WHERE webhook_id = @webhookId AND status = 'pending'
+            WHERE webhook_id = @webhookId AND status IN ('pending', 'sending') AND status = 'pending'
             """, new { webhookId, error = $"webhook disabled: {message}", tx.Now });
         var evt = await outbox.AppendAsync(tx, orgId, WebhookEvents.Disabled, new
         {

@@ -58,7 +58,6 @@ internal static class FanOut
             await tx.ExecuteAsync("""
                 INSERT INTO webhook_deliveries (id, org_id, webhook_id, event_seq, event_id, event_type, kind, status, next_attempt_at, created_at, updated_at)
                 VALUES (@Id, @OrgId, @WebhookId, @EventSeq, @EventId, @EventType, 'event', 'pending', @Now, @Now, @Now)
-                ON CONFLICT DO NOTHING
                 """, rows);
         }
 

@@ -9,10 +9,12 @@ namespace Cualify.Appliance.Relay.Delivery;
 
 /// <summary>
 /// The relay's loop. Each cycle is one transaction that records the attempts finished since the last cycle,
-/// fans new outbox events out into deliveries and claims the due ones up to each endpoint's free slots; the
-/// claimed attempts then run concurrently outside the transaction. It wakes on new events, on a finished
-/// attempt, at the next scheduled retry, and at least every poll interval. All it knows is in the store, so a
-/// restart resumes where it stopped: claims left in flight by a crash go back to pending at start.
+/// fans new outbox events out into deliveries and claims due ones; the claimed attempts then run outside the
+/// transaction, each endpoint through its own gate of <see cref="RelayOptions.MaxConcurrencyPerEndpoint"/>
+/// requests, so a slow receiver only ever waits on itself. An endpoint may have a few times its cap claimed
+/// ahead, so that one commit serves many attempts. It wakes on new events, on a finished attempt, at the next
+/// scheduled retry, and at least every poll interval. All it knows is in the store, so a restart resumes where
+/// it stopped: claims left by a crash go back to pending at start.
 /// </summary>
 internal sealed class OutboxDispatcher(
     ApplianceStore store,
@@ -26,12 +28,17 @@ internal sealed class OutboxDispatcher(
     TimeProvider time,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
+    /// <summary>How many times its concurrency an endpoint may have claimed (in flight or waiting for its gate).</summary>
+    private const int ClaimAhead = 4;
+
     private readonly RelayOptions _options = options.Value;
     private readonly ConcurrentQueue<AttemptOutcome> _finished = new();
     private readonly List<AttemptOutcome> _unrecorded = [];
-    private readonly Dictionary<string, int> _inFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _claimed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _endpointGates = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _globalGate = new(options.Value.MaxConcurrentDeliveries, options.Value.MaxConcurrentDeliveries);
     private readonly List<Task> _running = [];
-    private int _inFlightTotal;
+    private int _claimedTotal;
     private int _rotation;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -79,7 +86,7 @@ internal sealed class OutboxDispatcher(
         TakeFinished();
         var outcomes = _unrecorded.ToList();
         var jobs = new List<DeliveryJob>();
-        var globalFree = _options.MaxConcurrentDeliveries - _inFlightTotal;
+        var globalFree = (_options.MaxConcurrentDeliveries * ClaimAhead) - _claimedTotal;
         (int FannedOut, DateTimeOffset? NextDue, DateTimeOffset Now) cycle;
         try
         {
@@ -110,9 +117,10 @@ internal sealed class OutboxDispatcher(
 
         foreach (var job in jobs)
         {
-            _inFlight[job.Delivery.WebhookId] = _inFlight.GetValueOrDefault(job.Delivery.WebhookId) + 1;
-            _inFlightTotal++;
-            _running.Add(Task.Run(() => AttemptAsync(job, stoppingToken), CancellationToken.None));
+            _claimed[job.Delivery.WebhookId] = _claimed.GetValueOrDefault(job.Delivery.WebhookId) + 1;
+            _claimedTotal++;
+            var gate = _endpointGates.GetOrAdd(job.Delivery.WebhookId, _ => new SemaphoreSlim(_options.MaxConcurrencyPerEndpoint));
+            _running.Add(Task.Run(() => AttemptAsync(job, gate, stoppingToken), CancellationToken.None));
         }
 
         if (cycle.FannedOut >= _options.FanOutBatchSize)
@@ -124,9 +132,9 @@ internal sealed class OutboxDispatcher(
         return untilDue < _options.PollInterval ? untilDue : _options.PollInterval;
     }
 
-    private int FreeSlots(string webhookId) => _options.MaxConcurrencyPerEndpoint - _inFlight.GetValueOrDefault(webhookId);
+    private int FreeSlots(string webhookId) => (_options.MaxConcurrencyPerEndpoint * ClaimAhead) - _claimed.GetValueOrDefault(webhookId);
 
-    /// <summary>Moves finished attempts to the list to record and frees their slots.</summary>
+    /// <summary>Moves finished attempts to the list to record and frees their claims.</summary>
     private void TakeFinished()
     {
         _running.RemoveAll(t => t.IsCompleted);
@@ -134,26 +142,28 @@ internal sealed class OutboxDispatcher(
         {
             _unrecorded.Add(outcome);
             var webhookId = outcome.Delivery.WebhookId;
-            var left = _inFlight.GetValueOrDefault(webhookId) - 1;
+            var left = _claimed.GetValueOrDefault(webhookId) - 1;
             if (left > 0)
             {
-                _inFlight[webhookId] = left;
+                _claimed[webhookId] = left;
             }
             else
             {
-                _inFlight.Remove(webhookId);
+                // No attempt of this endpoint is running or waiting, so nobody holds its gate.
+                _claimed.Remove(webhookId);
+                _endpointGates.TryRemove(webhookId, out _);
             }
 
-            _inFlightTotal--;
+            _claimedTotal--;
         }
     }
 
-    private async Task AttemptAsync(DeliveryJob job, CancellationToken stoppingToken)
+    private async Task AttemptAsync(DeliveryJob job, SemaphoreSlim endpointGate, CancellationToken stoppingToken)
     {
         AttemptOutcome outcome;
         try
         {
-            outcome = await sender.SendAsync(job, stoppingToken);
+            outcome = await SendThroughGatesAsync(job, endpointGate, stoppingToken);
         }
         catch (Exception ex)
         {
@@ -167,6 +177,38 @@ internal sealed class OutboxDispatcher(
 
         _finished.Enqueue(outcome);
         deliverySignal.Notify();
+    }
+
+    private async Task<AttemptOutcome> SendThroughGatesAsync(DeliveryJob job, SemaphoreSlim endpointGate, CancellationToken stoppingToken)
+    {
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(job.Cancel.Token, stoppingToken);
+        var endpointHeld = false;
+        var globalHeld = false;
+        try
+        {
+            await endpointGate.WaitAsync(waiting.Token);
+            endpointHeld = true;
+            await _globalGate.WaitAsync(waiting.Token);
+            globalHeld = true;
+            return await sender.SendAsync(job, stoppingToken);
+        }
+        catch (OperationCanceledException) when (waiting.IsCancellationRequested && !globalHeld)
+        {
+            var end = stoppingToken.IsCancellationRequested ? AttemptEnd.Interrupted : AttemptEnd.NotSent;
+            return new AttemptOutcome(job.Delivery, end, time.GetUtcNow(), TimeSpan.Zero, null, null, "", null);
+        }
+        finally
+        {
+            if (globalHeld)
+            {
+                _globalGate.Release();
+            }
+
+            if (endpointHeld)
+            {
+                endpointGate.Release();
+            }
+        }
     }
 
     /// <summary>

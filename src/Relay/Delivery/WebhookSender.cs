@@ -18,6 +18,8 @@ public sealed class WebhookSender : IDisposable
     private static readonly MediaTypeHeaderValue Json = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
     private static readonly ProductInfoHeaderValue UserAgent = new("Cualify-Appliance-Webhooks", "1.0");
     private readonly HttpClient _client;
+    // The URL rules depend only on the URL and the configuration, so each URL is checked once per process.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Uri? Uri, string? Refusal)> _checked = new(StringComparer.Ordinal);
     private readonly WebhookAddressPolicy _policy;
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
@@ -52,7 +54,8 @@ public sealed class WebhookSender : IDisposable
         AttemptOutcome Outcome(AttemptEnd end, int? status, string? error, string failureKind, TimeSpan? retryAfter = null) =>
             new(delivery, end, attemptedAt, _time.GetElapsedTime(started), status, error, failureKind, retryAfter);
 
-        if (_policy.Check(job.Url.OriginalString, out var uri) is { } refusal)
+        var (uri, refusal) = _checked.GetOrAdd(job.Url.OriginalString, url => (_policy.Check(url, out var parsed) is { } refused ? (null, refused) : (parsed, null)));
+        if (refusal is not null)
         {
             return Outcome(AttemptEnd.Answered, null, refusal, "refused");
         }

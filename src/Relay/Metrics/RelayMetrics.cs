@@ -27,7 +27,7 @@ public sealed class RelayMetrics(ApplianceStore store, TimeProvider time) : IMet
                 "SELECT status, count(*) FROM webhook_deliveries WHERE status IN ('pending', 'sending') GROUP BY status",
                 cancellationToken: cancellationToken))).ToList();
             var oldestDue = await connection.ExecuteScalarAsync<DateTimeOffset?>(new CommandDefinition(
-                "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'", cancellationToken: cancellationToken));
+                "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status IN ('pending', 'sending') AND status = 'pending'", cancellationToken: cancellationToken));
             return (lag, backlog, oldestDue);
         }, cancellationToken);
 
