@@ -88,7 +88,7 @@ internal sealed class AttemptRecorder(EndpointDisabler disabler, RelayCounters c
             decision.Next = null;
         }
 
-        await WriteDeliveriesAsync(tx, decisions);
+        WriteDeliveries(tx, decisions);
         await WriteAttemptsAsync(tx, decisions, endpoints.Values);
         foreach (var disable in disables)
         {
@@ -151,58 +151,46 @@ internal sealed class AttemptRecorder(EndpointDisabler disabler, RelayCounters c
     /// Moves each delivery on from <c>sending</c>. One whose webhook was deleted meanwhile is already
     /// <c>canceled</c> and stays so; its attempt is recorded as cancelled.
     /// </summary>
-    private static async Task WriteDeliveriesAsync(StoreTransaction tx, List<Decision> decisions)
+    private static void WriteDeliveries(StoreTransaction tx, List<Decision> decisions)
     {
-        var updates = decisions.Where(d => d.Result != "canceled").Select(d => new
+        using var update = new SqlBatch(tx, """
+            UPDATE webhook_deliveries
+            SET status = @Status, attempts = @Attempt, last_status_code = @StatusCode, last_error = @Error, next_attempt_at = @Next,
+                claimed_until = NULL, finished_at = @Finished, updated_at = @Now
+            WHERE id = @Id AND status = 'sending'
+            """, "Status", "Attempt", "StatusCode", "Error", "Next", "Finished", "Now", "Id");
+        foreach (var d in decisions.Where(d => d.Result != "canceled"))
         {
-            d.Outcome.Delivery.Id,
-            Status = d.Result == "retrying" ? "pending" : d.Result,
-            d.Outcome.Attempt,
-            d.Outcome.StatusCode,
-            d.Outcome.Error,
-            d.Next,
-            Finished = d.Next is null ? d.Outcome.FinishedAt : (DateTimeOffset?)null,
-            tx.Now,
-        }).ToList();
-        if (updates.Count > 0)
-        {
-            var changed = await tx.ExecuteAsync("""
-                UPDATE webhook_deliveries
-                SET status = @Status, attempts = @Attempt, last_status_code = @StatusCode, last_error = @Error, next_attempt_at = @Next,
-                    claimed_until = NULL, finished_at = @Finished, updated_at = @Now
-                WHERE id = @Id AND status = 'sending'
-                """, updates);
-            if (changed < updates.Count)
+            var changed = update.Execute(
+                d.Result == "retrying" ? "pending" : d.Result,
+                d.Outcome.Attempt,
+                d.Outcome.StatusCode,
+                d.Outcome.Error,
+                d.Next,
+                d.Next is null ? d.Outcome.FinishedAt : null,
+                tx.Now,
+                d.Outcome.Delivery.Id);
+            if (changed == 0)
             {
-                var ids = decisions.Select(d => d.Outcome.Delivery.Id).ToArray();
-                var canceled = (await tx.QueryAsync<string>("SELECT id FROM webhook_deliveries WHERE id IN @ids AND status = 'canceled'", new { ids })).ToHashSet();
-                foreach (var decision in decisions.Where(d => canceled.Contains(d.Outcome.Delivery.Id)))
-                {
-                    decision.Result = "canceled";
-                    decision.Next = null;
-                }
+                d.Result = "canceled";
+                d.Next = null;
             }
         }
     }
 
     private static async Task WriteAttemptsAsync(StoreTransaction tx, List<Decision> decisions, IEnumerable<EndpointState> endpoints)
     {
-        await tx.ExecuteAsync("""
+        using (var insert = new SqlBatch(tx, """
             INSERT INTO webhook_attempts (delivery_id, webhook_id, org_id, attempt, attempted_at, status_code, latency_ms, result, error, next_attempt_at)
             VALUES (@DeliveryId, @WebhookId, @OrgId, @Attempt, @AttemptedAt, @StatusCode, @LatencyMs, @Result, @Error, @Next)
-            """, decisions.Select(d => new
+            """, "DeliveryId", "WebhookId", "OrgId", "Attempt", "AttemptedAt", "StatusCode", "LatencyMs", "Result", "Error", "Next"))
         {
-            DeliveryId = d.Outcome.Delivery.Id,
-            d.Outcome.Delivery.WebhookId,
-            d.Outcome.Delivery.OrgId,
-            d.Outcome.Attempt,
-            d.Outcome.AttemptedAt,
-            d.Outcome.StatusCode,
-            d.Outcome.LatencyMs,
-            d.Result,
-            d.Outcome.Error,
-            d.Next,
-        }).ToList());
+            foreach (var d in decisions)
+            {
+                var o = d.Outcome;
+                insert.Execute(o.Delivery.Id, o.Delivery.WebhookId, o.Delivery.OrgId, o.Attempt, o.AttemptedAt, o.StatusCode, o.LatencyMs, d.Result, o.Error, d.Next);
+            }
+        }
 
         await tx.ExecuteAsync("""
             UPDATE webhooks

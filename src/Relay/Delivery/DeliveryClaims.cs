@@ -19,7 +19,7 @@ internal sealed class DeliveryClaims(SecretProtector protector, DeliveryCancella
     private readonly ConcurrentDictionary<string, WebhookSecret> _secrets = new(StringComparer.Ordinal);
     private readonly TimeSpan _lease = options.Value.RequestTimeout + TimeSpan.FromMinutes(1);
 
-    /// <summary>Claims into <paramref name="jobs"/>; on a rollback the caller must <see cref="Release"/> them.</summary>
+    /// <summary>Claims into <paramref name="jobs"/> (which the caller drops if the transaction rolls back).</summary>
     /// <param name="freeSlots">Free slots of an endpoint (its cap minus its requests in flight).</param>
     public async Task ClaimAsync(StoreTransaction tx, IReadOnlyList<ActiveWebhook> webhooks, Func<string, int> freeSlots, int globalFree, int rotation, List<DeliveryJob> jobs)
     {
@@ -72,15 +72,7 @@ internal sealed class DeliveryClaims(SecretProtector protector, DeliveryCancella
             }
 
             var previous = webhook.PreviousSecret is not null && webhook.PreviousSecretUntil > tx.Now ? Secret(webhook.PreviousSecret) : null;
-            jobs.Add(new DeliveryJob(delivery, new Uri(webhook.Url), Secret(webhook.Secret), previous, body, cancellation.Register(webhook.Id)));
-        }
-    }
-
-    public void Release(IEnumerable<DeliveryJob> jobs)
-    {
-        foreach (var job in jobs)
-        {
-            cancellation.Unregister(job.Delivery.WebhookId, job.Cancel);
+            jobs.Add(new DeliveryJob(delivery, new Uri(webhook.Url), Secret(webhook.Secret), previous, body, cancellation.TokenFor(webhook.Id)));
         }
     }
 

@@ -22,7 +22,7 @@ internal sealed class ClaimedDelivery
 }
 
 /// <summary>Everything one attempt needs, prepared inside the claiming transaction.</summary>
-internal sealed record DeliveryJob(ClaimedDelivery Delivery, Uri Url, WebhookSecret Secret, WebhookSecret? PreviousSecret, byte[] Body, CancellationTokenSource Cancel);
+internal sealed record DeliveryJob(ClaimedDelivery Delivery, Uri Url, WebhookSecret Secret, WebhookSecret? PreviousSecret, byte[] Body, CancellationToken Cancel);
 
 internal enum AttemptEnd
 {

@@ -26,7 +26,10 @@ internal static class FanOut
         }
 
         var byOrg = webhooks.ToLookup(w => w.OrgId, StringComparer.Ordinal);
-        var rows = new List<object>();
+        using var insert = new SqlBatch(tx, """
+            INSERT INTO webhook_deliveries (id, org_id, webhook_id, event_seq, event_id, event_type, kind, status, next_attempt_at, created_at, updated_at)
+            VALUES (@Id, @OrgId, @WebhookId, @EventSeq, @EventId, @EventType, 'event', 'pending', @Now, @Now, @Now)
+            """, "Id", "OrgId", "WebhookId", "EventSeq", "EventId", "EventType", "Now");
         foreach (var evt in events)
         {
             // A test event is addressed to one endpoint when it is written; it is never broadcast.
@@ -39,26 +42,9 @@ internal static class FanOut
             {
                 if (evt.Seq > webhook.FromSeq && EventCatalog.Matches(webhook.Types, evt.Type))
                 {
-                    rows.Add(new
-                    {
-                        Id = DeliveryRows.NewId(tx.Now),
-                        evt.OrgId,
-                        WebhookId = webhook.Id,
-                        EventSeq = evt.Seq,
-                        EventId = evt.Id,
-                        EventType = evt.Type,
-                        tx.Now,
-                    });
+                    insert.Execute(DeliveryRows.NewId(tx.Now), evt.OrgId, webhook.Id, evt.Seq, evt.Id, evt.Type, tx.Now);
                 }
             }
-        }
-
-        if (rows.Count > 0)
-        {
-            await tx.ExecuteAsync("""
-                INSERT INTO webhook_deliveries (id, org_id, webhook_id, event_seq, event_id, event_type, kind, status, next_attempt_at, created_at, updated_at)
-                VALUES (@Id, @OrgId, @WebhookId, @EventSeq, @EventId, @EventType, 'event', 'pending', @Now, @Now, @Now)
-                """, rows);
         }
 
         await tx.ExecuteAsync("UPDATE relay_cursors SET seq = @seq WHERE name = @CursorName", new { seq = events[^1].Seq, CursorName });

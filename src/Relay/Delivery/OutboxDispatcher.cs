@@ -87,27 +87,18 @@ internal sealed class OutboxDispatcher(
         var outcomes = _unrecorded.ToList();
         var jobs = new List<DeliveryJob>();
         var globalFree = (_options.MaxConcurrentDeliveries * ClaimAhead) - _claimedTotal;
-        (int FannedOut, DateTimeOffset? NextDue, DateTimeOffset Now) cycle;
-        try
+        var cycle = await store.WriteAsync(async tx =>
         {
-            cycle = await store.WriteAsync(async tx =>
+            if (outcomes.Count > 0)
             {
-                if (outcomes.Count > 0)
-                {
-                    await recorder.RecordAsync(tx, outcomes);
-                }
+                await recorder.RecordAsync(tx, outcomes);
+            }
 
-                var webhooks = await ActiveWebhook.LoadAsync(tx);
-                var fannedOut = await FanOut.RunAsync(tx, webhooks, _options.FanOutBatchSize);
-                await claims.ClaimAsync(tx, webhooks, FreeSlots, globalFree, _rotation++, jobs);
-                return (fannedOut, await DeliveryClaims.NextDueAsync(tx), tx.Now);
-            }, stoppingToken);
-        }
-        catch
-        {
-            claims.Release(jobs);
-            throw;
-        }
+            var webhooks = await ActiveWebhook.LoadAsync(tx);
+            var fannedOut = await FanOut.RunAsync(tx, webhooks, _options.FanOutBatchSize);
+            await claims.ClaimAsync(tx, webhooks, FreeSlots, globalFree, _rotation++, jobs);
+            return (FannedOut: fannedOut, NextDue: await DeliveryClaims.NextDueAsync(tx), tx.Now);
+        }, stoppingToken);
 
         _unrecorded.Clear();
         if (cycle.FannedOut > 0)
@@ -170,10 +161,6 @@ internal sealed class OutboxDispatcher(
             logger.LogError(ex, "Webhook delivery {DeliveryId} failed unexpectedly; it will be retried", job.Delivery.Id);
             outcome = new AttemptOutcome(job.Delivery, AttemptEnd.Answered, time.GetUtcNow(), TimeSpan.Zero, null, "internal error while sending", "internal", null);
         }
-        finally
-        {
-            claims.Release([job]);
-        }
 
         _finished.Enqueue(outcome);
         deliverySignal.Notify();
@@ -181,7 +168,7 @@ internal sealed class OutboxDispatcher(
 
     private async Task<AttemptOutcome> SendThroughGatesAsync(DeliveryJob job, SemaphoreSlim endpointGate, CancellationToken stoppingToken)
     {
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(job.Cancel.Token, stoppingToken);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(job.Cancel, stoppingToken);
         var endpointHeld = false;
         var globalHeld = false;
         try

@@ -61,7 +61,7 @@ public sealed class WebhookSender : IDisposable
         }
 
         using var timeout = new CancellationTokenSource(_timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, job.Cancel.Token, stopping);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, job.Cancel, stopping);
         try
         {
             using var request = BuildRequest(job, uri!, attemptedAt);
