@@ -29,7 +29,7 @@ internal sealed class OutboxDispatcher(
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     /// <summary>How many times its concurrency an endpoint may have claimed (in flight or waiting for its gate).</summary>
-    private const int ClaimAhead = 4;
+    private const int ClaimAhead = 16;
 
     private readonly RelayOptions _options = options.Value;
     private readonly ConcurrentQueue<AttemptOutcome> _finished = new();
