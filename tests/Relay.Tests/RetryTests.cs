@@ -133,6 +133,30 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task After_a_410_nothing_claimed_for_that_endpoint_is_sent()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var first = new TaskCompletionSource();
+        receiver.Respond = _ => new Reply(410, HoldUntil: first.Task);
+        await using var appliance = await RelayHarness.StartAsync(settings: new Dictionary<string, string?> { ["Relay:MaxConcurrencyPerEndpoint"] = "1" });
+        using var client = appliance.AdminClient();
+        var webhook = await client.CreateWebhookAsync(receiver.Url(), "contact.created");
+
+        for (var i = 0; i < 20; i++)
+        {
+            await client.UpsertContactAsync(i);
+        }
+
+        // Several are claimed ahead of the one-request gate while the first request is held.
+        await Eventually.TrueAsync(() => receiver.InFlight == 1, "the first request is held");
+        await Eventually.TrueAsync(async () => (await appliance.DeliveryRowsAsync(webhook.Id)).Count(r => r.Status == "sending") > 1, "more are claimed");
+        first.SetResult();
+        await Eventually.TrueAsync(async () => (await appliance.DeliveryRowsAsync(webhook.Id)).All(r => r.Status == "failed"), "every delivery ends failed");
+        Assert.Single(receiver.Received);
+        Assert.Equal("endpoint_gone", (string?)(await client.WebhookAsync(webhook.Id))["disabled_reason"]);
+    }
+
+    [Fact]
     public async Task An_endpoint_failing_for_72_hours_is_disabled_and_webhook_disabled_goes_out()
     {
         var time = new FakeTimeProvider(RelayHarness.FakeStart);
@@ -164,7 +188,8 @@ public sealed class RetryTests
         var data = receiver.Of("webhook.disabled").Single().Envelope["data"]!;
         Assert.Equal(webhook.Id, (string?)data["webhook_id"]);
         Assert.Equal(RelayHarness.FakeStart, FakeClock.At(data["failing_since"]));
-        Assert.All(await appliance.DeliveryRowsAsync(webhook.Id), row => Assert.Equal("failed", row.Status));
+        // Whatever was claimed for it when it was turned off ends failed too (and can be replayed).
+        await Eventually.TrueAsync(async () => (await appliance.DeliveryRowsAsync(webhook.Id)).All(row => row.Status == "failed"), "every delivery to it is failed");
     }
 
     [Fact]

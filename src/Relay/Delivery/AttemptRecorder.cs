@@ -55,6 +55,17 @@ internal sealed class AttemptRecorder(EndpointDisabler disabler, RelayCounters c
                 "UPDATE webhook_deliveries SET status = 'pending', claimed_until = NULL, updated_at = @Now WHERE id = @Id AND status = 'sending'", interrupted);
         }
 
+        // Cancelled by a deletion (already 'canceled') or by a disable (still 'sending'): the delivery ends failed.
+        var stopped = outcomes.Where(o => o.End is AttemptEnd.Canceled or AttemptEnd.NotSent).Select(o => new { o.Delivery.Id, tx.Now }).ToList();
+        if (stopped.Count > 0)
+        {
+            await tx.ExecuteAsync("""
+                UPDATE webhook_deliveries
+                SET status = 'failed', next_attempt_at = NULL, claimed_until = NULL, last_error = 'webhook disabled', finished_at = @Now, updated_at = @Now
+                WHERE id = @Id AND status = 'sending'
+                """, stopped);
+        }
+
         var attempted = outcomes.Where(o => o.End is AttemptEnd.Answered or AttemptEnd.Canceled).ToList();
         if (attempted.Count == 0)
         {

@@ -8,9 +8,10 @@ namespace Cualify.Appliance.Relay.Delivery;
 
 /// <summary>
 /// Turns an endpoint off in the caller's transaction: its pending deliveries become failed (and can be
-/// replayed), a <c>webhook.disabled</c> event is written to the outbox, and once committed the admin alert fires.
+/// replayed), a <c>webhook.disabled</c> event is written to the outbox, and once committed its claimed
+/// attempts are cancelled and the admin alert fires.
 /// </summary>
-internal sealed class EndpointDisabler(EventOutbox outbox, IWebhookDisabledAlert alert, RelayCounters counters, ILogger<EndpointDisabler> logger)
+internal sealed class EndpointDisabler(EventOutbox outbox, IWebhookDisabledAlert alert, DeliveryCancellation cancellation, RelayCounters counters, ILogger<EndpointDisabler> logger)
 {
     public async Task DisableAsync(StoreTransaction tx, string orgId, string webhookId, string url, string reason, string message, int consecutiveFailures, DateTimeOffset? failingSince)
     {
@@ -36,6 +37,8 @@ internal sealed class EndpointDisabler(EventOutbox outbox, IWebhookDisabledAlert
         var notice = new WebhookDisabledNotice(orgId, webhookId, url, reason, message, tx.Now, evt.Id);
         tx.AfterCommit(() =>
         {
+            // Attempts claimed ahead stop here: nothing more goes to a disabled endpoint.
+            cancellation.CancelWebhook(webhookId);
             counters.Disabled(reason);
             try
             {

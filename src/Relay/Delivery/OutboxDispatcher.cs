@@ -21,6 +21,7 @@ internal sealed class OutboxDispatcher(
     OutboxSignal outboxSignal,
     DeliverySignal deliverySignal,
     DeliveryClaims claims,
+    DeliveryCancellation cancellation,
     AttemptRecorder recorder,
     WebhookSender sender,
     RelayCounters counters,
@@ -177,7 +178,15 @@ internal sealed class OutboxDispatcher(
             endpointHeld = true;
             await _globalGate.WaitAsync(waiting.Token);
             globalHeld = true;
-            return await sender.SendAsync(job, stoppingToken);
+            var outcome = await sender.SendAsync(job, stoppingToken);
+            if (outcome is { End: AttemptEnd.Answered, StatusCode: 410 })
+            {
+                // Gone means gone: the attempts waiting behind this one are dropped before the gate opens,
+                // without waiting for the recorder to commit the disable.
+                cancellation.CancelWebhook(job.Delivery.WebhookId);
+            }
+
+            return outcome;
         }
         catch (OperationCanceledException) when (waiting.IsCancellationRequested && !globalHeld)
         {
