@@ -25,6 +25,7 @@ public static class RelayBench
         var rounds = args.Int("rounds", 3);
         var synchronous = args.Get("synchronous", "FULL");
 
+        var loadBefore = LoadAverage();
         await using var receiver = await BenchReceiver.StartAsync();
         await using var appliance = await RunningAppliance.StartAsync(settings: new Dictionary<string, string?>
         {
@@ -64,7 +65,7 @@ public static class RelayBench
         Console.WriteLine($"| Bare HttpClient loop, same envelope, {concurrency} concurrent, same receiver | {bareMedian:F0} requests/s | rounds: {string.Join(", ", bare.Select(r => r.ToString("F0")))} |");
         Console.WriteLine($"| Ratio relay / bare (goal ≥ 0.5) | {relayMedian / bareMedian:F2} | |");
         Console.WriteLine($"| CPU per delivery (process, incl. receiver): relay {Median(relayCpu):F0} µs, bare {Median(bareCpu):F0} µs | | |");
-        Console.WriteLine($"Machine: {MachineInfo.Describe()}");
+        Console.WriteLine($"Machine: {MachineInfo.Describe()}; load average before/after: {loadBefore} / {LoadAverage()}");
         Console.WriteLine($"Attempts not delivered: {failed}");
         return failed == 0 ? 0 : 1;
     }
@@ -140,6 +141,10 @@ public static class RelayBench
         }));
         return count / clock.Elapsed.TotalSeconds;
     }
+
+    /// <summary>The 1-, 5- and 15-minute load averages: the machine is shared, and the figures move with them.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static TimeSpan CpuTime() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
 
