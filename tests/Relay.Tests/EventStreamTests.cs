@@ -133,6 +133,28 @@ public sealed class EventStreamTests
     }
 
     [Fact]
+    public async Task Revoking_the_key_ends_its_stream_within_a_heartbeat()
+    {
+        await using var appliance = await RelayHarness.StartAsync(settings: new Dictionary<string, string?> { ["Relay:StreamHeartbeat"] = "00:00:01" });
+        using var admin = appliance.AdminClient();
+        var created = (await (await admin.PostJsonAsync("/api/v1/api-keys", new { name = "stream reader", scope = "read" })).ExpectAsync(201))!;
+        using var reader = appliance.Client((string)created["key"]!);
+        reader.Timeout = Timeout.InfiniteTimeSpan;
+        var (response, stream) = await OpenAsync(reader, "");
+
+        await (await admin.DeleteAsync($"/api/v1/api-keys/{created["data"]!["id"]}")).ExpectAsync(200);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await Assert.ThrowsAsync<EndOfStreamException>(async () =>
+        {
+            while (true)
+            {
+                await stream.NextAsync(limit.Token);
+            }
+        });
+        response.Dispose();
+    }
+
+    [Fact]
     public async Task Bad_stream_requests_are_refused_with_the_error_envelope()
     {
         await using var appliance = await RelayHarness.StartAsync();

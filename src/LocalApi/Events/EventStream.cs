@@ -1,4 +1,5 @@
 using System.Text;
+using Cualify.Appliance.Core.ApiKeys;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Store;
@@ -15,7 +16,8 @@ namespace Cualify.Appliance.LocalApi.Events;
 /// <c>GET /api/v1/events?types=…</c> as Server-Sent Events: each event of the caller's org as
 /// <c>id:</c> (the event id), <c>event:</c> (its type) and <c>data:</c> (the delivery envelope). The stream
 /// follows the outbox order, so resuming after <c>Last-Event-ID</c> misses nothing; without it, it starts with
-/// the next event. Idle streams get a heartbeat comment so proxies keep them open.
+/// the next event. Idle streams get a heartbeat comment so proxies keep them open; at each heartbeat the key
+/// is checked again, so a revoked or expired key ends its stream within one heartbeat.
 /// </summary>
 public static class EventStream
 {
@@ -25,6 +27,7 @@ public static class EventStream
         HttpContext context,
         EventReader reader,
         OutboxSignal signal,
+        ApiKeyStore keys,
         IOptions<RelayOptions> options,
         TimeProvider time,
         string? types,
@@ -83,6 +86,11 @@ public static class EventStream
                 var idle = heartbeat - time.GetElapsedTime(lastWrite);
                 if (idle <= TimeSpan.Zero)
                 {
+                    if (!await StillAuthorizedAsync(context, keys, cancellationToken))
+                    {
+                        return;
+                    }
+
                     await response.WriteAsync(": heartbeat\n\n", cancellationToken);
                     await response.Body.FlushAsync(cancellationToken);
                     lastWrite = time.GetTimestamp();
@@ -96,6 +104,19 @@ public static class EventStream
         {
             // The client went away; that is how a stream ends.
         }
+    }
+
+    private static async Task<bool> StillAuthorizedAsync(HttpContext context, ApiKeyStore keys, CancellationToken cancellationToken)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var (key, _) = await keys.AuthenticateAsync(header[scheme.Length..].Trim(), cancellationToken);
+        return key is not null;
     }
 
     private static IReadOnlyCollection<string>? ParseTypes(string? types)

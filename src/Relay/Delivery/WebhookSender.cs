@@ -54,6 +54,11 @@ public sealed class WebhookSender : IDisposable
         AttemptOutcome Outcome(AttemptEnd end, int? status, string? error, string failureKind, TimeSpan? retryAfter = null) =>
             new(delivery, end, attemptedAt, _time.GetElapsedTime(started), status, error, failureKind, retryAfter);
 
+        if (_checked.Count > 10_000)
+        {
+            _checked.Clear();
+        }
+
         var (uri, refusal) = _checked.GetOrAdd(job.Url.OriginalString, url => (_policy.Check(url, out var parsed) is { } refused ? (null, refused) : (parsed, null)));
         if (refusal is not null)
         {
