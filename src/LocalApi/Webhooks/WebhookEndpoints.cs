@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.ApiKeys;
 using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.Json;
 using Cualify.Appliance.Relay.Delivery;
 using Cualify.Appliance.Relay.Webhooks;
@@ -20,13 +21,13 @@ public static class WebhookEndpoints
     {
         var group = api.MapGroup("/webhooks").WithTags("Webhooks").RequireScope(Scope.Admin);
         // No Idempotency-Key replay here: a remembered answer would keep the secret in clear in the store.
-        group.MapPost("/", CreateAsync);
+        group.MapPost("/", CreateAsync).WithIdempotency();
         group.MapGet("/", ListAsync);
         group.MapGet("/{id}", GetAsync);
         group.MapDelete("/{id}", DeleteAsync);
         group.MapPost("/{id}/test", TestAsync);
         group.MapGet("/{id}/deliveries", DeliveriesAsync);
-        group.MapPost("/{id}/rotate-secret", RotateSecretAsync);
+        group.MapPost("/{id}/rotate-secret", RotateSecretAsync).WithIdempotency();
         group.MapPost("/{id}/enable", EnableAsync);
         return api;
     }
