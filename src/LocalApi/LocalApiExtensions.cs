@@ -10,6 +10,7 @@ using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Cualify.Appliance.LocalApi.Orgs;
 using Cualify.Appliance.LocalApi.RateLimits;
+using Cualify.Appliance.LocalApi.Sequences;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -59,5 +60,6 @@ public static class LocalApiExtensions
         .MapOrg()
         .MapOperatorOrgs()
         .MapCredits()
-        .MapContacts();
+        .MapContacts()
+        .MapSequences();
 }

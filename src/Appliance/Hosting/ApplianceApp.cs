@@ -1,6 +1,7 @@
 using Cualify.Appliance.LocalApi;
 using Cualify.Appliance.Logging;
 using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Mailer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -38,6 +39,9 @@ public static class ApplianceApp
 
         builder.Services.AddApplianceFoundation(builder.Configuration, settings);
         builder.Services.AddLocalApi();
+
+        // Email sequences: SMTP out (or the pickup folder), IMAP replies and bounces, admin notices.
+        builder.Services.AddMailer(builder.Configuration);
 
         overrideServices?.Invoke(builder.Services);
         var app = builder.Build();

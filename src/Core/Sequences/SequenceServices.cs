@@ -22,6 +22,7 @@ public static class SequenceServices
         services.AddSingleton<SequenceStarter>();
         services.AddSingleton<EmailStepQueue>();
         services.AddSingleton<MailFeedback>();
+        services.AddSingleton<ImapPositions>();
         services.AddSingleton<IContactErasureStep, SequenceErasure>();
         return services;
     }

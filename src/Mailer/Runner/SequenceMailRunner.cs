@@ -1,0 +1,140 @@
+using System.Threading.Channels;
+using Cualify.Appliance.Core.AdminNotices;
+using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Metrics;
+using Cualify.Appliance.Core.Sequences;
+using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Mailer.Sending;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cualify.Appliance.Mailer.Runner;
+
+/// <summary>
+/// The step runner: woken by <see cref="MailSignal"/> (a new enrollment, an approval, a step recorded) or by its
+/// poll, it claims due email steps from the store, sends them in parallel through the transport, and hands the
+/// outcomes to a recorder that writes them back in batches. Admin notices go out on the same pass.
+/// </summary>
+public sealed class SequenceMailRunner(
+    EmailStepQueue queue,
+    AdminNoticeSender notices,
+    MailSignal signal,
+    IMailTransport transport,
+    MessageComposer composer,
+    IOptions<MailerOptions> options,
+    ApplianceMetrics metrics,
+    TimeProvider time,
+    ILogger<SequenceMailRunner> logger) : BackgroundService
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
+    private readonly Counter _messages = metrics.Counter("cualify_mail_messages_total", "Sequence emails by outcome", "outcome");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var outcomes = Channel.CreateUnbounded<EmailOutcome>(new UnboundedChannelOptions { SingleReader = true });
+        var recording = RecordAsync(outcomes.Reader);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var next = signal.Next;
+                var wait = options.Value.PollInterval;
+                try
+                {
+                    await notices.SendDueAsync(stoppingToken);
+                    if (await SendDueStepsAsync(outcomes.Writer, stoppingToken) is { } due)
+                    {
+                        var untilDue = due - time.GetUtcNow();
+                        wait = untilDue < wait ? (untilDue > TimeSpan.Zero ? untilDue : TimeSpan.FromMilliseconds(50)) : wait;
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogError(ex, "The mail runner's pass failed; it tries again in {Wait}", wait);
+                }
+
+                await WorkSignal.WaitAsync(next, wait, time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            outcomes.Writer.TryComplete();
+            await recording;
+        }
+    }
+
+    /// <summary>Sends batches while full ones keep coming; returns when the next step falls due.</summary>
+    private async Task<DateTimeOffset?> SendDueStepsAsync(ChannelWriter<EmailOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var mailboxes = options.Value.EffectiveMailboxes;
+        var quotas = mailboxes.Select(m => new MailboxQuota(m.Address, m.HourlyLimit, m.DailyLimit)).ToList();
+        var batchSize = Math.Max(16, transport.Parallelism * 8);
+        while (true)
+        {
+            var claim = await queue.ClaimAsync(quotas, batchSize, Lease, cancellationToken);
+            if (claim.Ready.Count > 0)
+            {
+                await Parallel.ForEachAsync(claim.Ready, new ParallelOptions { MaxDegreeOfParallelism = transport.Parallelism, CancellationToken = cancellationToken },
+                    async (email, token) => outcomes.TryWrite(await SendAsync(email, mailboxes, token)));
+            }
+
+            if (claim.Ready.Count < batchSize)
+            {
+                return claim.NextDueAt;
+            }
+        }
+    }
+
+    private async Task<EmailOutcome> SendAsync(OutgoingEmail email, IReadOnlyList<MailboxOptions> mailboxes, CancellationToken cancellationToken)
+    {
+        var mailbox = mailboxes.First(m => string.Equals(m.Address, email.Mailbox, StringComparison.OrdinalIgnoreCase));
+        try
+        {
+            await transport.SendAsync(mailbox, composer.Compose(email, mailbox), cancellationToken);
+            _messages.Inc("sent");
+            return new EmailOutcome(email, EmailOutcomeKind.Sent);
+        }
+        catch (MailDeliveryException ex)
+        {
+            var outcome = ex.Failure switch
+            {
+                MailFailure.RecipientRejected => new EmailOutcome(email, EmailOutcomeKind.RecipientRejected, ex.Message),
+                MailFailure.MessageRejected => new EmailOutcome(email, EmailOutcomeKind.MessageRejected, ex.Message),
+                _ => new EmailOutcome(email, EmailOutcomeKind.Transient, ex.Message, RetrySchedule.Next(options.Value.EffectiveRetryDelays, email.Attempt, time.GetUtcNow())),
+            };
+            _messages.Inc(outcome.Kind == EmailOutcomeKind.Transient && outcome.RetryAt is null ? "gave_up" : outcome.Kind.ToString().ToLowerInvariant());
+            logger.LogWarning("Step {Step} of {Enrollment} to {To} did not leave (attempt {Attempt}): {Error}; {Next}",
+                email.Position + 1, email.EnrollmentId, Redact.Text(email.ToAddress), email.Attempt, ex.Message,
+                outcome.RetryAt is { } at ? $"retry at {at:u}" : "no retry");
+            return outcome;
+        }
+    }
+
+    /// <summary>Writes outcomes back as they come, many per transaction; runs until the runner stops and the queue is drained.</summary>
+    private async Task RecordAsync(ChannelReader<EmailOutcome> reader)
+    {
+        var batch = new List<EmailOutcome>();
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < 500 && reader.TryRead(out var outcome))
+            {
+                batch.Add(outcome);
+            }
+
+            try
+            {
+                await queue.RecordAsync(batch, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Recording {Count} mail outcomes failed; those steps are sent again once their lease ends", batch.Count);
+            }
+
+            batch.Clear();
+        }
+    }
+}
