@@ -92,8 +92,10 @@ public sealed class AdminNoticeStore(ApplianceStore store, OrgStore orgs, MailSi
             WHERE id = @id
             """, new { id, error, retryAt });
 
-    public Task<DateTimeOffset?> NextDueAsync(StoreTransaction tx) =>
-        tx.QuerySingleOrDefaultAsync<DateTimeOffset?>("SELECT min(next_attempt_at) FROM admin_notices WHERE status = 'pending'");
+    public async Task<DateTimeOffset?> NextDueAsync(StoreTransaction tx) =>
+        await tx.QuerySingleOrDefaultAsync<string?>("SELECT min(next_attempt_at) FROM admin_notices WHERE status = 'pending'") is { } next
+            ? UtcTimestamp.Parse(next)
+            : null;
 
     /// <summary>The org's notices, newest first.</summary>
     public async Task<IReadOnlyList<AdminNotice>> ListAsync(string orgId, CancellationToken cancellationToken = default) =>

@@ -35,12 +35,12 @@ public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollm
                 }
             }
 
-            var next = await tx.QuerySingleOrDefaultAsync<DateTimeOffset?>("""
+            var next = await tx.QuerySingleOrDefaultAsync<string?>("""
                 SELECT min(scheduled_at) FROM sequence_steps
                 WHERE status = 'scheduled' AND channel = 'email'
                   AND enrollment_id IN (SELECT id FROM sequence_enrollments WHERE status = 'active')
                 """);
-            return new EmailClaim(ready, next);
+            return new EmailClaim(ready, next is null ? null : UtcTimestamp.Parse(next));
         }, cancellationToken);
 
     private async Task<OutgoingEmail?> PrepareAsync(StoreTransaction tx, EnrollmentStep step, Enrollment enrollment, MailboxUsage usage, TimeSpan lease)

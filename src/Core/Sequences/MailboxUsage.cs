@@ -30,7 +30,18 @@ public sealed class MailboxUsage
         public DateTimeOffset? OldestInDay { get; set; }
     }
 
-    private sealed record Row(string Mailbox, int Hour, int Day, DateTimeOffset? OldestInHour, DateTimeOffset? OldestInDay);
+    private sealed class Row
+    {
+        public string Mailbox { get; init; } = "";
+
+        public long Hour { get; init; }
+
+        public long Day { get; init; }
+
+        public DateTimeOffset? OldestInHour { get; init; }
+
+        public DateTimeOffset? OldestInDay { get; init; }
+    }
 
     public static async Task<MailboxUsage> ReadAsync(StoreTransaction tx, IReadOnlyList<MailboxQuota> mailboxes)
     {
@@ -45,7 +56,7 @@ public sealed class MailboxUsage
             """, new { hourAgo = tx.Now.AddHours(-1), dayAgo = tx.Now.AddDays(-1) });
         foreach (var row in rows)
         {
-            usage._counts[row.Mailbox] = new Counts { Hour = row.Hour, Day = row.Day, OldestInHour = row.OldestInHour, OldestInDay = row.OldestInDay };
+            usage._counts[row.Mailbox] = new Counts { Hour = (int)row.Hour, Day = (int)row.Day, OldestInHour = row.OldestInHour, OldestInDay = row.OldestInDay };
         }
 
         return usage;
