@@ -8,7 +8,7 @@ namespace Cualify.Appliance.Core.Sequences;
 /// The mailer's side of the store: claims due email steps (checking the contact, the sending window and the
 /// mailboxes' caps in the same transaction) and records what the SMTP server said, advancing the sequence.
 /// </summary>
-public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollments, ContactStore contacts, MailFeedback feedback, EventOutbox outbox)
+public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollments, ContactStore contacts, MailFeedback feedback, EventOutbox outbox, MailSignal signal)
 {
     private sealed record Candidate(EnrollmentStep Step, Enrollment Enrollment);
 
@@ -158,6 +158,8 @@ public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollm
                 await tx.ExecuteAsync(
                     "UPDATE sequence_steps SET status = 'scheduled', scheduled_at = @retryAt, claimed_until = NULL, last_error = @Error WHERE id = @StepId",
                     new { email.StepId, retryAt, outcome.Error });
+                // The runner may be asleep until a later step; it must wake to learn of this earlier retry.
+                tx.AfterCommit(signal.Notify);
                 break;
             case EmailOutcomeKind.RecipientRejected:
                 await feedback.HardBounceAsync(tx, step, "smtp", outcome.Error ?? "the server rejected the recipient");
