@@ -5,8 +5,10 @@ namespace Cualify.Appliance.Mailer.Sending;
 /// <summary>The public links in outgoing mail (they work only when Api:PublicBaseUrl is set).</summary>
 public static class MailLinks
 {
-    public const string UnsubscribeRoute = "/sequences/unsubscribe/{token}";
-    public const string OpenRoute = "/sequences/open/{token}";
+    /// <summary>Routes under <c>/api/v1/sequences</c>.</summary>
+    public const string UnsubscribeRoute = "/unsubscribe/{token}";
+
+    public const string OpenRoute = "/open/{token}";
 
     public static Uri? Unsubscribe(ApiOptions api, string token) =>
         api.PublicBase is { } root ? new Uri(root, $"api/v1/sequences/unsubscribe/{token}") : null;
