@@ -47,7 +47,8 @@ public sealed class ReplyAndBounceTests
 
         await h.Imap!.DeliverAsync(ReplyTo(first, "maria@example.com", "Thanks, let's talk on Monday."));
 
-        var stopped = await h.WaitForEnrollmentAsync(enrollmentId, e => (string?)e["status"] == "stopped_reply", "stopped_reply");
+        var stopped = await h.WaitForEnrollmentAsync(enrollmentId,
+            e => (string?)e["status"] == "stopped_reply" && (string?)e["steps"]![0]!["status"] == "sent", "stopped_reply with step 1 recorded");
         Assert.Equal(["sent", "canceled", "canceled"], stopped["steps"]!.AsArray().Select(s => (string)s!["status"]!).ToArray());
         var replied = Assert.Single(await h.EventsAsync("email.replied"));
         Assert.Equal(0, (int)replied["step"]!);
