@@ -1,0 +1,16 @@
+using Cualify.Appliance.Bench;
+using Cualify.Appliance.Bench.Contacts;
+
+// Each benchmark measures the appliance and, in the same run, a reference for the same work.
+var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["contacts"] = ContactsBench.RunAsync,
+};
+
+if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
+{
+    Console.Error.WriteLine($"usage: bench <{string.Join('|', benches.Keys)}> [options]");
+    return 2;
+}
+
+return await bench(args[1..]);
