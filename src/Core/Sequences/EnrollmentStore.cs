@@ -88,21 +88,84 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
     }
 
     /// <summary>The step after <paramref name="finishedPosition"/> is scheduled, or the enrollment completes.</summary>
-    public async Task AdvanceAsync(StoreTransaction tx, Enrollment enrollment, int finishedPosition)
+    public Task AdvanceAsync(StoreTransaction tx, Enrollment enrollment, int finishedPosition) =>
+        AdvanceManyAsync(tx, [(enrollment.Id, finishedPosition)]);
+
+    private sealed class AdvanceRow
     {
-        if (enrollment.Status != EnrollmentStatus.Active)
+        public string EnrollmentId { get; init; } = "";
+
+        public string Status { get; init; } = "";
+
+        public string? SendingWindow { get; init; }
+
+        public string? TimeZone { get; init; }
+
+        public string? NextId { get; init; }
+
+        public int NextDelay { get; init; }
+
+        public long Open { get; init; }
+    }
+
+    /// <summary>
+    /// For each finished step of an active enrollment: the next step is scheduled (after its delay, inside the
+    /// window), or, when no step is left open, the enrollment completes. Set-based, so a batch of sent mail costs
+    /// a few statements, not a few per message.
+    /// </summary>
+    public async Task AdvanceManyAsync(StoreTransaction tx, IReadOnlyCollection<(string EnrollmentId, int Position)> finished)
+    {
+        if (finished.Count == 0)
         {
             return;
         }
 
-        var scheduled = await ScheduleAsync(tx, enrollment, finishedPosition + 1, force: false);
-        if (!scheduled)
+        var rows = await tx.QueryAsync<AdvanceRow>("""
+            SELECT en.id AS EnrollmentId, en.status AS Status, en.sending_window AS SendingWindow, en.time_zone AS TimeZone,
+                   n.id AS NextId, coalesce(n.delay_minutes, 0) AS NextDelay,
+                   (SELECT count(*) FROM sequence_steps o WHERE o.enrollment_id = en.id AND o.status IN ('pending', 'scheduled', 'sending')) AS Open
+            FROM (SELECT value ->> 'e' AS e, value ->> 'p' AS p FROM json_each(@json)) AS j
+            JOIN sequence_enrollments en ON en.id = j.e
+            LEFT JOIN sequence_steps n ON n.enrollment_id = j.e AND n.position = j.p + 1 AND n.status = 'pending'
+            """, new { json = ApplianceJson.Serialize(finished.Select(f => new { e = f.EnrollmentId, p = f.Position })) });
+        var schedule = new List<object>();
+        var complete = new List<string>();
+        foreach (var row in rows.Where(r => r.Status == EnrollmentStatus.Active))
         {
-            var open = await tx.ExecuteScalarAsync<long>(
-                "SELECT count(*) FROM sequence_steps WHERE enrollment_id = @Id AND status IN ('pending', 'scheduled', 'sending')", new { enrollment.Id });
-            if (open == 0)
+            if (row.NextId is not null)
             {
-                await EndAsync(tx, enrollment, EnrollmentStatus.Completed, null);
+                var at = SendingWindow.NextAllowed(row.SendingWindow, Zones(row.TimeZone), tx.Now.AddMinutes(row.NextDelay));
+                schedule.Add(new { id = row.NextId, at = UtcTimestamp.Format(at) });
+            }
+            else if (row.Open == 0)
+            {
+                complete.Add(row.EnrollmentId);
+            }
+        }
+
+        if (schedule.Count > 0)
+        {
+            await tx.ExecuteAsync("""
+                UPDATE sequence_steps SET status = 'scheduled', scheduled_at = j.at, forced = 0
+                FROM (SELECT value ->> 'id' AS id, value ->> 'at' AS at FROM json_each(@json)) AS j
+                WHERE sequence_steps.id = j.id
+                """, new { json = ApplianceJson.Serialize(schedule) });
+            tx.AfterCommit(signal.Notify);
+        }
+
+        if (complete.Count > 0)
+        {
+            var completed = await tx.QueryAsync<Enrollment>($"""
+                UPDATE sequence_enrollments SET status = 'completed', stop_reason = NULL, ended_at = @Now, updated_at = @Now
+                WHERE id IN (SELECT value FROM json_each(@json)) AND status = 'active'
+                RETURNING {Columns}
+                """, new { json = ApplianceJson.Serialize(complete), tx.Now });
+            foreach (var ended in completed)
+            {
+                await outbox.AppendAsync(tx, ended.OrgId, SequenceEvents.Completed, new
+                {
+                    enrollment_id = ended.Id, template_id = ended.TemplateId, contact_id = ended.ContactId, status = ended.Status, reason = (string?)null,
+                });
             }
         }
     }
@@ -162,7 +225,11 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
         return true;
     }
 
-    public static IReadOnlyList<TimeZoneInfo> Zones(Enrollment enrollment) =>
-        enrollment.TimeZoneIds.Select(id => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null)
+    public static IReadOnlyList<TimeZoneInfo> Zones(Enrollment enrollment) => Zones(enrollment.TimeZone);
+
+    /// <summary>The zones stored on an enrollment as comma-separated IANA ids.</summary>
+    public static IReadOnlyList<TimeZoneInfo> Zones(string? timeZone) =>
+        (timeZone ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(id => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null)
             .OfType<TimeZoneInfo>().ToList();
 }

@@ -32,8 +32,13 @@ public sealed class SequenceMailRunner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Claiming, sending and recording overlap: the claimer fills a bounded queue, one sender per connection
+        // drains it, and the recorder writes outcomes back in batches.
+        var batchSize = Math.Max(16, transport.Parallelism * 16);
+        var work = Channel.CreateBounded<OutgoingEmail>(new BoundedChannelOptions(batchSize * 2) { SingleWriter = true });
         var outcomes = Channel.CreateUnbounded<EmailOutcome>(new UnboundedChannelOptions { SingleReader = true });
         var recording = RecordAsync(outcomes.Reader);
+        var senders = Enumerable.Range(0, transport.Parallelism).Select(_ => SendAllAsync(work.Reader, outcomes.Writer, stoppingToken)).ToList();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -43,7 +48,7 @@ public sealed class SequenceMailRunner(
                 try
                 {
                     await notices.SendDueAsync(stoppingToken);
-                    if (await SendDueStepsAsync(outcomes.Writer, stoppingToken) is { } due)
+                    if (await ClaimDueStepsAsync(work.Writer, batchSize, stoppingToken) is { } due)
                     {
                         var untilDue = due - time.GetUtcNow();
                         wait = untilDue < wait ? (untilDue > TimeSpan.Zero ? untilDue : TimeSpan.FromMilliseconds(50)) : wait;
@@ -62,30 +67,45 @@ public sealed class SequenceMailRunner(
         }
         finally
         {
+            work.Writer.TryComplete();
+            await Task.WhenAll(senders);
             outcomes.Writer.TryComplete();
             await recording;
         }
     }
 
-    /// <summary>Sends batches while full ones keep coming; returns when the next step falls due.</summary>
-    private async Task<DateTimeOffset?> SendDueStepsAsync(ChannelWriter<EmailOutcome> outcomes, CancellationToken cancellationToken)
+    /// <summary>Claims batches while full ones keep coming; returns when the next step falls due.</summary>
+    private async Task<DateTimeOffset?> ClaimDueStepsAsync(ChannelWriter<OutgoingEmail> work, int batchSize, CancellationToken cancellationToken)
     {
-        var mailboxes = options.Value.EffectiveMailboxes;
-        var quotas = mailboxes.Select(m => new MailboxQuota(m.Address, m.HourlyLimit, m.DailyLimit)).ToList();
-        var batchSize = Math.Max(16, transport.Parallelism * 8);
+        var quotas = options.Value.EffectiveMailboxes.Select(m => new MailboxQuota(m.Address, m.HourlyLimit, m.DailyLimit)).ToList();
         while (true)
         {
             var claim = await queue.ClaimAsync(quotas, batchSize, Lease, cancellationToken);
-            if (claim.Ready.Count > 0)
+            foreach (var email in claim.Ready)
             {
-                await Parallel.ForEachAsync(claim.Ready, new ParallelOptions { MaxDegreeOfParallelism = transport.Parallelism, CancellationToken = cancellationToken },
-                    async (email, token) => outcomes.TryWrite(await SendAsync(email, mailboxes, token)));
+                await work.WriteAsync(email, cancellationToken);
             }
 
             if (claim.Ready.Count < batchSize)
             {
                 return claim.NextDueAt;
             }
+        }
+    }
+
+    private async Task SendAllAsync(ChannelReader<OutgoingEmail> work, ChannelWriter<EmailOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var mailboxes = options.Value.EffectiveMailboxes;
+        try
+        {
+            await foreach (var email in work.ReadAllAsync(cancellationToken))
+            {
+                outcomes.TryWrite(await SendAsync(email, mailboxes, cancellationToken));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Claimed messages not sent yet are due again once their lease ends.
         }
     }
 
