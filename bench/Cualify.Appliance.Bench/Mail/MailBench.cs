@@ -81,6 +81,7 @@ public static class MailBench
         Console.Error.WriteLine($"Throughput: {messages} enrollments through the mailer over {connections} connections …");
         double mailerRate;
         double sourceRate;
+        double transportRate;
         await using (var sink = await SmtpSink.StartAsync(port))
         {
             await EnrollAsync(api, template, messages);
@@ -90,15 +91,18 @@ public static class MailBench
 
             Console.Error.WriteLine($"Reference: smtp-source, {messages} messages of {messageBytes} bytes over {connections} connections …");
             sourceRate = messages / (await sink.SourceAsync(connections, messages, (int)messageBytes)).TotalSeconds;
+
+            Console.Error.WriteLine("Breakdown: compose + pooled SMTP alone, in-process, no store …");
+            transportRate = await TransportOnly.MeasureAsync(port, connections, messages);
         }
 
         Console.WriteLine($"| Mailer → smtp-sink, {connections} connections, {messages} messages | {mailerRate:F0} msg/s | |");
         Console.WriteLine($"| smtp-source → smtp-sink, {connections} connections, {messages} messages of {messageBytes} B | {sourceRate:F0} msg/s | |");
         Console.WriteLine($"| Ratio mailer / smtp-source | {mailerRate / sourceRate:F2} | |");
+        Console.WriteLine($"| (breakdown) compose + pooled MailKit alone, no store, same sink and connections | {transportRate:F0} msg/s | |");
         Console.WriteLine($"| sequences/start (auto_approve) → message at the SMTP server, {probes} starts | p50 {toServer.Percentile(50):F1} ms | p95 {toServer.Percentile(95):F1} ms, max {toServer.Percentile(100):F1} ms |");
         Console.WriteLine($"| sequences/start (auto_approve) → enrollment shows the step sent | p50 {toRecorded.Percentile(50):F1} ms | p95 {toRecorded.Percentile(95):F1} ms |");
         Console.WriteLine($"Machine: {MachineInfo.Describe()}");
-        if (Environment.GetEnvironmentVariable("MAIL_BENCH_PROFILE") is not null) { foreach (var f in Directory.GetFiles(data.Path, "*.log", SearchOption.AllDirectories)) { using var r = new StreamReader(new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)); Console.Error.WriteLine(r.ReadToEnd()); } }
         return 0;
     }
 

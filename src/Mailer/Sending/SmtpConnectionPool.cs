@@ -79,6 +79,8 @@ public sealed class SmtpConnectionPool(MailServerOptions server, string? usernam
     {
         var port = server.Port != 0 ? server.Port : server.Security switch { "tls" => 465, "none" => 25, _ => 587 };
         await client.ConnectAsync(server.Host!, port, server.SocketOptions, cancellationToken);
+        // Declaring SIZE makes MailKit serialise every message twice (once to measure it); our messages are small.
+        client.Capabilities &= ~SmtpCapabilities.Size;
         if (!string.IsNullOrEmpty(username))
         {
             await client.AuthenticateAsync(username, password ?? "", cancellationToken);
