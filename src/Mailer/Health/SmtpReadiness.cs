@@ -26,7 +26,7 @@ public sealed class SmtpReadiness(IMailTransport transport, TimeProvider time) :
                 return last.Result;
             }
 
-            var result = await ProbeAsync(cancellationToken);
+            var result = await ProbeAsync(transport, cancellationToken);
             _last = (time.GetUtcNow(), result);
             return result;
         }
@@ -73,6 +73,4 @@ public sealed class SmtpReadiness(IMailTransport transport, TimeProvider time) :
                 return ReadinessResult.Ok();
         }
     }
-
-    private Task<ReadinessResult> ProbeAsync(CancellationToken cancellationToken) => ProbeAsync(transport, cancellationToken);
 }
