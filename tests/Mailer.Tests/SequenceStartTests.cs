@@ -93,7 +93,9 @@ public sealed class SequenceStartTests
         Assert.Equal((string?)first["enrollment_id"], (string?)again["enrollment_id"]);
         Assert.Equal((string?)first["contact_id"], (string?)again["contact_id"]);
         Assert.Equal(1, await h.CountAsync("SELECT count(*) FROM sequence_enrollments"));
-        Assert.Single(await h.EventsAsync("sequence.enrollment_created"));
+        var created = Assert.Single(await h.EventsAsync("sequence.enrollment_created"));
+        Assert.Equal("active", (string?)created["status"]);
+        Assert.Equal((string?)first["enrollment_id"], (string?)created["enrollment_id"]);
         Assert.DoesNotContain("\n\n", (string)(await h.ContactAsync((string)first["contact_id"]!))["notes"]!);
         await Task.Delay(300);
         Assert.Single(h.Smtp.MessagesTo("maria@example.com"));

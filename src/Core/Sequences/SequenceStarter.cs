@@ -58,6 +58,15 @@ public sealed class SequenceStarter(
                 await notices.QueueAsync(tx, orgId, subject, body);
             }
 
+            await outbox.AppendAsync(tx, enrollment.OrgId, SequenceEvents.EnrollmentCreated, new
+            {
+                enrollment_id = enrollment.Id,
+                template_id = enrollment.TemplateId,
+                contact_id = enrollment.ContactId,
+                status = enrollment.Status,
+                language = enrollment.Language,
+                auto_approve = input.AutoApprove,
+            });
             return new SequenceStartResult(enrollment.Id, contact.Id, template.Id, enrollment.Status, Created: true);
         }, cancellationToken);
     }
@@ -170,15 +179,6 @@ public sealed class SequenceStarter(
             });
         }
 
-        await outbox.AppendAsync(tx, enrollment.OrgId, SequenceEvents.EnrollmentCreated, new
-        {
-            enrollment_id = enrollment.Id,
-            template_id = enrollment.TemplateId,
-            contact_id = enrollment.ContactId,
-            status = enrollment.Status,
-            language,
-            steps = steps.Count,
-        });
         return enrollment;
     }
 
