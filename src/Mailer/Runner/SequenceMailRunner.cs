@@ -132,6 +132,14 @@ public sealed class SequenceMailRunner(
                 outcome.RetryAt is { } at ? $"retry at {at:u}" : "no retry");
             return outcome;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A message that cannot even be built (a malformed stored address, an unreadable DKIM key) fails alone;
+            // the sender goes on with the next one.
+            logger.LogError(ex, "Step {Step} of {Enrollment} could not be composed or sent", email.Position + 1, email.EnrollmentId);
+            _messages.Inc("messagerejected");
+            return new EmailOutcome(email, EmailOutcomeKind.MessageRejected, $"the appliance could not build the message: {ex.GetType().Name}");
+        }
     }
 
     /// <summary>Writes outcomes back as they come, many per transaction; runs until the runner stops and the queue is drained.</summary>
