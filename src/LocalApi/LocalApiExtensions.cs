@@ -11,6 +11,7 @@ using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Cualify.Appliance.LocalApi.Orgs;
 using Cualify.Appliance.LocalApi.RateLimits;
+using Cualify.Appliance.LocalApi.Sequences;
 using Cualify.Appliance.LocalApi.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -63,5 +64,6 @@ public static class LocalApiExtensions
         .MapCredits()
         .MapContacts()
         .MapWebhooks()
-        .MapEvents();
+        .MapEvents()
+        .MapSequences();
 }

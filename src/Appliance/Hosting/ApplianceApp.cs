@@ -1,6 +1,7 @@
 using Cualify.Appliance.LocalApi;
 using Cualify.Appliance.Logging;
 using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Mailer;
 using Cualify.Appliance.Relay;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -42,6 +43,9 @@ public static class ApplianceApp
 
         // The signed webhook relay: fans the outbox out to endpoints, retries, records every attempt.
         builder.Services.AddRelay(builder.Configuration);
+
+        // Email sequences: SMTP out (or the pickup folder), IMAP replies and bounces, admin notices.
+        builder.Services.AddMailer(builder.Configuration);
 
         overrideServices?.Invoke(builder.Services);
         var app = builder.Build();
