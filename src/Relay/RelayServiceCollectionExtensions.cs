@@ -20,7 +20,6 @@ public static class RelayServiceCollectionExtensions
             .ValidateOnStart();
 
         services.TryAddSingleton<IHostResolver, DnsHostResolver>();
-        services.TryAddSingleton<IWebhookDisabledAlert, LoggedWebhookDisabledAlert>();
         services.AddSingleton<WebhookAddressPolicy>();
         services.AddSingleton<GuardedConnector>();
         services.AddSingleton<WebhookSender>();

@@ -166,6 +166,7 @@ public sealed class RetryTests
         using var client = appliance.AdminClient();
         var webhook = await client.CreateWebhookAsync(receiver.Url("/down"), "contact.created");
         await client.CreateWebhookAsync(receiver.Url("/watch"), "webhook.disabled");
+        await (await client.PatchJsonAsync("/api/v1/org", new { admin_emails = new[] { "ops@example.com" } })).ExpectAsync(200);
 
         await client.UpsertContactAsync(1);
         await Eventually.TrueAsync(async () => (await client.DeliveriesAsync(webhook.Id)).Count == 1, "the first attempt fails");
@@ -188,6 +189,10 @@ public sealed class RetryTests
         var data = receiver.Of("webhook.disabled").Single().Envelope["data"]!;
         Assert.Equal(webhook.Id, (string?)data["webhook_id"]);
         Assert.Equal(RelayHarness.FakeStart, FakeClock.At(data["failing_since"]));
+        // The org's admins are emailed (no SMTP is configured here, so the mail lands in the pickup folder).
+        var outbox = Path.Combine(appliance.DataDir, "outbox");
+        await Eventually.TrueAsync(() => Directory.Exists(outbox) && Directory.GetFiles(outbox, "*.eml")
+            .Select(File.ReadAllText).Any(mail => mail.Contains("ops@example.com") && mail.Contains("Webhook disabled")), "the admin email is written");
         // Whatever was claimed for it when it was turned off ends failed too (and can be replayed).
         await Eventually.TrueAsync(async () => (await appliance.DeliveryRowsAsync(webhook.Id)).All(row => row.Status == "failed"), "every delivery to it is failed");
     }

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.AdminNotices;
 using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Relay.Metrics;
@@ -8,10 +9,10 @@ namespace Cualify.Appliance.Relay.Delivery;
 
 /// <summary>
 /// Turns an endpoint off in the caller's transaction: its pending deliveries become failed (and can be
-/// replayed), a <c>webhook.disabled</c> event is written to the outbox, and once committed its claimed
-/// attempts are cancelled and the admin alert fires.
+/// replayed), a <c>webhook.disabled</c> event is written to the outbox and an email to the org's admins is
+/// queued in the same transaction; once committed its claimed attempts are cancelled.
 /// </summary>
-internal sealed class EndpointDisabler(EventOutbox outbox, IWebhookDisabledAlert alert, DeliveryCancellation cancellation, RelayCounters counters, ILogger<EndpointDisabler> logger)
+internal sealed class EndpointDisabler(EventOutbox outbox, AdminNoticeStore notices, DeliveryCancellation cancellation, RelayCounters counters, ILogger<EndpointDisabler> logger)
 {
     public async Task DisableAsync(StoreTransaction tx, string orgId, string webhookId, string url, string reason, string message, int consecutiveFailures, DateTimeOffset? failingSince)
     {
@@ -22,7 +23,7 @@ internal sealed class EndpointDisabler(EventOutbox outbox, IWebhookDisabledAlert
         await tx.ExecuteAsync("""
             UPDATE webhook_deliveries
             SET status = 'failed', next_attempt_at = NULL, last_error = @error, finished_at = @Now, updated_at = @Now
-            WHERE webhook_id = @webhookId AND status IN ('pending', 'sending') AND status = 'pending'
+            WHERE webhook_id = @webhookId AND status = 'pending'
             """, new { webhookId, error = $"webhook disabled: {message}", tx.Now });
         var evt = await outbox.AppendAsync(tx, orgId, WebhookEvents.Disabled, new
         {
@@ -34,20 +35,25 @@ internal sealed class EndpointDisabler(EventOutbox outbox, IWebhookDisabledAlert
             ConsecutiveFailures = consecutiveFailures,
             FailingSince = failingSince,
         });
-        var notice = new WebhookDisabledNotice(orgId, webhookId, url, reason, message, tx.Now, evt.Id);
+        await notices.QueueAsync(tx, orgId,
+            $"Webhook disabled: {url}",
+            $"""
+            The appliance stopped sending events to {url} (webhook {webhookId}).
+
+            Reason: {reason}: {message}
+            Consecutive failed attempts: {consecutiveFailures}
+            Failing since: {failingSince?.ToString("u") ?? "-"}
+
+            Pending deliveries were marked failed and can be replayed. When the receiver works again, re-enable it:
+            POST /api/v1/webhooks/{webhookId}/enable
+            """);
         tx.AfterCommit(() =>
         {
             // Attempts claimed ahead stop here: nothing more goes to a disabled endpoint.
             cancellation.CancelWebhook(webhookId);
             counters.Disabled(reason);
-            try
-            {
-                alert.Disabled(notice);
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "The admin alert for disabled webhook {WebhookId} failed; the webhook.disabled event {EventId} is in the outbox", webhookId, notice.EventId);
-            }
+            logger.LogWarning("Webhook {WebhookId} of org {OrgId} was disabled ({Reason}): {Message}; event {EventId}, admin email queued",
+                webhookId, orgId, reason, message, evt.Id);
         });
     }
 }
