@@ -9,6 +9,7 @@ using Cualify.Appliance.LocalApi.Health;
 using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Cualify.Appliance.LocalApi.Orgs;
+using Cualify.Appliance.LocalApi.Providers;
 using Cualify.Appliance.LocalApi.RateLimits;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -59,5 +60,6 @@ public static class LocalApiExtensions
         .MapOrg()
         .MapOperatorOrgs()
         .MapCredits()
-        .MapContacts();
+        .MapContacts()
+        .MapTwilioCallbacks();
 }
