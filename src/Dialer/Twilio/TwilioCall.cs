@@ -80,7 +80,7 @@ public sealed class TwilioCall : IProviderCall
                 _state = TwilioProgress.Ringing;
                 await _progress.RingingAsync(cancellationToken);
             }
-            else if (next == TwilioProgress.Answered || status == "completed")
+            else if ((next == TwilioProgress.Answered || status == "completed") && _state < TwilioProgress.Answered)
             {
                 _answeredAt ??= _time.GetUtcNow();
                 _state = TwilioProgress.Answered;
