@@ -82,7 +82,7 @@ public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDicti
         return await PostSignedAsync(action, parameters);
     }
 
-    public Task<(int Status, string Body)> PostSignedAsync(string url, IDictionary<string, string> parameters, Func<string, string>? tamper = null)
+    public Task<(int Status, string Body)> PostSignedAsync(string url, IDictionary<string, string> parameters, Func<string, string?>? tamper = null)
     {
         var signature = Sign(twilio.AuthToken, url, parameters);
         return twilio.PostCallbackAsync(url, tamper is null ? parameters : parameters.ToDictionary(p => p.Key, p => tamper(p.Key) ?? p.Value), signature);
