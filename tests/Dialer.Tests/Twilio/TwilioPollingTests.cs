@@ -162,3 +162,37 @@ public sealed class TwilioPollingTests : IAsyncLifetime
         return (progress, call, placed);
     }
 }
+
+public sealed class TwilioLoggingTests
+{
+    [Fact]
+    public async Task Neither_the_auth_token_nor_the_basic_credentials_reach_any_log_line()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        var logs = new CapturedLogs();
+        await using (var host = await TwilioTestHost.StartAsync(twilio, logs: logs))
+        {
+            var plan = TestPlans.Plan();
+            var progress = new RecordingProgress(plan);
+            var call = await host.Provider.StartAsync(plan, progress, CancellationToken.None);
+            var placed = await twilio.NextCallAsync();
+            await placed.MoveAsync("in-progress");
+            await progress.WaitForAsync("answered");
+            await call.HangUpAsync(HangupReason.Canceled, CancellationToken.None);
+            await progress.EndAsync();
+            twilio.RefusedNumbers[TestPlans.Callee] = (400, 21211);
+            await host.Provider.StartAsync(TestPlans.Plan(), new RecordingProgress(plan), CancellationToken.None);
+        }
+
+        await using (var refused = await TwilioTestHost.StartAsync(twilio, s => s["Dialer:Twilio:AuthToken"] = "feedfacefeedfacefeedfacefeedface", logs: logs))
+        {
+            await refused.Provider.StartAsync(TestPlans.Plan(), new RecordingProgress(TestPlans.Plan()), CancellationToken.None);
+        }
+
+        var credentials = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{FakeTwilio.Sid}:{FakeTwilio.Token}"));
+        Assert.Contains(logs.Lines, line => line.Contains("Calls.json", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains(FakeTwilio.Token, StringComparison.Ordinal) || line.Contains("feedfacefeedface", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains(credentials, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains(TestPlans.Callee, StringComparison.Ordinal));
+    }
+}

@@ -4,6 +4,7 @@ using Cualify.Appliance.Dialer.Twilio;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Cualify.Appliance.Dialer.Tests.Twilio;
 
@@ -33,13 +34,19 @@ public sealed class TwilioTestHost : IAsyncDisposable
     };
 
     /// <summary>Starts the provider and its poller; <paramref name="time"/> replaces the clock when given.</summary>
-    public static async Task<TwilioTestHost> StartAsync(FakeTwilio twilio, Action<Dictionary<string, string?>>? adjust = null, TimeProvider? time = null)
+    public static async Task<TwilioTestHost> StartAsync(FakeTwilio twilio, Action<Dictionary<string, string?>>? adjust = null, TimeProvider? time = null, ILoggerProvider? logs = null)
     {
         var settings = Settings(twilio);
         adjust?.Invoke(settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(logging =>
+        {
+            if (logs is not null)
+            {
+                logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
+            }
+        });
         if (time is not null)
         {
             services.AddSingleton(time);
