@@ -18,8 +18,13 @@ public static class TwilioResilience
     /// <summary>Set on the request that creates a call.</summary>
     public static readonly HttpRequestOptionsKey<bool> CreatesCall = new("Cualify.Twilio.CreatesCall");
 
+    /// <summary>
+    /// Timeouts and backoff measure real network time, so they run on the system clock even when the rest of the
+    /// appliance runs on a test's fake one.
+    /// </summary>
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, TwilioOptions options)
     {
+        pipeline.TimeProvider = TimeProvider.System;
         pipeline.AddTimeout(options.RequestTimeout * 4);
         pipeline.AddRetry(new HttpRetryStrategyOptions
         {

@@ -209,3 +209,18 @@ public sealed class TwilioCallbackTests(TwilioApplianceFixture fixture) : IClass
         Assert.Contains(FakeTwilio.Sid, (string?)body["checks"]!["twilio"]!["detail"]);
     }
 }
+
+public sealed class TwilioStartupTests
+{
+    [Fact]
+    public async Task The_appliance_will_not_start_as_twilio_without_credentials_and_says_which_setting()
+    {
+        using var data = new TempDirectory("twilio-startup");
+        var settings = new Dictionary<string, string?> { ["Dialer:Provider"] = "twilio", ["Dialer:Twilio:AccountSid"] = FakeTwilio.Sid };
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => RunningAppliance.StartAsync(data.Path, settings));
+
+        Assert.Contains("Dialer:Twilio:AuthToken is required", error.Message);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+}
