@@ -110,6 +110,35 @@ public sealed class TwilioCall : IProviderCall
         }
     }
 
+    /// <summary>Ends the call without a final status from Twilio (Twilio no longer knows it).</summary>
+    public async Task GiveUpAsync(string detail, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (_state == TwilioProgress.Ended)
+            {
+                return;
+            }
+
+            var outcome = _state == TwilioProgress.Answered ? CallOutcome.Completed : CallOutcome.Failed;
+            _state = TwilioProgress.Ended;
+            _registry.Remove(this);
+            try
+            {
+                await _progress.EndedAsync(new CallEnd(outcome, _requested ?? TwilioStatusMap.ProviderError, Detail: detail), cancellationToken);
+            }
+            finally
+            {
+                _ended.TrySetResult();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Cancels the call while it is placed or ringing, hangs it up once answered; idempotent.</summary>
     public async Task HangUpAsync(HangupReason reason, CancellationToken cancellationToken)
     {
@@ -199,6 +228,14 @@ public sealed class TwilioCall : IProviderCall
         try
         {
             await _progress.DtmfAsync(digit, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogError(ex, "Call {CallId}: acting on key {Digit} failed; the call is ended", CallId, digit);
+            lock (_gatherLock)
+            {
+                _gatherReply ??= TwimlRenderer.Hangup();
+            }
         }
         finally
         {

@@ -70,8 +70,8 @@ public sealed class TwilioCallPoller(
         }
         catch (TwilioApiException ex) when (ex.HttpStatus == 404)
         {
-            logger.LogWarning("Call {CallId}: Twilio no longer knows {CallSid}; it is left to the dialer's watchdog", call.CallId, call.ProviderCallId);
-            call.PollDelay = TimeSpan.Zero;
+            logger.LogWarning("Call {CallId}: Twilio no longer knows {CallSid}; the call is ended", call.CallId, call.ProviderCallId);
+            await call.GiveUpAsync($"Twilio answered 404 for {call.ProviderCallId}", cancellationToken);
             return;
         }
         catch (Exception ex) when (ex is TwilioApiException or HttpRequestException or Polly.Timeout.TimeoutRejectedException)

@@ -25,6 +25,7 @@ public static class TwilioStatusMap
     public const string TrunkError = "trunk_error";
     public const string ProviderRejected = "provider_rejected";
     public const string ProviderUnreachable = "provider_unreachable";
+    public const string ProviderError = "provider_error";
     public const string Rejected = "rejected";
     public const string PlaybookFinished = "playbook_finished";
     public const string PlaybookTooLong = "playbook_too_long";

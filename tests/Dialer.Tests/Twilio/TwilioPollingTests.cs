@@ -137,6 +137,21 @@ public sealed class TwilioPollingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_call_twilio_no_longer_knows_is_ended_rather_than_polled_forever()
+    {
+        var (progress, _, placed) = await StartAsync(TestPlans.Plan());
+        await placed.MoveAsync("ringing");
+        await progress.WaitForAsync("ringing");
+
+        _twilio.Calls.TryRemove(placed.Sid, out _);
+        var end = await progress.EndAsync();
+
+        Assert.Equal((CallOutcome.Failed, "provider_error"), (end.Outcome, end.EndReason));
+        Assert.Contains(placed.Sid, end.Detail);
+        Assert.Equal(0, _host.Get<TwilioCallRegistry>().Count);
+    }
+
+    [Fact]
     public async Task Options_are_checked_and_each_problem_names_its_setting()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TwilioTestHost.StartAsync(_twilio, settings =>
