@@ -10,6 +10,7 @@ namespace Cualify.Appliance.Dialer.Twilio;
 /// </summary>
 public sealed class TwilioCall : IProviderCall
 {
+    public const string LeaveMessage = "leave_message";
     private const int MaxReplays = 2;
     private readonly TwilioClient _client;
     private readonly ICallProgress _progress;
@@ -24,6 +25,7 @@ public sealed class TwilioCall : IProviderCall
     private volatile string? _requested;
     private volatile bool _playbookFinished;
     private volatile bool _handedOff;
+    private volatile string? _machineEnd;
     private bool _inGather;
     private string? _gatherReply;
     private int _replays;
@@ -108,6 +110,38 @@ public sealed class TwilioCall : IProviderCall
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Answering-machine detection's verdict: on a machine the playbook's <c>voicemail</c> decides — <c>hangup</c>
+    /// hangs up (<c>voicemail</c>), <c>leave_message</c> plays the message again from the start after the beep
+    /// (<c>voicemail_left</c>); a fax is hung up on (<c>fax</c>). People and unknowns go on as they are.
+    /// </summary>
+    public async Task AnsweredByAsync(string? answeredBy, CancellationToken cancellationToken)
+    {
+        var machine = answeredBy is not null && answeredBy.StartsWith("machine_", StringComparison.Ordinal);
+        if ((!machine && answeredBy != "fax") || _state == TwilioProgress.Ended || ProviderCallId.Length == 0)
+        {
+            return;
+        }
+
+        if (machine && Plan.Playbook.Voicemail == LeaveMessage)
+        {
+            if (answeredBy == "machine_start")
+            {
+                return; // the beep has not come yet; DetectMessageEnd reports again when it has
+            }
+
+            _machineEnd = "voicemail_left";
+            var message = TwimlRenderer.Playbook(Plan, new TwimlLinks(null, Links?.Audio));
+            var resource = await _client.UpdateCallAsync(ProviderCallId, [new("Twiml", message)], cancellationToken);
+            await ApplyAsync(resource.Status, null, cancellationToken);
+            return;
+        }
+
+        _machineEnd = machine ? "voicemail" : "fax";
+        var hungUp = await _client.UpdateCallAsync(ProviderCallId, [new("Status", "completed")], cancellationToken);
+        await ApplyAsync(hungUp.Status, null, cancellationToken);
     }
 
     /// <summary>Ends the call without a final status from Twilio (Twilio no longer knows it).</summary>
@@ -262,6 +296,11 @@ public sealed class TwilioCall : IProviderCall
 
     private string AnsweredEndReason()
     {
+        if (_machineEnd is { } machine)
+        {
+            return machine;
+        }
+
         if (_handedOff)
         {
             return TwilioStatusMap.Handoff;

@@ -11,6 +11,7 @@ public enum TwilioCallbackKind
     Status,
     Gather,
     Twiml,
+    Machine,
 }
 
 /// <summary>
@@ -32,6 +33,7 @@ public sealed class TwilioCallbacks(TwilioCallRegistry registry, IOptions<Twilio
         {
             TwilioCallbackKind.Status => links.StatusCallback,
             TwilioCallbackKind.Gather => links.GatherAction,
+            TwilioCallbackKind.Machine => links.MachineDetection,
             _ => links.Twiml,
         } + queryString;
         if (!TwilioSignature.IsValid(options.Value.AuthToken ?? "", url, form, signature))
@@ -61,6 +63,15 @@ public sealed class TwilioCallbacks(TwilioCallRegistry registry, IOptions<Twilio
         }
 
         return await call.GatherAsync(form.GetValueOrDefault("Digits"), cancellationToken);
+    }
+
+    /// <summary>Answering-machine detection's verdict (<c>AnsweredBy</c>).</summary>
+    public async Task MachineAsync(string callId, IReadOnlyDictionary<string, string> form, CancellationToken cancellationToken)
+    {
+        if (Adopt(callId, form) is { } call)
+        {
+            await call.AnsweredByAsync(form.GetValueOrDefault("AnsweredBy"), cancellationToken);
+        }
     }
 
     /// <summary>The whole playbook, for calls whose TwiML was too long to send inline.</summary>

@@ -31,6 +31,13 @@ public sealed class TwilioOptions
     /// <summary>With callbacks, a slow safety poll still catches a callback that never arrived.</summary>
     public TimeSpan CallbackSafetyPollInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Answering-machine detection (asynchronous, needs <c>Api:PublicBaseUrl</c>) to honour the playbook's
+    /// <c>voicemail</c>: <c>hangup</c> hangs up on a machine, <c>leave_message</c> plays the message after the beep.
+    /// Twilio bills it per call.
+    /// </summary>
+    public bool MachineDetection { get; set; } = true;
+
     /// <summary>How long one REST request may take before it is given up.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

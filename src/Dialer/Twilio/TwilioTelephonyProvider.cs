@@ -15,6 +15,7 @@ namespace Cualify.Appliance.Dialer.Twilio;
 /// </summary>
 public sealed class TwilioTelephonyProvider(
     TwilioClient client,
+    IOptions<TwilioOptions> options,
     TwilioCallRegistry registry,
     CallsPerSecondGate gate,
     TwilioCallPoller poller,
@@ -135,6 +136,15 @@ public sealed class TwilioTelephonyProvider(
             foreach (var statusEvent in (string[])["initiated", "ringing", "answered", "completed"])
             {
                 form.Add(new("StatusCallbackEvent", statusEvent));
+            }
+
+            if (options.Value.MachineDetection)
+            {
+                // Asynchronous, so a person hears the playbook at once; a machine's verdict arrives on its own.
+                form.Add(new("MachineDetection", plan.Playbook.Voicemail == TwilioCall.LeaveMessage ? "DetectMessageEnd" : "Enable"));
+                form.Add(new("AsyncAmd", "true"));
+                form.Add(new("AsyncAmdStatusCallback", links.MachineDetection));
+                form.Add(new("AsyncAmdStatusCallbackMethod", "POST"));
             }
         }
 

@@ -28,6 +28,7 @@ public static class TwilioEndpoints
         group.MapPost(TwilioCallLinks.StatusRoute, StatusAsync);
         group.MapPost(TwilioCallLinks.GatherRoute, GatherAsync);
         group.MapPost(TwilioCallLinks.TwimlRoute, TwimlAsync);
+        group.MapPost(TwilioCallLinks.MachineRoute, MachineAsync);
         group.MapGet(TwilioCallLinks.AudioRoute, AudioAsync);
         return api;
     }
@@ -36,6 +37,13 @@ public static class TwilioEndpoints
     {
         var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Status, callbacks, cancellationToken);
         await callbacks.StatusAsync(callId, form, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> MachineAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Machine, callbacks, cancellationToken);
+        await callbacks.MachineAsync(callId, form, cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -172,6 +172,17 @@ public sealed class FakeTwilio : IAsyncDisposable
             return Fail(400, 21609, "Invalid StatusCallbackMethod");
         }
 
+        if (form.TryGetValue("MachineDetection", out var amd) && amd[0] is not ("Enable" or "DetectMessageEnd"))
+        {
+            return Fail(400, 21230, "Invalid MachineDetection");
+        }
+
+        if (form.TryGetValue("AsyncAmd", out var asyncAmd) && (asyncAmd[0] is not ("true" or "false")
+                                                               || asyncAmd[0] == "true" && !form.ContainsKey("AsyncAmdStatusCallback")))
+        {
+            return Fail(400, 21231, "AsyncAmd needs AsyncAmdStatusCallback");
+        }
+
         return null;
     }
 

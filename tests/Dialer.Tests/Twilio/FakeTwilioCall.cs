@@ -82,6 +82,16 @@ public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDicti
         return await PostSignedAsync(action, parameters);
     }
 
+    /// <summary>Sends asynchronous answering-machine detection's verdict, as Twilio does.</summary>
+    public async Task<int> MachineDetectedAsync(string answeredBy)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["AccountSid"] = twilio.AccountSid, ["CallSid"] = Sid, ["AnsweredBy"] = answeredBy, ["MachineDetectionDuration"] = "2315",
+        };
+        return (await PostSignedAsync(Form["AsyncAmdStatusCallback"][0], parameters)).Status;
+    }
+
     public Task<(int Status, string Body)> PostSignedAsync(string url, IDictionary<string, string> parameters, Func<string, string?>? tamper = null)
     {
         var signature = Sign(twilio.AuthToken, url, parameters);

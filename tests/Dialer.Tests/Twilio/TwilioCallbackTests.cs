@@ -21,6 +21,53 @@ public sealed class TwilioCallbackTests(TwilioApplianceFixture fixture) : IClass
         Assert.Equal(["initiated", "ringing", "answered", "completed"], placed.Events);
         var gather = placed.TwimlDocument.Root!.Element("Gather")!;
         Assert.Equal(new Uri(fixture.PublicBase, $"api/v1/providers/twilio/calls/{plan.CallId}/gather").AbsoluteUri, (string?)gather.Attribute("action"));
+        Assert.Equal("Enable", placed.Form["MachineDetection"][0]);
+        Assert.Equal("true", placed.Form["AsyncAmd"][0]);
+        Assert.Equal(new Uri(fixture.PublicBase, $"api/v1/providers/twilio/calls/{plan.CallId}/machine").AbsoluteUri, placed.Form["AsyncAmdStatusCallback"][0]);
+    }
+
+    [Fact]
+    public async Task A_machine_is_hung_up_on_when_the_playbook_says_hangup()
+    {
+        var (progress, _, placed) = await fixture.StartCallAsync(TestPlans.Plan());
+        await placed.MoveAsync("in-progress");
+
+        Assert.Equal(204, await placed.MachineDetectedAsync("machine_start"));
+        await Twilio.SettleAsync();
+
+        Assert.Equal("completed", placed.Status);
+        Assert.Equal((CallOutcome.Completed, "voicemail"), ((await progress.EndAsync()).Outcome, (await progress.EndAsync()).EndReason));
+    }
+
+    [Fact]
+    public async Task After_the_beep_the_message_is_left_when_the_playbook_says_leave_message()
+    {
+        var plan = TestPlans.Plan();
+        plan = plan with { Playbook = plan.Playbook with { Voicemail = "leave_message" } };
+        var (progress, _, placed) = await fixture.StartCallAsync(plan);
+        Assert.Equal("DetectMessageEnd", placed.Form["MachineDetection"][0]);
+        await placed.MoveAsync("in-progress");
+
+        Assert.Equal(204, await placed.MachineDetectedAsync("machine_end_beep"));
+        var message = XDocument.Parse(Assert.Single(placed.UpdatedTwiml)).Root!;
+        await placed.MoveAsync("completed");
+
+        Assert.Equal(["Say", "Say", "Hangup"], message.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(plan.Playbook.MessageText, message.Elements("Say").Last().Value);
+        Assert.Equal("voicemail_left", (await progress.EndAsync()).EndReason);
+    }
+
+    [Fact]
+    public async Task A_person_answering_changes_nothing()
+    {
+        var (progress, _, placed) = await fixture.StartCallAsync(TestPlans.Plan());
+        await placed.MoveAsync("in-progress");
+
+        Assert.Equal(204, await placed.MachineDetectedAsync("human"));
+        await placed.MoveAsync("completed");
+
+        Assert.Empty(placed.UpdatedTwiml);
+        Assert.Equal("remote_hangup", (await progress.EndAsync()).EndReason);
     }
 
     [Fact]
