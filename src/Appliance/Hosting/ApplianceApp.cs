@@ -2,6 +2,7 @@ using Cualify.Appliance.Dialer.Twilio;
 using Cualify.Appliance.LocalApi;
 using Cualify.Appliance.Logging;
 using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Relay;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -41,6 +42,9 @@ public static class ApplianceApp
         // The twilio provider: REST client, signed callbacks, polling; checked at start when Dialer:Provider=twilio.
         builder.Services.AddTwilioTelephony(builder.Configuration);
         builder.Services.AddLocalApi();
+
+        // The signed webhook relay: fans the outbox out to endpoints, retries, records every attempt.
+        builder.Services.AddRelay(builder.Configuration);
 
         overrideServices?.Invoke(builder.Services);
         var app = builder.Build();
