@@ -10,6 +10,7 @@ using Cualify.Appliance.LocalApi.Health;
 using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Cualify.Appliance.LocalApi.Orgs;
+using Cualify.Appliance.LocalApi.Providers;
 using Cualify.Appliance.LocalApi.RateLimits;
 using Cualify.Appliance.LocalApi.Sequences;
 using Cualify.Appliance.LocalApi.Webhooks;
@@ -65,5 +66,6 @@ public static class LocalApiExtensions
         .MapContacts()
         .MapWebhooks()
         .MapEvents()
-        .MapSequences();
+        .MapSequences()
+        .MapTwilioCallbacks();
 }

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Dialer.Twilio;
 using Cualify.Appliance.LocalApi;
 using Cualify.Appliance.Logging;
 using Cualify.Appliance.Core.Common;
@@ -39,6 +40,8 @@ public static class ApplianceApp
         builder.WebHost.UseUrls(builder.Configuration["Api:Urls"] ?? "http://127.0.0.1:8080");
 
         builder.Services.AddApplianceFoundation(builder.Configuration, settings);
+        // The twilio provider: REST client, signed callbacks, polling; checked at start when Dialer:Provider=twilio.
+        builder.Services.AddTwilioTelephony(builder.Configuration);
         builder.Services.AddLocalApi();
 
         // The signed webhook relay: fans the outbox out to endpoints, retries, records every attempt.

@@ -23,8 +23,11 @@ public sealed class RateLimitMiddleware(RequestDelegate next, SlidingWindowLimit
         }
 
         var caller = context.Features.Get<ApiCaller>();
+        var anonymous = context.GetEndpoint()?.Metadata.GetMetadata<AnonymousRateLimit>();
         var decision = caller is null
-            ? limiter.Acquire(($"ip:{context.Connection.RemoteIpAddress}", AnonymousLimitPerMinute))
+            ? anonymous is null
+                ? limiter.Acquire(($"ip:{context.Connection.RemoteIpAddress}", AnonymousLimitPerMinute))
+                : limiter.Acquire(($"ip:{context.Connection.RemoteIpAddress}:{anonymous.PerMinute}", anonymous.PerMinute))
             : caller.Key.RateLimitPerMinute is { } keyLimit
                 ? limiter.Acquire(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute), ($"key:{caller.Key.Id}", keyLimit))
                 : limiter.Acquire(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute));

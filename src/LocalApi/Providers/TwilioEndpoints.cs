@@ -1,0 +1,77 @@
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Dialer.Twilio;
+using Cualify.Appliance.LocalApi.Auth;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cualify.Appliance.LocalApi.Providers;
+
+/// <summary>
+/// Twilio's way back into the appliance, under <c>/api/v1/providers/twilio</c>: status callbacks, the Gather
+/// action, long TwiML and the prompt audio. No API key: the first three are verified by
+/// <c>X-Twilio-Signature</c> (403 when missing or wrong), the audio is named by an unguessable per-call token.
+/// </summary>
+public static class TwilioEndpoints
+{
+    /// <summary>Twilio sends a few requests per call from a handful of addresses; the anonymous default is too low.</summary>
+    public const int CallbacksPerMinutePerAddress = 6_000;
+
+    public static IEndpointRouteBuilder MapTwilioCallbacks(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup(TwilioCallLinks.Prefix)
+            .AllowWithoutKey()
+            .WithAnonymousRateLimit(CallbacksPerMinutePerAddress)
+            .WithTags("Providers")
+            .ExcludeFromDescription();
+        group.MapPost(TwilioCallLinks.StatusRoute, StatusAsync);
+        group.MapPost(TwilioCallLinks.GatherRoute, GatherAsync);
+        group.MapPost(TwilioCallLinks.TwimlRoute, TwimlAsync);
+        group.MapPost(TwilioCallLinks.MachineRoute, MachineAsync);
+        group.MapGet(TwilioCallLinks.AudioRoute, AudioAsync);
+        return api;
+    }
+
+    private static async Task<NoContent> StatusAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Status, callbacks, cancellationToken);
+        await callbacks.StatusAsync(callId, form, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> MachineAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Machine, callbacks, cancellationToken);
+        await callbacks.MachineAsync(callId, form, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<ContentHttpResult> GatherAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Gather, callbacks, cancellationToken);
+        return TypedResults.Text(await callbacks.GatherAsync(callId, form, cancellationToken), TwilioCallbacks.TwimlContentType);
+    }
+
+    private static async Task<ContentHttpResult> TwimlAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Twiml, callbacks, cancellationToken);
+        return TypedResults.Text(callbacks.Twiml(callId, form), TwilioCallbacks.TwimlContentType);
+    }
+
+    private static async Task<FileContentHttpResult> AudioAsync(string token, TwilioCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        var wav = await callbacks.AudioAsync(token, cancellationToken)
+                  ?? throw new ApplianceException(404, ErrorCode.NotFound, "No prompt at this address (it is served only while its call is live)");
+        return TypedResults.File(wav, PromptWav.ContentType);
+    }
+
+    private static async Task<IReadOnlyDictionary<string, string>> ReadSignedAsync(
+        HttpRequest request, string callId, TwilioCallbackKind kind, TwilioCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        var form = request.HasFormContentType ? await request.ReadFormAsync(cancellationToken) : FormCollection.Empty;
+        var pairs = form.SelectMany(field => field.Value.Select(value => new KeyValuePair<string, string>(field.Key, value ?? ""))).ToList();
+        callbacks.Verify(callId, kind, request.QueryString.Value ?? "", pairs, request.Headers[TwilioSignature.Header].ToString());
+        return form.ToDictionary(field => field.Key, field => field.Value.ToString(), StringComparer.Ordinal);
+    }
+}

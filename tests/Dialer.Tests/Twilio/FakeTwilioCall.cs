@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Xml.Linq;
+
+namespace Cualify.Appliance.Dialer.Tests.Twilio;
+
+/// <summary>One call the Twilio stand-in accepted, and what Twilio would send about it.</summary>
+public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDictionary<string, string[]> form)
+{
+    private int _sequence;
+
+    public string Sid { get; } = sid;
+
+    public IReadOnlyDictionary<string, string[]> Form { get; } = form;
+
+    public string To => Form["To"][0];
+
+    public string From => Form["From"][0];
+
+    public string? Twiml => Form.TryGetValue("Twiml", out var twiml) ? twiml[0] : null;
+
+    public string? StatusCallback => Form.TryGetValue("StatusCallback", out var url) ? url[0] : null;
+
+    public IReadOnlyList<string> Events => Form.TryGetValue("StatusCallbackEvent", out var events) ? events : [];
+
+    public string Status { get; set; } = "queued";
+
+    /// <summary>TwiML the call was updated with (a transfer).</summary>
+    public ConcurrentQueue<string> UpdatedTwiml { get; } = new();
+
+    /// <summary>Each callback sent: (CallStatus, HTTP status the appliance answered).</summary>
+    public ConcurrentQueue<(string Status, int Answer)> Callbacks { get; } = new();
+
+    public XDocument TwimlDocument => XDocument.Parse(Twiml ?? throw new InvalidOperationException("No inline TwiML"));
+
+    /// <summary>Moves the call to <paramref name="status"/> and, when subscribed, sends Twilio's signed status callback.</summary>
+    public async Task<int?> MoveAsync(string status, string? sipResponseCode = null)
+    {
+        Status = status;
+        var callbackEvent = status switch
+        {
+            "initiated" => "initiated",
+            "ringing" => "ringing",
+            "in-progress" => "answered",
+            _ => "completed",
+        };
+        if (StatusCallback is null || !Events.Contains(callbackEvent))
+        {
+            return null;
+        }
+
+        var parameters = CommonParameters();
+        parameters["CallStatus"] = status;
+        parameters["CallbackSource"] = "call-progress-events";
+        parameters["SequenceNumber"] = Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        parameters["Timestamp"] = DateTimeOffset.UtcNow.ToString("R");
+        if (callbackEvent == "completed")
+        {
+            parameters["CallDuration"] = "0";
+            parameters["SipResponseCode"] = sipResponseCode ?? (status == "completed" ? "200" : "487");
+        }
+
+        var answer = await PostSignedAsync(StatusCallback, parameters);
+        Callbacks.Enqueue((status, answer.Status));
+        return answer.Status;
+    }
+
+    /// <summary>The callee presses <paramref name="digits"/> (or nothing, when null) during the Gather; returns the appliance's answer.</summary>
+    public async Task<(int Status, string Body)> GatherAsync(string? digits)
+    {
+        var gather = TwimlDocument.Root!.Element("Gather") ?? throw new InvalidOperationException("The TwiML has no <Gather>");
+        var action = (string?)gather.Attribute("action") ?? throw new InvalidOperationException("The <Gather> has no action");
+        var parameters = CommonParameters();
+        parameters["CallStatus"] = Status;
+        if (digits is not null)
+        {
+            parameters["Digits"] = digits;
+        }
+
+        parameters["FinishedOnKey"] = "";
+        return await PostSignedAsync(action, parameters);
+    }
+
+    /// <summary>Sends asynchronous answering-machine detection's verdict, as Twilio does.</summary>
+    public async Task<int> MachineDetectedAsync(string answeredBy)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["AccountSid"] = twilio.AccountSid, ["CallSid"] = Sid, ["AnsweredBy"] = answeredBy, ["MachineDetectionDuration"] = "2315",
+        };
+        return (await PostSignedAsync(Form["AsyncAmdStatusCallback"][0], parameters)).Status;
+    }
+
+    public Task<(int Status, string Body)> PostSignedAsync(string url, IDictionary<string, string> parameters, Func<string, string?>? tamper = null)
+    {
+        var signature = Sign(twilio.AuthToken, url, parameters);
+        return twilio.PostCallbackAsync(url, tamper is null ? parameters : parameters.ToDictionary(p => p.Key, p => tamper(p.Key) ?? p.Value), signature);
+    }
+
+    /// <summary>Twilio's scheme, written out independently of the appliance's code: URL + sorted name/value pairs, HMAC-SHA1.</summary>
+    public static string Sign(string authToken, string url, IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var data = url + string.Concat(parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + p.Value));
+        using var hmac = new HMACSHA1(Encoding.UTF8.GetBytes(authToken));
+        return Convert.ToBase64String(hmac.ComputeHash(Encoding.UTF8.GetBytes(data)));
+    }
+
+    public Dictionary<string, string> CommonParameters() => new(StringComparer.Ordinal)
+    {
+        ["AccountSid"] = twilio.AccountSid,
+        ["ApiVersion"] = "2010-04-01",
+        ["CallSid"] = Sid,
+        ["Called"] = To,
+        ["Caller"] = From,
+        ["Direction"] = "outbound-api",
+        ["From"] = From,
+        ["To"] = To,
+    };
+}
