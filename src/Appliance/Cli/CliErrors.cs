@@ -37,6 +37,11 @@ public static class CliErrors
             await Console.Error.WriteLineAsync($"error: {ex.Message} {ex.InnerException?.Message}".TrimEnd());
             return 1;
         }
+        catch (Hosting.WrongUserException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
         catch (SecretKeyMismatchException ex)
         {
             await Console.Error.WriteLineAsync($"error: {ex.Message}");

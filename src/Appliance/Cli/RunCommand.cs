@@ -25,6 +25,7 @@ public static class RunCommand
     public static Task<int> RunAsync(ApplianceSettings settings, CancellationToken cancellationToken) =>
         CliErrors.GuardAsync(async () =>
         {
+            ServiceFolderGuard.Check(settings.DataDirFullPath);
             await using var app = ApplianceApp.Build(settings);
             await StartAsync(app, cancellationToken);
             await app.WaitForShutdownAsync(CancellationToken.None);

@@ -45,12 +45,6 @@ public sealed class DataFolderCheck(DataDirectory dataDirectory) : IDoctorCheck
                     $"chown -R {UnixFiles.UserName(owner)}: {path}; run verbs as the service user (sudo -u {UnixFiles.UserName(owner)} cualify-appliance …)");
             }
 
-            if (UnixFiles.EffectiveUserId() == 0 && owner != 0)
-            {
-                return Space(path, DoctorResult.Warn(
-                    $"{path} belongs to {UnixFiles.UserName(owner)} but doctor runs as root, so this check cannot see what that user may do",
-                    $"run doctor as the service user: sudo -u {UnixFiles.UserName(owner)} cualify-appliance doctor …"));
-            }
         }
 
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute | UnixFileMode.GroupWrite)) != 0)

@@ -25,7 +25,14 @@ public static class DoctorCommand
         return command;
     }
 
-    public static async Task<int> RunAsync(ApplianceSettings settings, TextWriter output, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(ApplianceSettings settings, TextWriter output, CancellationToken cancellationToken) =>
+        CliErrors.GuardAsync(() =>
+        {
+            ServiceFolderGuard.Check(settings.DataDirFullPath);
+            return CheckAsync(settings, output, cancellationToken);
+        });
+
+    private static async Task<int> CheckAsync(ApplianceSettings settings, TextWriter output, CancellationToken cancellationToken)
     {
         var report = new DoctorReport(output);
         WebApplication app;
