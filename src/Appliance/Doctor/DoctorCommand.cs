@@ -25,14 +25,15 @@ public static class DoctorCommand
         return command;
     }
 
-    public static Task<int> RunAsync(ApplianceSettings settings, TextWriter output, CancellationToken cancellationToken) =>
+    /// <param name="services">Extra registrations (tests add feature checks the way features do).</param>
+    public static Task<int> RunAsync(ApplianceSettings settings, TextWriter output, CancellationToken cancellationToken, Action<IServiceCollection>? services = null) =>
         CliErrors.GuardAsync(() =>
         {
             ServiceFolderGuard.Check(settings.DataDirFullPath);
-            return CheckAsync(settings, output, cancellationToken);
+            return CheckAsync(settings, output, services, cancellationToken);
         });
 
-    private static async Task<int> CheckAsync(ApplianceSettings settings, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> CheckAsync(ApplianceSettings settings, TextWriter output, Action<IServiceCollection>? extra, CancellationToken cancellationToken)
     {
         var report = new DoctorReport(output);
         WebApplication app;
@@ -40,7 +41,11 @@ public static class DoctorCommand
         {
             // The same composition root as run, so every feature's checks and settings are there; nothing starts,
             // and nothing is logged to the data folder (doctor often runs as root beside the service).
-            app = ApplianceApp.Build(settings, services => services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance), logToConsole: false, createDataDir: false);
+            app = ApplianceApp.Build(settings, services =>
+            {
+                extra?.Invoke(services);
+                services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+            }, logToConsole: false, createDataDir: false);
         }
         catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or FormatException or InvalidOperationException)
         {

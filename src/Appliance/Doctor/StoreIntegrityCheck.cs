@@ -15,11 +15,32 @@ public sealed class StoreIntegrityCheck(IOptions<StoreOptions> options) : IDocto
     /// <summary>integrity_check reads every page: minutes on a store of many gigabytes.</summary>
     public TimeSpan Timeout => TimeSpan.FromMinutes(30);
 
+    private static bool CanList(string folder, out string error)
+    {
+        error = "";
+        try
+        {
+            _ = Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any();
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+
     public async Task<DoctorResult> RunAsync(CancellationToken cancellationToken)
     {
         var path = options.Value.Path;
         if (!File.Exists(path))
         {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (!CanList(folder, out var error))
+            {
+                return DoctorResult.Fail($"cannot read {folder} to open the store: {error}", "check that this user may read the data folder and its files (see data-folder above)");
+            }
+
             return DoctorResult.Fail($"no store at {path}", $"create it with: cualify-appliance init --data-dir {Path.GetDirectoryName(path)} (or restore a backup there)");
         }
 
