@@ -186,6 +186,38 @@ public sealed class ApplianceProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Waits until standard error (where the console log goes) holds <paramref name="text"/>.</summary>
+    public async Task<string> WaitForErrorOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!StandardError.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"'{text}' did not appear on standard error: {StandardError}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        return StandardError;
+    }
+
+    /// <summary>Sends a signal (<c>TERM</c>, <c>INT</c>…) to <paramref name="processId"/> (this process when null) without waiting.</summary>
+    public async Task SignalAsync(string signal, int? processId = null)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", (processId ?? _process.Id).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the process to end on its own and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Sends SIGTERM (as systemd does on stop) and waits for the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
