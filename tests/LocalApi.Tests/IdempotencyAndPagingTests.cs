@@ -1,4 +1,6 @@
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Testing;
+using Dapper;
 
 namespace Cualify.Appliance.LocalApi.Tests;
 
@@ -23,6 +25,11 @@ public sealed class IdempotencyAndPagingTests
 
         await (await admin.PostJsonAsync("/api/v1/api-keys", new { name = "crm", scope = "write" }, idempotencyKey: "lead-84211"))
             .ExpectErrorAsync(409, "conflict", "Idempotency-Key");
+
+        // The remembered response holds a once-only secret, so it is kept sealed, not in clear.
+        var stored = await appliance.Get<ApplianceStore>().ReadAsync(c => c.QueryAsync<string>("SELECT response_body FROM idempotency_keys"));
+        var fullKey = (string)firstJson["key"]!;
+        Assert.All(stored, body => Assert.DoesNotContain(fullKey, body));
     }
 
     [Fact]
