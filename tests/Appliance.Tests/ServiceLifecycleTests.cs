@@ -60,6 +60,26 @@ public sealed class ServiceLifecycleTests
     }
 
     [Fact]
+    public async Task An_open_event_stream_ends_when_the_appliance_stops_instead_of_holding_the_stop()
+    {
+        using var data = new TempDirectory("sigterm");
+        // A stop timeout far beyond the wait below: only a stream that ends on its own lets the process exit in time.
+        await using var appliance = await ApplianceProcess.StartAsync(data.Path, new Dictionary<string, string> { ["CUALIFY__Host__ShutdownTimeout"] = "00:10:00" });
+        var key = FirstKey(await appliance.WaitForOutputAsync("cuk_live_"));
+        using var client = appliance.Client(key);
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        using var response = await client.GetAsync("/api/v1/events", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var reader = new StreamReader(stream);
+        Assert.Equal("retry: 3000", await reader.ReadLineAsync());
+
+        await appliance.SignalAsync("TERM");
+        Assert.Equal(0, await appliance.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        await reader.ReadToEndAsync(); // the stream was ended, not cut mid-event
+    }
+
+    [Fact]
     public async Task An_invalid_stop_timeout_stops_start_up_naming_the_setting()
     {
         using var data = new TempDirectory("sigterm");
