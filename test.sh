@@ -14,6 +14,15 @@ if ! dotnet build Cualify.Appliance.sln -c Release -nologo -v:q; then
   exit 1
 fi
 
+# The self-contained single-file builds the installer tests install (tests/Appliance.Tests/Support/PublishedBuild.cs).
+for rid in linux-x64 win-x64; do
+  if ! dotnet publish src/Appliance -p:PublishProfile=$rid -o "artifacts/publish/$rid" -nologo -v:q; then
+    echo "Publish for $rid failed"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+done
+
 status=0
 for project in tests/*.Tests/*.Tests.csproj; do
   name=$(basename "$project" .csproj)

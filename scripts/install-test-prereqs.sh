@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Installs the programs the test suite talks to: sipp (SIP peer), aiosmtpd (SMTP server),
-# dovecot (IMAP server). Does nothing when they are already there.
+# dovecot (IMAP server), systemd-analyze (checks the installer's unit) and PowerShell (parses the
+# Windows installer scripts; a .NET global tool). Does nothing when they are already there.
 set -euo pipefail
 
-packages=(sip-tester python3-aiosmtpd dovecot-imapd dovecot-core)
+packages=(sip-tester python3-aiosmtpd dovecot-imapd dovecot-core systemd)
 missing=()
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd dovecot-core)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+
+# PowerShell from NuGet (not packaged by Debian), as a .NET global tool in ~/.dotnet/tools.
+if ! command -v pwsh >/dev/null 2>&1 && [ ! -x "$HOME/.dotnet/tools/pwsh" ]; then
+  echo "Installing PowerShell (dotnet tool) for the Windows installer script checks"
+  dotnet tool install --global PowerShell --version 7.6.9 >/dev/null
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "Test prerequisites present: sipp, aiosmtpd, dovecot"
+  echo "Test prerequisites present: sipp, aiosmtpd, dovecot, systemd-analyze, pwsh"
   exit 0
 fi
 

@@ -34,6 +34,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Migrator>();
         services.AddSingleton<ApplianceInitializer>();
         services.AddSingleton<SecretProtector>();
+        services.AddSingleton<SecretKeyCanary>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<EventReader>();

@@ -47,6 +47,9 @@ public sealed class ApplianceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The started process's id (the appliance itself unless a launcher stands in front of it).</summary>
+    public int ProcessId => _process.Id;
+
     public static string ExecutablePath
     {
         get
@@ -60,9 +63,16 @@ public sealed class ApplianceProcess : IAsyncDisposable
     public sealed record VerbResult(int ExitCode, string StandardOutput, string StandardError);
 
     /// <summary>Runs a verb to completion (e.g. <c>init --data-dir X</c>) and returns what it printed.</summary>
-    public static async Task<VerbResult> RunVerbAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    public static Task<VerbResult> RunVerbAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
+        RunAsync(StartInfo(arguments, environment), timeout);
+
+    /// <summary>Runs any command to completion (an installer, a verb as another user) and returns what it printed.</summary>
+    public static async Task<VerbResult> RunAsync(ProcessStartInfo startInfo, TimeSpan? timeout = null)
     {
-        using var process = new Process { StartInfo = StartInfo(arguments, environment) };
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        startInfo.UseShellExecute = false;
+        using var process = new Process { StartInfo = startInfo };
         process.Start();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -74,7 +84,7 @@ public sealed class ApplianceProcess : IAsyncDisposable
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"cualify-appliance {string.Join(' ', arguments)} did not finish in time; stderr: {await stderr}");
+            throw new TimeoutException($"{process.StartInfo.FileName} {string.Join(' ', process.StartInfo.ArgumentList)} did not finish in time; stderr: {await stderr}");
         }
 
         return new VerbResult(process.ExitCode, await stdout, await stderr);
@@ -87,7 +97,19 @@ public sealed class ApplianceProcess : IAsyncDisposable
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
         var arguments = new List<string> { "run", "--data-dir", dataDir, "--urls", baseAddress.ToString().TrimEnd('/') };
         arguments.AddRange(extraArguments ?? []);
-        var process = new Process { StartInfo = StartInfo(arguments, environment), EnableRaisingEvents = true };
+        return await LaunchAsync(StartInfo(arguments, environment), baseAddress);
+    }
+
+    /// <summary>
+    /// Starts any command that ends up serving the appliance at <paramref name="baseAddress"/> (an installed
+    /// binary run as the service user, a launcher in front of it) and waits until <c>/healthz</c> answers.
+    /// </summary>
+    public static async Task<ApplianceProcess> LaunchAsync(ProcessStartInfo startInfo, Uri baseAddress)
+    {
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        startInfo.UseShellExecute = false;
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var running = new ApplianceProcess(process, baseAddress);
         process.OutputDataReceived += (_, e) => running.Append(running._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => running.Append(running._stderr, e.Data);
@@ -162,6 +184,38 @@ public sealed class ApplianceProcess : IAsyncDisposable
         }
 
         await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Waits until standard error (where the console log goes) holds <paramref name="text"/>.</summary>
+    public async Task<string> WaitForErrorOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!StandardError.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"'{text}' did not appear on standard error: {StandardError}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        return StandardError;
+    }
+
+    /// <summary>Sends a signal (<c>TERM</c>, <c>INT</c>…) to <paramref name="processId"/> (this process when null) without waiting.</summary>
+    public async Task SignalAsync(string signal, int? processId = null)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", (processId ?? _process.Id).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the process to end on its own and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
     }
 
     /// <summary>Sends SIGTERM (as systemd does on stop) and waits for the exit code.</summary>

@@ -31,6 +31,8 @@ public static class ApplianceCommandLine
         root.Subcommands.Add(OrgsCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(CreditsCommand.Create());
+        root.Subcommands.Add(Doctor.DoctorCommand.Create());
+        root.Subcommands.Add(BackupCommand.Create());
         root.SetAction((parse, cancellationToken) => RunCommand.RunAsync(Settings(parse), cancellationToken));
         return root;
     }

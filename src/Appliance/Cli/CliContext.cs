@@ -19,6 +19,7 @@ public sealed class CliContext : IAsyncDisposable
 
     public static CliContext Create(ApplianceSettings settings)
     {
+        ServiceFolderGuard.Check(settings.DataDirFullPath);
         Directory.CreateDirectory(settings.DataDirFullPath);
         var configuration = ApplianceConfiguration.Build(settings);
         var services = new ServiceCollection();

@@ -1,4 +1,5 @@
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Cli;
@@ -25,8 +26,30 @@ public static class CliErrors
             await Console.Error.WriteLineAsync($"error: invalid configuration: {string.Join("; ", ex.Failures)}");
             return 1;
         }
-        catch (FileNotFoundException ex)
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
         {
+            await Console.Error.WriteLineAsync($"error: invalid configuration: {ex.Message}");
+            return 1;
+        }
+        catch (InvalidDataException ex)
+        {
+            // A settings file that is not valid JSON.
+            await Console.Error.WriteLineAsync($"error: {ex.Message} {ex.InnerException?.Message}".TrimEnd());
+            return 1;
+        }
+        catch (Hosting.WrongUserException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+        catch (SecretKeyMismatchException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+        catch (IOException ex)
+        {
+            // A missing --config file, a listen address in use, a full disk.
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return 1;
         }

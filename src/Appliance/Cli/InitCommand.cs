@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cualify.Appliance.Core.Secrets;
 using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Cli;
@@ -16,6 +17,7 @@ public static class InitCommand
         {
             await using var cli = CliContext.Create(ApplianceCommandLine.Settings(parse));
             var result = await cli.Get<ApplianceInitializer>().InitializeAsync(cancellationToken);
+            await cli.Get<SecretKeyCanary>().VerifyOrSealAsync(cancellationToken);
             if (result.FirstAdminKey is null)
             {
                 await Console.Error.WriteLineAsync($"The store at {cli.Get<ApplianceStore>().Path} is already initialised; its keys are not shown again. Create another with: cualify-appliance keys create --org default --name NAME --scope admin");

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Secrets;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -23,6 +25,7 @@ public static class RunCommand
     public static Task<int> RunAsync(ApplianceSettings settings, CancellationToken cancellationToken) =>
         CliErrors.GuardAsync(async () =>
         {
+            ServiceFolderGuard.Check(settings.DataDirFullPath);
             await using var app = ApplianceApp.Build(settings);
             await StartAsync(app, cancellationToken);
             await app.WaitForShutdownAsync(CancellationToken.None);
@@ -33,13 +36,41 @@ public static class RunCommand
     public static async Task<ApplianceInitializer.Result> StartAsync(WebApplication app, CancellationToken cancellationToken)
     {
         var result = await app.Services.GetRequiredService<ApplianceInitializer>().InitializeAsync(cancellationToken);
+        await app.Services.GetRequiredService<SecretKeyCanary>().VerifyOrSealAsync(cancellationToken);
         if (result.FirstAdminKey is not null)
         {
-            Console.Out.WriteLine("Fresh store: created org 'default'. Its first admin key, shown only this once:");
-            Console.Out.WriteLine(result.FirstAdminKey);
+            AnnounceFirstKey(result.FirstAdminKey, app.Services.GetRequiredService<DataDirectory>());
         }
 
         await app.StartAsync(cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// In the foreground the key goes to the terminal. A service's output goes to the journal or nowhere, so there
+    /// it is written to a file only the service account can read, to be read once and deleted.
+    /// </summary>
+    private static void AnnounceFirstKey(string key, DataDirectory dataDirectory)
+    {
+        if (!BuildInfo.RunsAsService)
+        {
+            Console.Out.WriteLine("Fresh store: created org 'default'. Its first admin key, shown only this once:");
+            Console.Out.WriteLine(key);
+            return;
+        }
+
+        var path = dataDirectory.Combine("first-admin-key.txt");
+        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var writer = new StreamWriter(new FileStream(path, create)))
+        {
+            writer.WriteLine(key);
+        }
+
+        Console.Out.WriteLine($"Fresh store: created org 'default'. Its first admin key is in {path} (readable only by the service account): read it, then delete the file.");
     }
 }

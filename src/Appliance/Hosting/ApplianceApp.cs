@@ -1,7 +1,9 @@
+using System.Globalization;
+using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Dialer.Twilio;
+using Cualify.Appliance.Doctor;
 using Cualify.Appliance.LocalApi;
 using Cualify.Appliance.Logging;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Mailer;
 using Cualify.Appliance.Relay;
 using Microsoft.AspNetCore.Builder;
@@ -13,12 +15,17 @@ using Serilog;
 
 namespace Cualify.Appliance.Hosting;
 
-/// <summary>The composition root of <c>run</c>: the API on Kestrel plus every worker, as one service.</summary>
+/// <summary>The composition root of <c>run</c> (and of <c>doctor</c>, which checks it): the API on Kestrel plus every worker, as one service.</summary>
 public static class ApplianceApp
 {
-    public static WebApplication Build(ApplianceSettings settings, Action<IServiceCollection>? overrideServices = null, bool logToConsole = true)
+    /// <param name="createDataDir">False for <c>doctor</c>, which must report a missing or unwritable data folder rather than trip on it.</param>
+    public static WebApplication Build(ApplianceSettings settings, Action<IServiceCollection>? overrideServices = null, bool logToConsole = true, bool createDataDir = true)
     {
-        Directory.CreateDirectory(settings.DataDirFullPath);
+        if (createDataDir)
+        {
+            Directory.CreateDirectory(settings.DataDirFullPath);
+        }
+
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
@@ -27,22 +34,26 @@ public static class ApplianceApp
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddApplianceSources(settings);
 
-        // Runs in the foreground, under systemd (notify readiness, journal) or as a Windows service: same binary.
+        // Runs in the foreground, under systemd (Type=notify: READY=1 once serving, STOPPING=1 on stop) or as a
+        // Windows service: same binary, each lifetime is chosen at start from how the process was launched.
         builder.Host.UseSystemd();
         builder.Host.UseWindowsService(options => options.ServiceName = "cualify-appliance");
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddServiceHosting(builder.Configuration);
 
         // Serilog: console and daily files under the data folder, every line redacted.
         var dataDirectory = new DataDirectory(settings.DataDirFullPath);
         builder.Services.AddSerilog((_, logger) => ApplianceLogging.Configure(logger, builder.Configuration, dataDirectory, logToConsole));
+        builder.Services.AddOptions<LoggingOptions>().Bind(builder.Configuration.GetSection(LoggingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         // Kestrel listens where Api:Urls says (127.0.0.1:8080 unless configured).
         builder.WebHost.UseUrls(builder.Configuration["Api:Urls"] ?? "http://127.0.0.1:8080");
 
         builder.Services.AddApplianceFoundation(builder.Configuration, settings);
+        builder.Services.AddHostDoctorChecks();
+        builder.Services.AddLocalApi();
+
         // The twilio provider: REST client, signed callbacks, polling; checked at start when Dialer:Provider=twilio.
         builder.Services.AddTwilioTelephony(builder.Configuration);
-        builder.Services.AddLocalApi();
 
         // The signed webhook relay: fans the outbox out to endpoints, retries, records every attempt.
         builder.Services.AddRelay(builder.Configuration);
@@ -52,8 +63,31 @@ public static class ApplianceApp
 
         overrideServices?.Invoke(builder.Services);
         var app = builder.Build();
-        app.UseSerilogRequestLogging(options => options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} answered {StatusCode} in {Elapsed:0.0} ms");
+        app.UseApplianceRequestLogging();
         app.UseLocalApi();
         return app;
+    }
+
+    /// <summary>Stop timeout from <c>Host:ShutdownTimeout</c>, lifecycle lines in the log, the systemd watchdog, build metrics.</summary>
+    private static IServiceCollection AddServiceHosting(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ServiceHostOptions>().Bind(configuration.GetSection(ServiceHostOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        // Read leniently: the host is built before validation runs, and ValidateOnStart names a bad value.
+        services.AddOptions<HostOptions>().Configure(host =>
+        {
+            if (TimeSpan.TryParse(configuration[$"{ServiceHostOptions.Section}:{nameof(ServiceHostOptions.ShutdownTimeout)}"], CultureInfo.InvariantCulture, out var timeout)
+                && timeout >= TimeSpan.FromSeconds(1) && timeout <= TimeSpan.FromMinutes(10))
+            {
+                host.ShutdownTimeout = timeout;
+            }
+            else
+            {
+                host.ShutdownTimeout = new ServiceHostOptions().ShutdownTimeout;
+            }
+        });
+        services.AddHostedService<ServiceLifecycleLog>();
+        services.AddHostedService<SystemdWatchdog>();
+        services.AddSingleton<Core.Metrics.IMetricsSource, ProcessMetrics>();
+        return services;
     }
 }

@@ -77,12 +77,19 @@ public sealed class ApplianceMetrics(IEnumerable<IMetricsSource> sources)
                     text.Append('}');
                 }
 
-                text.Append(' ').Append(series.Value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+                text.Append(' ').Append(Number(series.Value)).Append('\n');
             }
         }
 
         return text.ToString();
     }
+
+    /// <summary>A sample value as Prometheus reads it (Go float syntax: NaN, +Inf, -Inf).</summary>
+    private static string Number(double value) =>
+        double.IsNaN(value) ? "NaN"
+        : double.IsPositiveInfinity(value) ? "+Inf"
+        : double.IsNegativeInfinity(value) ? "-Inf"
+        : value.ToString("R", CultureInfo.InvariantCulture);
 
     private static string Escape(string value) => value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
 }

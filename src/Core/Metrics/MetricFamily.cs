@@ -70,6 +70,9 @@ public sealed class Counter : MetricFamily
     public void Inc(params string[] labelValues) => For(labelValues).Add(1);
 
     public void Add(double amount, params string[] labelValues) => For(labelValues).Add(amount);
+
+    /// <summary>Sets a total kept elsewhere (such as the CPU time the OS counts), read at scrape time.</summary>
+    public void SetTotal(double total, params string[] labelValues) => For(labelValues).Set(total);
 }
 
 public sealed class Gauge : MetricFamily

@@ -59,6 +59,12 @@ public sealed class SecretProtector
         return Encoding.UTF8.GetString(plain);
     }
 
+    /// <summary>Where the key file is: <c>Store:SecretKeyFile</c>, else <c>secrets.key</c> beside the store.</summary>
+    public static string KeyFilePath(StoreOptions options) =>
+        string.IsNullOrWhiteSpace(options.SecretKeyFile)
+            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Path)) ?? ".", "secrets.key")
+            : options.SecretKeyFile;
+
     private static byte[] LoadOrCreateKey(StoreOptions options)
     {
         if (!string.IsNullOrWhiteSpace(options.SecretKey))
@@ -67,9 +73,7 @@ public sealed class SecretProtector
             return given.Length == 32 ? given : throw new InvalidOperationException("Store:SecretKey must be 32 bytes in base64");
         }
 
-        var path = string.IsNullOrWhiteSpace(options.SecretKeyFile)
-            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Path)) ?? ".", "secrets.key")
-            : options.SecretKeyFile;
+        var path = KeyFilePath(options);
         if (File.Exists(path))
         {
             var existing = Convert.FromBase64String(File.ReadAllText(path).Trim());

@@ -8,6 +8,8 @@ using Cualify.Appliance.Relay;
 using Cualify.Appliance.Relay.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.LocalApi.Events;
@@ -37,7 +39,11 @@ public static class EventStream
         var orgId = context.Caller().OrgId;
         var wanted = ParseTypes(types);
         var resumeFrom = string.IsNullOrWhiteSpace(lastEventId) ? lastEventIdQuery : lastEventId;
-        var cancellationToken = context.RequestAborted;
+        // A stream ends when the client leaves or when the appliance stops: an open stream must not hold a
+        // stop (SIGTERM) for the whole Host:ShutdownTimeout. Clients reconnect with Last-Event-ID.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(
+            context.RequestAborted, context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+        var cancellationToken = ending.Token;
         long after;
         if (!string.IsNullOrWhiteSpace(resumeFrom))
         {
@@ -102,7 +108,7 @@ public static class EventStream
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The client went away; that is how a stream ends.
+            // The client went away or the appliance is stopping; that is how a stream ends.
         }
     }
 

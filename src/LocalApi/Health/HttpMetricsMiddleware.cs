@@ -12,14 +12,22 @@ public sealed class HttpMetricsMiddleware(RequestDelegate next, ApplianceMetrics
 
     public async Task InvokeAsync(HttpContext context)
     {
+        // The status is read once the response is complete: an exception thrown past this middleware is turned
+        // into its 4xx/5xx by the exception handler further out, after this method has returned. The route is
+        // read here, before that handler clears the endpoint.
+        string? route = null;
+        context.Response.OnCompleted(() =>
+        {
+            _requests.Inc(context.Request.Method, route ?? "unmatched", context.Response.StatusCode.ToString(CultureInfo.InvariantCulture));
+            return Task.CompletedTask;
+        });
         try
         {
             await next(context);
         }
         finally
         {
-            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-            _requests.Inc(context.Request.Method, route, context.Response.StatusCode.ToString(CultureInfo.InvariantCulture));
+            route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
         }
     }
 }
