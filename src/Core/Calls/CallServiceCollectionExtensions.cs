@@ -1,0 +1,33 @@
+using Cualify.Appliance.Core.Contacts;
+using Cualify.Appliance.Core.Metrics;
+using Cualify.Appliance.Core.Playbooks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cualify.Appliance.Core.Calls;
+
+public static class CallServiceCollectionExtensions
+{
+    /// <summary>Playbooks, calls and their rules: placement, admission, progress, settlement, recovery, erasure.</summary>
+    public static IServiceCollection AddPlaybooksAndCalls(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DialerOptions>()
+            .Bind(configuration.GetSection(DialerOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<PlaybookStore>();
+        services.TryAddSingleton<PlaybookAudioStore>();
+        services.TryAddSingleton<DialSignal>();
+        services.TryAddSingleton<CallHangups>();
+        services.TryAddSingleton<CallReader>();
+        services.TryAddSingleton<CallSettlement>();
+        services.TryAddSingleton<CallPlacement>();
+        services.TryAddSingleton<CallAdmission>();
+        services.TryAddSingleton<CallLifecycle>();
+        services.TryAddSingleton<CallRecovery>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, CallErasure>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, CallMetrics>());
+        return services;
+    }
+}
