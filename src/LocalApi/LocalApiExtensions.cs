@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.LocalApi.ApiKeys;
 using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.LocalApi.Calls;
 using Cualify.Appliance.LocalApi.Contacts;
 using Cualify.Appliance.LocalApi.Credits;
 using Cualify.Appliance.LocalApi.Docs;
@@ -9,6 +10,7 @@ using Cualify.Appliance.LocalApi.Health;
 using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Cualify.Appliance.LocalApi.Orgs;
+using Cualify.Appliance.LocalApi.Playbooks;
 using Cualify.Appliance.LocalApi.RateLimits;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -59,5 +61,7 @@ public static class LocalApiExtensions
         .MapOrg()
         .MapOperatorOrgs()
         .MapCredits()
-        .MapContacts();
+        .MapContacts()
+        .MapPlaybooks()
+        .MapCalls();
 }

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Dialer;
 using Cualify.Appliance.LocalApi;
 using Cualify.Appliance.Logging;
 using Cualify.Appliance.Core.Common;
@@ -37,6 +38,8 @@ public static class ApplianceApp
         builder.WebHost.UseUrls(builder.Configuration["Api:Urls"] ?? "http://127.0.0.1:8080");
 
         builder.Services.AddApplianceFoundation(builder.Configuration, settings);
+        // The dialer: admission and scheduling, live calls above the provider Dialer:Provider names (simulator by default).
+        builder.Services.AddDialer(builder.Configuration);
         builder.Services.AddLocalApi();
 
         overrideServices?.Invoke(builder.Services);

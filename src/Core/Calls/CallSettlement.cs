@@ -7,7 +7,8 @@ namespace Cualify.Appliance.Core.Calls;
 
 /// <summary>How a call ends: its final status, why, and (for answered calls) how long it talked.</summary>
 /// <param name="TalkSeconds">Seconds from answer to hang-up; billed up to the effective maximum.</param>
-public sealed record CallFinish(string Status, string EndReason, DateTimeOffset EndedAt, double TalkSeconds = 0, string? Detail = null, string? Outcome = null);
+/// <param name="Retryable">The provider says another attempt later may succeed (trunk 5xx, rate limited).</param>
+public sealed record CallFinish(string Status, string EndReason, DateTimeOffset EndedAt, double TalkSeconds = 0, string? Detail = null, string? Outcome = null, bool Retryable = false);
 
 /// <summary>
 /// Ends a call in the caller's transaction: moves it to its final status with a conditional update, settles its
@@ -65,7 +66,7 @@ public sealed class CallSettlement(CreditLedger ledger, EventOutbox outbox, Call
         if (call.StartedAt is not null)
         {
             await CallTimeline.AppendAsync(tx, call.Id, CallTimelineType.Hangup, finish.EndedAt,
-                new { status, end_reason = finish.EndReason, detail = finish.Detail, duration_sec = durationSec });
+                new { status, end_reason = finish.EndReason, detail = finish.Detail, duration_sec = durationSec, retryable = finish.Retryable });
         }
 
         var ended = await reader.GetAsync(tx, call.Id) ?? throw new InvalidOperationException($"Call {call.Id} vanished while ending");

@@ -1,0 +1,50 @@
+using Cualify.Appliance.Core.Calls;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Cualify.Appliance.Dialer.Telephony;
+
+/// <summary>A provider this build can dial through, registered under the name <c>Dialer:Provider</c> selects.</summary>
+public sealed record TelephonyProviderName(string Name);
+
+public static class TelephonyProviderRegistration
+{
+    /// <summary>
+    /// Registers <typeparamref name="TProvider"/> as the provider called <paramref name="name"/>
+    /// (<c>simulator</c>, <c>sip</c>, <c>twilio</c>). Only the one <c>Dialer:Provider</c> names is ever built,
+    /// so an unused provider opens no sockets.
+    /// </summary>
+    public static IServiceCollection AddTelephonyProvider<TProvider>(this IServiceCollection services, string name)
+        where TProvider : class, ITelephonyProvider
+    {
+        services.AddKeyedSingleton<ITelephonyProvider, TProvider>(name);
+        services.AddSingleton(new TelephonyProviderName(name));
+        return services;
+    }
+}
+
+/// <summary>The provider <c>Dialer:Provider</c> names, resolved once; a name this build lacks stops start-up.</summary>
+public sealed class SelectedTelephonyProvider(IServiceProvider services, IOptions<DialerOptions> options, IEnumerable<TelephonyProviderName> registered)
+{
+    private readonly Lazy<ITelephonyProvider> _provider = new(() => Resolve(services, options.Value.Provider, registered));
+
+    public ITelephonyProvider Provider => _provider.Value;
+
+    private static ITelephonyProvider Resolve(IServiceProvider services, string name, IEnumerable<TelephonyProviderName> registered)
+    {
+        var names = registered.Select(r => r.Name).Distinct().ToList();
+        if (!names.Contains(name))
+        {
+            throw new OptionsValidationException(DialerOptions.Section, typeof(DialerOptions),
+                [$"Dialer:Provider is '{name}', but this build has no '{name}' provider; available: {string.Join(", ", names)}"]);
+        }
+
+        var provider = services.GetRequiredKeyedService<ITelephonyProvider>(name);
+        if (provider.Name != name)
+        {
+            throw new InvalidOperationException($"The provider registered as '{name}' calls itself '{provider.Name}'");
+        }
+
+        return provider;
+    }
+}
