@@ -7,7 +7,7 @@ namespace Cualify.Appliance.Core.Calls;
 /// At start-up, before anything is dialed: calls a crash left <c>dialing</c>, <c>ringing</c> or
 /// <c>in_progress</c> are ended with <c>end_reason: appliance_restart</c> and settled. An answered call is
 /// <c>completed</c> and billed from its answer up to the last moment the dialer knew it was up
-/// (<c>last_seen_at</c>, refreshed at least every 15 s while it ran), never more than its effective maximum;
+/// (<c>last_seen_at</c>, refreshed every <c>Dialer:HeartbeatInterval</c> while it ran), never more than its effective maximum;
 /// an unanswered one is <c>failed</c> and its whole reservation released. Reservations still open for calls that
 /// are final are released too.
 /// </summary>

@@ -36,6 +36,9 @@ public sealed class DialerOptions : IValidatableObject
     /// <summary>How often the scheduler looks for work nobody signalled (a top-up, a changed setting).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often live calls are stamped as up; after a crash an answered call is billed up to its last stamp.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Most calls admitted in one store transaction.</summary>
     public int AdmissionBatchSize { get; set; } = 50;
 
@@ -74,6 +77,11 @@ public sealed class DialerOptions : IValidatableObject
         if (PollInterval < TimeSpan.FromMilliseconds(100) || PollInterval > TimeSpan.FromMinutes(5))
         {
             yield return Fail($"Dialer:PollInterval must be from 00:00:00.1 to 00:05:00, not {PollInterval}", nameof(PollInterval));
+        }
+
+        if (HeartbeatInterval < TimeSpan.FromSeconds(1) || HeartbeatInterval > TimeSpan.FromMinutes(5))
+        {
+            yield return Fail($"Dialer:HeartbeatInterval must be from 00:00:01 to 00:05:00, not {HeartbeatInterval}", nameof(HeartbeatInterval));
         }
 
         if (AdmissionBatchSize is < 1 or > 1_000)
