@@ -9,9 +9,17 @@ namespace Cualify.Appliance.Core.Calls;
 
 public static class CallServiceCollectionExtensions
 {
-    /// <summary>Playbooks, calls and their rules: placement, admission, progress, settlement, recovery, erasure.</summary>
+    /// <summary>
+    /// Playbooks, calls and their rules: placement, admission, progress, settlement, recovery, erasure, and the
+    /// <c>Dialer</c> settings they read. Safe to call more than once.
+    /// </summary>
     public static IServiceCollection AddPlaybooksAndCalls(this IServiceCollection services, IConfiguration configuration)
     {
+        if (services.Any(d => d.ServiceType == typeof(CallAdmission)))
+        {
+            return services;
+        }
+
         services.AddOptions<DialerOptions>()
             .Bind(configuration.GetSection(DialerOptions.Section))
             .ValidateDataAnnotations()
