@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Common;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Cualify.Appliance.LocalApi.Calls;
 
@@ -23,10 +24,10 @@ public sealed record ListCallsQuery(
     string? Limit,
     string? Offset,
     string? Status,
-    string? AgentId,
-    string? ContactId,
-    string? CreatedAfter,
-    string? CreatedBefore)
+    [property: FromQuery(Name = "agent_id")] string? AgentId,
+    [property: FromQuery(Name = "contact_id")] string? ContactId,
+    [property: FromQuery(Name = "created_after")] string? CreatedAfter,
+    [property: FromQuery(Name = "created_before")] string? CreatedBefore)
 {
     public PageRequest ToPage() => PageRequest.Parse(Limit, Offset);
 
