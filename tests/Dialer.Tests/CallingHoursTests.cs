@@ -29,10 +29,10 @@ public sealed class CallingHoursTests
         // Nothing is dialed before its moment, and each is dialed at it.
         var indiaId = (string)india["data"]!["id"]!;
         var usId = (string)us["data"]!["id"]!;
-        var dialedIndia = await harness.AdvanceUntilAsync(indiaId, c => c.Status != "queued", TimeSpan.FromHours(2), TimeSpan.FromMinutes(1));
+        var dialedIndia = await harness.AdvanceUntilAsync(indiaId, c => c.Status != "queued", TimeSpan.FromHours(2), TimeSpan.FromMinutes(5));
         Assert.Equal(DateTimeOffset.Parse("2026-06-01T03:30:00Z"), dialedIndia.StartedAt);
         Assert.Equal("queued", (await harness.CallAsync(usId))!.Status);
-        var dialedUs = await harness.AdvanceUntilAsync(usId, c => c.Status != "queued", TimeSpan.FromHours(10), TimeSpan.FromMinutes(1));
+        var dialedUs = await harness.AdvanceUntilAsync(usId, c => c.Status != "queued", TimeSpan.FromHours(12), TimeSpan.FromMinutes(5));
         Assert.Equal(DateTimeOffset.Parse("2026-06-01T13:00:00Z"), dialedUs.StartedAt);
     }
 

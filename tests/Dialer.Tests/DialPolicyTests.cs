@@ -91,7 +91,7 @@ public sealed class DialPolicyTests : IAsyncLifetime
         var second = await _harness.PlaceCallAsync(new { agent_id = _agentId, to_e164 = "+919812345612" });
 
         var firstEnded = await _harness.AdvanceUntilFinalAsync(first);
-        var secondCall = (await _harness.CallAsync(second))!;
+        var secondCall = await _harness.AdvanceUntilAsync(second, c => c.StartedAt is not null);
         Assert.True(secondCall.StartedAt >= firstEnded.EndedAt, $"the second call started at {secondCall.StartedAt}, before the first ended at {firstEnded.EndedAt}");
     }
 

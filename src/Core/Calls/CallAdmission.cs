@@ -1,4 +1,3 @@
-using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Orgs;
@@ -19,10 +18,8 @@ public sealed class CallAdmission(
     ApplianceStore store,
     OrgStore orgs,
     PlaybookStore playbooks,
-    ContactStore contacts,
     CreditLedger ledger,
     CallSettlement settlement,
-    CallReader reader,
     IOptions<DialerOptions> options,
     ApplianceMetrics metrics)
 {
@@ -37,7 +34,7 @@ public sealed class CallAdmission(
     public async Task<AdmissionRound> AdmitAsync(StoreTransaction tx, int limit)
     {
         var settings = options.Value;
-        var policy = new DialPolicy(contacts, settings);
+        var policy = new DialPolicy(settings);
         var now = tx.Now;
         var globalLive = await tx.ExecuteScalarAsync<int>("SELECT count(*) FROM calls WHERE status IN @LiveStatuses", new { LiveStatuses });
         var globalRate = new StartRate(settings.CallsPerSecond, await RecentStartsAsync(tx, null, now, settings.CallsPerSecond));
@@ -153,9 +150,8 @@ public sealed class CallAdmission(
         load.Rate.Record(tx.Now);
         await CallTimeline.AppendAsync(tx, call.Id, CallTimelineType.Dialing, tx.Now,
             new { max_duration_sec = duration.Seconds, limited_by = duration.LimitedBy, reserved_paise = duration.ReservationPaise });
-        var dialing = await reader.GetAsync(tx, call.Id) ?? throw new InvalidOperationException($"Call {call.Id} vanished");
         var audio = await playbooks.AudioAsync(tx, playbook.AudioId);
-        return new DialTicket(dialing, playbook, audio, duration);
+        return new DialTicket(call, playbook, audio, duration, tx.Now);
     }
 
     private async Task<OrgLoad> LoadOrgAsync(StoreTransaction tx, string orgId, DateTimeOffset now)

@@ -16,7 +16,9 @@ public sealed class CallingHours
 
     private const int MaxSteps = 5_000;
     private static readonly TimeSpan Horizon = TimeSpan.FromDays(400);
+    private const int ZoneCacheSize = 100_000;
     private static readonly ConcurrentDictionary<string, CronExpression> Parsed = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, IReadOnlyList<TimeZoneInfo>> ZonesByNumber = new(StringComparer.Ordinal);
     private readonly CronExpression _expression;
 
     private CallingHours(string expression, CronExpression parsed)
@@ -40,8 +42,20 @@ public sealed class CallingHours
     /// </summary>
     public static IReadOnlyList<TimeZoneInfo> ZonesOf(string e164)
     {
+        if (ZonesByNumber.TryGetValue(e164, out var known))
+        {
+            return known;
+        }
+
         var zones = PhoneNumberRules.TimeZonesOf(e164);
-        return zones.Count == 0 ? [TimeZoneInfo.Utc] : zones;
+        IReadOnlyList<TimeZoneInfo> result = zones.Count == 0 ? [TimeZoneInfo.Utc] : zones;
+        if (ZonesByNumber.Count >= ZoneCacheSize)
+        {
+            ZonesByNumber.Clear();
+        }
+
+        ZonesByNumber[e164] = result;
+        return result;
     }
 
     /// <summary>Whether <paramref name="instant"/> falls in an allowed minute in every zone.</summary>

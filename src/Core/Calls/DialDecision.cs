@@ -29,7 +29,10 @@ public static class DialWaitReasons
 }
 
 /// <summary>A call the admission moved to <c>dialing</c>, with what the provider needs to place it.</summary>
-public sealed record DialTicket(Call Call, Playbooks.Playbook Playbook, Playbooks.PlaybookAudio? Audio, EffectiveDuration Duration);
+/// <param name="Call">The call as it was claimed (this object still reads <c>queued</c>): its id, org, numbers,
+/// language and playbook, which dialing does not change. Read the store for its state after admission.</param>
+/// <param name="StartedAt">When dialing began (<c>started_at</c>).</param>
+public sealed record DialTicket(Call Call, Playbooks.Playbook Playbook, Playbooks.PlaybookAudio? Audio, EffectiveDuration Duration, DateTimeOffset StartedAt);
 
 /// <summary>One admission round: the calls to dial now and when another round could admit more.</summary>
 /// <param name="NextWake">The earliest moment something waiting may become dialable (a scheduled call falls due,

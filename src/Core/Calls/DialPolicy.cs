@@ -29,7 +29,7 @@ internal sealed class OrgLoad(Org org, int live, StartRate rate)
 /// that pays for the effective maximum duration. Failing a rule about the person or the plan ends the call;
 /// failing one about time or capacity makes it wait.
 /// </summary>
-internal sealed class DialPolicy(ContactStore contacts, DialerOptions options)
+internal sealed class DialPolicy(DialerOptions options)
 {
     public static readonly TimeSpan AttemptWindow = TimeSpan.FromHours(24);
 
@@ -51,13 +51,14 @@ internal sealed class DialPolicy(ContactStore contacts, DialerOptions options)
             return new DialDecision.Refuse(CallEndReasons.ContactErased);
         }
 
-        var contact = await contacts.FindByPhoneAsync(tx, org.Id, call.ToE164);
-        if (contact?.OptedOutVoice == true || await DoNotContactList.ContainsAsync(tx, org.Id, ContactChannel.Voice, call.ToE164))
+        var contact = await tx.QuerySingleOrDefaultAsync<(string? ConsentCapture, bool OptedOutVoice)>(
+            "SELECT consent_capture, opted_out_voice FROM contacts WHERE org_id = @OrgId AND phone_e164 = @ToE164", new { call.OrgId, call.ToE164 });
+        if (contact.OptedOutVoice || await DoNotContactList.ContainsAsync(tx, org.Id, ContactChannel.Voice, call.ToE164))
         {
             return new DialDecision.Refuse(CallEndReasons.OptedOut);
         }
 
-        if (contact?.ConsentCapture is null)
+        if (contact.ConsentCapture is null)
         {
             return new DialDecision.Refuse(CallEndReasons.NoConsent);
         }
