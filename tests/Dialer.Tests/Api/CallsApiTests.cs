@@ -157,3 +157,18 @@ public sealed class CallsApiTests : IAsyncLifetime
         Assert.Equal(call.DurationSec * 10L, call.CreditsDebitedPaise);
     }
 }
+
+public sealed class CallsOpenApiTests
+{
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_playbook_and_call_endpoints()
+    {
+        await using var appliance = await RunningAppliance.StartAsync();
+        var document = await (await appliance.AdminClient().GetAsync("/api/v1/openapi.json")).ExpectAsync(200);
+        var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
+        foreach (var path in new[] { "/api/v1/calls", "/api/v1/calls/{id}", "/api/v1/calls/{id}/cancel", "/api/v1/playbooks", "/api/v1/playbooks/{id}", "/api/v1/playbooks/{id}/audio" })
+        {
+            Assert.Contains(path, paths);
+        }
+    }
+}
