@@ -23,7 +23,12 @@ public static class TelephonyProviderRegistration
     }
 }
 
-/// <summary>The provider <c>Dialer:Provider</c> names, resolved once; a name this build lacks stops start-up.</summary>
+/// <summary>
+/// The provider <c>Dialer:Provider</c> names, resolved once: one registered with
+/// <see cref="TelephonyProviderRegistration.AddTelephonyProvider{TProvider}"/> under that name, else a plain
+/// <c>ITelephonyProvider</c> registration whose <see cref="ITelephonyProvider.Name"/> matches. A name this build
+/// lacks stops start-up with a message naming the setting.
+/// </summary>
 public sealed class SelectedTelephonyProvider(IServiceProvider services, IOptions<DialerOptions> options, IEnumerable<TelephonyProviderName> registered)
 {
     private readonly Lazy<ITelephonyProvider> _provider = new(() => Resolve(services, options.Value.Provider, registered));
@@ -32,19 +37,18 @@ public sealed class SelectedTelephonyProvider(IServiceProvider services, IOption
 
     private static ITelephonyProvider Resolve(IServiceProvider services, string name, IEnumerable<TelephonyProviderName> registered)
     {
-        var names = registered.Select(r => r.Name).Distinct().ToList();
-        if (!names.Contains(name))
+        var named = registered.Select(r => r.Name).Distinct().ToList();
+        if (named.Contains(name))
         {
-            throw new OptionsValidationException(DialerOptions.Section, typeof(DialerOptions),
-                [$"Dialer:Provider is '{name}', but this build has no '{name}' provider; available: {string.Join(", ", names)}"]);
+            var provider = services.GetRequiredKeyedService<ITelephonyProvider>(name);
+            return provider.Name == name
+                ? provider
+                : throw new InvalidOperationException($"The provider registered as '{name}' calls itself '{provider.Name}'");
         }
 
-        var provider = services.GetRequiredKeyedService<ITelephonyProvider>(name);
-        if (provider.Name != name)
-        {
-            throw new InvalidOperationException($"The provider registered as '{name}' calls itself '{provider.Name}'");
-        }
-
-        return provider;
+        var plain = services.GetServices<ITelephonyProvider>().ToList();
+        return plain.FirstOrDefault(p => p.Name == name)
+            ?? throw new OptionsValidationException(DialerOptions.Section, typeof(DialerOptions),
+                [$"Dialer:Provider is '{name}', but this build has no '{name}' provider; available: {string.Join(", ", named.Concat(plain.Select(p => p.Name)).Distinct())}"]);
     }
 }

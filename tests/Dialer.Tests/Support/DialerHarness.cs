@@ -33,10 +33,14 @@ public sealed class DialerHarness : IAsyncDisposable
 
     public HttpClient Admin { get; }
 
-    public static async Task<DialerHarness> StartAsync(DateTimeOffset? at = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<DialerHarness> StartAsync(DateTimeOffset? at = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var clock = new ObservedTime(new FakeTimeProvider(at ?? MondayMorningInIndia));
-        var appliance = await RunningAppliance.StartAsync(settings: settings, services: s => s.AddSingleton<TimeProvider>(clock));
+        var appliance = await RunningAppliance.StartAsync(settings: settings, services: s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            services?.Invoke(s);
+        });
         return new DialerHarness(appliance, clock);
     }
 
