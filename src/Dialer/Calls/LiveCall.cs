@@ -22,9 +22,9 @@ internal sealed class LiveCall(DialTicket ticket, CallPlan plan, LiveCallContext
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<ITimer> _timers = [];
-    private IProviderCall? _provider;
+    private volatile IProviderCall? _provider;
     private DateTimeOffset? _answeredAt;
-    private string? _requestedEnd;
+    private volatile string? _requestedEnd;
     private string? _outcome;
     private bool _ended;
 
