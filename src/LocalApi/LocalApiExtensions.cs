@@ -6,12 +6,15 @@ using Cualify.Appliance.LocalApi.Contacts;
 using Cualify.Appliance.LocalApi.Credits;
 using Cualify.Appliance.LocalApi.Docs;
 using Cualify.Appliance.LocalApi.Errors;
+using Cualify.Appliance.LocalApi.Events;
 using Cualify.Appliance.LocalApi.Health;
 using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Cualify.Appliance.LocalApi.Orgs;
 using Cualify.Appliance.LocalApi.Playbooks;
 using Cualify.Appliance.LocalApi.RateLimits;
+using Cualify.Appliance.LocalApi.Sequences;
+using Cualify.Appliance.LocalApi.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -63,5 +66,8 @@ public static class LocalApiExtensions
         .MapCredits()
         .MapContacts()
         .MapPlaybooks()
-        .MapCalls();
+        .MapCalls()
+        .MapWebhooks()
+        .MapEvents()
+        .MapSequences();
 }

@@ -65,3 +65,4 @@ public sealed class ProviderSelectionTests
         Assert.True(BusyTrunk.Started > 0);
     }
 }
+

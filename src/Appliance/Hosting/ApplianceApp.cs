@@ -2,6 +2,8 @@ using Cualify.Appliance.Dialer;
 using Cualify.Appliance.LocalApi;
 using Cualify.Appliance.Logging;
 using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Mailer;
+using Cualify.Appliance.Relay;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -41,6 +43,12 @@ public static class ApplianceApp
         // The dialer: admission and scheduling, live calls above the provider Dialer:Provider names (simulator by default).
         builder.Services.AddDialer(builder.Configuration);
         builder.Services.AddLocalApi();
+
+        // The signed webhook relay: fans the outbox out to endpoints, retries, records every attempt.
+        builder.Services.AddRelay(builder.Configuration);
+
+        // Email sequences: SMTP out (or the pickup folder), IMAP replies and bounces, admin notices.
+        builder.Services.AddMailer(builder.Configuration);
 
         overrideServices?.Invoke(builder.Services);
         var app = builder.Build();

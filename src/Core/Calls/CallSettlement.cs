@@ -13,10 +13,16 @@ public sealed record CallFinish(string Status, string EndReason, DateTimeOffset 
 /// <summary>
 /// Ends a call in the caller's transaction: moves it to its final status with a conditional update, settles its
 /// reservation (billed seconds rounded up to the billing increment × rate, the rest released), records
-/// <c>credits_debited_paise</c>, the <c>hangup</c> timeline entry and the <c>call.completed</c> /
-/// <c>call.failed</c> event, all together.
+/// <c>credits_debited_paise</c>, the <c>hangup</c> timeline entry, the <c>call.completed</c> /
+/// <c>call.failed</c> event and every registered <see cref="ICallEndedStep"/>, all together.
 /// </summary>
-public sealed class CallSettlement(CreditLedger ledger, EventOutbox outbox, CallReader reader, DialSignal dialSignal, ApplianceMetrics metrics)
+public sealed class CallSettlement(
+    CreditLedger ledger,
+    EventOutbox outbox,
+    CallReader reader,
+    DialSignal dialSignal,
+    ApplianceMetrics metrics,
+    IEnumerable<ICallEndedStep> endedSteps)
 {
     private readonly Counter _ended = metrics.Counter("cualify_calls_ended_total", "Calls that reached a final status, by status", "status");
 
@@ -71,6 +77,11 @@ public sealed class CallSettlement(CreditLedger ledger, EventOutbox outbox, Call
 
         var ended = await reader.GetAsync(tx, call.Id) ?? throw new InvalidOperationException($"Call {call.Id} vanished while ending");
         await outbox.AppendAsync(tx, call.OrgId, status == CallStatus.Completed ? CallEvents.Completed : CallEvents.Failed, CallView.From(ended));
+        foreach (var step in endedSteps)
+        {
+            await step.CallEndedAsync(tx, ended);
+        }
+
         tx.AfterCommit(() =>
         {
             _ended.Inc(status);

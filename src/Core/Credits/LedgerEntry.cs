@@ -41,13 +41,7 @@ public static class LedgerKind
 }
 
 /// <summary>An org's credits as the API reports them.</summary>
-public sealed record CreditSummary(long BalancePaise, long ReservedPaise, long RatePaisePerSec, int BillingIncrementSec)
+public sealed record CreditSummary(long BalancePaise, long ReservedPaise, long RatePaisePerSec, long BillingIncrementSec)
 {
-    /// <summary>What Dapper materialises from SQLite, where every INTEGER column reads as a 64-bit value.</summary>
-    public CreditSummary(long balancePaise, long reservedPaise, long ratePaisePerSec, long billingIncrementSec)
-        : this(balancePaise, reservedPaise, ratePaisePerSec, checked((int)billingIncrementSec))
-    {
-    }
-
     public long AvailablePaise => BalancePaise - ReservedPaise;
 }

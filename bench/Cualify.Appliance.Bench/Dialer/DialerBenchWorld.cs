@@ -6,17 +6,18 @@ using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Dialer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cualify.Appliance.Dialer.Bench;
+namespace Cualify.Appliance.Bench.Dialer;
 
 /// <summary>A fresh store in a temp folder with orgs, consenting contacts, credits and queued calls ready to dial.</summary>
-internal sealed class BenchWorld : IAsyncDisposable
+internal sealed class DialerBenchWorld : IAsyncDisposable
 {
     private readonly string _folder;
 
-    private BenchWorld(string folder, ServiceProvider services)
+    private DialerBenchWorld(string folder, ServiceProvider services)
     {
         _folder = folder;
         Services = services;
@@ -27,7 +28,7 @@ internal sealed class BenchWorld : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
-    public static async Task<BenchWorld> CreateAsync(int orgCount, int calls, bool withDialer)
+    public static async Task<DialerBenchWorld> CreateAsync(int orgCount, int calls, bool withDialer)
     {
         var folder = Path.Combine(Path.GetTempPath(), $"cualify-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
@@ -48,7 +49,7 @@ internal sealed class BenchWorld : IAsyncDisposable
 
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<ApplianceInitializer>().InitializeAsync();
-        var world = new BenchWorld(folder, provider);
+        var world = new DialerBenchWorld(folder, provider);
         await world.SeedAsync(orgCount, calls);
         return world;
     }

@@ -1,7 +1,7 @@
 using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Store;
 
-namespace Cualify.Appliance.Dialer.Bench;
+namespace Cualify.Appliance.Bench.Dialer;
 
 /// <summary>
 /// The reference: the same claim + reserve transaction as the admission (batches of due calls, one reservation,
