@@ -1,5 +1,6 @@
 using Cualify.Appliance.Bench;
 using Cualify.Appliance.Bench.Contacts;
+using Cualify.Appliance.Bench.Dialer;
 using Cualify.Appliance.Bench.Mail;
 using Cualify.Appliance.Bench.Relay;
 
@@ -9,6 +10,7 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["contacts"] = ContactsBench.RunAsync,
     ["relay"] = RelayBench.RunAsync,
     ["mail"] = MailBench.RunAsync,
+    ["dialer"] = DialerBench.RunAsync,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))

@@ -1,4 +1,5 @@
 using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Credits;
@@ -47,6 +48,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IMetricsSource, CreditMetrics>();
         services.AddSingleton<Health.IReadinessCheck, Health.StoreReadiness>();
         services.AddHostedService<StoreMaintenance>();
+        services.AddPlaybooksAndCalls(configuration);
         services.AddSequences(configuration);
         return services;
     }

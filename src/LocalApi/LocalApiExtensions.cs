@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.LocalApi.ApiKeys;
 using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.LocalApi.Calls;
 using Cualify.Appliance.LocalApi.Contacts;
 using Cualify.Appliance.LocalApi.Credits;
 using Cualify.Appliance.LocalApi.Docs;
@@ -10,6 +11,7 @@ using Cualify.Appliance.LocalApi.Health;
 using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Cualify.Appliance.LocalApi.Orgs;
+using Cualify.Appliance.LocalApi.Playbooks;
 using Cualify.Appliance.LocalApi.Providers;
 using Cualify.Appliance.LocalApi.RateLimits;
 using Cualify.Appliance.LocalApi.Sequences;
@@ -64,6 +66,8 @@ public static class LocalApiExtensions
         .MapOperatorOrgs()
         .MapCredits()
         .MapContacts()
+        .MapPlaybooks()
+        .MapCalls()
         .MapWebhooks()
         .MapEvents()
         .MapSequences()

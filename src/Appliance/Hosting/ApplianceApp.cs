@@ -1,6 +1,6 @@
 using System.Globalization;
 using Cualify.Appliance.Core.Common;
-using Cualify.Appliance.Dialer.Twilio;
+using Cualify.Appliance.Dialer;
 using Cualify.Appliance.Doctor;
 using Cualify.Appliance.LocalApi;
 using Cualify.Appliance.Logging;
@@ -50,10 +50,9 @@ public static class ApplianceApp
 
         builder.Services.AddApplianceFoundation(builder.Configuration, settings);
         builder.Services.AddHostDoctorChecks();
+        // The dialer: admission and scheduling, live calls above the provider Dialer:Provider names (simulator by default).
+        builder.Services.AddDialer(builder.Configuration);
         builder.Services.AddLocalApi();
-
-        // The twilio provider: REST client, signed callbacks, polling; checked at start when Dialer:Provider=twilio.
-        builder.Services.AddTwilioTelephony(builder.Configuration);
 
         // The signed webhook relay: fans the outbox out to endpoints, retries, records every attempt.
         builder.Services.AddRelay(builder.Configuration);

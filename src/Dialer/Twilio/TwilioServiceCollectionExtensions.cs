@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Cualify.Appliance.Core.Health;
+using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -45,7 +46,7 @@ public static class TwilioServiceCollectionExtensions
         services.AddSingleton<TwilioCallRegistry>();
         services.AddSingleton<TwilioCallPoller>();
         services.AddSingleton<TwilioCallbacks>();
-        services.AddSingleton<TwilioTelephonyProvider>();
+        services.AddTelephonyProvider<TwilioTelephonyProvider>(TwilioTelephonyProvider.ProviderName);
         if (TwilioTelephonyProvider.IsSelected(configuration))
         {
             services.AddHostedService(provider => provider.GetRequiredService<TwilioCallPoller>());

@@ -101,7 +101,8 @@ public abstract class TwilioEndToEndTests : IAsyncLifetime
         var (callId, placed) = await PlaceAsync();
         await MoveAsync(callId, placed, "ringing", "ringing");
 
-        await (await _harness.Admin.PostAsync($"/api/v1/calls/{callId}/cancel", null)).ExpectAsync(200);
+        var canceling = await (await _harness.Admin.PostAsync($"/api/v1/calls/{callId}/cancel", null)).ExpectAsync(202);
+        Assert.Equal("ringing", (string?)canceling["data"]!["status"]);
         var call = await _harness.AdvanceUntilFinalAsync(callId);
         await _twilio.SettleAsync();
 

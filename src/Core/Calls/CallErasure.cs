@@ -1,0 +1,44 @@
+using Cualify.Appliance.Core.Contacts;
+using Cualify.Appliance.Core.Store;
+
+namespace Cualify.Appliance.Core.Calls;
+
+/// <summary>
+/// Part of a contact's erasure: their queued calls are canceled (<c>contact_erased</c>), live ones are hung up,
+/// and their number is removed from every call and from the data of earlier <c>call.*</c> events.
+/// </summary>
+public sealed class CallErasure(CallSettlement settlement, CallHangups hangups) : IContactErasureStep
+{
+    public async Task EraseAsync(StoreTransaction tx, Contact contact)
+    {
+        var args = new { contact.OrgId, contact.Id, contact.PhoneE164 };
+        var open = await tx.QueryAsync<Call>($"""
+            SELECT {Call.Columns} FROM calls
+            WHERE org_id = @OrgId AND (contact_id = @Id OR to_e164 = @PhoneE164)
+              AND status IN ('queued', 'dialing', 'ringing', 'in_progress')
+            """, args);
+        foreach (var call in open)
+        {
+            if (call.Status == CallStatus.Queued)
+            {
+                await settlement.FinishAsync(tx, call, new CallFinish(CallStatus.Canceled, CallEndReasons.ContactErased, tx.Now));
+            }
+            else
+            {
+                hangups.RequestAfterCommit(tx, new HangupRequest(call.Id, CallEndReasons.ContactErased));
+            }
+        }
+
+        await tx.ExecuteAsync("""
+            UPDATE calls SET to_e164 = NULL, transcript = NULL, updated_at = @Now
+            WHERE org_id = @OrgId AND (contact_id = @Id OR to_e164 = @PhoneE164)
+            """, new { contact.OrgId, contact.Id, contact.PhoneE164, tx.Now });
+        if (contact.PhoneE164 is not null)
+        {
+            await tx.ExecuteAsync("""
+                UPDATE events SET data = json_set(data, '$.to_e164', NULL)
+                WHERE org_id = @OrgId AND type LIKE 'call.%' AND json_extract(data, '$.to_e164') = @PhoneE164
+                """, args);
+        }
+    }
+}

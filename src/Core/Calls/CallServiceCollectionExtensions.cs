@@ -1,0 +1,41 @@
+using Cualify.Appliance.Core.Contacts;
+using Cualify.Appliance.Core.Metrics;
+using Cualify.Appliance.Core.Playbooks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cualify.Appliance.Core.Calls;
+
+public static class CallServiceCollectionExtensions
+{
+    /// <summary>
+    /// Playbooks, calls and their rules: placement, admission, progress, settlement, recovery, erasure, and the
+    /// <c>Dialer</c> settings they read. Safe to call more than once.
+    /// </summary>
+    public static IServiceCollection AddPlaybooksAndCalls(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(CallAdmission)))
+        {
+            return services;
+        }
+
+        services.AddOptions<DialerOptions>()
+            .Bind(configuration.GetSection(DialerOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<PlaybookStore>();
+        services.TryAddSingleton<PlaybookAudioStore>();
+        services.TryAddSingleton<DialSignal>();
+        services.TryAddSingleton<CallHangups>();
+        services.TryAddSingleton<CallReader>();
+        services.TryAddSingleton<CallSettlement>();
+        services.TryAddSingleton<CallPlacement>();
+        services.TryAddSingleton<CallAdmission>();
+        services.TryAddSingleton<CallLifecycle>();
+        services.TryAddSingleton<CallRecovery>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, CallErasure>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, CallMetrics>());
+        return services;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Cualify.Appliance.Core.Common;
+
+namespace Cualify.Appliance.Core.Calls;
+
+/// <summary>The contract's call representation, used by API lists and by <c>call.*</c> event data alike.</summary>
+public sealed record CallView(
+    string Id,
+    string Status,
+    string Direction,
+    string? FromE164,
+    string? ToE164,
+    string Language,
+    string AgentId,
+    string? ContactId,
+    int? DurationSec,
+    long CreditsDebitedPaise,
+    string? RecordingUrl,
+    string? LlmExtractedIntent,
+    string? LlmSentiment,
+    string? LlmOutcome,
+    string? Outcome,
+    string? EndReason,
+    string Provider,
+    string? ProviderCallId,
+    JsonElement Metadata,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? EndedAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ScheduledFor,
+    DateTimeOffset? AnsweredAt,
+    int? MaxDurationSec,
+    int? BilledSec)
+{
+    public static CallView From(Call c) => new(
+        c.Id, c.Status, c.Direction, c.FromE164, c.ToE164, c.Language, c.AgentId, c.ContactId, c.DurationSec, c.CreditsDebitedPaise,
+        c.RecordingUrl, c.LlmExtractedIntent, c.LlmSentiment, c.LlmOutcome, c.Outcome, c.EndReason, c.Provider, c.ProviderCallId,
+        ApplianceJson.Element(c.Metadata), c.StartedAt, c.EndedAt, c.CreatedAt, c.ScheduledFor, c.AnsweredAt, c.MaxDurationSec, c.BilledSec);
+}
+
+/// <summary><c>GET /calls/{id}</c>: the call plus its transcript and timeline.</summary>
+public sealed record CallDetailView(
+    string Id,
+    string Status,
+    string Direction,
+    string? FromE164,
+    string? ToE164,
+    string Language,
+    string AgentId,
+    string? ContactId,
+    int? DurationSec,
+    long CreditsDebitedPaise,
+    string? RecordingUrl,
+    string? LlmExtractedIntent,
+    string? LlmSentiment,
+    string? LlmOutcome,
+    string? Outcome,
+    string? EndReason,
+    string Provider,
+    string? ProviderCallId,
+    JsonElement Metadata,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? EndedAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ScheduledFor,
+    DateTimeOffset? AnsweredAt,
+    int? MaxDurationSec,
+    string? MaxDurationLimitedBy,
+    int? BilledSec,
+    string? EndDetail,
+    string? Transcript,
+    IReadOnlyList<CallTimelineEntry> Timeline)
+{
+    public static CallDetailView From(Call c, IReadOnlyList<CallTimelineEntry> timeline) => new(
+        c.Id, c.Status, c.Direction, c.FromE164, c.ToE164, c.Language, c.AgentId, c.ContactId, c.DurationSec, c.CreditsDebitedPaise,
+        c.RecordingUrl, c.LlmExtractedIntent, c.LlmSentiment, c.LlmOutcome, c.Outcome, c.EndReason, c.Provider, c.ProviderCallId,
+        ApplianceJson.Element(c.Metadata), c.StartedAt, c.EndedAt, c.CreatedAt, c.ScheduledFor, c.AnsweredAt, c.MaxDurationSec,
+        c.MaxDurationLimitedBy, c.BilledSec, c.EndDetail, c.Transcript, timeline);
+}
+
+/// <summary>The <c>201</c> answer of <c>POST /calls</c>.</summary>
+public sealed record QueuedCallView(
+    string Id,
+    string Status,
+    string AgentId,
+    string? ContactId,
+    string? ToE164,
+    string Provider,
+    string? ProviderCallId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ScheduledFor)
+{
+    public static QueuedCallView From(Call c) => new(c.Id, c.Status, c.AgentId, c.ContactId, c.ToE164, c.Provider, c.ProviderCallId, c.CreatedAt, c.ScheduledFor);
+}

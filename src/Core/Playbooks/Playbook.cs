@@ -1,0 +1,66 @@
+using System.Text.Json;
+
+namespace Cualify.Appliance.Core.Playbooks;
+
+/// <summary>What the dialer plays and how it reacts: the <c>agent_id</c> of a call.</summary>
+public sealed class Playbook
+{
+    public const string Columns = """
+        id, org_id, name, language, max_duration_sec, disclosure_text, message_text, audio_id, dtmf, handoff_target,
+        voicemail, created_at, updated_at, deleted_at
+        """;
+
+    public string Id { get; init; } = "";
+
+    public string OrgId { get; init; } = "";
+
+    public string Name { get; init; } = "";
+
+    public string Language { get; init; } = "";
+
+    public int MaxDurationSec { get; init; }
+
+    public string? DisclosureText { get; init; }
+
+    public string? MessageText { get; init; }
+
+    public string? AudioId { get; init; }
+
+    /// <summary>JSON object digit → action.</summary>
+    public string Dtmf { get; init; } = "{}";
+
+    public string? HandoffTarget { get; init; }
+
+    public string Voicemail { get; init; } = PlaybookRules.VoicemailHangup;
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public DateTimeOffset? DeletedAt { get; init; }
+
+    public IReadOnlyDictionary<string, string> DtmfMap =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(Dtmf) ?? [];
+}
+
+/// <summary>A converted audio prompt of a playbook.</summary>
+public sealed class PlaybookAudio
+{
+    public string Id { get; init; } = "";
+
+    public string OrgId { get; init; } = "";
+
+    public string PlaybookId { get; init; } = "";
+
+    public string SourceFormat { get; init; } = "";
+
+    public long DurationMs { get; init; }
+
+    /// <summary>8 kHz mono G.711 µ-law, raw, relative to the data folder.</summary>
+    public string UlawFile { get; init; } = "";
+
+    /// <summary>8 kHz mono G.711 A-law, raw, relative to the data folder.</summary>
+    public string AlawFile { get; init; } = "";
+
+    public DateTimeOffset CreatedAt { get; init; }
+}

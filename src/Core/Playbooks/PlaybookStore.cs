@@ -1,0 +1,135 @@
+using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Store;
+using Dapper;
+
+namespace Cualify.Appliance.Core.Playbooks;
+
+/// <summary>Playbooks of an org: create, read, list, change and delete (kept for the calls that name them).</summary>
+public sealed class PlaybookStore(ApplianceStore store)
+{
+    public Task<Playbook> CreateAsync(string orgId, PlaybookInput input, CancellationToken cancellationToken = default)
+    {
+        PlaybookRules.Check(input, creating: true);
+        return store.WriteAsync(async tx =>
+        {
+            await CheckAudioAsync(tx, orgId, input.AudioId);
+            return await tx.QuerySingleAsync<Playbook>($"""
+                INSERT INTO playbooks (id, org_id, name, language, max_duration_sec, disclosure_text, message_text, audio_id, dtmf,
+                                       handoff_target, voicemail, created_at, updated_at)
+                VALUES (@Id, @OrgId, @Name, @Language, @MaxDurationSec, @DisclosureText, @MessageText, @AudioId, @Dtmf,
+                        @HandoffTarget, @Voicemail, @Now, @Now)
+                RETURNING {Playbook.Columns}
+                """, new
+            {
+                Id = Ids.New(tx.Now),
+                OrgId = orgId,
+                Name = input.Name!.Trim(),
+                Language = input.Language ?? PlaybookRules.DefaultLanguage,
+                MaxDurationSec = input.MaxDurationSec ?? PlaybookRules.DefaultMaxDurationSec,
+                input.DisclosureText,
+                input.MessageText,
+                input.AudioId,
+                Dtmf = PlaybookJson.Serialize(input.Dtmf ?? new Dictionary<string, string>()),
+                HandoffTarget = PlaybookRules.NormalizeHandoffTarget(input.HandoffTarget),
+                Voicemail = input.Voicemail ?? PlaybookRules.VoicemailHangup,
+                tx.Now,
+            });
+        }, cancellationToken);
+    }
+
+    /// <summary>A playbook of the org that has not been deleted.</summary>
+    public Task<Playbook?> GetAsync(StoreTransaction tx, string orgId, string id) =>
+        tx.QuerySingleOrDefaultAsync<Playbook>(
+            $"SELECT {Playbook.Columns} FROM playbooks WHERE org_id = @orgId AND id = @id AND deleted_at IS NULL", new { orgId, id });
+
+    public Task<Playbook?> GetAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
+        store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<Playbook>(new CommandDefinition(
+            $"SELECT {Playbook.Columns} FROM playbooks WHERE org_id = @orgId AND id = @id AND deleted_at IS NULL",
+            new { orgId, id }, cancellationToken: cancellationToken)), cancellationToken);
+
+    /// <summary>Any playbook by id, deleted or not: what a queued call names.</summary>
+    public Task<Playbook?> GetAnyAsync(StoreTransaction tx, string id) =>
+        tx.QuerySingleOrDefaultAsync<Playbook>($"SELECT {Playbook.Columns} FROM playbooks WHERE id = @id", new { id });
+
+    public Task<Page<Playbook>> ListAsync(string orgId, PageRequest page, CancellationToken cancellationToken = default) =>
+        store.ReadAsync(async connection =>
+        {
+            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT count(*) FROM playbooks WHERE org_id = @orgId AND deleted_at IS NULL", new { orgId }, cancellationToken: cancellationToken));
+            var rows = await connection.QueryAsync<Playbook>(new CommandDefinition($"""
+                SELECT {Playbook.Columns} FROM playbooks WHERE org_id = @orgId AND deleted_at IS NULL
+                ORDER BY id DESC LIMIT @Limit OFFSET @Offset
+                """, new { orgId, page.Limit, page.Offset }, cancellationToken: cancellationToken));
+            return new Page<Playbook>(rows.ToList(), page, total);
+        }, cancellationToken);
+
+    public Task<Playbook> UpdateAsync(string orgId, string id, PlaybookInput input, CancellationToken cancellationToken = default)
+    {
+        PlaybookRules.Check(input, creating: false);
+        return store.WriteAsync(async tx =>
+        {
+            var current = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Playbook", "id");
+            await CheckAudioAsync(tx, orgId, input.AudioId);
+            return await tx.QuerySingleAsync<Playbook>($"""
+                UPDATE playbooks SET name = @Name, language = @Language, max_duration_sec = @MaxDurationSec,
+                    disclosure_text = @DisclosureText, message_text = @MessageText, audio_id = @AudioId, dtmf = @Dtmf,
+                    handoff_target = @HandoffTarget, voicemail = @Voicemail, updated_at = @Now
+                WHERE id = @Id
+                RETURNING {Playbook.Columns}
+                """, new
+            {
+                current.Id,
+                Name = input.Name?.Trim() ?? current.Name,
+                Language = input.Language ?? current.Language,
+                MaxDurationSec = input.MaxDurationSec ?? current.MaxDurationSec,
+                DisclosureText = input.Clears("disclosure_text") ? null : input.DisclosureText ?? current.DisclosureText,
+                MessageText = input.Clears("message_text") ? null : input.MessageText ?? current.MessageText,
+                AudioId = input.Clears("audio_id") ? null : input.AudioId ?? current.AudioId,
+                Dtmf = input.Dtmf is null ? current.Dtmf : PlaybookJson.Serialize(input.Dtmf),
+                HandoffTarget = input.Clears("handoff_target") ? null : PlaybookRules.NormalizeHandoffTarget(input.HandoffTarget) ?? current.HandoffTarget,
+                Voicemail = input.Voicemail ?? current.Voicemail,
+                tx.Now,
+            });
+        }, cancellationToken);
+    }
+
+    /// <summary>Deletes the playbook for the API; calls that name it keep their history, queued ones are not dialed.</summary>
+    public Task DeleteAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
+        store.WriteAsync(async tx =>
+        {
+            var deleted = await tx.ExecuteAsync(
+                "UPDATE playbooks SET deleted_at = @Now, updated_at = @Now WHERE org_id = @orgId AND id = @id AND deleted_at IS NULL",
+                new { orgId, id, tx.Now });
+            if (deleted == 0)
+            {
+                throw ApplianceException.NotFound("Playbook", "id");
+            }
+        }, cancellationToken);
+
+    public Task<PlaybookAudio?> AudioAsync(StoreTransaction tx, string? audioId) =>
+        audioId is null
+            ? Task.FromResult<PlaybookAudio?>(null)
+            : tx.QuerySingleOrDefaultAsync<PlaybookAudio>("SELECT * FROM playbook_audio WHERE id = @audioId", new { audioId });
+
+    public Task<PlaybookAudio?> AudioAsync(string? audioId, CancellationToken cancellationToken = default) =>
+        audioId is null
+            ? Task.FromResult<PlaybookAudio?>(null)
+            : store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<PlaybookAudio>(new CommandDefinition(
+                "SELECT * FROM playbook_audio WHERE id = @audioId", new { audioId }, cancellationToken: cancellationToken)), cancellationToken);
+
+    private static async Task CheckAudioAsync(StoreTransaction tx, string orgId, string? audioId)
+    {
+        if (audioId is null)
+        {
+            return;
+        }
+
+        var found = await tx.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM playbook_audio WHERE id = @audioId AND org_id = @orgId", new { audioId, orgId });
+        if (found == 0)
+        {
+            throw new FieldErrors().Add("audio_id", "audio_id must name audio uploaded to one of this org's playbooks with POST /api/v1/playbooks/{id}/audio").ToException();
+        }
+    }
+}

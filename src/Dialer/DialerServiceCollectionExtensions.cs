@@ -1,0 +1,31 @@
+using Cualify.Appliance.Core.Calls;
+using Cualify.Appliance.Dialer.Calls;
+using Cualify.Appliance.Dialer.Scheduling;
+using Cualify.Appliance.Dialer.Simulator;
+using Cualify.Appliance.Dialer.Telephony;
+using Cualify.Appliance.Dialer.Twilio;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cualify.Appliance.Dialer;
+
+public static class DialerServiceCollectionExtensions
+{
+    /// <summary>
+    /// The dialer: the scheduler that admits and starts calls, the live-call driver above the providers, the
+    /// heartbeat, and the <c>simulator</c> provider. The <c>sip</c> and <c>twilio</c> providers register themselves
+    /// with <see cref="TelephonyProviderRegistration.AddTelephonyProvider{TProvider}"/>; <c>Dialer:Provider</c>
+    /// picks one by name.
+    /// </summary>
+    public static IServiceCollection AddDialer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddPlaybooksAndCalls(configuration);
+        services.AddTelephonyProvider<SimulatedTelephony>(SimulatedTelephony.ProviderName);
+        services.AddTwilioTelephony(configuration);
+        services.AddSingleton<SelectedTelephonyProvider>();
+        services.AddSingleton<LiveCalls>();
+        services.AddHostedService<DialScheduler>();
+        services.AddHostedService<LiveCallHeartbeat>();
+        return services;
+    }
+}

@@ -1,0 +1,56 @@
+using Cualify.Appliance.Core.Calls;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Cualify.Appliance.Dialer.Telephony;
+
+/// <summary>A provider this build can dial through, registered under the name <c>Dialer:Provider</c> selects.</summary>
+public sealed record TelephonyProviderName(string Name, Type Implementation);
+
+public static class TelephonyProviderRegistration
+{
+    /// <summary>
+    /// Registers <typeparamref name="TProvider"/> as the provider called <paramref name="name"/>
+    /// (<c>simulator</c>, <c>sip</c>, <c>twilio</c>). Only the one <c>Dialer:Provider</c> names is ever built,
+    /// so an unused provider opens no sockets.
+    /// </summary>
+    public static IServiceCollection AddTelephonyProvider<TProvider>(this IServiceCollection services, string name)
+        where TProvider : class, ITelephonyProvider
+    {
+        services.TryAddSingleton<TProvider>();
+        services.AddSingleton(new TelephonyProviderName(name, typeof(TProvider)));
+        return services;
+    }
+}
+
+/// <summary>
+/// The provider <c>Dialer:Provider</c> names, resolved once: one registered with
+/// <see cref="TelephonyProviderRegistration.AddTelephonyProvider{TProvider}"/> under that name, else a plain
+/// <c>ITelephonyProvider</c> registration whose <see cref="ITelephonyProvider.Name"/> matches. A name this build
+/// lacks stops start-up with a message naming the setting.
+/// </summary>
+public sealed class SelectedTelephonyProvider(IServiceProvider services, IOptions<DialerOptions> options, IEnumerable<TelephonyProviderName> registered)
+{
+    private readonly Lazy<ITelephonyProvider> _provider = new(() => Resolve(services, options.Value.Provider, registered));
+
+    public ITelephonyProvider Provider => _provider.Value;
+
+    private static ITelephonyProvider Resolve(IServiceProvider services, string name, IEnumerable<TelephonyProviderName> registered)
+    {
+        var named = registered.Select(r => r.Name).Distinct().ToList();
+        var registration = registered.LastOrDefault(r => r.Name == name);
+        if (registration is not null)
+        {
+            var provider = (ITelephonyProvider)services.GetRequiredService(registration.Implementation);
+            return provider.Name == name
+                ? provider
+                : throw new InvalidOperationException($"The provider registered as '{name}' calls itself '{provider.Name}'");
+        }
+
+        var plain = services.GetServices<ITelephonyProvider>().ToList();
+        return plain.FirstOrDefault(p => p.Name == name)
+            ?? throw new OptionsValidationException(DialerOptions.Section, typeof(DialerOptions),
+                [$"Dialer:Provider is '{name}', but this build has no '{name}' provider; available: {string.Join(", ", named.Concat(plain.Select(p => p.Name)).Distinct())}"]);
+    }
+}

@@ -1,0 +1,52 @@
+using Cualify.Appliance.Core.Calls;
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.LocalApi.Idempotency;
+using Cualify.Appliance.LocalApi.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cualify.Appliance.LocalApi.Calls;
+
+/// <summary><c>/calls</c>: place a call, list and read calls with their timelines, cancel one.</summary>
+public static class CallEndpoints
+{
+    public static IEndpointRouteBuilder MapCalls(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/calls").WithTags("Calls");
+        group.MapPost("/", CreateAsync).WithIdempotency();
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapPost("/{id}/cancel", CancelAsync);
+        return api;
+    }
+
+    private static async Task<Created<DataOf<QueuedCallView>>> CreateAsync(CreateCallRequest request, HttpContext context, CallPlacement placement)
+    {
+        var call = await placement.QueueAsync(context.Caller().OrgId, request.ToRequest(), context.RequestAborted);
+        return TypedResults.Created($"/api/v1/calls/{call.Id}", Envelopes.Wrap(QueuedCallView.From(call)));
+    }
+
+    private static async Task<Ok<ListOf<CallView>>> ListAsync([AsParameters] ListCallsQuery query, HttpContext context, CallReader calls)
+    {
+        var page = await calls.ListAsync(context.Caller().OrgId, query.ToFilter(), query.ToPage(), context.RequestAborted);
+        return TypedResults.Ok(ListOf<CallView>.From(page.Map(CallView.From)));
+    }
+
+    private static async Task<Ok<DataOf<CallDetailView>>> GetAsync(string id, HttpContext context, CallReader calls)
+    {
+        var call = await calls.GetAsync(context.Caller().OrgId, id, context.RequestAborted) ?? throw ApplianceException.NotFound("Call", "id");
+        var timeline = await calls.TimelineAsync(call.Id, context.RequestAborted);
+        return TypedResults.Ok(Envelopes.Wrap(CallDetailView.From(call, timeline)));
+    }
+
+    /// <summary>A queued call is canceled at once (200); a live one is being hung up (202) and ends shortly.</summary>
+    private static async Task<Results<Ok<DataOf<CallView>>, Accepted<DataOf<CallView>>>> CancelAsync(string id, HttpContext context, CallLifecycle lifecycle)
+    {
+        var call = await lifecycle.CancelAsync(context.Caller().OrgId, id, context.RequestAborted);
+        var view = Envelopes.Wrap(CallView.From(call));
+        return call.IsFinal ? TypedResults.Ok(view) : TypedResults.Accepted($"/api/v1/calls/{call.Id}", view);
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Playbooks;
+
+namespace Cualify.Appliance.LocalApi.Playbooks;
+
+/// <summary><c>POST /playbooks</c>.</summary>
+public sealed record CreatePlaybookRequest(
+    string? Name,
+    string? Language,
+    int? MaxDurationSec,
+    string? DisclosureText,
+    string? MessageText,
+    string? AudioId,
+    Dictionary<string, string>? Dtmf,
+    string? HandoffTarget,
+    string? Voicemail)
+{
+    public PlaybookInput ToInput() => new(Name, Language, MaxDurationSec, DisclosureText, MessageText, AudioId, Dtmf, HandoffTarget, Voicemail);
+}
+
+/// <summary>
+/// <c>PATCH /playbooks/{id}</c>: only the fields present change; <c>disclosure_text</c>, <c>message_text</c>,
+/// <c>audio_id</c> and <c>handoff_target</c> may be sent as null to clear them.
+/// </summary>
+public static class PlaybookPatch
+{
+    private static readonly string[] Clearable = ["disclosure_text", "message_text", "audio_id", "handoff_target"];
+
+    public static PlaybookInput Parse(JsonObject body)
+    {
+        var errors = new FieldErrors();
+        var clear = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in Clearable)
+        {
+            if (body.TryGetPropertyValue(field, out var node) && node is null)
+            {
+                clear.Add(field);
+            }
+        }
+
+        var input = new PlaybookInput(
+            Text(body, "name", errors),
+            Text(body, "language", errors),
+            Number(body, "max_duration_sec", errors),
+            Text(body, "disclosure_text", errors),
+            Text(body, "message_text", errors),
+            Text(body, "audio_id", errors),
+            Map(body, "dtmf", errors),
+            Text(body, "handoff_target", errors),
+            Text(body, "voicemail", errors),
+            clear);
+        errors.ThrowIfAny();
+        return input;
+    }
+
+    private static string? Text(JsonObject body, string field, FieldErrors errors)
+    {
+        if (!body.TryGetPropertyValue(field, out var node) || node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.String)
+        {
+            return value.GetValue<string>();
+        }
+
+        errors.Add(field, $"{field} must be a string");
+        return null;
+    }
+
+    private static int? Number(JsonObject body, string field, FieldErrors errors)
+    {
+        if (!body.TryGetPropertyValue(field, out var node) || node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue value && value.TryGetValue<int>(out var number))
+        {
+            return number;
+        }
+
+        errors.Add(field, $"{field} must be a whole number");
+        return null;
+    }
+
+    private static Dictionary<string, string>? Map(JsonObject body, string field, FieldErrors errors)
+    {
+        if (!body.TryGetPropertyValue(field, out var node) || node is null)
+        {
+            return null;
+        }
+
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (node is JsonObject entries)
+        {
+            foreach (var (key, value) in entries)
+            {
+                if (value is JsonValue text && text.GetValueKind() == JsonValueKind.String)
+                {
+                    map[key] = text.GetValue<string>();
+                }
+                else
+                {
+                    errors.Add(field, $"{field}['{key}'] must be a string action such as \"handoff\" or \"opt_out\"");
+                }
+            }
+
+            return map;
+        }
+
+        errors.Add(field, $"{field} must be an object of digit → action, e.g. {{\"1\":\"handoff\",\"9\":\"opt_out\"}}");
+        return null;
+    }
+}

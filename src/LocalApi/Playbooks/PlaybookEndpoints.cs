@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Playbooks;
+using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.LocalApi.Contacts;
+using Cualify.Appliance.LocalApi.Idempotency;
+using Cualify.Appliance.LocalApi.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cualify.Appliance.LocalApi.Playbooks;
+
+/// <summary><c>/playbooks</c>: what the dialer plays and how it reacts (the <c>agent_id</c> of a call).</summary>
+public static class PlaybookEndpoints
+{
+    public static IEndpointRouteBuilder MapPlaybooks(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/playbooks").WithTags("Playbooks");
+        group.MapPost("/", CreateAsync).WithIdempotency();
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapPatch("/{id}", UpdateAsync);
+        group.MapDelete("/{id}", DeleteAsync);
+        group.MapPost("/{id}/audio", UploadAudioAsync)
+            .WithDescription("Upload a PCM WAV prompt (8-, 16-, 24- or 32-bit, any channels and sample rate) as the request body or as a multipart file; it is converted to 8 kHz mono G.711.");
+        return api;
+    }
+
+    private static async Task<Created<DataOf<PlaybookView>>> CreateAsync(CreatePlaybookRequest request, HttpContext context, PlaybookStore playbooks)
+    {
+        var playbook = await playbooks.CreateAsync(context.Caller().OrgId, request.ToInput(), context.RequestAborted);
+        return TypedResults.Created($"/api/v1/playbooks/{playbook.Id}", Envelopes.Wrap(PlaybookView.From(playbook, null)));
+    }
+
+    private static async Task<Ok<ListOf<PlaybookView>>> ListAsync([AsParameters] PageQuery query, HttpContext context, PlaybookStore playbooks)
+    {
+        var page = await playbooks.ListAsync(context.Caller().OrgId, query.ToPage(), context.RequestAborted);
+        var views = new List<PlaybookView>();
+        foreach (var playbook in page.Items)
+        {
+            views.Add(PlaybookView.From(playbook, await playbooks.AudioAsync(playbook.AudioId, context.RequestAborted)));
+        }
+
+        return TypedResults.Ok(ListOf<PlaybookView>.From(new Core.Common.Page<PlaybookView>(views, page.Request, page.Total)));
+    }
+
+    private static async Task<Ok<DataOf<PlaybookView>>> GetAsync(string id, HttpContext context, PlaybookStore playbooks)
+    {
+        var playbook = await playbooks.GetAsync(context.Caller().OrgId, id, context.RequestAborted) ?? throw ApplianceException.NotFound("Playbook", "id");
+        return TypedResults.Ok(Envelopes.Wrap(PlaybookView.From(playbook, await playbooks.AudioAsync(playbook.AudioId, context.RequestAborted))));
+    }
+
+    private static async Task<Ok<DataOf<PlaybookView>>> UpdateAsync(string id, [FromBody] JsonObject body, HttpContext context, PlaybookStore playbooks)
+    {
+        var playbook = await playbooks.UpdateAsync(context.Caller().OrgId, id, PlaybookPatch.Parse(body), context.RequestAborted);
+        return TypedResults.Ok(Envelopes.Wrap(PlaybookView.From(playbook, await playbooks.AudioAsync(playbook.AudioId, context.RequestAborted))));
+    }
+
+    private static async Task<Ok<DataOf<DeletedView>>> DeleteAsync(string id, HttpContext context, PlaybookStore playbooks)
+    {
+        await playbooks.DeleteAsync(context.Caller().OrgId, id, context.RequestAborted);
+        return TypedResults.Ok(Envelopes.Wrap(new DeletedView(id, true)));
+    }
+
+    private static async Task<Created<DataOf<PlaybookView>>> UploadAudioAsync(string id, HttpContext context, PlaybookAudioStore audio)
+    {
+        var wav = await ReadUploadAsync(context);
+        var (playbook, stored) = await audio.UploadAsync(context.Caller().OrgId, id, wav, context.RequestAborted);
+        return TypedResults.Created($"/api/v1/playbooks/{playbook.Id}", Envelopes.Wrap(PlaybookView.From(playbook, stored)));
+    }
+
+    /// <summary>The WAV bytes: the first file of a multipart form, or the raw body.</summary>
+    private static async Task<byte[]> ReadUploadAsync(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = PlaybookAudioStore.MaxUploadBytes;
+        }
+
+        var request = context.Request;
+        using var buffer = new MemoryStream();
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(context.RequestAborted);
+            var file = form.Files.FirstOrDefault() ?? throw new FieldErrors().Add("file", "The multipart form holds no file; send the WAV as a file field").ToException();
+            await using var upload = file.OpenReadStream();
+            await upload.CopyToAsync(buffer, context.RequestAborted);
+        }
+        else
+        {
+            await request.Body.CopyToAsync(buffer, context.RequestAborted);
+        }
+
+        if (buffer.Length == 0)
+        {
+            throw new FieldErrors().Add("file", "The upload is empty; send a PCM WAV file as the body or as a multipart file").ToException();
+        }
+
+        return buffer.ToArray();
+    }
+}
