@@ -19,9 +19,9 @@ internal sealed record RequestReceived(ServerTransaction Transaction) : CallEven
 /// <summary>A 2xx that arrived after its INVITE transaction was gone.</summary>
 internal sealed record LateSuccess(SipResponse Response) : CallEvent;
 
-internal sealed record HangUpRequested(HangupReason Reason, TaskCompletionSource Done) : CallEvent;
+internal sealed record HangUpRequested(HangupReason Reason) : CallEvent;
 
-internal sealed record TransferRequested(string Target, TaskCompletionSource Done) : CallEvent;
+internal sealed record TransferRequested(string Target) : CallEvent;
 
 internal sealed record DigitReceived(char Digit) : CallEvent;
 

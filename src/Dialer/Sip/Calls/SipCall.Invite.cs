@@ -282,7 +282,5 @@ public sealed partial class SipCall
                 await EndAsync(_transferring ? new CallEnd(CallOutcome.Completed, "handoff") : CallOutcomes.HungUp(request.Reason), awaitingBye: true);
                 break;
         }
-
-        request.Done.TrySetResult();
     }
 }

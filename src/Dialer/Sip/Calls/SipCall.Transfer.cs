@@ -12,21 +12,17 @@ namespace Cualify.Appliance.Dialer.Sip.Calls;
 public sealed partial class SipCall
 {
     private ClientTransaction? _referTransaction;
-    private TaskCompletionSource? _transferAccepted;
     private bool _transferring;
 
     private Task OnTransferRequestedAsync(TransferRequested request)
     {
         if (_phase != CallPhase.Answered || _transferring)
         {
-            request.Done.TrySetException(new InvalidOperationException(_transferring
-                ? "The call is already being transferred."
-                : "Only an answered call can be transferred."));
+            _logger.LogWarning("Call {CallId}: a transfer was asked for while the call is {Phase}; ignored", _plan.CallId, _transferring ? "already transferring" : _phase.ToString());
             return Task.CompletedTask;
         }
 
         _transferring = true;
-        _transferAccepted = request.Done;
         _player?.Stop();
         var refer = _dialog!.CreateRequest(SipMethods.Refer, _ua.Identity.NewVia());
         refer.Headers.Add(SipHeaderNames.ReferTo, "<" + TargetUri(request.Target) + ">");
@@ -61,7 +57,6 @@ public sealed partial class SipCall
 
         if (response.IsSuccess)
         {
-            _transferAccepted?.TrySetResult();
             StartTimer(CallTimer.TransferGuard, _ua.Transactions.Timers.Timeout);
             return;
         }
@@ -109,7 +104,6 @@ public sealed partial class SipCall
 
     private async Task TransferFailedAsync(string detail)
     {
-        _transferAccepted?.TrySetResult();
         if (_phase != CallPhase.Answered)
         {
             return;

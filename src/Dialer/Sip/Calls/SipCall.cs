@@ -57,24 +57,26 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
     /// <summary>RTP packets sent and received so far (for tests and metrics).</summary>
     public (long Sent, long Received) RtpPackets => _rtp is null ? (0, 0) : (_rtp.PacketsSent, _rtp.PacketsReceived);
 
-    public async Task HangUpAsync(HangupReason reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues the hang-up and returns: the call's loop acts on it in order (CANCEL while ringing, BYE once answered)
+    /// and reports the end. It never waits for the loop, so a dialer may call it from inside a progress callback.
+    /// </summary>
+    public Task HangUpAsync(HangupReason reason, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_inbox.Writer.TryWrite(new HangUpRequested(reason, done)))
-        {
-            await done.Task.WaitAsync(cancellationToken);
-        }
+        _inbox.Writer.TryWrite(new HangUpRequested(reason));
+        return Task.CompletedTask;
     }
 
-    public async Task TransferAsync(string target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues a blind transfer (REFER) and returns without waiting, like <see cref="HangUpAsync"/>. How it goes is
+    /// reported: the call ends <c>handoff</c> when the target answers, or <c>handoff_failed</c> (after a
+    /// <c>handoff_failed</c> timeline entry) when it is refused. A call that is not answered ignores it.
+    /// </summary>
+    public Task TransferAsync(string target, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_inbox.Writer.TryWrite(new TransferRequested(target, done)))
-        {
-            throw new InvalidOperationException("The call has ended; there is nothing to transfer.");
-        }
-
-        await done.Task.WaitAsync(cancellationToken);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        _inbox.Writer.TryWrite(new TransferRequested(target));
+        return Task.CompletedTask;
     }
 
     internal void Run()
@@ -231,12 +233,6 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         {
             switch (left)
             {
-                case HangUpRequested hangUp:
-                    hangUp.Done.TrySetResult();
-                    break;
-                case TransferRequested transfer:
-                    transfer.Done.TrySetException(new InvalidOperationException("The call has ended; there is nothing to transfer."));
-                    break;
                 case RequestReceived request:
                     request.Transaction.Respond(481, "Call/Transaction Does Not Exist", _dialog?.LocalTag);
                     break;
