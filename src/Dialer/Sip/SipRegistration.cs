@@ -43,7 +43,7 @@ public sealed class SipRegistration(SipUserAgent ua, ILogger<SipRegistration> lo
             return;
         }
 
-        using var cancel = new CancellationTokenSource(timeout, ua.Time);
+        using var cancel = new CancellationTokenSource(timeout, TimeProvider.System);
         try
         {
             await RegisterAsync(TimeSpan.Zero, cancel.Token);

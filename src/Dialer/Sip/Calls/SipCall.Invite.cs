@@ -274,6 +274,11 @@ public sealed partial class SipCall
     {
         switch (_phase)
         {
+            case CallPhase.Inviting when request.Reason == HangupReason.Shutdown && !_provisional:
+                // Nothing to CANCEL yet and no time to wait for it: the INVITE is left to time out on its own.
+                _inviteTransaction?.Abandon();
+                await EndAsync(CallOutcomes.Stopped(request.Reason));
+                break;
             case CallPhase.Inviting:
                 StopRinging(request.Reason);
                 break;

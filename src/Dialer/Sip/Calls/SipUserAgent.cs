@@ -80,7 +80,8 @@ public sealed class SipUserAgent : ITransactionUser
             await call.HangUpAsync(HangupReason.Shutdown, CancellationToken.None);
         }
 
-        await Task.WhenAny(Task.WhenAll(calls.Select(c => c.Completion)), Task.Delay(grace, Time));
+        // The grace is wall-clock time on purpose: a process that is stopping must stop even under a test clock.
+        await Task.WhenAny(Task.WhenAll(calls.Select(c => c.Completion)), Task.Delay(grace, TimeProvider.System));
     }
 
     internal void Forget(SipCall call) => _calls.TryRemove(new(call.CallId, call));
