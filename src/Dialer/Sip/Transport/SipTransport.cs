@@ -49,22 +49,22 @@ public sealed class SipTransport(IDatagramChannel channel, ILogger logger) : IAs
     public void Receive(ReadOnlySpan<byte> datagram, IPEndPoint remote, ISipMessageSink sink)
     {
         Counters.CountReceived();
-        var parsed = SipParser.Parse(datagram);
-        if (parsed.IsKeepAlive)
-        {
-            Counters.CountKeepAlive();
-            return;
-        }
-
-        if (parsed.Message is null)
-        {
-            Counters.CountMalformed();
-            logger.LogDebug("Dropped a malformed SIP datagram of {Bytes} bytes from {Remote}: {Reason}", datagram.Length, remote, parsed.Error);
-            return;
-        }
-
         try
         {
+            var parsed = SipParser.Parse(datagram);
+            if (parsed.IsKeepAlive)
+            {
+                Counters.CountKeepAlive();
+                return;
+            }
+
+            if (parsed.Message is null)
+            {
+                Counters.CountMalformed();
+                logger.LogDebug("Dropped a malformed SIP datagram of {Bytes} bytes from {Remote}: {Reason}", datagram.Length, remote, parsed.Error);
+                return;
+            }
+
             if (parsed.Message is SipRequest request)
             {
                 StampReceived(request, remote);
@@ -78,7 +78,7 @@ public sealed class SipTransport(IDatagramChannel channel, ILogger logger) : IAs
         catch (Exception exception)
         {
             Counters.CountHandlerFailure();
-            logger.LogWarning(exception, "Handling a SIP message from {Remote} failed; the message was dropped", remote);
+            logger.LogWarning(exception, "Handling a SIP datagram from {Remote} failed; it was dropped", remote);
         }
     }
 
