@@ -41,12 +41,14 @@ if (mode is "cps" or "all")
         if (!oursFailed)
         {
             var failedBefore = uas.FailedCalls;
+            var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             var result = await LoadRunner.RunAsync(stack, rate, calls, TimeSpan.Zero);
+            var cpuPerCall = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / calls;
             await Sipp.SettleAsync();
             var uasFailed = uas.FailedCalls - failedBefore;
             var ok = result.Clean && uasFailed == 0 && result.AchievedRate >= rate * 0.95;
-            ourText = ok ? "0 failed" : $"FAILED: {Describe(result.Failures)} uas_failed={uasFailed}";
-            ourText = $"{result.AchievedRate:0} | {ourText}";
+            ourText = ok ? "0 failed" : $"FAILED: {Describe(result.Failures)} uas_failed={uasFailed} {uas.ErrorSummary()}";
+            ourText = $"{result.AchievedRate:0} | {ourText} ({cpuPerCall:0.00} ms CPU/call)";
             if (ok)
             {
                 bestOurs = rate;

@@ -44,6 +44,7 @@ internal sealed class Sipp : IAsyncDisposable
             "-sn", "uas", "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1",
             "-mp", (FreeUdpPort() & ~1).ToString(CultureInfo.InvariantCulture), "-cp", FreeUdpPort().ToString(CultureInfo.InvariantCulture),
             "-l", "100000", "-buff_size", "8388608", "-nostdin", "-trace_stat", "-stf", Path.Combine(folder, "stat.csv"), "-fd", "1",
+            "-trace_err", "-error_file", Path.Combine(folder, "errors.log"),
         };
         if (rtpEcho)
         {
@@ -76,6 +77,24 @@ internal sealed class Sipp : IAsyncDisposable
 
     /// <summary>The UAS's cumulative failed calls so far (its stat file is written every second).</summary>
     public long FailedCalls => ReadStat(Path.Combine(_folder, "stat.csv"), "FailedCall(C)");
+
+    /// <summary>The most frequent kinds of error sipp logged, for a failed step.</summary>
+    public string ErrorSummary()
+    {
+        var path = Path.Combine(_folder, "errors.log");
+        if (!File.Exists(path))
+        {
+            return "";
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var events = reader.ReadToEnd().Split('\n')
+            .Where(l => l.Contains("while ", StringComparison.Ordinal) || l.Contains("Aborting", StringComparison.Ordinal) || l.Contains("unexpected", StringComparison.OrdinalIgnoreCase))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l[(l.IndexOf(": ", StringComparison.Ordinal) + 2)..], @"[0-9]+", "#"))
+            .Select(l => l.Length > 120 ? l[..120] : l);
+        return string.Join("; ", events.GroupBy(l => l).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Count()}x {g.Key}"));
+    }
 
     public long SuccessfulCalls => ReadStat(Path.Combine(_folder, "stat.csv"), "SuccessfulCall(C)");
 

@@ -69,22 +69,23 @@ public sealed class FuzzTests
         var fuzzer = new SipFuzzer(seed: 7);
         const int count = 10_000;
 
+        var counters = stack.Transport.Counters;
         for (var i = 0; i < count; i++)
         {
             attacker.SendTo(fuzzer.Next(), target);
-            if (i % 500 == 0)
+            // Stay at most 500 ahead of the receive loop, so a busy machine does not overflow the socket buffer.
+            for (var wait = 0; i - counters.Received > 500 && wait < 200; wait++)
             {
-                await Task.Delay(5); // let the receive loop drain so the socket buffer does not overflow
+                await Task.Delay(5);
             }
         }
 
-        var counters = stack.Transport.Counters;
-        for (var wait = 0; wait < 100 && counters.Received < count; wait++)
+        for (var wait = 0; wait < 200 && counters.Received < count; wait++)
         {
             await Task.Delay(50);
         }
 
-        Assert.True(counters.Received >= count * 0.95, $"{counters.Received} of {count} datagrams arrived");
+        Assert.True(counters.Received >= count * 0.99, $"{counters.Received} of {count} datagrams arrived");
         Assert.True(counters.Malformed > 0);
         Assert.Equal(0, counters.HandlerFailures);
 

@@ -18,7 +18,7 @@ public sealed class SippDialogTests
 
         await sipp.AssertSucceededAsync();
         Assert.Equal(new CallEnd(CallOutcome.Completed, "playbook_finished"), end);
-        var invites = SippTrace.Parse(sipp.Messages()).Received("INVITE");
+        var invites = SippTrace.Parse(sipp.Messages()).Received("INVITE").DistinctBy(i => SippTrace.Header(i, "CSeq")).ToList();
         Assert.Equal(2, invites.Count);
         Assert.Equal("1 INVITE", SippTrace.Header(invites[0], "CSeq"));
         Assert.Equal("2 INVITE", SippTrace.Header(invites[1], "CSeq"));
@@ -42,7 +42,8 @@ public sealed class SippDialogTests
         Assert.Equal(CallOutcome.Failed, end.Outcome);
         Assert.Equal("auth_failed", end.EndReason);
         Assert.False(end.Retryable);
-        Assert.Equal(3, SippTrace.Parse(sipp.Messages()).Received("INVITE").Count);
+        // Three INVITEs (retransmissions of one aside): the first, then two answers to challenges.
+        Assert.Equal(["1 INVITE", "2 INVITE", "3 INVITE"], SippTrace.Parse(sipp.Messages()).Received("INVITE").Select(i => SippTrace.Header(i, "CSeq")).Distinct());
     }
 
     [Fact]
@@ -74,8 +75,8 @@ public sealed class SippDialogTests
         Assert.Equal(new CallEnd(CallOutcome.Completed, "playbook_finished"), end);
         var trace = SippTrace.Parse(sipp.Messages());
         var acks = trace.Received("ACK");
-        Assert.Equal(2, acks.Count);
-        Assert.Equal(acks[0], acks[1]);
+        Assert.True(acks.Count >= 2, $"{acks.Count} ACKs");
+        Assert.All(acks, ack => Assert.Equal(acks[0], ack));
         Assert.NotEqual(SippTrace.Branch(trace.Received("INVITE")[0]), SippTrace.Branch(acks[0]));
     }
 

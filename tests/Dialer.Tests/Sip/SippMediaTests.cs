@@ -14,8 +14,7 @@ public sealed class SippMediaTests
     [Fact]
     public async Task The_prompt_reaches_the_peer_as_20_ms_G711_frames_with_sound_RTP_headers()
     {
-        using var media = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        media.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var media = CaptureSocket();
         var mediaPort = ((IPEndPoint)media.LocalEndPoint!).Port;
         await using var sipp = SippRun.StartUas("uas_rtp_capture.xml", extra: ["-set", "rtpport", mediaPort.ToString()]);
         await using var stack = await TestStacks.StartAsync(sipp.Port, o => o.DigitWait = TimeSpan.FromSeconds(30));
@@ -25,16 +24,26 @@ public sealed class SippMediaTests
         var progress = new RecordingProgress();
 
         var call = await new SipTelephonyProvider(stack).StartAsync(TestStacks.Plan(promptPath), progress, CancellationToken.None);
+        var ourPort = ((Cualify.Appliance.Dialer.Sip.Calls.SipCall)call).LocalRtpPort;
         var packets = new List<(byte[] Data, long At)>();
+        var strangers = 0;
         var buffer = new byte[2048];
         using (var receiving = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
         {
             while (packets.Count < 100)
             {
-                var length = await media.ReceiveAsync(buffer, SocketFlags.None, receiving.Token);
-                packets.Add((buffer[..length], Stopwatch.GetTimestamp()));
+                var received = await media.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), receiving.Token);
+                if (((IPEndPoint)received.RemoteEndPoint).Port != ourPort)
+                {
+                    strangers++;
+                    continue;
+                }
+
+                packets.Add((buffer[..received.ReceivedBytes], Stopwatch.GetTimestamp()));
             }
         }
+
+        Assert.Equal(0, strangers);
 
         await call.HangUpAsync(HangupReason.MaxDurationReached, CancellationToken.None);
         var end = await progress.EndAsync();
@@ -44,6 +53,7 @@ public sealed class SippMediaTests
 
         var ssrc = BinaryPrimitives.ReadUInt32BigEndian(packets[0].Data.AsSpan(8));
         var payload = new List<byte>();
+        var gaps = 0;
         for (var i = 0; i < packets.Count; i++)
         {
             var data = packets[i].Data;
@@ -56,16 +66,38 @@ public sealed class SippMediaTests
             {
                 var previous = packets[i - 1].Data;
                 Assert.Equal((ushort)(BinaryPrimitives.ReadUInt16BigEndian(previous.AsSpan(2)) + 1), BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(2)));
-                Assert.Equal(BinaryPrimitives.ReadUInt32BigEndian(previous.AsSpan(4)) + 160, BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)));
+                // +160 per frame; a sender that stalled skips ahead in whole frames rather than bursting (RFC 3550 §5.1).
+                var step = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)) - BinaryPrimitives.ReadUInt32BigEndian(previous.AsSpan(4));
+                Assert.True(step >= 160 && step % 160 == 0, $"timestamp step {step} at packet {i}");
+                gaps += step == 160 ? 0 : 1;
             }
 
             payload.AddRange(data.AsSpan(12).ToArray());
         }
 
+        Assert.True(gaps <= 5, $"{gaps} timestamp gaps in 100 packets");
         Assert.Equal(prompt, payload.Take(prompt.Length).ToArray());
         Assert.All(payload.Skip(prompt.Length), b => Assert.Equal(0xFF, b));
         var seconds = Stopwatch.GetElapsedTime(packets[0].At, packets[^1].At).TotalSeconds;
         var rate = (packets.Count - 1) / seconds;
         Assert.InRange(rate, 40, 60);
+    }
+
+    /// <summary>A socket on a port below the ephemeral range, where no other test's "free port" can land.</summary>
+    private static Socket CaptureSocket()
+    {
+        for (var port = 28000 + Random.Shared.Next(0, 1000) * 2; ; port += 2)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return socket;
+            }
+            catch (SocketException) when (port < 29998)
+            {
+                socket.Dispose();
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ public static class TestStacks
             Trunk = $"127.0.0.1:{trunkPort}",
             LocalAddress = "127.0.0.1",
             LocalPort = 0,
-            RtpPorts = "30000-39999",
+            RtpPorts = "20000-27999", // below the ephemeral range the OS hands out for port 0
             FromUser = "cualify",
             FromDomain = "cualify.test",
             DigitWait = TimeSpan.FromSeconds(1),

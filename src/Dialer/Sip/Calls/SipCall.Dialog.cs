@@ -73,7 +73,7 @@ public sealed partial class SipCall
         }
 
         _phase = CallPhase.Answered;
-        _logger.LogInformation("Call {CallId} answered ({Codec})", _plan.CallId, media.Codec.Name);
+        SipCallLog.Answered(_logger, _plan.CallId, media.Codec.Name);
         await ReportAsync(() => _progress.AnsweredAsync());
         await StartMediaAsync(media);
     }

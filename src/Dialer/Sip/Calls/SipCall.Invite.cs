@@ -77,7 +77,10 @@ public sealed partial class SipCall
         _phase = CallPhase.Inviting;
         SendInvite(1, null, null);
         StartTimer(CallTimer.Ring, _plan.RingTimeout);
-        _logger.LogInformation("Call {CallId} dialing {To} via SIP (Call-ID {SipCallId})", _plan.CallId, Cualify.Appliance.Core.Common.Redact.PhoneNumber(_plan.ToE164), CallId);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            SipCallLog.Dialing(_logger, _plan.CallId, Cualify.Appliance.Core.Common.Redact.PhoneNumber(_plan.ToE164), CallId);
+        }
         return Task.CompletedTask;
     }
 

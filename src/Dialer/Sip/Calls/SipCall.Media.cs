@@ -16,6 +16,9 @@ public sealed partial class SipCall
     private NegotiatedMedia? _media;
     private bool _promptPlayed;
 
+    /// <summary>The local RTP port of this call (tests tell our packets from anyone else's by it).</summary>
+    internal int? LocalRtpPort => _rtp?.LocalPort;
+
     private async Task StartMediaAsync(NegotiatedMedia media)
     {
         _media = media;
@@ -34,7 +37,7 @@ public sealed partial class SipCall
         _promptPlayed = prompt.Length > 0;
         _player = new PromptPlayer(_rtp, media.Codec, prompt, _ua.Time, () => Post(new PromptFinished()));
         _ua.Media.Clock.Add(_player);
-        _rtpReceiving = _rtp.ReceiveAsync(OnRtp, CancellationToken.None);
+        _rtpReceiving = _rtp.ReceiveAsync(OnRtp);
     }
 
     /// <summary>Runs on the RTP receive loop: telephone-event packets become digits; audio is not kept.</summary>

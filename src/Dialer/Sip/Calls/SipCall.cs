@@ -42,7 +42,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         _ua = ua;
         _plan = plan;
         _progress = progress;
-        _logger = ua.Loggers.CreateLogger<SipCall>();
+        _logger = ua.CallLogger;
         CallId = SipIds.CallId(ua.Identity.Host);
     }
 
@@ -188,7 +188,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         }
 
         _endReported = true;
-        _logger.LogInformation("Call {CallId} ended: {Outcome} ({EndReason}) {Detail}", _plan.CallId, end.Outcome, end.EndReason, end.Detail);
+        SipCallLog.Ended(_logger, _plan.CallId, end.Outcome, end.EndReason, end.Detail);
         await ReportAsync(() => _progress.EndedAsync(end));
     }
 

@@ -28,6 +28,7 @@ public sealed class SipUserAgent : ITransactionUser
         Time = time;
         Loggers = loggers;
         Logger = loggers.CreateLogger<SipUserAgent>();
+        CallLogger = loggers.CreateLogger<SipCall>();
         transactions.User = this;
     }
 
@@ -46,6 +47,9 @@ public sealed class SipUserAgent : ITransactionUser
     internal ILoggerFactory Loggers { get; }
 
     private ILogger Logger { get; }
+
+    /// <summary>One logger for every call (creating one per call costs a lookup each time).</summary>
+    internal ILogger CallLogger { get; }
 
     public int ActiveCalls => _calls.Count;
 

@@ -21,6 +21,9 @@ public sealed class RtpSession : IAsyncDisposable
     private long _sent;
     private long _received;
     private int _disposed;
+    private RtpPacketHandler? _onPacket;
+    private SocketAsyncEventArgs? _receive;
+    private readonly TaskCompletionSource _receiving = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RtpSession(RtpPortPool pool)
     {
@@ -67,37 +70,77 @@ public sealed class RtpSession : IAsyncDisposable
     /// <summary>Leaves a gap of <paramref name="samples"/> in the timestamps (frames the sender had to skip).</summary>
     public void Skip(uint samples) => _timestamp += samples;
 
-    /// <summary>Receives until the session is disposed or <paramref name="cancellationToken"/> fires; garbage is skipped.</summary>
-    public async Task ReceiveAsync(RtpPacketHandler onPacket, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts receiving: every RTP packet goes to <paramref name="onPacket"/> (on an I/O thread) until the session is
+    /// disposed; garbage is skipped. Socket errors come back as values, so closing the socket at the end of a call
+    /// costs no exception. The task completes when receiving has stopped.
+    /// </summary>
+    public Task ReceiveAsync(RtpPacketHandler onPacket)
     {
-        var buffer = new byte[2048];
-        EndPoint any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        while (!cancellationToken.IsCancellationRequested)
+        _onPacket = onPacket;
+        _receive = new SocketAsyncEventArgs();
+        _receive.SetBuffer(new byte[2048], 0, 2048);
+        _receive.RemoteEndPoint = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        _receive.Completed += (_, args) =>
         {
-            SocketReceiveFromResult result;
+            if (Handle(args))
+            {
+                ReceiveNext();
+            }
+        };
+        ReceiveNext();
+        return _receiving.Task;
+    }
+
+    private void ReceiveNext()
+    {
+        while (Volatile.Read(ref _disposed) == 0)
+        {
+            bool pending;
             try
             {
-                result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken);
+                pending = _socket.ReceiveFromAsync(_receive!);
             }
-            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+            catch (ObjectDisposedException)
             {
-                return;
-            }
-            catch (SocketException exception) when (exception.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
+                break;
             }
 
-            if (RtpPacket.TryParse(buffer.AsSpan(0, result.ReceivedBytes), out var packet))
+            if (pending)
             {
-                Interlocked.Increment(ref _received);
-                onPacket(packet, (IPEndPoint)result.RemoteEndPoint);
+                return;
+            }
+
+            if (!Handle(_receive!))
+            {
+                break;
             }
         }
+
+        _receiving.TrySetResult();
+    }
+
+    /// <summary>Hands a received packet on; false when receiving should stop.</summary>
+    private bool Handle(SocketAsyncEventArgs args)
+    {
+        if (args.SocketError != SocketError.Success)
+        {
+            var stop = Volatile.Read(ref _disposed) != 0 || args.SocketError is SocketError.OperationAborted or SocketError.Interrupted or SocketError.NotSocket or SocketError.Shutdown;
+            if (stop)
+            {
+                _receiving.TrySetResult();
+            }
+
+            return !stop;
+        }
+
+        if (RtpPacket.TryParse(args.Buffer.AsSpan(0, args.BytesTransferred), out var packet))
+        {
+            Interlocked.Increment(ref _received);
+            _onPacket!(packet, (IPEndPoint)args.RemoteEndPoint!);
+        }
+
+        return true;
     }
 
     public ValueTask DisposeAsync()
@@ -106,6 +149,10 @@ public sealed class RtpSession : IAsyncDisposable
         {
             _socket.Dispose();
             _pool.Return(LocalPort);
+            if (_receive is null)
+            {
+                _receiving.TrySetResult();
+            }
         }
 
         return ValueTask.CompletedTask;

@@ -14,6 +14,9 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
 
     public int Count => _items.Count;
 
+    /// <summary>Changes with every edit, so parsed views of the headers know when to parse again.</summary>
+    public int Version { get; private set; }
+
     /// <summary>The first value of <paramref name="name"/>, or null.</summary>
     public string? this[string name]
     {
@@ -48,6 +51,7 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
 
     public SipHeaders Add(string name, string value)
     {
+        Version++;
         _items.Add(new SipHeader(SipHeaderNames.Canonical(name), value));
         return this;
     }
@@ -55,6 +59,7 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
     /// <summary>Inserts before any other value of the same header (a new top <c>Via</c>).</summary>
     public SipHeaders AddFirst(string name, string value)
     {
+        Version++;
         name = SipHeaderNames.Canonical(name);
         var index = _items.FindIndex(item => string.Equals(item.Name, name, StringComparison.OrdinalIgnoreCase));
         _items.Insert(index < 0 ? _items.Count : index, new SipHeader(name, value));
@@ -64,6 +69,7 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
     /// <summary>Replaces every value of <paramref name="name"/> with one value, keeping the first one's place.</summary>
     public SipHeaders Set(string name, string value)
     {
+        Version++;
         name = SipHeaderNames.Canonical(name);
         var index = _items.FindIndex(item => string.Equals(item.Name, name, StringComparison.OrdinalIgnoreCase));
         Remove(name);
@@ -73,6 +79,7 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
 
     public SipHeaders Remove(string name)
     {
+        Version++;
         name = SipHeaderNames.Canonical(name);
         _items.RemoveAll(item => string.Equals(item.Name, name, StringComparison.OrdinalIgnoreCase));
         return this;
@@ -81,6 +88,7 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
     /// <summary>Replaces the first value of <paramref name="name"/> (used to stamp <c>received</c> on the top Via).</summary>
     public void ReplaceFirst(string name, string value)
     {
+        Version++;
         name = SipHeaderNames.Canonical(name);
         var index = _items.FindIndex(item => string.Equals(item.Name, name, StringComparison.OrdinalIgnoreCase));
         if (index >= 0)

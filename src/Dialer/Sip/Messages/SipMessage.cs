@@ -13,21 +13,85 @@ public abstract class SipMessage
 
     public ReadOnlyMemory<byte> Body { get; set; }
 
-    public string CallId => Headers[SipHeaderNames.CallId] ?? "";
+    private Parsed? _parsed;
 
-    public CSeq CSeq => Messages.CSeq.TryParse(Headers[SipHeaderNames.CSeq], out var cseq) ? cseq.Value : new CSeq(0, "");
+    public string CallId => View.CallId;
 
-    public Via? TopVia => Via.TryParse(Headers[SipHeaderNames.Via], out var via) ? via : null;
+    public CSeq CSeq => View.CSeq;
 
-    public NameAddress? From => NameAddress.TryParse(Headers[SipHeaderNames.From], out var from) ? from : null;
+    /// <summary>The top Via, parsed once per version of the headers. Edit it only to write it back with <see cref="SipHeaders.ReplaceFirst"/>.</summary>
+    public Via? TopVia => View.TopVia;
 
-    public NameAddress? To => NameAddress.TryParse(Headers[SipHeaderNames.To], out var to) ? to : null;
+    public NameAddress? From => View.From;
 
-    public NameAddress? Contact => NameAddress.TryParse(Headers[SipHeaderNames.Contact], out var contact) ? contact : null;
+    public NameAddress? To => View.To;
+
+    public NameAddress? Contact => View.Contact;
 
     public string? ContentType => Headers[SipHeaderNames.ContentType];
 
     public string BodyText => Encoding.UTF8.GetString(Body.Span);
+
+    /// <summary>Typed views of the common headers, rebuilt when the headers change; each parses on first use.</summary>
+    private Parsed View
+    {
+        get
+        {
+            var parsed = _parsed;
+            if (parsed is null || parsed.Version != Headers.Version)
+            {
+                parsed = new Parsed(this, Headers.Version);
+                _parsed = parsed;
+            }
+
+            return parsed;
+        }
+    }
+
+    /// <summary>Parses each view once; a race only parses twice and keeps either result.</summary>
+    private sealed class Parsed(SipMessage message, int version)
+    {
+        private CSeq? _cseq;
+        private Via? _topVia;
+        private NameAddress? _from;
+        private NameAddress? _to;
+        private NameAddress? _contact;
+        private int _done;
+
+        public int Version { get; } = version;
+
+        public string CallId { get; } = message.Headers[SipHeaderNames.CallId] ?? "";
+
+        public CSeq CSeq => _cseq ??= Messages.CSeq.TryParse(message.Headers[SipHeaderNames.CSeq], out var cseq) ? cseq.Value : new CSeq(0, "");
+
+        public Via? TopVia => Once(1, ref _topVia, static m => Via.TryParse(m.Headers[SipHeaderNames.Via], out var via) ? via : null);
+
+        public NameAddress? From => Once(2, ref _from, static m => NameAddress.TryParse(m.Headers[SipHeaderNames.From], out var a) ? a : null);
+
+        public NameAddress? To => Once(4, ref _to, static m => NameAddress.TryParse(m.Headers[SipHeaderNames.To], out var a) ? a : null);
+
+        public NameAddress? Contact => Once(8, ref _contact, static m => NameAddress.TryParse(m.Headers[SipHeaderNames.Contact], out var a) ? a : null);
+
+        private T? Once<T>(int bit, ref T? field, Func<SipMessage, T?> parse)
+            where T : class
+        {
+            if ((Volatile.Read(ref _done) & bit) != 0)
+            {
+                return field;
+            }
+
+            var value = parse(message);
+            field = value;
+            int done;
+            do
+            {
+                done = Volatile.Read(ref _done);
+            }
+            while (Interlocked.CompareExchange(ref _done, done | bit, done) != done);
+
+            return value;
+        }
+    }
 
     /// <summary>The first line without CRLF.</summary>
     public abstract string StartLine { get; }
@@ -52,9 +116,10 @@ public abstract class SipMessage
         }
 
         text.Append(SipHeaderNames.ContentLength).Append(": ").Append(Body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n\r\n");
-        var headerBytes = Encoding.UTF8.GetByteCount(text.ToString());
+        var head = text.ToString();
+        var headerBytes = Encoding.UTF8.GetByteCount(head);
         var bytes = new byte[headerBytes + Body.Length];
-        Encoding.UTF8.GetBytes(text.ToString(), bytes);
+        Encoding.UTF8.GetBytes(head, bytes);
         Body.Span.CopyTo(bytes.AsSpan(headerBytes));
         return bytes;
     }
