@@ -7,6 +7,7 @@ using Cualify.Appliance.Core.Idempotency;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Core.Secrets;
+using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Core.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,6 +46,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IMetricsSource, CreditMetrics>();
         services.AddSingleton<Health.IReadinessCheck, Health.StoreReadiness>();
         services.AddHostedService<StoreMaintenance>();
+        services.AddSequences(configuration);
         return services;
     }
 }

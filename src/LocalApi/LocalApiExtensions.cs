@@ -5,11 +5,14 @@ using Cualify.Appliance.LocalApi.Contacts;
 using Cualify.Appliance.LocalApi.Credits;
 using Cualify.Appliance.LocalApi.Docs;
 using Cualify.Appliance.LocalApi.Errors;
+using Cualify.Appliance.LocalApi.Events;
 using Cualify.Appliance.LocalApi.Health;
 using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Cualify.Appliance.LocalApi.Orgs;
 using Cualify.Appliance.LocalApi.RateLimits;
+using Cualify.Appliance.LocalApi.Sequences;
+using Cualify.Appliance.LocalApi.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -59,5 +62,8 @@ public static class LocalApiExtensions
         .MapOrg()
         .MapOperatorOrgs()
         .MapCredits()
-        .MapContacts();
+        .MapContacts()
+        .MapWebhooks()
+        .MapEvents()
+        .MapSequences();
 }

@@ -21,12 +21,10 @@ public static class MigrateCommand
             }
 
             Console.Out.WriteLine($"Applying {pending.Count} migration(s) to {cli.Get<ApplianceStore>().Path}");
-            var applied = await migrator.MigrateAsync(cancellationToken);
-            foreach (var (name, index) in applied.Select((n, i) => (n, i)))
-            {
-                Console.Out.WriteLine($"  [{index + 1}/{applied.Count}] {name}");
-            }
-
+            var done = 0;
+            var applied = await migrator.MigrateAsync(cancellationToken, new InlineProgress<Migrator.Migration>(migration =>
+                Console.Out.WriteLine($"  [{++done}/{pending.Count}] {migration.Number:D4} {migration.Name}")));
+            Console.Out.WriteLine($"Applied {applied.Count} migration(s).");
             return 0;
         }));
         return command;

@@ -1,6 +1,8 @@
 using Cualify.Appliance.LocalApi;
 using Cualify.Appliance.Logging;
 using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Mailer;
+using Cualify.Appliance.Relay;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -38,6 +40,12 @@ public static class ApplianceApp
 
         builder.Services.AddApplianceFoundation(builder.Configuration, settings);
         builder.Services.AddLocalApi();
+
+        // The signed webhook relay: fans the outbox out to endpoints, retries, records every attempt.
+        builder.Services.AddRelay(builder.Configuration);
+
+        // Email sequences: SMTP out (or the pickup folder), IMAP replies and bounces, admin notices.
+        builder.Services.AddMailer(builder.Configuration);
 
         overrideServices?.Invoke(builder.Services);
         var app = builder.Build();

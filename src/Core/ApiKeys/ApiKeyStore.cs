@@ -26,6 +26,12 @@ public sealed class ApiKeyStore(ApplianceStore store, TimeProvider time)
 {
     private const string Columns = "id, org_id, name, prefix, secret_hash, scope, ip_allowlist, expires_at, rate_limit_per_minute, created_at, revoked_at, last_used_at";
 
+    private static readonly string AuthenticateSql = $"""
+        SELECT {string.Join(", ", Columns.Split(", ").Select(c => "k." + c))}, o.rate_limit_per_minute AS org_rate_limit_per_minute
+        FROM api_keys k JOIN orgs o ON o.id = k.org_id
+        WHERE k.prefix = @prefix
+        """;
+
     public Task<CreatedApiKey> CreateAsync(string orgId, NewApiKey request, CancellationToken cancellationToken = default) =>
         store.WriteAsync(tx => CreateAsync(tx, orgId, request), cancellationToken);
 
@@ -90,11 +96,7 @@ public sealed class ApiKeyStore(ApplianceStore store, TimeProvider time)
         }
 
         var key = await store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<ApiKey>(new CommandDefinition(
-            $"""
-            SELECT {string.Join(", ", Columns.Split(", ").Select(c => "k." + c))}, o.rate_limit_per_minute AS org_rate_limit_per_minute
-            FROM api_keys k JOIN orgs o ON o.id = k.org_id
-            WHERE k.prefix = @prefix
-            """, new { prefix }, cancellationToken: cancellationToken)), cancellationToken);
+            AuthenticateSql, new { prefix }, cancellationToken: cancellationToken)), cancellationToken);
         if (key is null || !ApiKeySecret.Matches(presented, key.SecretHash))
         {
             return (null, KeyRefusal.Unknown);

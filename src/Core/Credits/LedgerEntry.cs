@@ -41,7 +41,7 @@ public static class LedgerKind
 }
 
 /// <summary>An org's credits as the API reports them.</summary>
-public sealed record CreditSummary(long BalancePaise, long ReservedPaise, long RatePaisePerSec, int BillingIncrementSec)
+public sealed record CreditSummary(long BalancePaise, long ReservedPaise, long RatePaisePerSec, long BillingIncrementSec)
 {
     public long AvailablePaise => BalancePaise - ReservedPaise;
 }

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Secrets;
 using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Core.Idempotency;
@@ -23,7 +24,7 @@ public sealed record IdempotencyDecision(IdempotencyOutcome Outcome, int StatusC
 /// Remembered responses of creating requests, per org and key, for at least <see cref="Lifetime"/>: a repeat
 /// with the same request gets the original response, the same key with another request a conflict.
 /// </summary>
-public sealed class IdempotencyRecords(ApplianceStore store, TimeProvider time)
+public sealed class IdempotencyRecords(ApplianceStore store, SecretProtector protector, TimeProvider time)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
@@ -65,7 +66,7 @@ public sealed class IdempotencyRecords(ApplianceStore store, TimeProvider time)
             }
 
             return row.StatusCode is { } status
-                ? new IdempotencyDecision(IdempotencyOutcome.Replay, status, row.ResponseBody)
+                ? new IdempotencyDecision(IdempotencyOutcome.Replay, status, row.ResponseBody is null ? null : protector.Unprotect(row.ResponseBody))
                 : new IdempotencyDecision(IdempotencyOutcome.InProgress);
         }, cancellationToken);
 
@@ -73,7 +74,7 @@ public sealed class IdempotencyRecords(ApplianceStore store, TimeProvider time)
         store.WriteAsync(tx => tx.ExecuteAsync("""
             UPDATE idempotency_keys SET status_code = @statusCode, response_body = @responseBody
             WHERE org_id = @orgId AND idempotency_key = @key
-            """, new { orgId, key, statusCode, responseBody }), cancellationToken);
+            """, new { orgId, key, statusCode, responseBody = protector.Protect(responseBody) }), cancellationToken);
 
     /// <summary>Forgets a key whose request failed in a way worth retrying (5xx, or a crash mid-request).</summary>
     public Task AbandonAsync(string orgId, string key, CancellationToken cancellationToken = default) =>

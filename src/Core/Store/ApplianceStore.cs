@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -12,8 +13,11 @@ namespace Cualify.Appliance.Core.Store;
 public sealed class ApplianceStore : IAsyncDisposable
 {
     private static readonly AsyncLocal<bool> InsideWrite = new();
+    private const int MaxBatch = 64;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly ConcurrentQueue<IWriteItem> _pending = new();
     private readonly StoreOptions _options;
+    private readonly string _readerConnectionString;
     private readonly TimeProvider _time;
     private SqliteConnection? _writer;
 
@@ -41,7 +45,10 @@ public sealed class ApplianceStore : IAsyncDisposable
             Pooling = true,
             DefaultTimeout = (int)_options.BusyTimeout.TotalSeconds,
         }.ToString();
+        // Readers never write, so they skip the per-open foreign-key pragma.
+        _readerConnectionString = new SqliteConnectionStringBuilder(ConnectionString) { ForeignKeys = null }.ToString();
     }
+
 
     public string ConnectionString { get; }
 
@@ -50,7 +57,7 @@ public sealed class ApplianceStore : IAsyncDisposable
     /// <summary>Opens a pooled connection for reading; WAL lets it run beside the writer.</summary>
     public async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new SqliteConnection(ConnectionString);
+        var connection = new SqliteConnection(_readerConnectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
@@ -69,10 +76,14 @@ public sealed class ApplianceStore : IAsyncDisposable
         }, cancellationToken);
 
     /// <summary>
-    /// Runs <paramref name="write"/> in one immediate transaction under the write gate. The transaction
-    /// commits when the delegate returns and rolls back when it throws; after-commit actions
-    /// (wake-up signals) run only once the commit is durable.
+    /// Runs <paramref name="write"/> in one immediate transaction under the write gate, as if alone: it sees
+    /// every earlier write and its changes commit when it returns or roll back when it throws. After-commit
+    /// actions (wake-up signals) run only once the commit is durable.
     /// </summary>
+    /// <remarks>
+    /// Group commit: writes that queue up while another batch commits run together in the next transaction,
+    /// each inside its own savepoint, so one fsync serves many writers without changing what each one sees.
+    /// </remarks>
     public async Task<T> WriteAsync<T>(Func<StoreTransaction, Task<T>> write, CancellationToken cancellationToken = default)
     {
         if (InsideWrite.Value)
@@ -80,32 +91,118 @@ public sealed class ApplianceStore : IAsyncDisposable
             throw new InvalidOperationException("A store write is already running on this flow; pass its StoreTransaction instead of nesting writes.");
         }
 
-        await _writeGate.WaitAsync(cancellationToken);
+        var item = new WriteItem<T>(write, cancellationToken);
+        _pending.Enqueue(item);
+        try
+        {
+            await _writeGate.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            item.TryCancel();
+            return await item.Task;
+        }
+
+        try
+        {
+            while (!item.Task.IsCompleted)
+            {
+                await RunBatchAsync();
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
+        return await item.Task;
+    }
+
+    private async Task RunBatchAsync()
+    {
+        var batch = new List<IWriteItem>();
+        while (batch.Count < MaxBatch && _pending.TryDequeue(out var next))
+        {
+            if (next.TryStart())
+            {
+                batch.Add(next);
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var done = new List<(IWriteItem Item, StoreTransaction Tx)>(batch.Count);
         InsideWrite.Value = true;
         try
         {
-            var connection = await GetWriterAsync(cancellationToken);
+            var connection = await GetWriterAsync(CancellationToken.None);
             await using var transaction = connection.BeginTransaction(deferred: false);
-            var tx = new StoreTransaction(connection, transaction, _time.GetUtcNow(), cancellationToken);
-            T result;
-            try
+            var now = _time.GetUtcNow();
+            for (var i = 0; i < batch.Count; i++)
             {
-                result = await write(tx);
-                await transaction.CommitAsync(CancellationToken.None);
-            }
-            catch
-            {
-                await RollBackQuietlyAsync(transaction);
-                throw;
+                var item = batch[i];
+                var tx = new StoreTransaction(connection, transaction, now, item.CancellationToken);
+                transaction.Save("write");
+                try
+                {
+                    await item.RunAsync(tx);
+                    transaction.Release("write");
+                    done.Add((item, tx));
+                }
+                catch (Exception ex)
+                {
+                    try
+                    {
+                        transaction.Rollback("write");
+                        transaction.Release("write");
+                        item.Fail(ex);
+                    }
+                    catch (Exception broken) when (broken is SqliteException or InvalidOperationException)
+                    {
+                        // The failure ended the whole transaction: nothing in this batch committed.
+                        item.Fail(ex);
+                        FailAll(done.Select(d => d.Item).Concat(batch.Skip(i + 1)), broken);
+                        return;
+                    }
+                }
             }
 
-            tx.RunAfterCommit();
-            return result;
+            try
+            {
+                await transaction.CommitAsync(CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                await RollBackQuietlyAsync(transaction);
+                FailAll(done.Select(d => d.Item), ex);
+                return;
+            }
+        }
+        catch (Exception ex)
+        {
+            FailAll(batch.Where(b => !b.Task.IsCompleted), ex);
+            return;
         }
         finally
         {
             InsideWrite.Value = false;
-            _writeGate.Release();
+        }
+
+        foreach (var (item, tx) in done)
+        {
+            tx.RunAfterCommit();
+            item.Complete();
+        }
+    }
+
+    private static void FailAll(IEnumerable<IWriteItem> items, Exception ex)
+    {
+        foreach (var item in items)
+        {
+            item.Fail(ex);
         }
     }
 

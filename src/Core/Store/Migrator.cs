@@ -17,7 +17,7 @@ public sealed partial class Migrator(ApplianceStore store, ILogger<Migrator> log
     public static IReadOnlyList<Migration> Embedded { get; } = LoadEmbedded();
 
     /// <summary>Applies what is missing and returns the names applied, in order.</summary>
-    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken = default, IProgress<Migration>? progress = null)
     {
         await store.WriteAsync(tx => tx.ExecuteAsync("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -30,6 +30,7 @@ public sealed partial class Migrator(ApplianceStore store, ILogger<Migrator> log
         var applied = (await PendingAsync(cancellationToken)).ToList();
         foreach (var migration in applied)
         {
+            progress?.Report(migration);
             await store.WriteAsync(async tx =>
             {
                 await tx.ExecuteAsync(migration.Sql);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Contacts;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Cualify.Appliance.LocalApi.Contacts;
 
@@ -23,11 +24,11 @@ public sealed record OptOutRequest(string? Channel, string? Source);
 public sealed record ListContactsQuery(
     string? Limit,
     string? Offset,
-    string? ConsentCapture,
-    string? OptedOut,
+    [property: FromQuery(Name = "consent_capture")] string? ConsentCapture,
+    [property: FromQuery(Name = "opted_out")] string? OptedOut,
     string? Search,
-    string? CreatedAfter,
-    string? CreatedBefore)
+    [property: FromQuery(Name = "created_after")] string? CreatedAfter,
+    [property: FromQuery(Name = "created_before")] string? CreatedBefore)
 {
     public PageRequest ToPage() => PageRequest.Parse(Limit, Offset);
 

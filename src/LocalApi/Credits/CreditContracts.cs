@@ -2,7 +2,7 @@ using Cualify.Appliance.Core.Credits;
 
 namespace Cualify.Appliance.LocalApi.Credits;
 
-public sealed record CreditsView(long BalancePaise, long ReservedPaise, long AvailablePaise, long RatePaisePerSec, int BillingIncrementSec)
+public sealed record CreditsView(long BalancePaise, long ReservedPaise, long AvailablePaise, long RatePaisePerSec, long BillingIncrementSec)
 {
     public static CreditsView From(CreditSummary s) => new(s.BalancePaise, s.ReservedPaise, s.AvailablePaise, s.RatePaisePerSec, s.BillingIncrementSec);
 }

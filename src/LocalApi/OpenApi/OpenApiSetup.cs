@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Cualify.Appliance.LocalApi.Auth;
 using Microsoft.OpenApi;
 
 namespace Cualify.Appliance.LocalApi.OpenApi;
@@ -40,7 +41,7 @@ public static class OpenApiSetup
 
     public static IEndpointRouteBuilder MapApplianceOpenApi(this IEndpointRouteBuilder app)
     {
-        app.MapOpenApi(Path);
+        app.MapOpenApi(Path).AllowWithoutKey();
         return app;
     }
 }

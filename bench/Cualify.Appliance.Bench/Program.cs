@@ -1,0 +1,20 @@
+using Cualify.Appliance.Bench;
+using Cualify.Appliance.Bench.Contacts;
+using Cualify.Appliance.Bench.Mail;
+using Cualify.Appliance.Bench.Relay;
+
+// Each benchmark measures the appliance and, in the same run, a reference for the same work.
+var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["contacts"] = ContactsBench.RunAsync,
+    ["relay"] = RelayBench.RunAsync,
+    ["mail"] = MailBench.RunAsync,
+};
+
+if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
+{
+    Console.Error.WriteLine($"usage: bench <{string.Join('|', benches.Keys)}> [options]");
+    return 2;
+}
+
+return await bench(args[1..]);

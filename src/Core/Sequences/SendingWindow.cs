@@ -1,0 +1,75 @@
+using Cronos;
+
+namespace Cualify.Appliance.Core.Sequences;
+
+/// <summary>
+/// A sending window: a cron expression of the minutes in which a step may go out, read in the contact's time
+/// zones. A number that spans several zones must be inside the window in every one of them.
+/// </summary>
+public static class SendingWindow
+{
+    public static bool IsValid(string expression)
+    {
+        try
+        {
+            CronExpression.Parse(expression, CronFormat.Standard);
+            return true;
+        }
+        catch (CronFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The first moment at or after <paramref name="from"/> inside the window in every zone (from itself when inside).</summary>
+    public static DateTimeOffset NextAllowed(string? expression, IReadOnlyList<TimeZoneInfo> zones, DateTimeOffset from)
+    {
+        if (string.IsNullOrWhiteSpace(expression) || zones.Count == 0)
+        {
+            return from;
+        }
+
+        var cron = CronExpression.Parse(expression, CronFormat.Standard);
+        var candidate = from;
+        for (var round = 0; round < 100; round++)
+        {
+            var moved = candidate;
+            foreach (var zone in zones)
+            {
+                moved = NextAllowed(cron, zone, moved);
+            }
+
+            if (moved == candidate)
+            {
+                return candidate;
+            }
+
+            candidate = moved;
+        }
+
+        throw new InvalidOperationException($"The sending window '{expression}' never opens in all of the contact's zones at once");
+    }
+
+    private static DateTimeOffset NextAllowed(CronExpression cron, TimeZoneInfo zone, DateTimeOffset from)
+    {
+        var minute = new DateTimeOffset(from.UtcTicks - from.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
+        var next = cron.GetNextOccurrence(minute.UtcDateTime, zone, inclusive: true)
+            ?? throw new InvalidOperationException("The sending window never opens again");
+        return next == minute.UtcDateTime ? from : new DateTimeOffset(next, TimeSpan.Zero);
+    }
+
+    /// <summary>The zones of a contact: those of their number, else the configured default.</summary>
+    public static IReadOnlyList<TimeZoneInfo> ZonesFor(string? phoneE164, TimeZoneInfo fallback)
+    {
+        if (phoneE164 is not null)
+        {
+            var zones = Common.PhoneNumberRules.TimeZonesOf(phoneE164);
+            if (zones.Count > 0)
+            {
+                return zones;
+            }
+        }
+
+        return [fallback];
+    }
+}

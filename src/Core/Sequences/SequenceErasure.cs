@@ -1,0 +1,20 @@
+using Cualify.Appliance.Core.Contacts;
+using Cualify.Appliance.Core.Store;
+
+namespace Cualify.Appliance.Core.Sequences;
+
+/// <summary>
+/// A contact's erasure reaches their sequences: enrollments and their rendered steps go, and the
+/// <c>email.*</c> and <c>sequence.*</c> events about them keep only ids.
+/// </summary>
+public sealed class SequenceErasure : IContactErasureStep
+{
+    public async Task EraseAsync(StoreTransaction tx, Contact contact)
+    {
+        await tx.ExecuteAsync("""
+            UPDATE events SET data = json_object('enrollment_id', json_extract(data, '$.enrollment_id'), 'contact_id', @Id, 'erased', json('true'))
+            WHERE org_id = @OrgId AND (type LIKE 'email.%' OR type LIKE 'sequence.%') AND json_extract(data, '$.contact_id') = @Id
+            """, new { contact.Id, contact.OrgId });
+        await tx.ExecuteAsync("DELETE FROM sequence_enrollments WHERE contact_id = @Id", new { contact.Id });
+    }
+}

@@ -1,0 +1,29 @@
+using Cualify.Appliance.Core.AdminNotices;
+using Cualify.Appliance.Core.Contacts;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cualify.Appliance.Core.Sequences;
+
+public static class SequenceServices
+{
+    /// <summary>Templates, enrollments, the mailer's queue and feedback, and admin notices.</summary>
+    public static IServiceCollection AddSequences(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SendingWindowOptions>()
+            .Bind(configuration.GetSection(SendingWindowOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<MailSignal>();
+        services.AddSingleton<AdminNoticeStore>();
+        services.AddSingleton<SequenceTemplateStore>();
+        services.AddSingleton<EnrollmentStore>();
+        services.AddSingleton<ReviewRequest>();
+        services.AddSingleton<SequenceStarter>();
+        services.AddSingleton<EmailStepQueue>();
+        services.AddSingleton<MailFeedback>();
+        services.AddSingleton<ImapPositions>();
+        services.AddSingleton<IContactErasureStep, SequenceErasure>();
+        return services;
+    }
+}

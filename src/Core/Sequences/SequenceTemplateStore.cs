@@ -1,0 +1,66 @@
+using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Store;
+using Dapper;
+
+namespace Cualify.Appliance.Core.Sequences;
+
+/// <summary>Sequence templates of an org: create, read, list and change, each checked by <see cref="TemplateRules"/>.</summary>
+public sealed class SequenceTemplateStore(ApplianceStore store)
+{
+    public const string Columns = "id, org_id, name, allowed_channels, steps, variants_by_language, sending_window, stop_on_reply, created_at, updated_at";
+
+    public Task<SequenceTemplate> CreateAsync(string orgId, TemplateInput input, CancellationToken cancellationToken = default)
+    {
+        var definition = TemplateRules.Validate(input);
+        return store.WriteAsync(tx => tx.QuerySingleAsync<SequenceTemplate>($"""
+            INSERT INTO sequence_templates (id, org_id, name, allowed_channels, steps, variants_by_language, sending_window, stop_on_reply, created_at, updated_at)
+            VALUES (@Id, @OrgId, @Name, @AllowedChannels, @Steps, @Variants, @SendingWindow, @StopOnReply, @Now, @Now)
+            RETURNING {Columns}
+            """, Parameters(Ids.Prefixed("tpl", tx.Now), orgId, definition, tx.Now)), cancellationToken);
+    }
+
+    public Task<SequenceTemplate> UpdateAsync(string orgId, string id, TemplateInput input, CancellationToken cancellationToken = default) =>
+        store.WriteAsync(async tx =>
+        {
+            var existing = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Sequence template", "id");
+            var definition = TemplateRules.Validate(input, existing);
+            return await tx.QuerySingleAsync<SequenceTemplate>($"""
+                UPDATE sequence_templates SET name = @Name, allowed_channels = @AllowedChannels, steps = @Steps,
+                    variants_by_language = @Variants, sending_window = @SendingWindow, stop_on_reply = @StopOnReply, updated_at = @Now
+                WHERE id = @Id AND org_id = @OrgId
+                RETURNING {Columns}
+                """, Parameters(id, orgId, definition, tx.Now));
+        }, cancellationToken);
+
+    public Task<SequenceTemplate?> GetAsync(StoreTransaction tx, string orgId, string id) =>
+        tx.QuerySingleOrDefaultAsync<SequenceTemplate>($"SELECT {Columns} FROM sequence_templates WHERE org_id = @orgId AND id = @id", new { orgId, id });
+
+    public Task<SequenceTemplate?> GetAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
+        store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<SequenceTemplate>(new CommandDefinition(
+            $"SELECT {Columns} FROM sequence_templates WHERE org_id = @orgId AND id = @id", new { orgId, id }, cancellationToken: cancellationToken)), cancellationToken);
+
+    public Task<Page<SequenceTemplate>> ListAsync(string orgId, PageRequest page, CancellationToken cancellationToken = default) =>
+        store.ReadAsync(async connection =>
+        {
+            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT count(*) FROM sequence_templates WHERE org_id = @orgId", new { orgId }, cancellationToken: cancellationToken));
+            var rows = await connection.QueryAsync<SequenceTemplate>(new CommandDefinition(
+                $"SELECT {Columns} FROM sequence_templates WHERE org_id = @orgId ORDER BY id DESC LIMIT @Limit OFFSET @Offset",
+                new { orgId, page.Limit, page.Offset }, cancellationToken: cancellationToken));
+            return new Page<SequenceTemplate>(rows.ToList(), page, total);
+        }, cancellationToken);
+
+    private static object Parameters(string id, string orgId, TemplateDefinition d, DateTimeOffset now) => new
+    {
+        Id = id,
+        OrgId = orgId,
+        d.Name,
+        AllowedChannels = ApplianceJson.Serialize(d.AllowedChannels),
+        Steps = ApplianceJson.Serialize(d.Steps),
+        Variants = ApplianceJson.Serialize(d.VariantsByLanguage),
+        d.SendingWindow,
+        d.StopOnReply,
+        Now = now,
+    };
+}

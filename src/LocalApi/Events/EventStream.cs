@@ -1,0 +1,140 @@
+using System.Text;
+using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.Relay;
+using Cualify.Appliance.Relay.Webhooks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Cualify.Appliance.LocalApi.Events;
+
+/// <summary>
+/// <c>GET /api/v1/events?types=…</c> as Server-Sent Events: each event of the caller's org as
+/// <c>id:</c> (the event id), <c>event:</c> (its type) and <c>data:</c> (the delivery envelope). The stream
+/// follows the outbox order, so resuming after <c>Last-Event-ID</c> misses nothing; without it, it starts with
+/// the next event. Idle streams get a heartbeat comment so proxies keep them open; at each heartbeat the key
+/// is checked again, so a revoked or expired key ends its stream within one heartbeat.
+/// </summary>
+public static class EventStream
+{
+    private const int BatchSize = 100;
+
+    public static async Task RunAsync(
+        HttpContext context,
+        EventReader reader,
+        OutboxSignal signal,
+        ApiKeyStore keys,
+        IOptions<RelayOptions> options,
+        TimeProvider time,
+        string? types,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        [FromQuery(Name = "last_event_id")] string? lastEventIdQuery)
+    {
+        var orgId = context.Caller().OrgId;
+        var wanted = ParseTypes(types);
+        var resumeFrom = string.IsNullOrWhiteSpace(lastEventId) ? lastEventIdQuery : lastEventId;
+        var cancellationToken = context.RequestAborted;
+        long after;
+        if (!string.IsNullOrWhiteSpace(resumeFrom))
+        {
+            after = await reader.SeqOfAsync(orgId, resumeFrom.Trim(), cancellationToken)
+                    ?? throw ApplianceException.BadRequest($"Last-Event-ID {resumeFrom.Trim()} is not an event of this org", "Last-Event-ID");
+        }
+        else
+        {
+            after = await reader.LatestSeqAsync(orgId, cancellationToken);
+        }
+
+        var response = context.Response;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        var heartbeat = options.Value.StreamHeartbeat;
+        try
+        {
+            await response.WriteAsync("retry: 3000\n\n", cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+            var lastWrite = time.GetTimestamp();
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var next = signal.Next;
+                var events = await reader.AfterAsync(orgId, after, wanted, BatchSize, cancellationToken);
+                if (events.Count > 0)
+                {
+                    var text = new StringBuilder();
+                    foreach (var evt in events)
+                    {
+                        text.Append("id: ").Append(evt.Id).Append('\n')
+                            .Append("event: ").Append(evt.Type).Append('\n')
+                            .Append("data: ").Append(evt.ToEnvelopeJson()).Append("\n\n");
+                        after = evt.Seq;
+                    }
+
+                    await response.WriteAsync(text.ToString(), cancellationToken);
+                    await response.Body.FlushAsync(cancellationToken);
+                    lastWrite = time.GetTimestamp();
+                    if (events.Count == BatchSize)
+                    {
+                        continue;
+                    }
+                }
+
+                var idle = heartbeat - time.GetElapsedTime(lastWrite);
+                if (idle <= TimeSpan.Zero)
+                {
+                    if (!await StillAuthorizedAsync(context, keys, cancellationToken))
+                    {
+                        return;
+                    }
+
+                    await response.WriteAsync(": heartbeat\n\n", cancellationToken);
+                    await response.Body.FlushAsync(cancellationToken);
+                    lastWrite = time.GetTimestamp();
+                    continue;
+                }
+
+                await WorkSignal.WaitAsync(next, idle, time, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away; that is how a stream ends.
+        }
+    }
+
+    private static async Task<bool> StillAuthorizedAsync(HttpContext context, ApiKeyStore keys, CancellationToken cancellationToken)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var (key, _) = await keys.AuthenticateAsync(header[scheme.Length..].Trim(), cancellationToken);
+        return key is not null;
+    }
+
+    private static IReadOnlyCollection<string>? ParseTypes(string? types)
+    {
+        if (string.IsNullOrWhiteSpace(types))
+        {
+            return null;
+        }
+
+        var list = types.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+        if (list.Contains(EventCatalog.All))
+        {
+            return null;
+        }
+
+        var unknown = list.FirstOrDefault(t => !EventCatalog.IsKnown(t));
+        return unknown is null
+            ? list
+            : throw ApplianceException.BadRequest($"types has '{unknown}', which is not an event type; known types: {string.Join(", ", EventCatalog.Types)}", "types");
+    }
+}

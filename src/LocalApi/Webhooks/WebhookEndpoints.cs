@@ -1,0 +1,86 @@
+using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.LocalApi.Idempotency;
+using Cualify.Appliance.LocalApi.Json;
+using Cualify.Appliance.Relay.Delivery;
+using Cualify.Appliance.Relay.Webhooks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cualify.Appliance.LocalApi.Webhooks;
+
+/// <summary>
+/// Webhook endpoints (admin scope): register, list, get, delete, test, delivery history, rotate the secret and
+/// re-enable. Creation and rotation are the only answers that carry the secret.
+/// </summary>
+public static class WebhookEndpoints
+{
+    public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/webhooks").WithTags("Webhooks").RequireScope(Scope.Admin);
+        // No Idempotency-Key replay here: a remembered answer would keep the secret in clear in the store.
+        group.MapPost("/", CreateAsync).WithIdempotency();
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapDelete("/{id}", DeleteAsync);
+        group.MapPost("/{id}/test", TestAsync);
+        group.MapGet("/{id}/deliveries", DeliveriesAsync);
+        group.MapPost("/{id}/rotate-secret", RotateSecretAsync).WithIdempotency();
+        group.MapPost("/{id}/enable", EnableAsync);
+        return api;
+    }
+
+    private static async Task<Created<WebhookSecretView>> CreateAsync(CreateWebhookRequest request, HttpContext context, WebhookStore webhooks, TimeProvider time)
+    {
+        var created = await webhooks.CreateAsync(context.Caller().OrgId, new NewWebhook(request.Url, request.Events, request.Description), context.RequestAborted);
+        return TypedResults.Created($"/api/v1/webhooks/{created.Webhook.Id}", WebhookSecretView.From(created, time.GetUtcNow()));
+    }
+
+    private static async Task<Ok<ListOf<WebhookView>>> ListAsync([AsParameters] PageQuery query, HttpContext context, WebhookStore webhooks, TimeProvider time)
+    {
+        var page = await webhooks.ListAsync(context.Caller().OrgId, query.ToPage(), context.RequestAborted);
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(ListOf<WebhookView>.From(page.Map(w => WebhookView.From(w, now))));
+    }
+
+    private static async Task<Ok<DataOf<WebhookView>>> GetAsync(string id, HttpContext context, WebhookStore webhooks, TimeProvider time)
+    {
+        var webhook = await webhooks.RequireAsync(context.Caller().OrgId, id, context.RequestAborted);
+        return TypedResults.Ok(Envelopes.Wrap(WebhookView.From(webhook, time.GetUtcNow())));
+    }
+
+    private static async Task<Ok<DataOf<DeletedWebhookView>>> DeleteAsync(string id, HttpContext context, WebhookStore webhooks)
+    {
+        await webhooks.DeleteAsync(context.Caller().OrgId, id, context.RequestAborted);
+        return TypedResults.Ok(Envelopes.Wrap(new DeletedWebhookView(id, true)));
+    }
+
+    private static async Task<Accepted<DataOf<QueuedEventView>>> TestAsync(string id, HttpContext context, Redeliveries redeliveries)
+    {
+        var queued = await redeliveries.SendTestAsync(context.Caller().OrgId, id, context.RequestAborted);
+        return TypedResults.Accepted($"/api/v1/webhooks/{id}/deliveries?event_id={queued.EventId}", Envelopes.Wrap(QueuedEventView.From(queued)));
+    }
+
+    private static async Task<Ok<ListOf<DeliveryAttemptView>>> DeliveriesAsync(
+        string id, [AsParameters] DeliveryHistoryQuery query, HttpContext context, WebhookStore webhooks, DeliveryHistory history)
+    {
+        var page = Core.Common.PageRequest.Parse(query.Limit, query.Offset);
+        var webhook = await webhooks.RequireAsync(context.Caller().OrgId, id, context.RequestAborted);
+        var attempts = await history.ListAsync(webhook.Id, string.IsNullOrEmpty(query.EventId) ? null : query.EventId, page, context.RequestAborted);
+        return TypedResults.Ok(ListOf<DeliveryAttemptView>.From(attempts.Map(DeliveryAttemptView.From)));
+    }
+
+    private static async Task<Ok<WebhookSecretView>> RotateSecretAsync(string id, HttpContext context, WebhookStore webhooks, TimeProvider time)
+    {
+        var rotated = await webhooks.RotateSecretAsync(context.Caller().OrgId, id, context.RequestAborted);
+        return TypedResults.Ok(WebhookSecretView.From(rotated, time.GetUtcNow()));
+    }
+
+    private static async Task<Ok<DataOf<WebhookView>>> EnableAsync(string id, HttpContext context, WebhookStore webhooks, TimeProvider time)
+    {
+        var webhook = await webhooks.EnableAsync(context.Caller().OrgId, id, context.RequestAborted);
+        return TypedResults.Ok(Envelopes.Wrap(WebhookView.From(webhook, time.GetUtcNow())));
+    }
+}

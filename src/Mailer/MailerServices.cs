@@ -1,0 +1,47 @@
+using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Health;
+using Cualify.Appliance.Mailer.Health;
+using Cualify.Appliance.Mailer.Inbound;
+using Cualify.Appliance.Mailer.Runner;
+using Cualify.Appliance.Mailer.Sending;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cualify.Appliance.Mailer;
+
+public static class MailerServices
+{
+    /// <summary>
+    /// The mailer: the step runner, SMTP sending through pooled MailKit clients (or the pickup folder when no
+    /// SMTP server is set), the IMAP reply and bounce watcher, and the SMTP readiness check.
+    /// </summary>
+    public static IServiceCollection AddMailer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<MailerOptions>()
+            .Bind(configuration.GetSection(MailerOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IMailTransport>(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<MailerOptions>>().Value;
+            if (options.UsesSmtp)
+            {
+                return new SmtpTransport(options, provider.GetRequiredService<ILoggerFactory>());
+            }
+
+            var directory = string.IsNullOrWhiteSpace(options.PickupDirectory)
+                ? provider.GetRequiredService<DataDirectory>().Combine("outbox")
+                : options.PickupDirectory;
+            return new PickupDirectoryTransport(directory, provider.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton<MessageComposer>();
+        services.AddSingleton<AdminNoticeSender>();
+        services.AddSingleton<InboundMailHandler>();
+        services.AddSingleton<IReadinessCheck, SmtpReadiness>();
+        services.AddHostedService<SequenceMailRunner>();
+        services.AddHostedService<ImapWatcher>();
+        return services;
+    }
+}

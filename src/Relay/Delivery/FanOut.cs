@@ -1,0 +1,53 @@
+using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Relay.Webhooks;
+
+namespace Cualify.Appliance.Relay.Delivery;
+
+/// <summary>
+/// Turns new outbox events into delivery rows, one per matching active endpoint of the event's own org, and
+/// moves the relay's cursor past them in the same transaction: an event is fanned out exactly once, and a crash
+/// at any point leaves either both or neither.
+/// </summary>
+internal static class FanOut
+{
+    public const string CursorName = "webhooks";
+
+    private sealed record OutboxRow(long Seq, string Id, string OrgId, string Type);
+
+    /// <returns>How many events were taken from the outbox.</returns>
+    public static async Task<int> RunAsync(StoreTransaction tx, IReadOnlyList<ActiveWebhook> webhooks, int batchSize)
+    {
+        var cursor = await tx.ExecuteScalarAsync<long>("SELECT seq FROM relay_cursors WHERE name = @CursorName", new { CursorName });
+        var events = (await tx.QueryAsync<OutboxRow>(
+            "SELECT seq, id, org_id, type FROM events WHERE seq > @cursor ORDER BY seq LIMIT @batchSize", new { cursor, batchSize })).ToList();
+        if (events.Count == 0)
+        {
+            return 0;
+        }
+
+        var byOrg = webhooks.ToLookup(w => w.OrgId, StringComparer.Ordinal);
+        using var insert = new SqlBatch(tx, """
+            INSERT INTO webhook_deliveries (id, org_id, webhook_id, event_seq, event_id, event_type, kind, status, next_attempt_at, created_at, updated_at)
+            VALUES (@Id, @OrgId, @WebhookId, @EventSeq, @EventId, @EventType, 'event', 'pending', @Now, @Now, @Now)
+            """, "Id", "OrgId", "WebhookId", "EventSeq", "EventId", "EventType", "Now");
+        foreach (var evt in events)
+        {
+            // A test event is addressed to one endpoint when it is written; it is never broadcast.
+            if (evt.Type == WebhookEvents.Test)
+            {
+                continue;
+            }
+
+            foreach (var webhook in byOrg[evt.OrgId])
+            {
+                if (evt.Seq > webhook.FromSeq && EventCatalog.Matches(webhook.Types, evt.Type))
+                {
+                    insert.Execute(DeliveryRows.NewId(tx.Now), evt.OrgId, webhook.Id, evt.Seq, evt.Id, evt.Type, tx.Now);
+                }
+            }
+        }
+
+        await tx.ExecuteAsync("UPDATE relay_cursors SET seq = @seq WHERE name = @CursorName", new { seq = events[^1].Seq, CursorName });
+        return events.Count;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json.Nodes;
+using Cualify.Appliance.Core.Contacts;
+using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.Testing;
+using Dapper;
+
+namespace Cualify.Appliance.Core.Tests.Contacts;
+
+public sealed class ContactStoreTests
+{
+    [Fact]
+    public async Task Upsert_is_idempotent_on_the_normalised_number_and_writes_one_event_per_real_change()
+    {
+        await using var core = await CoreHarness.CreateAsync();
+        var org = await core.Get<OrgStore>().CreateAsync("acme");
+        var contacts = core.Get<ContactStore>();
+
+        var first = await contacts.UpsertAsync(org.Id, new ContactInput("+91 98123 45678", Name: "Riya Sharma", ConsentCapture: "website_form",
+            Metadata: new JsonObject { ["lead_source"] = "google_ads" }));
+        var same = await contacts.UpsertAsync(org.Id, new ContactInput("+919812345678", Name: "Riya Sharma"));
+        var changed = await contacts.UpsertAsync(org.Id, new ContactInput("+919812345678", Email: "Riya@Example.com", Metadata: new JsonObject { ["stage"] = "mql" }));
+
+        Assert.True(first.Created);
+        Assert.False(same.Created);
+        Assert.Equal(first.Contact.Id, same.Contact.Id);
+        Assert.Equal(first.Contact.Id, changed.Contact.Id);
+        Assert.Equal("+919812345678", changed.Contact.PhoneE164);
+        Assert.Equal("website_form", changed.Contact.ConsentCapture);
+        Assert.Equal("Riya Sharma", changed.Contact.Name);
+        Assert.Equal("riya@example.com", changed.Contact.EmailNormalized);
+        var metadata = JsonNode.Parse(changed.Contact.Metadata)!;
+        Assert.Equal("google_ads", (string?)metadata["lead_source"]);
+        Assert.Equal("mql", (string?)metadata["stage"]);
+
+        var events = await core.Store.ReadAsync(c => c.QueryAsync<string>("SELECT type FROM events WHERE org_id = @Id ORDER BY seq", new { org.Id }));
+        Assert.Equal(["contact.created", "contact.updated"], events);
+        Assert.Equal(1, await core.Store.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM contacts")));
+    }
+
+    [Fact]
+    public async Task Every_bad_field_is_named_at_once()
+    {
+        await using var core = await CoreHarness.CreateAsync();
+        var org = await core.Get<OrgStore>().CreateAsync("acme");
+        var error = await Assert.ThrowsAsync<ApplianceException>(() => core.Get<ContactStore>().UpsertAsync(org.Id,
+            new ContactInput("98123 45678", Email: "not-an-email", ConsentCapture: "sometime")));
+        Assert.Equal(422, error.Status);
+        var fields = (IDictionary<string, string[]>)error.Details!["fieldErrors"]!;
+        Assert.Equal(["consent_capture", "email", "phone_e164"], fields.Keys.Order());
+    }
+
+    [Fact]
+    public async Task Erasure_removes_personal_data_but_the_number_and_address_stay_blocked()
+    {
+        await using var core = await CoreHarness.CreateAsync();
+        var org = await core.Get<OrgStore>().CreateAsync("acme");
+        var contacts = core.Get<ContactStore>();
+        var riya = (await contacts.UpsertAsync(org.Id, new ContactInput("+919812345678", Name: "Riya Sharma", Email: "riya@example.com", ConsentCapture: "manual"))).Contact;
+
+        await contacts.EraseAsync(org.Id, riya.Id);
+
+        Assert.Null(await contacts.GetAsync(org.Id, riya.Id));
+        var dump = await core.Store.ReadAsync(async c => string.Join("\n",
+            (await c.QueryAsync<string>("SELECT data FROM events")).Concat(await c.QueryAsync<string>("SELECT value_hash FROM do_not_contact"))));
+        Assert.DoesNotContain("9812345678", dump);
+        Assert.DoesNotContain("riya", dump, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Sharma", dump);
+
+        var again = (await contacts.UpsertAsync(org.Id, new ContactInput("+91 98123 45678", Name: "R S", Email: "RIYA@example.com", ConsentCapture: "website_form"))).Contact;
+        Assert.True(again.OptedOutVoice);
+        Assert.True(again.OptedOutEmail);
+        Assert.NotEqual(riya.Id, again.Id);
+    }
+
+    [Fact]
+    public async Task Opt_out_is_per_channel_and_a_foreign_org_sees_nothing()
+    {
+        await using var core = await CoreHarness.CreateAsync();
+        var acme = await core.Get<OrgStore>().CreateAsync("acme");
+        var other = await core.Get<OrgStore>().CreateAsync("other");
+        var contacts = core.Get<ContactStore>();
+        var riya = (await contacts.UpsertAsync(acme.Id, new ContactInput("+919812345678", Email: "riya@example.com"))).Contact;
+
+        var email = await contacts.OptOutAsync(acme.Id, riya.Id, ContactChannel.Email, "unsubscribe_link");
+        Assert.True(email.OptedOutEmail);
+        Assert.False(email.OptedOutVoice);
+        Assert.Equal("unsubscribe_link", email.OptOutSource);
+
+        var notFound = await Assert.ThrowsAsync<ApplianceException>(() => contacts.OptOutAsync(other.Id, riya.Id, ContactChannel.All, null));
+        Assert.Equal(404, notFound.Status);
+        Assert.Null(await contacts.GetAsync(other.Id, riya.Id));
+    }
+}
