@@ -45,6 +45,28 @@ public sealed class CallFlowTests
     }
 
     [Fact]
+    public async Task With_an_outbound_proxy_every_request_goes_through_it_with_a_loose_route()
+    {
+        var proxyPort = 0;
+        var (peer, call, progress, invite) = await DialAsync(o =>
+        {
+            proxyPort = int.Parse(o.Trunk.Split(':')[1]);
+            o.OutboundProxy = o.Trunk;
+            o.Trunk = "trunk.example.net:5080";
+        });
+        await using var _ = peer;
+
+        Assert.Equal("sip:+919812345678@trunk.example.net:5080", invite.RequestUri);
+        Assert.Equal($"<sip:127.0.0.1:{proxyPort};lr>", invite.Headers["Route"]);
+        var ack = await AnswerAsync(peer, invite, progress, r => r.Headers.Set("Contact", "<sip:uas@10.1.1.1:5070>"));
+        Assert.Equal("sip:uas@10.1.1.1:5070", ack.RequestUri);
+        await call.HangUpAsync(HangupReason.MaxDurationReached, CancellationToken.None);
+        var bye = await peer.ExpectAsync("BYE");
+        peer.Answer(bye, 200, "OK");
+        Assert.Equal("max_duration_reached", (await progress.EndAsync(TimeSpan.FromSeconds(5))).EndReason);
+    }
+
+    [Fact]
     public async Task No_CANCEL_goes_out_before_a_provisional_then_it_goes_on_the_INVITE_branch()
     {
         var (peer, _, progress, invite) = await DialAsync(ringTimeout: TimeSpan.FromSeconds(15));

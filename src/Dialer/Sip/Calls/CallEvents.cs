@@ -9,7 +9,11 @@ internal abstract record CallEvent;
 
 internal sealed record CallStart : CallEvent;
 
-internal sealed record ResponseReceived(ClientTransaction Transaction, SipResponse Response) : CallEvent;
+/// <param name="Acked">For the first 2xx: the dialog and next hop its ACK already went to from the receive thread.</param>
+internal sealed record ResponseReceived(ClientTransaction Transaction, SipResponse Response, AckedDialog? Acked = null) : CallEvent;
+
+/// <summary>A dialog whose 2xx was ACKed the moment it arrived.</summary>
+internal sealed record AckedDialog(Dialogs.SipDialog Dialog, System.Net.IPEndPoint Hop);
 
 /// <summary>Timer B/F fired, or the transport refused to send.</summary>
 internal sealed record TransactionFailed(ClientTransaction Transaction, string Detail) : CallEvent;

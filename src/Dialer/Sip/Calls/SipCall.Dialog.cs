@@ -22,15 +22,46 @@ public sealed partial class SipCall
 
     private sealed record AckCache(byte[] Bytes, IPEndPoint Destination, string RemoteTag);
 
-    /// <summary>A 2xx to our INVITE: first one builds the dialog and ACKs; a crossed CANCEL or a bad answer gets ACK then BYE.</summary>
-    private async Task OnSuccessAsync(SipResponse response)
+    /// <summary>
+    /// Runs on the receive thread for the first 2xx of the current INVITE: when the next hop needs no DNS lookup,
+    /// builds the dialog and sends the ACK at once. Null leaves it all to the call loop.
+    /// </summary>
+    private AckedDialog? AckOnArrival(SipResponse response)
     {
-        if (TryResendAck(response))
+        var dialog = SipDialog.FromInviteResponse(_invite, response);
+        if (dialog is null || _ack is not null)
+        {
+            return null;
+        }
+
+        IPEndPoint hop;
+        if (SipOptions.ParseHostPort(_ua.Options.OutboundProxy) is not null)
+        {
+            hop = _firstHop;
+        }
+        else if (SipUri.TryParse(dialog.NextHop, out var next) && next.Parameters["maddr"] is null &&
+                 IPAddress.TryParse(next.Host.Trim('[', ']'), out var address))
+        {
+            hop = new IPEndPoint(address, next.Port ?? 5060);
+        }
+        else
+        {
+            return null;
+        }
+
+        SendAck(dialog, hop, remember: true);
+        return new AckedDialog(dialog, hop);
+    }
+
+    /// <summary>A 2xx to our INVITE: first one builds the dialog and ACKs; a crossed CANCEL or a bad answer gets ACK then BYE.</summary>
+    private async Task OnSuccessAsync(SipResponse response, AckedDialog? acked = null)
+    {
+        if (acked is null && TryResendAck(response))
         {
             return;
         }
 
-        var dialog = SipDialog.FromInviteResponse(_invite, response);
+        var dialog = acked?.Dialog ?? SipDialog.FromInviteResponse(_invite, response);
         if (dialog is null)
         {
             _logger.LogWarning("Call {CallId}: a 2xx without To tag or Contact; it cannot be acknowledged", _plan.CallId);
@@ -52,8 +83,15 @@ public sealed partial class SipCall
         }
 
         _dialog = dialog;
-        _dialogHop = await DialogHopAsync(dialog);
-        SendAck(dialog, _dialogHop, remember: true);
+        if (acked is null)
+        {
+            _dialogHop = await DialogHopAsync(dialog);
+            SendAck(dialog, _dialogHop, remember: true);
+        }
+        else
+        {
+            _dialogHop = acked.Hop;
+        }
         if (_phase == CallPhase.Canceling)
         {
             _logger.LogInformation("Call {CallId} was answered as we canceled it; hanging up", _plan.CallId);

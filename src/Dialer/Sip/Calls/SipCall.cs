@@ -98,10 +98,20 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
 
     void IClientTransactionUser.OnResponse(ClientTransaction transaction, SipResponse response)
     {
-        // Retransmitted 2xx are ACKed right here, even after the call's loop has finished (RFC 3261 §13.2.2.4).
-        if (transaction is ClientInviteTransaction && response.IsSuccess && TryResendAck(response))
+        if (transaction is ClientInviteTransaction && response.IsSuccess)
         {
-            return;
+            // 2xx are ACKed right here on the receive thread, so a busy call loop never makes the callee retransmit
+            // its 2xx; retransmissions are re-ACKed even after the loop has finished (RFC 3261 §13.2.2.4).
+            if (TryResendAck(response))
+            {
+                return;
+            }
+
+            if (transaction == _inviteTransaction && AckOnArrival(response) is { } acked)
+            {
+                Post(new ResponseReceived(transaction, response, acked));
+                return;
+            }
         }
 
         Post(new ResponseReceived(transaction, response));
@@ -145,6 +155,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
     private Task HandleAsync(CallEvent callEvent) => callEvent switch
     {
         CallStart => StartInviteAsync(),
+        ResponseReceived { Acked: { } acked } received => OnSuccessAsync(received.Response, acked),
         ResponseReceived received => OnResponseAsync(received.Transaction, received.Response),
         TransactionFailed failed => OnTransactionFailedAsync(failed.Transaction, failed.Detail),
         RequestReceived request => OnRequestAsync(request.Transaction),

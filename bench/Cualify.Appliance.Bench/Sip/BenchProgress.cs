@@ -4,7 +4,7 @@ using Cualify.Appliance.Dialer.Telephony;
 namespace Cualify.Appliance.Bench.Sip;
 
 /// <summary>What one bench call reported, with timestamps; plays the dialer by hanging up <see cref="Hold"/> after the answer.</summary>
-internal sealed class BenchProgress(TimeSpan hold, LoadStats stats) : ICallProgress
+public sealed class BenchProgress(TimeSpan hold, LoadStats stats) : ICallProgress
 {
     private readonly TaskCompletionSource<CallEnd> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _answeredAt;
@@ -57,7 +57,7 @@ internal sealed class BenchProgress(TimeSpan hold, LoadStats stats) : ICallProgr
 }
 
 /// <summary>Counters shared by every call of one run.</summary>
-internal sealed class LoadStats
+public sealed class LoadStats
 {
     private readonly List<double> _byeErrorsMs = [];
     private int _answered;

@@ -5,7 +5,7 @@ using Cualify.Appliance.Dialer.Telephony;
 
 namespace Cualify.Appliance.Bench.Sip;
 
-internal sealed record LoadResult(
+public sealed record LoadResult(
     int Calls, double IssueSeconds, int Completed, Dictionary<string, int> Failures, int PeakAnswered,
     double ByeP50Ms, double ByeP99Ms, double ByeMaxMs, int ByeSamples, double RtpPacketsPerSecond, double RtpPerCall)
 {
@@ -15,7 +15,7 @@ internal sealed record LoadResult(
 }
 
 /// <summary>Places calls through the provider at a steady rate and waits for every one to end.</summary>
-internal static class LoadRunner
+public static class LoadRunner
 {
     public static async Task<LoadResult> RunAsync(SipStack stack, int rate, int calls, TimeSpan hold, TimeSpan? rtpWindowAfterRamp = null)
     {

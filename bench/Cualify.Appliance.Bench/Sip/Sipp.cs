@@ -6,7 +6,7 @@ using System.Net.Sockets;
 namespace Cualify.Appliance.Bench.Sip;
 
 /// <summary>sipp processes for the bench: the shared UAS, and the reference UAC.</summary>
-internal sealed class Sipp : IAsyncDisposable
+public sealed class Sipp : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _folder;
