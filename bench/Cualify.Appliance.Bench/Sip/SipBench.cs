@@ -35,6 +35,11 @@ public static class SipBench
         };
         await using var stack = await SipStack.StartAsync(sipOptions, TimeProvider.System, NullLoggerFactory.Instance);
 
+        // Warm-up (not reported): JIT tiers and the thread pool settle before anything is measured.
+        var warmUp = await LoadRunner.RunAsync(stack, 300, 3000, TimeSpan.Zero);
+        Console.WriteLine($"warm-up: {warmUp.Completed}/{warmUp.Calls} calls completed");
+        await Sipp.SettleAsync();
+
         if (mode is "cps" or "all")
         {
             Console.WriteLine($"\n## Calls per second ({seconds} s of calls per step, hold 0 s, zero failures required)");

@@ -90,9 +90,11 @@ public sealed class Sipp : IAsyncDisposable
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
         var events = reader.ReadToEnd().Split('\n')
-            .Where(l => l.Contains("while ", StringComparison.Ordinal) || l.Contains("Aborting", StringComparison.Ordinal) || l.Contains("unexpected", StringComparison.OrdinalIgnoreCase))
-            .Select(l => System.Text.RegularExpressions.Regex.Replace(l[(l.IndexOf(": ", StringComparison.Ordinal) + 2)..], @"[0-9]+", "#"))
-            .Select(l => l.Length > 120 ? l[..120] : l);
+            .Where(l => l.Contains("while ", StringComparison.Ordinal) || l.Contains("unexpected", StringComparison.OrdinalIgnoreCase))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"^.*?(while|Aborting)", "$1"))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"Call-Id '[^']*'", "Call-Id '…'"))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"[0-9]+", "#"))
+            .Select(l => l.Length > 200 ? l[..200] : l);
         return string.Join("; ", events.GroupBy(l => l).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Count()}x {g.Key}"));
     }
 

@@ -42,12 +42,19 @@ public sealed class MediaClock(TimeProvider time, ILogger logger)
         }
     }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Ticks on a thread of its own that waits for each tick, so audio pacing does not depend on a free thread-pool
+    /// thread: a busy pool would otherwise stretch the 20 ms frames.
+    /// </summary>
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(Resolution, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            while (timer.WaitForNextTickAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
             {
                 TickAll();
             }

@@ -6,13 +6,13 @@ namespace Cualify.Appliance.Dialer.Sip.Media;
 /// Plays one prompt into an <see cref="RtpSession"/> as 20 ms G.711 frames (160 bytes, timestamp +160), paced by the
 /// <see cref="MediaClock"/>, then keeps sending silence (so the peer's media timers stay quiet) until stopped.
 /// <paramref name="onPromptFinished"/> runs once, on the clock's thread, when the last prompt frame has gone.
-/// A late clock tick sends the frames that fell due since, up to <see cref="MaxCatchUpFrames"/> (100 ms, what a
+/// A late clock tick sends the frames that fell due since, up to <see cref="MaxCatchUpFrames"/> (200 ms, what a
 /// receiver's jitter buffer absorbs); a longer stall skips frames and leaves a gap in the RTP timestamps instead.
 /// </summary>
 public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] prompt, TimeProvider time, Action onPromptFinished) : IPacedStream
 {
     public const int FrameBytes = 160;
-    public const int MaxCatchUpFrames = 5;
+    public const int MaxCatchUpFrames = 10;
     private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly byte[] _frame = new byte[FrameBytes];

@@ -31,20 +31,25 @@ public sealed class UdpDatagramChannel : IDatagramChannel
 
     public void Send(ReadOnlySpan<byte> datagram, IPEndPoint remote) => _socket.SendTo(datagram, SocketFlags.None, remote);
 
-    public async Task RunAsync(DatagramHandler onDatagram, CancellationToken cancellationToken)
+    /// <summary>
+    /// Receives on a thread of its own (blocking reads), so SIP input never waits in a busy thread pool's queue
+    /// behind other work: a late 1xx or ACK makes the peer retransmit. Cancelling closes the socket to end it.
+    /// </summary>
+    public Task RunAsync(DatagramHandler onDatagram, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => Receive(onDatagram, cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Receive(DatagramHandler onDatagram, CancellationToken cancellationToken)
     {
+        using var stop = cancellationToken.Register(static socket => ((Socket)socket!).Close(), _socket);
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
         EndPoint any = new IPEndPoint(LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!cancellationToken.IsCancellationRequested)
         {
-            SocketReceiveFromResult received;
+            int received;
+            var remote = any;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                received = _socket.ReceiveFrom(buffer, SocketFlags.None, ref remote);
             }
             catch (ObjectDisposedException)
             {
@@ -55,8 +60,12 @@ public sealed class UdpDatagramChannel : IDatagramChannel
                 // An ICMP error for an earlier send, or an oversized datagram: nothing to read, keep serving.
                 continue;
             }
+            catch (SocketException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
 
-            onDatagram(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint);
+            onDatagram(buffer.AsSpan(0, received), (IPEndPoint)remote);
         }
     }
 
