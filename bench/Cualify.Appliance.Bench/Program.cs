@@ -3,6 +3,7 @@ using Cualify.Appliance.Bench.Contacts;
 using Cualify.Appliance.Bench.Dialer;
 using Cualify.Appliance.Bench.Mail;
 using Cualify.Appliance.Bench.Relay;
+using Cualify.Appliance.Bench.Sip;
 
 // Each benchmark measures the appliance and, in the same run, a reference for the same work.
 var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
@@ -11,6 +12,7 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["relay"] = RelayBench.RunAsync,
     ["mail"] = MailBench.RunAsync,
     ["dialer"] = DialerBench.RunAsync,
+    ["sip"] = SipBench.RunAsync,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))

@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Dialer.Calls;
 using Cualify.Appliance.Dialer.Scheduling;
+using Cualify.Appliance.Dialer.Sip;
 using Cualify.Appliance.Dialer.Simulator;
 using Cualify.Appliance.Dialer.Telephony;
 using Cualify.Appliance.Dialer.Twilio;
@@ -21,6 +22,7 @@ public static class DialerServiceCollectionExtensions
     {
         services.AddPlaybooksAndCalls(configuration);
         services.AddTelephonyProvider<SimulatedTelephony>(SimulatedTelephony.ProviderName);
+        services.AddSipTelephony(configuration);
         services.AddTwilioTelephony(configuration);
         services.AddSingleton<SelectedTelephonyProvider>();
         services.AddSingleton<LiveCalls>();

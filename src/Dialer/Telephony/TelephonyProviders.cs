@@ -25,9 +25,8 @@ public static class TelephonyProviderRegistration
 }
 
 /// <summary>
-/// The provider <c>Dialer:Provider</c> names, resolved once: one registered with
-/// <see cref="TelephonyProviderRegistration.AddTelephonyProvider{TProvider}"/> under that name, else a plain
-/// <c>ITelephonyProvider</c> registration whose <see cref="ITelephonyProvider.Name"/> matches. A name this build
+/// The provider <c>Dialer:Provider</c> names, resolved once: the last one registered with
+/// <see cref="TelephonyProviderRegistration.AddTelephonyProvider{TProvider}"/> under that name. A name this build
 /// lacks stops start-up with a message naming the setting.
 /// </summary>
 public sealed class SelectedTelephonyProvider(IServiceProvider services, IOptions<DialerOptions> options, IEnumerable<TelephonyProviderName> registered)
@@ -38,19 +37,17 @@ public sealed class SelectedTelephonyProvider(IServiceProvider services, IOption
 
     private static ITelephonyProvider Resolve(IServiceProvider services, string name, IEnumerable<TelephonyProviderName> registered)
     {
-        var named = registered.Select(r => r.Name).Distinct().ToList();
         var registration = registered.LastOrDefault(r => r.Name == name);
-        if (registration is not null)
+        if (registration is null)
         {
-            var provider = (ITelephonyProvider)services.GetRequiredService(registration.Implementation);
-            return provider.Name == name
-                ? provider
-                : throw new InvalidOperationException($"The provider registered as '{name}' calls itself '{provider.Name}'");
+            var available = string.Join(", ", registered.Select(r => r.Name).Distinct());
+            throw new OptionsValidationException(DialerOptions.Section, typeof(DialerOptions),
+                [$"Dialer:Provider is '{name}', but this build has no '{name}' provider; available: {available}"]);
         }
 
-        var plain = services.GetServices<ITelephonyProvider>().ToList();
-        return plain.FirstOrDefault(p => p.Name == name)
-            ?? throw new OptionsValidationException(DialerOptions.Section, typeof(DialerOptions),
-                [$"Dialer:Provider is '{name}', but this build has no '{name}' provider; available: {string.Join(", ", named.Concat(plain.Select(p => p.Name)).Distinct())}"]);
+        var provider = (ITelephonyProvider)services.GetRequiredService(registration.Implementation);
+        return provider.Name == name
+            ? provider
+            : throw new InvalidOperationException($"The provider registered as '{name}' calls itself '{provider.Name}'");
     }
 }

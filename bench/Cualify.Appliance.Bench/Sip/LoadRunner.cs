@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Cualify.Appliance.Dialer.Sip;
+using Cualify.Appliance.Dialer.Sip.Calls;
+using Cualify.Appliance.Dialer.Telephony;
+
+namespace Cualify.Appliance.Bench.Sip;
+
+public sealed record LoadResult(
+    int Calls, double IssueSeconds, int Completed, Dictionary<string, int> Failures, int PeakAnswered,
+    double ByeP50Ms, double ByeP99Ms, double ByeMaxMs, int ByeSamples, double RtpPacketsPerSecond, double RtpPerCall)
+{
+    public double AchievedRate => Calls / IssueSeconds;
+
+    public bool Clean => Failures.Count == 0 && Completed == Calls;
+}
+
+/// <summary>Places calls through the provider at a steady rate and waits for every one to end.</summary>
+public static class LoadRunner
+{
+    public static async Task<LoadResult> RunAsync(SipStack stack, int rate, int calls, TimeSpan hold, TimeSpan? rtpWindowAfterRamp = null)
+    {
+        var provider = new SipTelephonyProvider(stack);
+        var stats = new LoadStats();
+        var ends = new List<Task<CallEnd>>(calls);
+        var live = new List<SipCall>(calls);
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < calls; i++)
+        {
+            var due = started + (long)(i * (double)Stopwatch.Frequency / rate);
+            var wait = (due - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
+            if (wait >= 2)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(wait));
+            }
+
+            var progress = new BenchProgress(hold, stats);
+            var call = await provider.StartAsync(Plan(i, hold), progress, CancellationToken.None);
+            progress.Started(call);
+            live.Add((SipCall)call);
+            ends.Add(progress.Ended);
+        }
+
+        var issueSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        double rtpRate = double.NaN, rtpPerCall = double.NaN;
+        if (rtpWindowAfterRamp is { } window)
+        {
+            // All calls are up: count RTP frames sent across them over a window of the plateau.
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var before = live.Sum(c => c.RtpPackets.Sent);
+            var up = stats.Live;
+            var clock = Stopwatch.GetTimestamp();
+            await Task.Delay(window);
+            var after = live.Sum(c => c.RtpPackets.Sent);
+            var seconds = Stopwatch.GetElapsedTime(clock).TotalSeconds;
+            rtpRate = (after - before) / seconds;
+            rtpPerCall = up == 0 ? 0 : rtpRate / up;
+        }
+
+        var all = Task.WhenAll(ends);
+        await Task.WhenAny(all, Task.Delay(hold + TimeSpan.FromSeconds(90)));
+        var failures = new Dictionary<string, int>();
+        var completed = 0;
+        foreach (var end in ends)
+        {
+            if (!end.IsCompleted)
+            {
+                failures["never_ended"] = failures.GetValueOrDefault("never_ended") + 1;
+            }
+            else if (end.Result is { Outcome: CallOutcome.Completed, EndReason: "max_duration_reached" })
+            {
+                completed++;
+            }
+            else
+            {
+                var key = $"{end.Result.Outcome}/{end.Result.EndReason}";
+                failures[key] = failures.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        return new LoadResult(calls, issueSeconds, completed, failures, stats.Peak,
+            stats.ByeErrorPercentile(50), stats.ByeErrorPercentile(99), stats.ByeErrorPercentile(100), stats.ByeSamples, rtpRate, rtpPerCall);
+    }
+
+    private static CallPlan Plan(int i, TimeSpan hold) => new(
+        CallId: $"call_bench_{i}",
+        OrgId: "org_bench",
+        ToE164: "+9198" + (10_000_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        FromE164: "+918000000001",
+        Language: "en",
+        Playbook: new PlaybookPlan("pb_bench", "Bench", "en", null, null, null, new Dictionary<string, string>(), null, "hangup"),
+        EffectiveMaxDuration: hold,
+        RingTimeout: TimeSpan.FromSeconds(30));
+}

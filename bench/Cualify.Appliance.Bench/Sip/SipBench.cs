@@ -1,0 +1,138 @@
+using System.Globalization;
+using Cualify.Appliance.Dialer.Sip;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cualify.Appliance.Bench.Sip;
+
+/// <summary>
+/// SIP bench: sipp's built-in UAS on loopback; our user agent and sipp's built-in UAC (the reference) against it in
+/// the same run. <c>bench sip [cps|concurrent|all] [--rates 100,200,…] [--seconds 10] [--concurrent 500,1000]
+/// [--ramp 200] [--hold 30] [--rtp-echo]</c>
+/// </summary>
+public static class SipBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+        var options = new BenchArgs(args);
+        int[] rates = options.Get("rates", "100,200,400,600,800,1000,1200,1500,2000").Split(',').Select(int.Parse).ToArray();
+        var seconds = options.Int("seconds", 10);
+        int[] concurrent = options.Get("concurrent", "500,1000,1500").Split(',').Select(int.Parse).ToArray();
+        var ramp = options.Int("ramp", 200);
+        var holdSeconds = options.Int("hold", 30);
+        var rtpEcho = args.Contains("--rtp-echo");
+
+        Console.WriteLine($"# SIP bench {DateTimeOffset.UtcNow:u} on {MachineInfo.Describe()}, load average {LoadAverage()}");
+        await using var uas = Sipp.StartUas(rtpEcho);
+        await Task.Delay(500);
+        var sipOptions = new SipOptions
+        {
+            Trunk = $"127.0.0.1:{uas.Port}",
+            LocalAddress = "127.0.0.1",
+            LocalPort = 0,
+            RtpPorts = "20000-39999",
+            DigitWait = TimeSpan.FromMinutes(5),
+        };
+        await using var stack = await SipStack.StartAsync(sipOptions, TimeProvider.System, NullLoggerFactory.Instance);
+
+        // Warm-up (not reported): JIT tiers and the thread pool settle before anything is measured.
+        var warmUp = await LoadRunner.RunAsync(stack, 300, 3000, TimeSpan.Zero);
+        Console.WriteLine($"warm-up: {warmUp.Completed}/{warmUp.Calls} calls completed");
+        await Sipp.SettleAsync();
+
+        if (mode is "cps" or "all")
+        {
+            Console.WriteLine($"\n## Calls per second ({seconds} s of calls per step, hold 0 s, zero failures required)");
+            Console.WriteLine("| target cps | ours: achieved | ours: result | sipp uac: result |");
+            Console.WriteLine("|---:|---:|---|---|");
+            int bestOurs = 0, bestSipp = 0;
+            bool oursFailed = false, sippFailed = false;
+            foreach (var rate in rates)
+            {
+                var calls = rate * seconds;
+                string ourText = "not run", sippText = "not run";
+                if (!oursFailed)
+                {
+                    var failedBefore = uas.FailedCalls;
+                    var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                    var result = await LoadRunner.RunAsync(stack, rate, calls, TimeSpan.Zero);
+                    var cpuPerCall = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / calls;
+                    await Sipp.SettleAsync();
+                    var uasFailed = uas.FailedCalls - failedBefore;
+                    var ok = result.Clean && uasFailed == 0 && result.AchievedRate >= rate * 0.95;
+                    ourText = ok ? "0 failed" : $"FAILED: {Describe(result.Failures)} uas_failed={uasFailed} {uas.ErrorSummary()}";
+                    ourText = $"{result.AchievedRate:0} | {ourText} ({cpuPerCall:0.00} ms CPU/call)";
+                    if (ok)
+                    {
+                        bestOurs = rate;
+                    }
+                    else
+                    {
+                        oursFailed = true;
+                    }
+                }
+                else
+                {
+                    ourText = "- | stopped";
+                }
+
+                if (!sippFailed)
+                {
+                    var failedBefore = uas.FailedCalls;
+                    var (exit, elapsed, failed) = await Sipp.RunUacAsync(uas.Port, rate, calls, 0);
+                    await Sipp.SettleAsync();
+                    var uasFailed = uas.FailedCalls - failedBefore;
+                    var achieved = calls / Math.Max(0.001, elapsed - 0.2);
+                    var ok = exit == 0 && failed == 0 && uasFailed == 0 && achieved >= rate * 0.95;
+                    sippText = ok ? $"0 failed ({achieved:0} achieved)" : $"FAILED exit={exit} failed={failed} uas_failed={uasFailed} ({achieved:0} achieved)";
+                    if (ok)
+                    {
+                        bestSipp = rate;
+                    }
+                    else
+                    {
+                        sippFailed = true;
+                    }
+                }
+                else
+                {
+                    sippText = "stopped";
+                }
+
+                Console.WriteLine($"| {rate} | {ourText} | {sippText} |");
+                if (oursFailed && sippFailed)
+                {
+                    break;
+                }
+            }
+
+            Console.WriteLine($"\nHighest zero-failure cps: ours {bestOurs}, sipp {bestSipp}, ratio {(bestSipp == 0 ? double.NaN : (double)bestOurs / bestSipp):0.00}");
+        }
+
+        if (mode is "concurrent" or "all")
+        {
+            Console.WriteLine($"\n## Concurrent answered calls with RTP (ramp {ramp} cps, each call hung up {holdSeconds} s after its 200 OK, RTP echo {(rtpEcho ? "on" : "off")})");
+            Console.WriteLine("| calls | peak answered at once | failed | RTP sent pkt/s (per call) | BYE error p50 / p99 / max ms |");
+            Console.WriteLine("|---:|---:|---|---:|---|");
+            foreach (var count in concurrent)
+            {
+                var failedBefore = uas.FailedCalls;
+                var result = await LoadRunner.RunAsync(stack, ramp, count, TimeSpan.FromSeconds(holdSeconds), rtpWindowAfterRamp: TimeSpan.FromSeconds(5));
+                await Sipp.SettleAsync();
+                var uasFailed = uas.FailedCalls - failedBefore;
+                var failed = result.Clean && uasFailed == 0 ? "0" : $"{Describe(result.Failures)} uas_failed={uasFailed}";
+                Console.WriteLine($"| {count} | {result.PeakAnswered} | {failed} | {result.RtpPacketsPerSecond:0} ({result.RtpPerCall:0.0}) | {result.ByeP50Ms:0.0} / {result.ByeP99Ms:0.0} / {result.ByeMaxMs:0.0} (n={result.ByeSamples}) |");
+                if (!result.Clean || uasFailed != 0)
+                {
+                    break;
+                }
+            }
+        }
+                Console.WriteLine($"\nload average after: {LoadAverage()}");
+                return 0;
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static string Describe(Dictionary<string, int> failures) => failures.Count == 0 ? "none" : string.Join(", ", failures.Select(kv => $"{kv.Key}={kv.Value}"));
+}

@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cualify.Appliance.Dialer.Sip.Media;
+
+/// <summary>A stream the media clock paces; <see cref="Tick"/> sends what is due and returns false when it is done.</summary>
+public interface IPacedStream
+{
+    bool Tick(long timestamp);
+}
+
+/// <summary>
+/// One clock for every call's outgoing audio: every 10 ms it lets each stream send the frames that are due by
+/// <see cref="TimeProvider"/> time, so thousands of calls share one timer instead of one each and the average rate
+/// stays at exactly one frame per 20 ms.
+/// </summary>
+public sealed class MediaClock(TimeProvider time, ILogger logger)
+{
+    public static readonly TimeSpan Resolution = TimeSpan.FromMilliseconds(10);
+
+    private readonly List<IPacedStream> _streams = [];
+    private readonly Lock _gate = new();
+    private IPacedStream[] _snapshot = [];
+
+    public TimeProvider Time => time;
+
+    public int StreamCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _streams.Count;
+            }
+        }
+    }
+
+    public void Add(IPacedStream stream)
+    {
+        lock (_gate)
+        {
+            _streams.Add(stream);
+        }
+    }
+
+    /// <summary>
+    /// Ticks on a thread of its own that waits for each tick, so audio pacing does not depend on a free thread-pool
+    /// thread: a busy pool would otherwise stretch the 20 ms frames.
+    /// </summary>
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Resolution, time);
+        try
+        {
+            while (timer.WaitForNextTickAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+            {
+                TickAll();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>One pass over every stream (the timer's work; tests call it directly).</summary>
+    public void TickAll()
+    {
+        int count;
+        lock (_gate)
+        {
+            count = _streams.Count;
+            if (_snapshot.Length < count)
+            {
+                _snapshot = new IPacedStream[Math.Max(count, _snapshot.Length * 2)];
+            }
+
+            _streams.CopyTo(_snapshot);
+        }
+
+        var now = time.GetTimestamp();
+        List<IPacedStream>? finished = null;
+        for (var i = 0; i < count; i++)
+        {
+            var stream = _snapshot[i];
+            bool keep;
+            try
+            {
+                keep = stream.Tick(now);
+            }
+            catch (Exception exception)
+            {
+                logger.LogError(exception, "An RTP stream failed and was stopped");
+                keep = false;
+            }
+
+            if (!keep)
+            {
+                (finished ??= []).Add(stream);
+            }
+        }
+
+        Array.Clear(_snapshot, 0, count);
+        if (finished is not null)
+        {
+            lock (_gate)
+            {
+                foreach (var stream in finished)
+                {
+                    _streams.Remove(stream);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using Cualify.Appliance.Dialer.Sip.Sdp;
+
+namespace Cualify.Appliance.Dialer.Sip.Media;
+
+/// <summary>
+/// Plays one prompt into an <see cref="RtpSession"/> as 20 ms G.711 frames (160 bytes, timestamp +160), paced by the
+/// <see cref="MediaClock"/>, then keeps sending silence (so the peer's media timers stay quiet) until stopped.
+/// <paramref name="onPromptFinished"/> runs once, on the clock's thread, when the last prompt frame has gone.
+/// A late clock tick sends the frames that fell due since, up to <see cref="MaxCatchUpFrames"/> (200 ms, what a
+/// receiver's jitter buffer absorbs); a longer stall skips frames and leaves a gap in the RTP timestamps instead.
+/// </summary>
+public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] prompt, TimeProvider time, Action onPromptFinished) : IPacedStream
+{
+    public const int FrameBytes = 160;
+    public const int MaxCatchUpFrames = 10;
+    private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(20);
+
+    private readonly byte[] _frame = new byte[FrameBytes];
+    private readonly byte _silence = codec == AudioCodec.Pcma ? G711.ALawSilence : G711.MuLawSilence;
+    private long _startedAt = -1;
+    private long _frames;
+    private int _position;
+    private bool _finishedReported;
+    private volatile bool _stopped;
+
+    public long FramesSent => Interlocked.Read(ref _frames);
+
+    public void Stop() => _stopped = true;
+
+    public bool Tick(long timestamp)
+    {
+        if (_stopped)
+        {
+            return false;
+        }
+
+        if (_startedAt < 0)
+        {
+            _startedAt = timestamp;
+        }
+
+        var due = (long)(time.GetElapsedTime(_startedAt, timestamp) / FrameInterval) + 1;
+        if (due - _frames > MaxCatchUpFrames)
+        {
+            // The process stalled: send a few frames now and let the schedule slip rather than burst.
+            var skipped = due - MaxCatchUpFrames - _frames;
+            session.Skip((uint)(skipped * FrameBytes));
+            _frames += skipped;
+        }
+
+        while (_frames < due)
+        {
+            SendFrame();
+        }
+
+        return true;
+    }
+
+    private void SendFrame()
+    {
+        var remaining = prompt.Length - _position;
+        var marker = _frames == 0;
+        if (remaining > 0)
+        {
+            var take = Math.Min(FrameBytes, remaining);
+            prompt.AsSpan(_position, take).CopyTo(_frame);
+            _frame.AsSpan(take).Fill(_silence);
+            _position += take;
+        }
+        else
+        {
+            _frame.AsSpan().Fill(_silence);
+        }
+
+        session.Send(_frame, codec.PayloadType, marker, FrameBytes);
+        Interlocked.Increment(ref _frames);
+        if (!_finishedReported && _position >= prompt.Length)
+        {
+            _finishedReported = true;
+            onPromptFinished();
+        }
+    }
+}

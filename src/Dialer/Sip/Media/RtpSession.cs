@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace Cualify.Appliance.Dialer.Sip.Media;
+
+/// <summary>Handles one received RTP packet; the packet is only valid during the call.</summary>
+public delegate void RtpPacketHandler(in RtpPacket packet, IPEndPoint from);
+
+/// <summary>
+/// One call's RTP endpoint: a socket on a pooled port, our SSRC, and the sequence number and timestamp of what we send
+/// (both starting at random values, RFC 3550 §5.1). Sending happens on the media clock; receiving on its own loop.
+/// </summary>
+public sealed class RtpSession : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly RtpPortPool _pool;
+    private readonly byte[] _sendBuffer = new byte[RtpPacket.HeaderLength + 512];
+    private ushort _sequence;
+    private uint _timestamp;
+    private long _sent;
+    private long _received;
+    private int _disposed;
+    private RtpPacketHandler? _onPacket;
+    private SocketAsyncEventArgs? _receive;
+    private readonly TaskCompletionSource _receiving = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public RtpSession(RtpPortPool pool)
+    {
+        _pool = pool;
+        _socket = pool.Rent();
+        LocalPort = ((IPEndPoint)_socket.LocalEndPoint!).Port;
+        Ssrc = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
+        _sequence = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+        _timestamp = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
+    }
+
+    public int LocalPort { get; }
+
+    public uint Ssrc { get; }
+
+    public IPEndPoint? Remote { get; set; }
+
+    public long PacketsSent => Interlocked.Read(ref _sent);
+
+    public long PacketsReceived => Interlocked.Read(ref _received);
+
+    /// <summary>Sends one frame and advances sequence by one and timestamp by <paramref name="samples"/>. Not thread-safe: one sender.</summary>
+    public void Send(ReadOnlySpan<byte> payload, int payloadType, bool marker, uint samples)
+    {
+        var remote = Remote;
+        if (remote is not null && Volatile.Read(ref _disposed) == 0)
+        {
+            var length = new RtpPacket(marker, payloadType, _sequence, _timestamp, Ssrc, payload).WriteTo(_sendBuffer);
+            try
+            {
+                _socket.SendTo(_sendBuffer.AsSpan(0, length), SocketFlags.None, remote);
+                Interlocked.Increment(ref _sent);
+            }
+            catch (SocketException)
+            {
+                // A lost RTP packet is no error worth stopping for: the next frame goes out 20 ms later.
+            }
+        }
+
+        _sequence++;
+        _timestamp += samples;
+    }
+
+    /// <summary>Leaves a gap of <paramref name="samples"/> in the timestamps (frames the sender had to skip).</summary>
+    public void Skip(uint samples) => _timestamp += samples;
+
+    /// <summary>
+    /// Starts receiving: every RTP packet goes to <paramref name="onPacket"/> (on an I/O thread) until the session is
+    /// disposed; garbage is skipped. Socket errors come back as values, so closing the socket at the end of a call
+    /// costs no exception. The task completes when receiving has stopped.
+    /// </summary>
+    public Task ReceiveAsync(RtpPacketHandler onPacket)
+    {
+        _onPacket = onPacket;
+        _receive = new SocketAsyncEventArgs();
+        _receive.SetBuffer(new byte[2048], 0, 2048);
+        _receive.RemoteEndPoint = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        _receive.Completed += (_, args) =>
+        {
+            if (Handle(args))
+            {
+                ReceiveNext();
+            }
+        };
+        ReceiveNext();
+        return _receiving.Task;
+    }
+
+    private void ReceiveNext()
+    {
+        while (Volatile.Read(ref _disposed) == 0)
+        {
+            bool pending;
+            try
+            {
+                pending = _socket.ReceiveFromAsync(_receive!);
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+
+            if (pending)
+            {
+                return;
+            }
+
+            if (!Handle(_receive!))
+            {
+                break;
+            }
+        }
+
+        _receiving.TrySetResult();
+    }
+
+    /// <summary>Hands a received packet on; false when receiving should stop.</summary>
+    private bool Handle(SocketAsyncEventArgs args)
+    {
+        if (args.SocketError != SocketError.Success)
+        {
+            var stop = Volatile.Read(ref _disposed) != 0 || args.SocketError is SocketError.OperationAborted or SocketError.Interrupted or SocketError.NotSocket or SocketError.Shutdown;
+            if (stop)
+            {
+                _receiving.TrySetResult();
+            }
+
+            return !stop;
+        }
+
+        if (RtpPacket.TryParse(args.Buffer.AsSpan(0, args.BytesTransferred), out var packet))
+        {
+            Interlocked.Increment(ref _received);
+            _onPacket!(packet, (IPEndPoint)args.RemoteEndPoint!);
+        }
+
+        return true;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _socket.Dispose();
+            _pool.Return(LocalPort);
+            if (_receive is null)
+            {
+                _receiving.TrySetResult();
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

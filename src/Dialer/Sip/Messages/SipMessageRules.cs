@@ -1,0 +1,62 @@
+using System.Globalization;
+
+namespace Cualify.Appliance.Dialer.Sip.Messages;
+
+/// <summary>The checks every received message must pass before a transaction sees it (RFC 3261 §8.1.1, §8.2.2).</summary>
+public static class SipMessageRules
+{
+    /// <summary>Null when <paramref name="message"/> is acceptable, else what is wrong with it.</summary>
+    public static string? Check(SipMessage message)
+    {
+        var vias = message.Headers.GetAll(SipHeaderNames.Via).ToList();
+        if (vias.Count == 0)
+        {
+            return "no Via";
+        }
+
+        foreach (var via in vias)
+        {
+            if (!Via.TryParse(via, out _))
+            {
+                return "bad Via";
+            }
+        }
+
+        if (!NameAddress.TryParse(message.Headers[SipHeaderNames.From], out _))
+        {
+            return "bad or missing From";
+        }
+
+        if (!NameAddress.TryParse(message.Headers[SipHeaderNames.To], out _))
+        {
+            return "bad or missing To";
+        }
+
+        var callId = message.Headers[SipHeaderNames.CallId];
+        if (string.IsNullOrEmpty(callId) || callId.Any(char.IsWhiteSpace))
+        {
+            return "bad or missing Call-ID";
+        }
+
+        if (!CSeq.TryParse(message.Headers[SipHeaderNames.CSeq], out var cseq))
+        {
+            return "bad or missing CSeq";
+        }
+
+        if (message is SipRequest request)
+        {
+            if (!string.Equals(cseq.Value.Method, request.Method, StringComparison.Ordinal))
+            {
+                return "CSeq method differs from the request method";
+            }
+
+            var maxForwards = message.Headers[SipHeaderNames.MaxForwards];
+            if (maxForwards is not null && !byte.TryParse(maxForwards, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                return "bad Max-Forwards";
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text;
+
+namespace Cualify.Appliance.Dialer.Sip.Messages;
+
+/// <summary>An ordered <c>;name=value</c> list (names case-insensitive), as on URIs, Via, To/From and Contact.</summary>
+public sealed class SipParameters
+{
+    private readonly List<KeyValuePair<string, string?>> _items = [];
+
+    public int Count => _items.Count;
+
+    public bool Contains(string name) => _items.Exists(item => string.Equals(item.Key, name, StringComparison.OrdinalIgnoreCase));
+
+    public string? this[string name] =>
+        _items.Find(item => string.Equals(item.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+
+    public SipParameters Set(string name, string? value)
+    {
+        var index = _items.FindIndex(item => string.Equals(item.Key, name, StringComparison.OrdinalIgnoreCase));
+        if (index >= 0)
+        {
+            _items[index] = new(name, value);
+        }
+        else
+        {
+            _items.Add(new(name, value));
+        }
+
+        return this;
+    }
+
+    public SipParameters Remove(string name)
+    {
+        _items.RemoveAll(item => string.Equals(item.Key, name, StringComparison.OrdinalIgnoreCase));
+        return this;
+    }
+
+    public SipParameters Clone()
+    {
+        var copy = new SipParameters();
+        copy._items.AddRange(_items);
+        return copy;
+    }
+
+    public void AppendTo(StringBuilder builder)
+    {
+        foreach (var (name, value) in _items)
+        {
+            builder.Append(';').Append(name);
+            if (value is not null)
+            {
+                builder.Append('=').Append(NeedsQuotes(value) ? SipText.Quote(value) : value);
+            }
+        }
+    }
+
+    public override string ToString()
+    {
+        var builder = new StringBuilder();
+        AppendTo(builder);
+        return builder.ToString();
+    }
+
+    private static bool NeedsQuotes(string value)
+    {
+        foreach (var c in value)
+        {
+            if (!SipText.IsTokenChar(c) && c is not (':' or '[' or ']' or '/' or '@' or '&' or '=' or '$' or '?'))
+            {
+                return true;
+            }
+        }
+
+        return value.Length == 0;
+    }
+}

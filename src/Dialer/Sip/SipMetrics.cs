@@ -1,0 +1,32 @@
+using Cualify.Appliance.Core.Metrics;
+
+namespace Cualify.Appliance.Dialer.Sip;
+
+/// <summary>Scrape-time SIP figures: live calls, RTP streams, ports in use, and what the transport saw.</summary>
+public sealed class SipMetrics(SipStackService service) : IMetricsSource
+{
+    public Task CollectAsync(ApplianceMetrics metrics, CancellationToken cancellationToken)
+    {
+        if (service.Current is not { } stack)
+        {
+            return Task.CompletedTask;
+        }
+
+        var ua = stack.UserAgent;
+        metrics.ScrapeGauge("cualify_sip_calls_active", "SIP calls in progress").Set(ua.ActiveCalls);
+        metrics.ScrapeGauge("cualify_sip_rtp_streams", "RTP streams being paced").Set(ua.Media.Clock.StreamCount);
+        metrics.ScrapeGauge("cualify_sip_rtp_ports_in_use", "RTP ports held by calls").Set(ua.Media.Ports.InUse);
+        metrics.ScrapeGauge("cualify_sip_transactions", "SIP transactions alive", "side")
+            .Set(ua.Transactions.ClientTransactionCount, "client");
+        metrics.Gauge("cualify_sip_transactions", "SIP transactions alive", "side").Set(ua.Transactions.ServerTransactionCount, "server");
+        var counters = stack.Transport.Counters;
+        var datagrams = metrics.ScrapeGauge("cualify_sip_datagrams_total", "SIP datagrams by what became of them", "kind");
+        datagrams.Set(counters.Received, "received");
+        datagrams.Set(counters.Malformed, "malformed_dropped");
+        datagrams.Set(counters.KeepAlives, "keepalive");
+        datagrams.Set(counters.HandlerFailures, "handler_failed");
+        datagrams.Set(counters.Sent, "sent");
+        datagrams.Set(counters.SendFailures, "send_failed");
+        return Task.CompletedTask;
+    }
+}

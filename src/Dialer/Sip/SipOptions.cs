@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Net;
+using Cualify.Appliance.Dialer.Sip.Messages;
+using Cualify.Appliance.Dialer.Sip.Sdp;
+
+namespace Cualify.Appliance.Dialer.Sip;
+
+/// <summary>Settings of the <c>Dialer:Sip</c> section. <see cref="Password"/> is never logged or echoed.</summary>
+public sealed class SipOptions
+{
+    public const string Section = "Dialer:Sip";
+
+    /// <summary><c>host:port</c> of the trunk or PBX that calls go to (port 5060 when left out).</summary>
+    public string Trunk { get; set; } = "";
+
+    /// <summary><c>udp</c> (the only transport so far).</summary>
+    public string Transport { get; set; } = "udp";
+
+    /// <summary>Digest user name; defaults to <see cref="FromUser"/>.</summary>
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>From user when a call has no caller number, and the Contact user.</summary>
+    public string FromUser { get; set; } = "cualify";
+
+    /// <summary>Domain of From and P-Asserted-Identity; defaults to the trunk host.</summary>
+    public string? FromDomain { get; set; }
+
+    /// <summary>Address the SIP and RTP sockets bind to.</summary>
+    public string LocalAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Address announced in Via, Contact and SDP (behind NAT, the public one); found from the route to the trunk when unset.</summary>
+    public string? PublicAddress { get; set; }
+
+    public int LocalPort { get; set; } = 5060;
+
+    /// <summary>RTP port range, <c>first-last</c>.</summary>
+    public string RtpPorts { get; set; } = "10000-20000";
+
+    /// <summary>Audio codecs to offer, in order of preference: <c>PCMU</c>, <c>PCMA</c>.</summary>
+    public string Codecs { get; set; } = "PCMU,PCMA";
+
+    /// <summary><c>host:port</c> every request is sent through, with a loose <c>Route</c> (unset: straight to the trunk).</summary>
+    public string? OutboundProxy { get; set; }
+
+    /// <summary>Caller ID in <c>P-Asserted-Identity</c> as well as in From.</summary>
+    public bool SendPAssertedIdentity { get; set; } = true;
+
+    /// <summary>Register with <see cref="Registrar"/> (the trunk when unset) and keep the registration fresh.</summary>
+    public bool Register { get; set; }
+
+    public string? Registrar { get; set; }
+
+    /// <summary>How often the registration is renewed; it is requested for twice as long.</summary>
+    public TimeSpan RegistrarRefresh { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long an answered call stays up after the prompt, listening for a key, before hanging up.</summary>
+    public TimeSpan DigitWait { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>RFC 3261 T1 (the round-trip estimate all retransmission timers derive from).</summary>
+    public TimeSpan T1 { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public string UserAgent { get; set; } = "Cualify-Appliance";
+
+    public (string Host, int Port) TrunkEndpoint => ParseHostPort(Trunk)!.Value;
+
+    public string AuthUser => string.IsNullOrWhiteSpace(Username) ? FromUser : Username;
+
+    public string EffectiveFromDomain => string.IsNullOrWhiteSpace(FromDomain) ? TrunkEndpoint.Host : FromDomain;
+
+    public (int First, int Last) RtpPortRange => ParseRange(RtpPorts)!.Value;
+
+    public IReadOnlyList<AudioCodec> CodecList =>
+        Codecs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => AudioCodec.FromName(c)!).Distinct().ToList();
+
+    internal static (string Host, int Port)? ParseHostPort(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return SipUri.TryParseHostPort(value.Trim(), out var host, out var port) ? (host, port ?? 5060) : null;
+    }
+
+    internal static (int First, int Last)? ParseRange(string? value)
+    {
+        var parts = (value ?? "").Split('-', StringSplitOptions.TrimEntries);
+        return parts.Length == 2 &&
+               int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first) &&
+               int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+            ? (first, last)
+            : null;
+    }
+
+    internal static bool IsAddress(string? value) => value is not null && IPAddress.TryParse(value, out _);
+}

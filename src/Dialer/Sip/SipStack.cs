@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Sockets;
+using Cualify.Appliance.Dialer.Sip.Calls;
+using Cualify.Appliance.Dialer.Sip.Media;
+using Cualify.Appliance.Dialer.Sip.Transactions;
+using Cualify.Appliance.Dialer.Sip.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Cualify.Appliance.Dialer.Sip;
+
+/// <summary>
+/// The assembled stack — channel → transport → transactions → user agent, plus the media clock and the optional
+/// registration — and the loops that drive it. Start it, place calls through <see cref="UserAgent"/>, dispose it.
+/// </summary>
+public sealed class SipStack : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ILogger _logger;
+    private Task _loops = Task.CompletedTask;
+
+    private SipStack(SipTransport transport, SipUserAgent userAgent, SipRegistration? registration, ILogger logger)
+    {
+        Transport = transport;
+        UserAgent = userAgent;
+        Registration = registration;
+        _logger = logger;
+    }
+
+    public SipTransport Transport { get; }
+
+    public SipUserAgent UserAgent { get; }
+
+    public SipRegistration? Registration { get; }
+
+    /// <summary>Completes when the receive loop, the media clock and the registration stop (they fail only on a bug).</summary>
+    public Task Completion => _loops;
+
+    /// <summary>
+    /// Binds the SIP socket (or uses <paramref name="channel"/>, e.g. an in-memory one) and starts the loops.
+    /// Throws <see cref="SocketException"/> when the port cannot be bound.
+    /// </summary>
+    public static async Task<SipStack> StartAsync(
+        SipOptions options, TimeProvider time, ILoggerFactory loggers, IDatagramChannel? channel = null, CancellationToken cancellationToken = default)
+    {
+        var logger = loggers.CreateLogger<SipStack>();
+        var bindAddress = IPAddress.Parse(options.LocalAddress);
+        channel ??= new UdpDatagramChannel(new IPEndPoint(bindAddress, options.LocalPort));
+        var resolver = new SipResolver(bindAddress.AddressFamily);
+        var advertised = await AdvertisedAddressAsync(options, bindAddress, channel, resolver, logger, cancellationToken);
+        var transport = new SipTransport(channel, loggers.CreateLogger<SipTransport>());
+        var timers = SipTimers.Default with { T1 = options.T1 };
+        var transactions = new SipTransactionLayer(transport, time, timers, loggers.CreateLogger<SipTransactionLayer>());
+        var identity = new LocalIdentity(advertised.ToString(), channel.LocalEndPoint.Port, transport.Protocol, options.UserAgent);
+        var (firstRtp, lastRtp) = options.RtpPortRange;
+        var media = new SipMedia(new RtpPortPool(bindAddress, firstRtp, lastRtp), new MediaClock(time, loggers.CreateLogger<MediaClock>()), new PromptLibrary());
+        var userAgent = new SipUserAgent(transactions, identity, options, media, resolver, time, loggers);
+        var registration = options.Register ? new SipRegistration(userAgent, loggers.CreateLogger<SipRegistration>()) : null;
+        var stack = new SipStack(transport, userAgent, registration, logger);
+        stack._loops = Task.WhenAll(
+            stack.RunLoopAsync("SIP receive loop", token => transport.RunAsync(transactions, token)),
+            stack.RunLoopAsync("RTP media clock", media.Clock.RunAsync),
+            registration is null ? Task.CompletedTask : stack.RunLoopAsync("SIP registration", registration.RunAsync));
+        logger.LogInformation("SIP user agent listening on {Local} (advertised as {Advertised}), trunk {Trunk}", channel.LocalEndPoint, advertised, options.Trunk);
+        return stack;
+    }
+
+    /// <summary>Hangs up live calls (waiting up to <paramref name="grace"/>), unregisters, stops the loops and closes the socket.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await UserAgent.HangUpAllAsync(grace);
+        if (Registration is not null)
+        {
+            await Registration.UnregisterAsync(grace);
+        }
+
+        await _stopping.CancelAsync();
+        await _loops;
+        await Transport.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(2));
+        _stopping.Dispose();
+    }
+
+    private async Task RunLoopAsync(string name, Func<CancellationToken, Task> loop)
+    {
+        try
+        {
+            await loop(_stopping.Token);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception)
+        {
+            _logger.LogCritical(exception, "The {Loop} stopped unexpectedly", name);
+            throw;
+        }
+    }
+
+    /// <summary>The configured public address, else the bound one, else the local address the OS routes to the trunk from.</summary>
+    private static async Task<IPAddress> AdvertisedAddressAsync(
+        SipOptions options, IPAddress bindAddress, IDatagramChannel channel, SipResolver resolver, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrWhiteSpace(options.PublicAddress))
+        {
+            return IPAddress.Parse(options.PublicAddress);
+        }
+
+        if (!bindAddress.Equals(IPAddress.Any) && !bindAddress.Equals(IPAddress.IPv6Any))
+        {
+            return bindAddress;
+        }
+
+        if (channel is not UdpDatagramChannel)
+        {
+            return channel.LocalEndPoint.Address;
+        }
+
+        try
+        {
+            var (host, port) = options.TrunkEndpoint;
+            var trunk = await resolver.ResolveAsync(host, port, cancellationToken);
+            using var probe = new Socket(trunk.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            probe.Connect(trunk);
+            return ((IPEndPoint)probe.LocalEndPoint!).Address;
+        }
+        catch (Exception exception) when (exception is SipResolveException or SocketException)
+        {
+            logger.LogWarning("Could not find the local address towards the trunk ({Detail}); set Dialer:Sip:PublicAddress", exception.Message);
+            return IPAddress.Loopback;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using System.Net;
+using Cualify.Appliance.Dialer.Sip.Messages;
+
+namespace Cualify.Appliance.Dialer.Sip.Transactions;
+
+/// <summary>
+/// The INVITE client transaction (RFC 3261 §17.1.1 with RFC 6026's Accepted state). Timer A retransmits the INVITE
+/// from T1, doubling, while Calling; timer B gives up after 64×T1 without any response; a 3xx–6xx is ACKed here
+/// (same branch) and re-ACKed for every retransmission until timer D; every 2xx goes to the user, who ACKs it,
+/// until timer M.
+/// </summary>
+public sealed class ClientInviteTransaction : ClientTransaction
+{
+    private readonly TransactionTimer _timerA;
+    private readonly TransactionTimer _timerB;
+    private readonly TransactionTimer _timerDm;
+    private TimeSpan _intervalA;
+    private byte[]? _ackBytes;
+
+    internal ClientInviteTransaction(SipTransactionLayer layer, SipRequest invite, IPEndPoint destination, IClientTransactionUser user)
+        : base(layer, invite, destination, user)
+    {
+        _timerA = NewTimer(OnTimerA);
+        _timerB = NewTimer(OnTimerB);
+        _timerDm = NewTimer(OnTimerDorM);
+    }
+
+    internal override void Start()
+    {
+        lock (Gate)
+        {
+            State = TransactionState.Calling;
+            _intervalA = Timers.T1;
+            _timerA.Start(_intervalA);
+            _timerB.Start(Timers.Timeout);
+        }
+
+        TrySend(RequestBytes);
+    }
+
+    internal override void OnResponse(SipResponse response)
+    {
+        var deliver = false;
+        byte[]? resendAck = null;
+        lock (Gate)
+        {
+            switch (State)
+            {
+                case TransactionState.Calling or TransactionState.Proceeding when response.IsProvisional:
+                    State = TransactionState.Proceeding;
+                    _timerA.Stop();
+                    _timerB.Stop();
+                    deliver = true;
+                    break;
+                case TransactionState.Calling or TransactionState.Proceeding when response.IsSuccess:
+                    State = TransactionState.Accepted;
+                    _timerA.Stop();
+                    _timerB.Stop();
+                    _timerDm.Start(Timers.Timeout);
+                    deliver = true;
+                    break;
+                case TransactionState.Calling or TransactionState.Proceeding:
+                    State = TransactionState.Completed;
+                    _timerA.Stop();
+                    _timerB.Stop();
+                    _ackBytes = BuildAck(response).ToBytes();
+                    resendAck = _ackBytes;
+                    _timerDm.Start(Timers.D);
+                    deliver = true;
+                    break;
+                case TransactionState.Accepted when response.IsSuccess:
+                    deliver = true;
+                    break;
+                case TransactionState.Completed when response.IsFinal && !response.IsSuccess:
+                    resendAck = _ackBytes;
+                    break;
+            }
+        }
+
+        if (resendAck is not null && !TrySend(resendAck))
+        {
+            return;
+        }
+
+        if (deliver)
+        {
+            User.OnResponse(this, response);
+        }
+    }
+
+    /// <summary>The ACK for a non-2xx final response (RFC 3261 §17.1.1.3): same branch, the response's To.</summary>
+    private SipRequest BuildAck(SipResponse response)
+    {
+        var ack = new SipRequest(SipMethods.Ack, Request.RequestUri);
+        ack.Headers.Add(SipHeaderNames.Via, Request.Headers[SipHeaderNames.Via]!);
+        ack.Headers.Add(SipHeaderNames.MaxForwards, "70");
+        ack.Headers.Add(SipHeaderNames.From, Request.Headers[SipHeaderNames.From]!);
+        ack.Headers.Add(SipHeaderNames.To, response.Headers[SipHeaderNames.To]!);
+        ack.Headers.Add(SipHeaderNames.CallId, Request.CallId);
+        ack.Headers.Add(SipHeaderNames.CSeq, new CSeq(Request.CSeq.Number, SipMethods.Ack).ToString());
+        ack.Headers.CopyFrom(Request.Headers, SipHeaderNames.Route);
+        return ack;
+    }
+
+    private void OnTimerA()
+    {
+        lock (Gate)
+        {
+            if (State != TransactionState.Calling)
+            {
+                return;
+            }
+
+            _intervalA *= 2;
+            _timerA.Start(_intervalA);
+        }
+
+        TrySend(RequestBytes);
+    }
+
+    private void OnTimerB()
+    {
+        lock (Gate)
+        {
+            if (State != TransactionState.Calling)
+            {
+                return;
+            }
+
+            TerminateLocked();
+        }
+
+        User.OnTimeout(this);
+    }
+
+    private void OnTimerDorM()
+    {
+        lock (Gate)
+        {
+            TerminateLocked();
+        }
+    }
+}

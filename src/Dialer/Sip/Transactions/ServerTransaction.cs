@@ -1,0 +1,152 @@
+using System.Net;
+using Cualify.Appliance.Dialer.Sip.Messages;
+using Cualify.Appliance.Dialer.Sip.Transport;
+
+namespace Cualify.Appliance.Dialer.Sip.Transactions;
+
+/// <summary>
+/// A server transaction (RFC 3261 §17.2): the request that created it, where responses go, and absorption of
+/// retransmitted requests. The user answers with <see cref="Respond"/>.
+/// </summary>
+public abstract class ServerTransaction
+{
+    private readonly SipTransactionLayer _layer;
+    private readonly List<TransactionTimer> _timers = [];
+
+    private protected ServerTransaction(SipTransactionLayer layer, SipRequest request, IPEndPoint remote, string key)
+    {
+        _layer = layer;
+        Request = request;
+        Remote = remote;
+        ResponseDestination = SipTransport.ResponseDestination(request, remote);
+        Key = key;
+    }
+
+    public SipRequest Request { get; }
+
+    /// <summary>Where the request came from.</summary>
+    public IPEndPoint Remote { get; }
+
+    public IPEndPoint ResponseDestination { get; }
+
+    public TransactionState State { get; private protected set; } = TransactionState.Trying;
+
+    internal string Key { get; }
+
+    private protected object Gate { get; } = new();
+
+    private protected SipTimers Timers => _layer.Timers;
+
+    private protected byte[]? LastResponse { get; set; }
+
+    /// <summary>Sends <paramref name="response"/> (built with <see cref="SipResponses.For"/>) and moves the machine on.</summary>
+    public abstract void Respond(SipResponse response);
+
+    /// <summary>Convenience: a response with no body.</summary>
+    public void Respond(int statusCode, string reason, string? toTag = null) => Respond(SipResponses.For(Request, statusCode, reason, toTag));
+
+    internal abstract void OnRetransmission();
+
+    internal virtual void OnAck()
+    {
+    }
+
+    private protected TransactionTimer NewTimer(Action callback)
+    {
+        var timer = new TransactionTimer(_layer.Time, _layer.Logger, callback);
+        _timers.Add(timer);
+        return timer;
+    }
+
+    private protected void Send(byte[]? bytes)
+    {
+        if (bytes is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _layer.Transport.Send(bytes, ResponseDestination);
+        }
+        catch (SipTransportException)
+        {
+            // RFC 3261 §17.2.4: a transport failure ends the transaction; the peer will retransmit or give up.
+            lock (Gate)
+            {
+                TerminateLocked();
+            }
+        }
+    }
+
+    private protected void TerminateLocked()
+    {
+        if (State == TransactionState.Terminated)
+        {
+            return;
+        }
+
+        State = TransactionState.Terminated;
+        foreach (var timer in _timers)
+        {
+            timer.Dispose();
+        }
+
+        _layer.Forget(this);
+    }
+}
+
+/// <summary>The non-INVITE server transaction (RFC 3261 §17.2.2): timer J keeps the final response for 64×T1.</summary>
+public sealed class ServerNonInviteTransaction : ServerTransaction
+{
+    private readonly TransactionTimer _timerJ;
+
+    internal ServerNonInviteTransaction(SipTransactionLayer layer, SipRequest request, IPEndPoint remote, string key)
+        : base(layer, request, remote, key)
+    {
+        _timerJ = NewTimer(() =>
+        {
+            lock (Gate)
+            {
+                TerminateLocked();
+            }
+        });
+    }
+
+    public override void Respond(SipResponse response)
+    {
+        byte[] bytes;
+        lock (Gate)
+        {
+            if (State is not (TransactionState.Trying or TransactionState.Proceeding))
+            {
+                return;
+            }
+
+            bytes = response.ToBytes();
+            LastResponse = bytes;
+            if (response.IsFinal)
+            {
+                State = TransactionState.Completed;
+                _timerJ.Start(Timers.Timeout);
+            }
+            else
+            {
+                State = TransactionState.Proceeding;
+            }
+        }
+
+        Send(bytes);
+    }
+
+    internal override void OnRetransmission()
+    {
+        byte[]? resend;
+        lock (Gate)
+        {
+            resend = State is TransactionState.Proceeding or TransactionState.Completed ? LastResponse : null;
+        }
+
+        Send(resend);
+    }
+}
