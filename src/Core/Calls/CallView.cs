@@ -4,7 +4,7 @@ using Cualify.Appliance.Core.Common;
 namespace Cualify.Appliance.Core.Calls;
 
 /// <summary>The contract's call representation, used by API lists and by <c>call.*</c> event data alike.</summary>
-public sealed record CallView(
+public record CallView(
     string Id,
     string Status,
     string Direction,
@@ -38,44 +38,29 @@ public sealed record CallView(
         ApplianceJson.Element(c.Metadata), c.StartedAt, c.EndedAt, c.CreatedAt, c.ScheduledFor, c.AnsweredAt, c.MaxDurationSec, c.BilledSec);
 }
 
-/// <summary><c>GET /calls/{id}</c>: the call plus its transcript and timeline.</summary>
-public sealed record CallDetailView(
-    string Id,
-    string Status,
-    string Direction,
-    string? FromE164,
-    string? ToE164,
-    string Language,
-    string AgentId,
-    string? ContactId,
-    int? DurationSec,
-    long CreditsDebitedPaise,
-    string? RecordingUrl,
-    string? LlmExtractedIntent,
-    string? LlmSentiment,
-    string? LlmOutcome,
-    string? Outcome,
-    string? EndReason,
-    string Provider,
-    string? ProviderCallId,
-    JsonElement Metadata,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? EndedAt,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset ScheduledFor,
-    DateTimeOffset? AnsweredAt,
-    int? MaxDurationSec,
-    string? MaxDurationLimitedBy,
-    int? BilledSec,
-    string? EndDetail,
-    string? Transcript,
-    IReadOnlyList<CallTimelineEntry> Timeline)
+/// <summary><c>GET /calls/{id}</c>: the call plus what only the single-call view carries, its transcript and timeline.</summary>
+public sealed record CallDetailView : CallView
 {
-    public static CallDetailView From(Call c, IReadOnlyList<CallTimelineEntry> timeline) => new(
-        c.Id, c.Status, c.Direction, c.FromE164, c.ToE164, c.Language, c.AgentId, c.ContactId, c.DurationSec, c.CreditsDebitedPaise,
-        c.RecordingUrl, c.LlmExtractedIntent, c.LlmSentiment, c.LlmOutcome, c.Outcome, c.EndReason, c.Provider, c.ProviderCallId,
-        ApplianceJson.Element(c.Metadata), c.StartedAt, c.EndedAt, c.CreatedAt, c.ScheduledFor, c.AnsweredAt, c.MaxDurationSec,
-        c.MaxDurationLimitedBy, c.BilledSec, c.EndDetail, c.Transcript, timeline);
+    private CallDetailView(CallView view)
+        : base(view)
+    {
+    }
+
+    public string? MaxDurationLimitedBy { get; init; }
+
+    public string? EndDetail { get; init; }
+
+    public string? Transcript { get; init; }
+
+    public required IReadOnlyList<CallTimelineEntry> Timeline { get; init; }
+
+    public static CallDetailView From(Call c, IReadOnlyList<CallTimelineEntry> timeline) => new(CallView.From(c))
+    {
+        MaxDurationLimitedBy = c.MaxDurationLimitedBy,
+        EndDetail = c.EndDetail,
+        Transcript = c.Transcript,
+        Timeline = timeline,
+    };
 }
 
 /// <summary>The <c>201</c> answer of <c>POST /calls</c>.</summary>
