@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Health;
+using Cualify.Appliance.Core.Secrets;
 using Cualify.Appliance.Mailer.Health;
 using Cualify.Appliance.Mailer.Inbound;
 using Cualify.Appliance.Mailer.Runner;
@@ -21,6 +22,15 @@ public static class MailerServices
     {
         services.AddOptions<MailerOptions>()
             .Bind(configuration.GetSection(MailerOptions.Section))
+            .OpenSealed((options, open) =>
+            {
+                options.Smtp.Password = open(options.Smtp.Password, "Mailer:Smtp:Password");
+                options.Imap.Password = open(options.Imap.Password, "Mailer:Imap:Password");
+                for (var i = 0; i < options.Mailboxes.Count; i++)
+                {
+                    options.Mailboxes[i].Password = open(options.Mailboxes[i].Password, $"Mailer:Mailboxes:{i}:Password");
+                }
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IMailTransport>(provider =>

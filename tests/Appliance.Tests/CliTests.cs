@@ -1,4 +1,8 @@
+using System.Security.Cryptography;
+using Cualify.Appliance.Core.Secrets;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Testing;
+using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Tests;
 
@@ -24,6 +28,32 @@ public sealed class CliTests
 
         var logs = string.Concat(Directory.GetFiles(data.Combine("logs")).Select(File.ReadAllText));
         Assert.DoesNotContain(lines[0].Trim(), logs);
+    }
+
+    [Fact]
+    public async Task Secrets_seal_prints_a_value_only_this_install_opens_and_never_the_clear_text()
+    {
+        using var data = new TempDirectory("cli");
+        Assert.Equal(0, (await Verb("init", "--data-dir", data.Path)).ExitCode);
+        const string token = "smtp-password-0123456789";
+
+        var sealedToken = await ApplianceProcess.RunVerbAsync(["secrets", "seal", "--data-dir", data.Path], input: token + "\n");
+
+        Assert.Equal(0, sealedToken.ExitCode);
+        var value = sealedToken.StandardOutput.Trim();
+        Assert.StartsWith("sealed:v1:", value);
+        Assert.DoesNotContain(token, value);
+        var install = new SecretProtector(Options.Create(new StoreOptions { Path = data.Combine("appliance.db") }));
+        Assert.Equal(token, SealedSetting.Open(install, value, "Mailer:Smtp:Password"));
+        var other = new SecretProtector(RandomNumberGenerator.GetBytes(32));
+        var refused = Assert.Throws<OptionsValidationException>(() => SealedSetting.Open(other, value, "Mailer:Smtp:Password"));
+        Assert.Contains("Mailer:Smtp:Password is sealed", refused.Message);
+
+        var empty = await ApplianceProcess.RunVerbAsync(["secrets", "seal", "--data-dir", data.Path], input: "");
+        Assert.Equal(1, empty.ExitCode);
+        Assert.Contains("Nothing to seal", empty.StandardError);
+        var logs = string.Concat(Directory.GetFiles(data.Combine("logs")).Select(File.ReadAllText));
+        Assert.DoesNotContain(token, logs);
     }
 
     [Fact]

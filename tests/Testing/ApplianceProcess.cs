@@ -62,18 +62,24 @@ public sealed class ApplianceProcess : IAsyncDisposable
 
     public sealed record VerbResult(int ExitCode, string StandardOutput, string StandardError);
 
-    /// <summary>Runs a verb to completion (e.g. <c>init --data-dir X</c>) and returns what it printed.</summary>
-    public static Task<VerbResult> RunVerbAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
-        RunAsync(StartInfo(arguments, environment), timeout);
+    /// <summary>
+    /// Runs a verb to completion (e.g. <c>init --data-dir X</c>) and returns what it printed; <paramref name="input"/>
+    /// is its standard input, which is closed after it (empty when not given).
+    /// </summary>
+    public static Task<VerbResult> RunVerbAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? input = null) =>
+        RunAsync(StartInfo(arguments, environment), timeout, input);
 
     /// <summary>Runs any command to completion (an installer, a verb as another user) and returns what it printed.</summary>
-    public static async Task<VerbResult> RunAsync(ProcessStartInfo startInfo, TimeSpan? timeout = null)
+    public static async Task<VerbResult> RunAsync(ProcessStartInfo startInfo, TimeSpan? timeout = null, string? input = null)
     {
+        startInfo.RedirectStandardInput = true;
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
         startInfo.UseShellExecute = false;
         using var process = new Process { StartInfo = startInfo };
         process.Start();
+        await process.StandardInput.WriteAsync(input ?? "");
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));

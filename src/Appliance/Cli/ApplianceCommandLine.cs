@@ -33,6 +33,7 @@ public static class ApplianceCommandLine
         root.Subcommands.Add(CreditsCommand.Create());
         root.Subcommands.Add(Doctor.DoctorCommand.Create());
         root.Subcommands.Add(BackupCommand.Create());
+        root.Subcommands.Add(SecretsCommand.Create());
         root.SetAction((parse, cancellationToken) => RunCommand.RunAsync(Settings(parse), cancellationToken));
         return root;
     }

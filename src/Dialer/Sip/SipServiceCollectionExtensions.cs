@@ -1,9 +1,10 @@
 using Cualify.Appliance.Core.Health;
 using Cualify.Appliance.Core.Metrics;
+using Cualify.Appliance.Core.Secrets;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Dialer.Sip;
@@ -17,7 +18,9 @@ public static class SipServiceCollectionExtensions
     public static IServiceCollection AddSipTelephony(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        var options = services.AddOptions<SipOptions>().Bind(configuration.GetSection(SipOptions.Section));
+        var options = services.AddOptions<SipOptions>()
+            .Bind(configuration.GetSection(SipOptions.Section))
+            .OpenSealed((sip, open) => sip.Password = open(sip.Password, "Dialer:Sip:Password"));
         services.AddSingleton<SipStackService>();
         services.AddTelephonyProvider<SipTelephonyProvider>(SipTelephonyProvider.ProviderName);
         if (SipTelephonyProvider.IsSelected(configuration))

@@ -1,10 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Cualify.Appliance.Core.Health;
+using Cualify.Appliance.Core.Secrets;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Dialer.Twilio;
@@ -21,7 +22,10 @@ public static class TwilioServiceCollectionExtensions
     public static IServiceCollection AddTwilioTelephony(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<TwilioOptions>().Bind(configuration.GetSection(TwilioOptions.Section)).ValidateOnStart();
+        services.AddOptions<TwilioOptions>()
+            .Bind(configuration.GetSection(TwilioOptions.Section))
+            .OpenSealed((options, open) => options.AuthToken = open(options.AuthToken, "Dialer:Twilio:AuthToken"))
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<TwilioOptions>>(new TwilioOptionsValidator(configuration));
 
         services.AddHttpClient<TwilioClient>(HttpClientName, (provider, http) =>
