@@ -38,7 +38,8 @@ public sealed class MailerHarness : IAsyncDisposable
         bool publicUrl = false,
         IEnumerable<string>? reject550 = null,
         IReadOnlyDictionary<string, int>? tempfail451 = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null,
+        DateTimeOffset? startAt = null)
     {
         var smtp = await SmtpTestServer.StartAsync(reject550, tempfail451);
         ImapTestServer? imapServer = null;
@@ -66,7 +67,7 @@ public sealed class MailerHarness : IAsyncDisposable
                 all[key] = value;
             }
 
-            var time = fakeTime ? new FakeTimeProvider(DateTimeOffset.UtcNow) : null;
+            var time = fakeTime || startAt is not null ? new FakeTimeProvider(startAt ?? DateTimeOffset.UtcNow) : null;
             var app = await RunningAppliance.StartAsync(settings: all, services: time is null ? null : s => s.AddSingleton<TimeProvider>(time));
             return new MailerHarness(app, smtp, imapServer, time);
         }
