@@ -18,13 +18,16 @@ public static class VoiceHarness
     public static readonly DateTimeOffset MondayMorningInIndia = DateTimeOffset.Parse("2026-06-01T06:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The appliance on fake time at <see cref="MondayMorningInIndia"/>, with a playbook and credits; returns the playbook's id.</summary>
-    public static async Task<(MailerHarness Harness, string PlaybookId)> StartAsync()
+    public static async Task<(MailerHarness Harness, string PlaybookId)> StartAsync(long creditsPaise = 1_000_000)
     {
         var h = await MailerHarness.StartAsync(startAt: MondayMorningInIndia);
         try
         {
-            var orgId = (await h.App.Get<OrgStore>().FindAsync(OrgStore.DefaultName))!.Id;
-            await h.App.Get<CreditLedger>().TopUpAsync(orgId, 1_000_000, "voice step tests");
+            if (creditsPaise > 0)
+            {
+                await h.TopUpAsync(creditsPaise);
+            }
+
             var playbook = await (await h.Admin.PostJsonAsync("/api/v1/playbooks", new
             {
                 name = "Renewal reminder",
@@ -40,6 +43,12 @@ public static class VoiceHarness
             await h.DisposeAsync();
             throw;
         }
+    }
+
+    public static async Task TopUpAsync(this MailerHarness h, long paise)
+    {
+        var orgId = (await h.App.Get<OrgStore>().FindAsync(OrgStore.DefaultName))!.Id;
+        await h.App.Get<CreditLedger>().TopUpAsync(orgId, paise, "voice step tests");
     }
 
     public static async Task<IReadOnlyList<Call>> CallsAsync(this MailerHarness h) =>

@@ -301,4 +301,35 @@ public sealed class VoiceStepTests
         Assert.Equal("sent", (string?)enrollment["steps"]![1]!["status"]);
         Assert.Empty(await h.CallsAsync());
     }
+
+    [Fact]
+    public async Task A_voice_step_without_credits_waits_and_dials_once_the_org_is_topped_up()
+    {
+        var (h, playbook) = await VoiceHarness.StartAsync(creditsPaise: 0);
+        await using var _ = h;
+        var template = await h.CreateTemplateAsync(new
+        {
+            name = "Call",
+            allowed_channels = new[] { "voice" },
+            steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = playbook } },
+        });
+
+        var started = await h.StartSequenceAsync(new { template_id = template, contact = Contact("Riya", "+919812345600"), auto_approve = true });
+        Assert.Equal("active", (string?)started["status"]);
+        var waiting = await StepAsync(h, started, 0);
+        Assert.Equal("scheduled", (string?)waiting["status"]);
+        Assert.StartsWith("insufficient_credits", (string?)waiting["error"]);
+        Assert.Equal(VoiceHarness.MondayMorningInIndia.AddHours(1), At(waiting["scheduled_at"]));
+        Assert.Empty(await h.CallsAsync());
+
+        await h.TopUpAsync(1_000_000);
+        await h.AdvanceUntilAsync(async () => (await h.CallsAsync()).Count == 1, "the call being queued after the top-up", TimeSpan.FromMinutes(5), TimeSpan.FromHours(2));
+        var call = Assert.Single(await h.CallsAsync());
+        Assert.True(call.CreatedAt >= VoiceHarness.MondayMorningInIndia.AddHours(1));
+        await h.AdvanceUntilAsync(async () => (await h.CallAsync(call.Id))!.IsFinal, "the call ending");
+        var enrollment = await h.StoredEnrollmentAsync((string)started["enrollment_id"]!);
+        Assert.Equal("completed", (string?)enrollment["status"]);
+        Assert.Equal("sent", (string?)enrollment["steps"]![0]!["status"]);
+        Assert.Equal(2, (int?)enrollment["steps"]![0]!["attempts"]);
+    }
 }
