@@ -10,11 +10,12 @@ public sealed class ChannelTests
     {
         await using var h = await MailerHarness.StartAsync();
         await (await h.Admin.PatchJsonAsync("/api/v1/org", new { admin_emails = new[] { "boss@cualify.test" } })).ExpectAsync(200);
+        var playbook = await (await h.Admin.PostJsonAsync("/api/v1/playbooks", new { name = "Callback", language = "es-ES", message_text = "Hola" })).ExpectAsync(201);
         var template = await h.CreateTemplateAsync(new
         {
             name = "Call back now",
             allowed_channels = new[] { "voice" },
-            steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = "playbook-callback", body = "Callback for {{ contact.first_name }}" } },
+            steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = (string)playbook["data"]!["id"]!, body = "Callback for {{ contact.first_name }}" } },
         });
 
         var started = await h.StartSequenceAsync(new

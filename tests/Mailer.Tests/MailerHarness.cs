@@ -38,7 +38,8 @@ public sealed class MailerHarness : IAsyncDisposable
         bool publicUrl = false,
         IEnumerable<string>? reject550 = null,
         IReadOnlyDictionary<string, int>? tempfail451 = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null,
+        DateTimeOffset? startAt = null)
     {
         var smtp = await SmtpTestServer.StartAsync(reject550, tempfail451);
         ImapTestServer? imapServer = null;
@@ -66,7 +67,7 @@ public sealed class MailerHarness : IAsyncDisposable
                 all[key] = value;
             }
 
-            var time = fakeTime ? new FakeTimeProvider(DateTimeOffset.UtcNow) : null;
+            var time = fakeTime || startAt is not null ? new FakeTimeProvider(startAt ?? DateTimeOffset.UtcNow) : null;
             var app = await RunningAppliance.StartAsync(settings: all, services: time is null ? null : s => s.AddSingleton<TimeProvider>(time));
             return new MailerHarness(app, smtp, imapServer, time);
         }
@@ -136,6 +137,35 @@ public sealed class MailerHarness : IAsyncDisposable
 
     public Task<long> CountAsync(string sql, object? args = null) =>
         App.Get<ApplianceStore>().ReadAsync(c => c.ExecuteScalarAsync<long>(sql, args));
+
+    /// <summary>
+    /// Waits (up to 15 real seconds) for <paramref name="count"/> messages to <paramref name="address"/> after the
+    /// test moved fake time, moving it on by 5 s for each half second it waits: the runner arms its timer (at most
+    /// the 15 s poll) after its pass, so a clock moved during that pass would leave the timer set from the later
+    /// moment and the runner asleep. At most a few fake minutes more change no hourly cap or 10-minute delay.
+    /// </summary>
+    public async Task<IReadOnlyList<MimeKit.MimeMessage>> WaitForMessagesOnFakeTimeAsync(string address, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var nudgeAt = DateTime.UtcNow + TimeSpan.FromMilliseconds(500);
+        while (Smtp.MessagesTo(address) is var messages && messages.Count < count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"Expected {count} messages to {address}, got {messages.Count}");
+            }
+
+            if (DateTime.UtcNow > nudgeAt)
+            {
+                Advance(TimeSpan.FromSeconds(5));
+                nudgeAt = DateTime.UtcNow + TimeSpan.FromMilliseconds(500);
+            }
+
+            await Task.Delay(50);
+        }
+
+        return Smtp.MessagesTo(address);
+    }
 
     /// <summary>Moves fake time on; the appliance's timers (runner poll, due steps) fire as they would.</summary>
     public void Advance(TimeSpan by) => (Time ?? throw new InvalidOperationException("Start the harness with fakeTime: true")).Advance(by);

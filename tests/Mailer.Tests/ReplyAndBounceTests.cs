@@ -82,7 +82,7 @@ public sealed class ReplyAndBounceTests
         Assert.Empty(await h.EventsAsync("email.replied"));
 
         h.Advance(TimeSpan.FromMinutes(61));
-        var messages = await h.Smtp.WaitForMessagesAsync("maria@example.com", 2);
+        var messages = await h.WaitForMessagesOnFakeTimeAsync("maria@example.com", 2);
         Assert.Equal(first.MessageId, messages[1].InReplyTo);
     }
 

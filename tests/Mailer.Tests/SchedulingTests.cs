@@ -43,7 +43,7 @@ public sealed class SchedulingTests
         Assert.Equal(opening, DateTimeOffset.Parse((string)followUp["scheduled_at"]!, System.Globalization.CultureInfo.InvariantCulture));
 
         h.Advance(opening - h.Time.GetUtcNow() + TimeSpan.FromSeconds(1));
-        await h.Smtp.WaitForMessagesAsync("riya@example.in", 1);
+        await h.WaitForMessagesOnFakeTimeAsync("riya@example.in", 1);
     }
 
     [Fact]
@@ -87,14 +87,22 @@ public sealed class SchedulingTests
         }
     }
 
+    /// <summary>Waits for the sink to hold <paramref name="count"/> messages, nudging fake time as <see cref="MailerHarness.WaitForMessagesOnFakeTimeAsync"/> does.</summary>
     private static async Task WaitForCountAsync(MailerHarness h, int count)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var nudgeAt = DateTime.UtcNow + TimeSpan.FromMilliseconds(500);
         while (h.Smtp.Messages().Count < count)
         {
             if (DateTime.UtcNow > deadline)
             {
                 throw new Xunit.Sdk.XunitException($"Expected {count} messages, got {h.Smtp.Messages().Count}");
+            }
+
+            if (DateTime.UtcNow > nudgeAt)
+            {
+                h.Advance(TimeSpan.FromSeconds(5));
+                nudgeAt = DateTime.UtcNow + TimeSpan.FromMilliseconds(500);
             }
 
             await Task.Delay(50);

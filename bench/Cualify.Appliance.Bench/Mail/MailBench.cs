@@ -11,7 +11,8 @@ namespace Cualify.Appliance.Bench.Mail;
 /// Messages per second through the mailer (claim → compose → SMTP over pooled connections → record) into
 /// Postfix's <c>smtp-sink</c>, against <c>smtp-source</c> sending the same number of messages of about the same
 /// size to the same sink over the same number of reused connections, in the same run. Also the time from
-/// <c>POST /sequences/start</c> with <c>auto_approve</c> to the first email reaching the SMTP server.
+/// <c>POST /sequences/start</c> with <c>auto_approve</c> to the first email reaching the SMTP server, and to the
+/// first call being dialed on the simulator (<see cref="VoiceLatency"/>, against <c>POST /calls</c>).
 /// </summary>
 public static class MailBench
 {
@@ -44,13 +45,25 @@ public static class MailBench
             ["CUALIFY__Mailer__DailyLimit"] = "10000000",
             ["CUALIFY__Mailer__PollInterval"] = "00:00:00.100",
             ["CUALIFY__Mailer__DefaultTimeZone"] = "UTC",
+            ["CUALIFY__Dialer__Provider"] = "simulator",
+            ["CUALIFY__Dialer__CallsPerSecond"] = "1000",
+            ["CUALIFY__Dialer__MaxConcurrentCalls"] = "1000",
         };
 
         await using var appliance = await ApplianceProcess.StartAsync(data.Path, environment);
         using (var op = appliance.Client(operatorKey))
         {
             var org = await op.GetFromJsonAsync<JsonNode>("/api/v1/org");
-            (await op.PatchAsJsonAsync($"/api/v1/orgs/{org!["data"]!["id"]}", new { rate_limit_per_minute = 1_000_000 })).EnsureSuccessStatusCode();
+            var orgId = org!["data"]!["id"];
+            // Calls at any hour and without rate limits, so the voice probes measure the path, not the policy.
+            (await op.PatchAsJsonAsync($"/api/v1/orgs/{orgId}", new
+            {
+                rate_limit_per_minute = 1_000_000,
+                calls_per_second = 1000,
+                max_concurrent_calls = 1000,
+                calling_hours = "* * * * *",
+            })).EnsureSuccessStatusCode();
+            (await op.PostAsJsonAsync($"/api/v1/orgs/{orgId}/credits/topups", new { amount_paise = 100_000_000, reference = "bench" })).EnsureSuccessStatusCode();
         }
 
         using var api = appliance.Client(adminKey);
@@ -77,6 +90,9 @@ public static class MailBench
             messageBytes = Directory.GetFiles(dumps.Path).Select(f => new FileInfo(f).Length).Max();
         }
 
+        Console.Error.WriteLine($"Latency: {probes} starts with auto_approve and a voice first step, against {probes} POST /calls …");
+        var (toDial, directToDial) = await VoiceLatency.MeasureAsync(api, Path.Combine(data.Path, "appliance.db"), probes);
+
         // 2. Throughput: enrollments made while waiting for review, then made due in one transaction.
         Console.Error.WriteLine($"Throughput: {messages} enrollments through the mailer over {connections} connections …");
         double mailerRate;
@@ -102,6 +118,9 @@ public static class MailBench
         Console.WriteLine($"| (breakdown) compose + pooled MailKit alone, no store, same sink and connections | {transportRate:F0} msg/s | |");
         Console.WriteLine($"| sequences/start (auto_approve) → message at the SMTP server, {probes} starts | p50 {toServer.Percentile(50):F1} ms | p95 {toServer.Percentile(95):F1} ms, max {toServer.Percentile(100):F1} ms |");
         Console.WriteLine($"| sequences/start (auto_approve) → enrollment shows the step sent | p50 {toRecorded.Percentile(50):F1} ms | p95 {toRecorded.Percentile(95):F1} ms |");
+        Console.WriteLine($"| sequences/start (auto_approve, voice first step) → call dialed on the simulator, {probes} starts | p50 {toDial.Percentile(50):F1} ms | p95 {toDial.Percentile(95):F1} ms, max {toDial.Percentile(100):F1} ms |");
+        Console.WriteLine($"| (reference) POST /calls → call dialed on the simulator, {probes} calls | p50 {directToDial.Percentile(50):F1} ms | p95 {directToDial.Percentile(95):F1} ms, max {directToDial.Percentile(100):F1} ms |");
+        Console.WriteLine($"| Ratio sequence start → dial / POST /calls → dial (p50) | {toDial.Percentile(50) / directToDial.Percentile(50):F2} | |");
         Console.WriteLine($"Machine: {MachineInfo.Describe()}");
         return 0;
     }

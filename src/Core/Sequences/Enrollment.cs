@@ -105,6 +105,9 @@ public sealed class EnrollmentStep
 
     public string? CallId { get; init; }
 
+    /// <summary>A voice step's call outcome once it ended: <c>answered</c>, <c>voicemail</c>, <c>no_answer</c>, <c>busy</c>…</summary>
+    public string? CallOutcome { get; init; }
+
     public string Token { get; init; } = "";
 
     public string? LastError { get; init; }
@@ -122,12 +125,13 @@ public sealed record EnrollmentStepView(
     string? AgentId,
     string? MessageId,
     string? CallId,
+    string? CallOutcome,
     int Attempts,
     string? Error)
 {
     public static EnrollmentStepView From(EnrollmentStep s) => new(
         s.Position, s.Channel, s.Status, s.DelayMinutes, s.ScheduledAt, s.SentAt, s.Subject, s.Body, s.AgentId,
-        s.MessageId is null ? null : $"<{s.MessageId}>", s.CallId, s.Attempts, s.LastError);
+        s.MessageId is null ? null : $"<{s.MessageId}>", s.CallId, s.CallOutcome, s.Attempts, s.LastError);
 }
 
 /// <summary>The contract's enrollment representation: live status and per-step state.</summary>

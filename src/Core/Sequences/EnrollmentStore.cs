@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Events;
@@ -10,7 +11,11 @@ namespace Cualify.Appliance.Core.Sequences;
 /// Enrollments and their steps: reading them, approving, stopping, and moving from one step to the next.
 /// Every transition writes its <c>sequence.*</c> event in the same transaction.
 /// </summary>
-public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, MailSignal signal)
+/// <param name="settlement">
+/// Lazy because ending a call runs <see cref="VoiceStepEnded"/>, which needs this store: the cycle is broken at
+/// the first use, not at construction.
+/// </param>
+public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, MailSignal signal, Lazy<CallSettlement> settlement)
 {
     public const string Columns = """
         id, org_id, template_id, contact_id, status, language, sending_window, time_zone, stop_on_reply, mailbox,
@@ -19,7 +24,7 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
 
     public const string StepColumns = """
         id, enrollment_id, position, channel, delay_minutes, subject, body, agent_id, status, scheduled_at, claimed_until,
-        attempts, forced, sent_at, message_id, to_address, mailbox, call_id, token, last_error
+        attempts, forced, sent_at, message_id, to_address, mailbox, call_id, call_outcome, token, last_error
         """;
 
     public Task<Enrollment?> GetAsync(StoreTransaction tx, string orgId, string id) =>
@@ -172,7 +177,9 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
 
     /// <summary>
     /// Ends an open enrollment: completed, or stopped for a reply, opt-out, bounce or cancel. Steps not yet
-    /// started are canceled; a step being sent right now finishes and is recorded.
+    /// started are canceled, and so is the call of a voice step that is still queued (nobody is called after they
+    /// replied or the sequence was stopped); an email being sent right now, or a call already ringing or talking,
+    /// finishes and is recorded.
     /// </summary>
     public async Task<Enrollment> EndAsync(StoreTransaction tx, Enrollment enrollment, string status, string? reason)
     {
@@ -189,6 +196,17 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
         await tx.ExecuteAsync(
             "UPDATE sequence_steps SET status = 'canceled', claimed_until = NULL WHERE enrollment_id = @Id AND status IN ('pending', 'scheduled')",
             new { enrollment.Id });
+        var queuedCalls = await tx.QueryAsync<Call>($"""
+            SELECT {Call.Columns} FROM calls
+            WHERE id IN (SELECT call_id FROM sequence_steps WHERE enrollment_id = @Id AND status = 'sending' AND call_id IS NOT NULL)
+              AND status = 'queued'
+            """, new { enrollment.Id });
+        foreach (var call in queuedCalls)
+        {
+            await settlement.Value.FinishAsync(tx, call, new CallFinish(CallStatus.Canceled, CallEndReasons.Canceled, tx.Now,
+                Detail: $"the sequence enrollment ended ({status})"));
+        }
+
         var data = new { enrollment_id = ended.Id, template_id = ended.TemplateId, contact_id = ended.ContactId, status, reason };
         await outbox.AppendAsync(tx, ended.OrgId, status == EnrollmentStatus.Completed ? SequenceEvents.Completed : SequenceEvents.Stopped, data);
         return ended;

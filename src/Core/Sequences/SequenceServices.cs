@@ -1,7 +1,9 @@
 using Cualify.Appliance.Core.AdminNotices;
+using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Contacts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cualify.Appliance.Core.Sequences;
 
@@ -17,7 +19,10 @@ public static class SequenceServices
         services.AddSingleton<MailSignal>();
         services.AddSingleton<AdminNoticeStore>();
         services.AddSingleton<SequenceTemplateStore>();
+        services.AddSingleton(provider => new Lazy<CallSettlement>(provider.GetRequiredService<CallSettlement>));
         services.AddSingleton<EnrollmentStore>();
+        services.AddSingleton<VoiceSteps>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ICallEndedStep, VoiceStepEnded>());
         services.AddSingleton<ReviewRequest>();
         services.AddSingleton<SequenceStarter>();
         services.AddSingleton<EmailStepQueue>();

@@ -13,7 +13,9 @@ namespace Cualify.Appliance.Core.Sequences;
 /// <summary>
 /// <c>sequences/start</c> in one transaction: the idempotency check, the contact upsert (primary email, then
 /// phone; notes appended with a <c>[via API …]</c> tag), the enrollment with its steps rendered in the contact's
-/// language, then either the first step now (<c>auto_approve</c>) or the review gate with an email to the admins.
+/// language, then either the first step now (<c>auto_approve</c>: an email step is due at once and wakes the mail
+/// runner; a voice step's call is queued in this same transaction and wakes the dialer) or the review gate with an
+/// email to the admins.
 /// </summary>
 public sealed class SequenceStarter(
     ApplianceStore store,
@@ -23,6 +25,7 @@ public sealed class SequenceStarter(
     EventOutbox outbox,
     AdminNoticeStore notices,
     ReviewRequest reviewRequest,
+    VoiceSteps voiceSteps,
     IOptions<SendingWindowOptions> windowOptions)
 {
     public Task<SequenceStartResult> StartAsync(string orgId, SequenceStartInput input, CancellationToken cancellationToken = default)
@@ -67,6 +70,13 @@ public sealed class SequenceStarter(
                 language = enrollment.Language,
                 auto_approve = input.AutoApprove,
             });
+            if (input.AutoApprove)
+            {
+                // A refused first call may already end the enrollment (an opted-out number): report what it is now.
+                await voiceSteps.PlaceFirstAsync(tx, enrollment);
+                enrollment = await enrollments.GetAsync(tx, enrollment.Id);
+            }
+
             return new SequenceStartResult(enrollment.Id, contact.Id, template.Id, enrollment.Status, Created: true);
         }, cancellationToken);
     }

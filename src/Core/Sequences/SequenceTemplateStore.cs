@@ -1,23 +1,31 @@
 using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 
 namespace Cualify.Appliance.Core.Sequences;
 
-/// <summary>Sequence templates of an org: create, read, list and change, each checked by <see cref="TemplateRules"/>.</summary>
-public sealed class SequenceTemplateStore(ApplianceStore store)
+/// <summary>
+/// Sequence templates of an org: create, read, list and change, each checked by <see cref="TemplateRules"/> and,
+/// in the saving transaction, every voice step's <c>agent_id</c> against the org's playbooks.
+/// </summary>
+public sealed class SequenceTemplateStore(ApplianceStore store, PlaybookStore playbooks)
 {
     public const string Columns = "id, org_id, name, allowed_channels, steps, variants_by_language, sending_window, stop_on_reply, created_at, updated_at";
 
     public Task<SequenceTemplate> CreateAsync(string orgId, TemplateInput input, CancellationToken cancellationToken = default)
     {
         var definition = TemplateRules.Validate(input);
-        return store.WriteAsync(tx => tx.QuerySingleAsync<SequenceTemplate>($"""
-            INSERT INTO sequence_templates (id, org_id, name, allowed_channels, steps, variants_by_language, sending_window, stop_on_reply, created_at, updated_at)
-            VALUES (@Id, @OrgId, @Name, @AllowedChannels, @Steps, @Variants, @SendingWindow, @StopOnReply, @Now, @Now)
-            RETURNING {Columns}
-            """, Parameters(Ids.Prefixed("tpl", tx.Now), orgId, definition, tx.Now)), cancellationToken);
+        return store.WriteAsync(async tx =>
+        {
+            await CheckAgentsAsync(tx, orgId, definition);
+            return await tx.QuerySingleAsync<SequenceTemplate>($"""
+                INSERT INTO sequence_templates (id, org_id, name, allowed_channels, steps, variants_by_language, sending_window, stop_on_reply, created_at, updated_at)
+                VALUES (@Id, @OrgId, @Name, @AllowedChannels, @Steps, @Variants, @SendingWindow, @StopOnReply, @Now, @Now)
+                RETURNING {Columns}
+                """, Parameters(Ids.Prefixed("tpl", tx.Now), orgId, definition, tx.Now));
+        }, cancellationToken);
     }
 
     public Task<SequenceTemplate> UpdateAsync(string orgId, string id, TemplateInput input, CancellationToken cancellationToken = default) =>
@@ -25,6 +33,7 @@ public sealed class SequenceTemplateStore(ApplianceStore store)
         {
             var existing = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Sequence template", "id");
             var definition = TemplateRules.Validate(input, existing);
+            await CheckAgentsAsync(tx, orgId, definition);
             return await tx.QuerySingleAsync<SequenceTemplate>($"""
                 UPDATE sequence_templates SET name = @Name, allowed_channels = @AllowedChannels, steps = @Steps,
                     variants_by_language = @Variants, sending_window = @SendingWindow, stop_on_reply = @StopOnReply, updated_at = @Now
@@ -50,6 +59,23 @@ public sealed class SequenceTemplateStore(ApplianceStore store)
                 new { orgId, page.Limit, page.Offset }, cancellationToken: cancellationToken));
             return new Page<SequenceTemplate>(rows.ToList(), page, total);
         }, cancellationToken);
+
+    /// <summary>Every voice step must name a playbook of the org; all missing ones are reported together, each by its step.</summary>
+    private async Task CheckAgentsAsync(StoreTransaction tx, string orgId, TemplateDefinition definition)
+    {
+        var errors = new FieldErrors();
+        for (var i = 0; i < definition.Steps.Count; i++)
+        {
+            var agentId = definition.Steps[i].AgentId;
+            if (definition.Steps[i].Channel == Contacts.ContactChannel.Voice && agentId is not null
+                && (!Ids.IsUuid(agentId) || await playbooks.GetAsync(tx, orgId, agentId) is null))
+            {
+                errors.Add($"steps[{i}].agent_id", $"steps[{i}].agent_id names no playbook of this org; create one with POST /api/v1/playbooks and use its id");
+            }
+        }
+
+        errors.ThrowIfAny();
+    }
 
     private static object Parameters(string id, string orgId, TemplateDefinition d, DateTimeOffset now) => new
     {

@@ -14,10 +14,12 @@ namespace Cualify.Appliance.Mailer.Runner;
 /// <summary>
 /// The step runner: woken by <see cref="MailSignal"/> (a new enrollment, an approval, a step recorded) or by its
 /// poll, it claims due email steps from the store, sends them in parallel through the transport, and hands the
-/// outcomes to a recorder that writes them back in batches. Admin notices go out on the same pass.
+/// outcomes to a recorder that writes them back in batches. Due voice steps queue their calls on the same pass
+/// (<see cref="VoiceSteps"/>; the dialer does the dialing), and admin notices go out on it too.
 /// </summary>
 public sealed class SequenceMailRunner(
     EmailStepQueue queue,
+    VoiceSteps voiceSteps,
     AdminNoticeSender notices,
     MailSignal signal,
     IMailTransport transport,
@@ -48,7 +50,9 @@ public sealed class SequenceMailRunner(
                 try
                 {
                     await notices.SendDueAsync(stoppingToken);
-                    if (await ClaimDueStepsAsync(work.Writer, batchSize, stoppingToken) is { } due)
+                    var voiceDue = await PlaceDueCallsAsync(stoppingToken);
+                    var emailDue = await ClaimDueStepsAsync(work.Writer, batchSize, stoppingToken);
+                    if (Earliest(emailDue, voiceDue) is { } due)
                     {
                         var untilDue = due - time.GetUtcNow();
                         wait = untilDue < wait ? (untilDue > TimeSpan.Zero ? untilDue : TimeSpan.FromMilliseconds(50)) : wait;
@@ -73,6 +77,22 @@ public sealed class SequenceMailRunner(
             await recording;
         }
     }
+
+    /// <summary>Queues the calls of due voice steps; a failure here is logged and does not hold up the mail.</summary>
+    private async Task<DateTimeOffset?> PlaceDueCallsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await voiceSteps.PlaceDueAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(ex, "Placing the calls of due voice steps failed; the runner tries again on its next pass");
+            return null;
+        }
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
 
     /// <summary>Claims batches while full ones keep coming; returns when the next step falls due.</summary>
     private async Task<DateTimeOffset?> ClaimDueStepsAsync(ChannelWriter<OutgoingEmail> work, int batchSize, CancellationToken cancellationToken)
