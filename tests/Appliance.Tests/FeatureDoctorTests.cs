@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
 using System.Text;
+using Cualify.Appliance.Mailer.Tests.Servers;
 using Cualify.Appliance.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -58,6 +59,35 @@ public sealed class FeatureDoctorTests
         var noStartTls = await DoctorAsync(data.Path, new(Smtp(smtp.Port)) { ["CUALIFY__Mailer__Smtp__Security"] = "starttls" });
         Assert.Equal(1, noStartTls.ExitCode);
         Assert.Contains("Fix: set Mailer:Smtp:Security to tls", Line(noStartTls, "smtp"));
+    }
+
+    [Fact]
+    public async Task Imap_login_is_checked_against_dovecot_and_a_wrong_password_or_folder_is_named_with_its_setting()
+    {
+        using var data = await InitializedAsync();
+        await using var imap = await ImapTestServer.StartAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["CUALIFY__Mailer__Imap__Host"] = "127.0.0.1",
+            ["CUALIFY__Mailer__Imap__Port"] = imap.Port.ToString(),
+            ["CUALIFY__Mailer__Imap__Security"] = "none",
+            ["CUALIFY__Mailer__Imap__Username"] = ImapTestServer.User,
+            ["CUALIFY__Mailer__Imap__Password"] = ImapTestServer.Password,
+        };
+        var good = await DoctorAsync(data.Path, settings);
+        Assert.StartsWith($"ok    imap: 127.0.0.1:{imap.Port} (none) accepted the login; INBOX holds 0 messages; replies are watched with IDLE", Line(good, "imap"));
+        Assert.DoesNotContain("FAIL", good.StandardOutput);
+
+        var wrongPassword = await DoctorAsync(data.Path, new(settings) { ["CUALIFY__Mailer__Imap__Password"] = "not-the-imap-password" });
+        Assert.Equal(1, wrongPassword.ExitCode);
+        var refused = Line(wrongPassword, "imap");
+        Assert.StartsWith($"FAIL  imap: 127.0.0.1:{imap.Port} refused the login of r***@cualify.test", refused);
+        Assert.EndsWith("Fix: check Mailer:Imap:Username and Mailer:Imap:Password", refused);
+        Assert.DoesNotContain("not-the-imap-password", wrongPassword.StandardOutput + wrongPassword.StandardError);
+
+        var wrongFolder = await DoctorAsync(data.Path, new(settings) { ["CUALIFY__Mailer__Imap__Folder"] = "Replies" });
+        Assert.Equal(1, wrongFolder.ExitCode);
+        Assert.Equal($"FAIL  imap: 127.0.0.1:{imap.Port} has no folder Replies. Fix: set Mailer:Imap:Folder to the mailbox folder that receives replies and bounces (usually INBOX)", Line(wrongFolder, "imap"));
     }
 
     [Fact]

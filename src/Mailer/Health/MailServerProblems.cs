@@ -25,7 +25,9 @@ internal static class MailServerProblems
         return exception switch
         {
             AuthenticationException => DoctorResult.Fail($"{at} refused the login of {server.Username ?? "the configured user"} ({exception.Message})",
-                $"check {section}:Username and {section}:Password (a mailbox with its own login: Mailer:Mailboxes:N:Username and Password)"),
+                section.EndsWith("Imap", StringComparison.Ordinal)
+                    ? $"check {section}:Username and {section}:Password"
+                    : $"check {section}:Username and {section}:Password (a mailbox with its own login: Mailer:Mailboxes:N:Username and Password)"),
             SslHandshakeException => DoctorResult.Fail($"the TLS handshake with {at} failed ({FirstLine(exception.Message)})",
                 $"make {section}:Security match the port ({(section.EndsWith("Imap", StringComparison.Ordinal) ? "tls for 993, starttls for 143" : "tls for 465, starttls for 587")}); a test server with a self-signed certificate needs {section}:AcceptAnyCertificate"),
             NotSupportedException when exception.Message.Contains("STARTTLS", StringComparison.OrdinalIgnoreCase) => DoctorResult.Fail($"{at} does not offer STARTTLS",
