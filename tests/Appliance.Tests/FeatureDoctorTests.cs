@@ -126,6 +126,7 @@ public sealed class FeatureDoctorTests
         sipp.BeginErrorReadLine();
         try
         {
+            await WaitUntilUdpBoundAsync(port, sipp);
             var answered = await DoctorAsync(data.Path, Sip(port));
             Assert.StartsWith($"ok    sip-trunk: the trunk 127.0.0.1:{port} answered OPTIONS with 200 OK in ", Line(answered, "sip-trunk"));
             Assert.DoesNotContain("FAIL", answered.StandardOutput);
@@ -209,6 +210,19 @@ public sealed class FeatureDoctorTests
         """;
 
     private static int ClosedTcpPort() => ApplianceProcess.FreeTcpPort();
+
+    /// <summary>Waits until a socket is bound to 127.0.0.1:<paramref name="port"/> (read from /proc/net/udp, so the port is never touched).</summary>
+    private static async Task WaitUntilUdpBoundAsync(int port, Process owner)
+    {
+        var local = $"0100007F:{port:X4}";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await File.ReadAllLinesAsync("/proc/net/udp")).Skip(1).Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] == local))
+        {
+            Assert.False(owner.HasExited, $"sipp exited with {(owner.HasExited ? owner.ExitCode : 0)} before listening on {port}");
+            Assert.True(DateTime.UtcNow < deadline, $"sipp never listened on UDP {port}");
+            await Task.Delay(50);
+        }
+    }
 
     private static int FreeUdpPort()
     {
