@@ -92,6 +92,56 @@ public sealed partial class MetricsTests
         Assert.Single(Directory.GetFiles(Path.Combine(data.Path, "outbox"), "*.eml"));
     }
 
+    /// <summary>
+    /// With the sip provider and a trunk that receives but never answers, the INVITE is sent again (timer A) and
+    /// <c>cualify_sip_retransmissions_total</c> counts the repeats.
+    /// </summary>
+    [Fact]
+    public async Task Sip_retransmissions_to_a_trunk_that_does_not_answer_are_counted()
+    {
+        using var trunk = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var trunkPort = ((System.Net.IPEndPoint)trunk.Client.LocalEndPoint!).Port;
+        using var data = new TempDirectory("metrics-sip");
+        await using var appliance = await ApplianceProcess.StartAsync(data.Path, new Dictionary<string, string>
+        {
+            ["CUALIFY__Dialer__Provider"] = "sip",
+            ["CUALIFY__Dialer__Sip__Trunk"] = $"127.0.0.1:{trunkPort}",
+            ["CUALIFY__Dialer__Sip__LocalAddress"] = "127.0.0.1",
+            ["CUALIFY__Dialer__Sip__LocalPort"] = "0",
+            ["CUALIFY__Dialer__Sip__FromDomain"] = "cualify.test",
+        });
+        var key = Assert.Single((await appliance.WaitForOutputAsync("cuk_live_")).Split('\n').Select(l => l.Trim()), l => l.StartsWith("cuk_live_", StringComparison.Ordinal));
+        var topUp = await ApplianceProcess.RunVerbAsync(["credits", "topup", "--data-dir", data.Path, "--amount-paise", "50000"]);
+        Assert.True(topUp.ExitCode == 0, topUp.StandardError);
+        using var client = appliance.Client(key);
+        Assert.Equal(0, Value(await ScrapeAsync(client), "cualify_sip_retransmissions_total", ("direction", "sent"), ("message", "request")));
+
+        await (await client.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *" })).ExpectAsync(200);
+        var playbook = (string)(await (await client.PostJsonAsync("/api/v1/playbooks", new { name = "sip" })).ExpectAsync(201))["data"]!["id"]!;
+        await (await client.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345678", consent_capture = "manual" })).ExpectAsync(200);
+        await (await client.PostJsonAsync("/api/v1/calls", new { agent_id = playbook, to_e164 = "+919812345678" })).ExpectAsync(201);
+
+        // The first INVITE, then its first repeat (T1 = 500 ms later): both arrive at the silent trunk.
+        var invites = new List<string>();
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (invites.Count < 2)
+            {
+                var datagram = await trunk.ReceiveAsync(wait.Token);
+                var text = System.Text.Encoding.UTF8.GetString(datagram.Buffer);
+                if (text.StartsWith("INVITE ", StringComparison.Ordinal))
+                {
+                    invites.Add(text);
+                }
+            }
+        }
+
+        Assert.Equal(invites[0], invites[1]); // a retransmission is the same request, byte for byte
+        var samples = await WaitForAsync(client, s => Value(s, "cualify_sip_retransmissions_total", ("direction", "sent"), ("message", "request")) >= 1,
+            "the INVITE's retransmission counted");
+        Assert.Equal(0, Value(samples, "cualify_sip_retransmissions_total", ("direction", "received"), ("message", "response")));
+    }
+
     private static async Task<List<Sample>> ScrapeAsync(HttpClient client) => Parse(await client.GetStringAsync("/metrics"));
 
     /// <summary>Scrapes until <paramref name="done"/> holds (counters move after the work they count commits).</summary>
