@@ -16,7 +16,7 @@ public static class MailerServices
 {
     /// <summary>
     /// The mailer: the step runner, SMTP sending through pooled MailKit clients (or the pickup folder when no
-    /// SMTP server is set), the IMAP reply and bounce watcher, and the SMTP readiness check.
+    /// SMTP server is set), the IMAP reply and bounce watcher, the SMTP readiness check, and doctor's SMTP (and, when set, IMAP) login checks.
     /// </summary>
     public static IServiceCollection AddMailer(this IServiceCollection services, IConfiguration configuration)
     {
@@ -50,6 +50,12 @@ public static class MailerServices
         services.AddSingleton<AdminNoticeSender>();
         services.AddSingleton<InboundMailHandler>();
         services.AddSingleton<IReadinessCheck, SmtpReadiness>();
+        services.AddDoctorCheck<SmtpDoctorCheck>();
+        if (!string.IsNullOrWhiteSpace(configuration[$"{MailerOptions.Section}:Imap:Host"]))
+        {
+            services.AddDoctorCheck<ImapDoctorCheck>();
+        }
+
         services.AddHostedService<SequenceMailRunner>();
         services.AddHostedService<ImapWatcher>();
         return services;

@@ -34,6 +34,137 @@ public sealed partial class MetricsTests
         Assert.Contains(samples, s => s.Name == "cualify_http_requests_total" && s.Labels["status"] == "404");
     }
 
+    /// <summary>
+    /// The operational figures move with real work in the running executable: a simulator call that is busy, one that
+    /// talks until canceled, and a sequence email (into the pickup folder on a fresh install).
+    /// </summary>
+    [Fact]
+    public async Task Calls_credits_and_mail_show_up_in_the_metrics_as_they_happen()
+    {
+        using var data = new TempDirectory("metrics-work");
+        await using var appliance = await ApplianceProcess.StartAsync(data.Path);
+        var key = Assert.Single((await appliance.WaitForOutputAsync("cuk_live_")).Split('\n').Select(l => l.Trim()), l => l.StartsWith("cuk_live_", StringComparison.Ordinal));
+        var topUp = await ApplianceProcess.RunVerbAsync(["credits", "topup", "--data-dir", data.Path, "--amount-paise", "50000"]);
+        Assert.True(topUp.ExitCode == 0, topUp.StandardError);
+        using var client = appliance.Client(key);
+        var before = await ScrapeAsync(client);
+        Assert.Equal(50_000, Value(before, "cualify_credits_balance_paise", ("org", "default")));
+        Assert.Equal(0, Value(before, "cualify_calls_live", ("status", "in_progress")));
+        Assert.Contains(before, s => s.Name == "cualify_relay_outbox_lag_events");
+        Assert.Contains(before, s => s.Name == "cualify_relay_outbox_lag_seconds");
+
+        await (await client.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *" })).ExpectAsync(200);
+        var playbook = (string)(await (await client.PostJsonAsync("/api/v1/playbooks", new { name = "metrics", max_duration_sec = 600 })).ExpectAsync(201))["data"]!["id"]!;
+        foreach (var number in new[] { "+919812345681", "+919812345688" })
+        {
+            await (await client.PostJsonAsync("/api/v1/contacts", new { phone_e164 = number, consent_capture = "manual" })).ExpectAsync(200);
+        }
+
+        // …81 rings, then is busy; …88 answers and talks until the dialer hangs up.
+        await (await client.PostJsonAsync("/api/v1/calls", new { agent_id = playbook, to_e164 = "+919812345681" })).ExpectAsync(201);
+        var talking = (string)(await (await client.PostJsonAsync("/api/v1/calls", new { agent_id = playbook, to_e164 = "+919812345688" })).ExpectAsync(201))["data"]!["id"]!;
+        var during = await WaitForAsync(client, s => Value(s, "cualify_calls_live", ("status", "in_progress")) == 1
+            && Value(s, "cualify_calls_ended_total", ("status", "busy")) == 1, "one call in progress and one busy");
+        Assert.Equal(2, Value(during, "cualify_dial_decisions_total", ("decision", "admitted"), ("reason", "admitted")));
+        Assert.True(Value(during, "cualify_credits_reserved_paise", ("org", "default")) > 0, "the live call holds credits");
+
+        await (await client.PostAsync($"/api/v1/calls/{talking}/cancel", null)).ExpectAsync(202);
+        var template = (string)(await (await client.PostJsonAsync("/api/v1/sequences/templates", new
+        {
+            name = "Metrics",
+            allowed_channels = new[] { "email" },
+            steps = new object[] { new { channel = "email", delay_minutes = 0, subject = "Hello", body = "Welcome aboard." } },
+        })).ExpectAsync(201))["data"]!["id"]!;
+        await (await client.PostJsonAsync("/api/v1/sequences/start", new
+        {
+            template_id = template,
+            contact = new { first_name = "Maria", emails = new[] { "maria@example.com" } },
+            auto_approve = true,
+        })).ExpectAsync(201);
+
+        var after = await WaitForAsync(client, s => Value(s, "cualify_calls_ended_total", ("status", "completed")) == 1
+            && Value(s, "cualify_mail_messages_total", ("outcome", "sent")) == 1, "the canceled call completed and the email sent");
+        var call = (await (await client.GetAsync($"/api/v1/calls/{talking}")).ExpectAsync(200))["data"]!;
+        Assert.Equal(0, Value(after, "cualify_calls_live", ("status", "in_progress")));
+        Assert.Equal(0, Value(after, "cualify_credits_reserved_paise", ("org", "default")));
+        Assert.Equal(50_000 - (long)call["credits_debited_paise"]!, Value(after, "cualify_credits_balance_paise", ("org", "default")));
+        Assert.True((long)call["credits_debited_paise"]! > 0, call.ToJsonString());
+        Assert.Single(Directory.GetFiles(Path.Combine(data.Path, "outbox"), "*.eml"));
+    }
+
+    /// <summary>
+    /// With the sip provider and a trunk that receives but never answers, the INVITE is sent again (timer A) and
+    /// <c>cualify_sip_retransmissions_total</c> counts the repeats.
+    /// </summary>
+    [Fact]
+    public async Task Sip_retransmissions_to_a_trunk_that_does_not_answer_are_counted()
+    {
+        using var trunk = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var trunkPort = ((System.Net.IPEndPoint)trunk.Client.LocalEndPoint!).Port;
+        using var data = new TempDirectory("metrics-sip");
+        await using var appliance = await ApplianceProcess.StartAsync(data.Path, new Dictionary<string, string>
+        {
+            ["CUALIFY__Dialer__Provider"] = "sip",
+            ["CUALIFY__Dialer__Sip__Trunk"] = $"127.0.0.1:{trunkPort}",
+            ["CUALIFY__Dialer__Sip__LocalAddress"] = "127.0.0.1",
+            ["CUALIFY__Dialer__Sip__LocalPort"] = "0",
+            ["CUALIFY__Dialer__Sip__FromDomain"] = "cualify.test",
+        });
+        var key = Assert.Single((await appliance.WaitForOutputAsync("cuk_live_")).Split('\n').Select(l => l.Trim()), l => l.StartsWith("cuk_live_", StringComparison.Ordinal));
+        var topUp = await ApplianceProcess.RunVerbAsync(["credits", "topup", "--data-dir", data.Path, "--amount-paise", "50000"]);
+        Assert.True(topUp.ExitCode == 0, topUp.StandardError);
+        using var client = appliance.Client(key);
+        Assert.Equal(0, Value(await ScrapeAsync(client), "cualify_sip_retransmissions_total", ("direction", "sent"), ("message", "request")));
+
+        await (await client.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *" })).ExpectAsync(200);
+        var playbook = (string)(await (await client.PostJsonAsync("/api/v1/playbooks", new { name = "sip" })).ExpectAsync(201))["data"]!["id"]!;
+        await (await client.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345678", consent_capture = "manual" })).ExpectAsync(200);
+        await (await client.PostJsonAsync("/api/v1/calls", new { agent_id = playbook, to_e164 = "+919812345678" })).ExpectAsync(201);
+
+        // The first INVITE, then its first repeat (T1 = 500 ms later): both arrive at the silent trunk.
+        var invites = new List<string>();
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (invites.Count < 2)
+            {
+                var datagram = await trunk.ReceiveAsync(wait.Token);
+                var text = System.Text.Encoding.UTF8.GetString(datagram.Buffer);
+                if (text.StartsWith("INVITE ", StringComparison.Ordinal))
+                {
+                    invites.Add(text);
+                }
+            }
+        }
+
+        Assert.Equal(invites[0], invites[1]); // a retransmission is the same request, byte for byte
+        var samples = await WaitForAsync(client, s => Value(s, "cualify_sip_retransmissions_total", ("direction", "sent"), ("message", "request")) >= 1,
+            "the INVITE's retransmission counted");
+        Assert.Equal(0, Value(samples, "cualify_sip_retransmissions_total", ("direction", "received"), ("message", "response")));
+    }
+
+    private static async Task<List<Sample>> ScrapeAsync(HttpClient client) => Parse(await client.GetStringAsync("/metrics"));
+
+    /// <summary>Scrapes until <paramref name="done"/> holds (counters move after the work they count commits).</summary>
+    private static async Task<List<Sample>> WaitForAsync(HttpClient client, Func<List<Sample>, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var samples = await ScrapeAsync(client);
+            if (done(samples))
+            {
+                return samples;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"never saw {what} in /metrics");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The value of one series; 0 when the series does not exist yet (a counter nothing has bumped).</summary>
+    private static double Value(List<Sample> samples, string name, params (string Key, string Value)[] labels) =>
+        samples.SingleOrDefault(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value))?.Value ?? 0;
+
     private sealed record Sample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
 
     /// <summary>

@@ -167,7 +167,11 @@ public sealed class ServiceLifecycleTests
         }
     }
 
-    /// <summary>A JSON body sent in two parts: the second only when the test says so.</summary>
+    /// <summary>
+    /// A JSON body sent in two parts: the opening brace, then the rest only when the test says so. Meanwhile it keeps
+    /// sending whitespace (legal after the brace) faster than Kestrel's minimum body data rate (240 B/s after a 5 s
+    /// grace), so the request stays in flight however slow the machine is, and only the stop decides its fate.
+    /// </summary>
     private sealed class HeldBackContent : HttpContent
     {
         private readonly string _json;
@@ -187,11 +191,19 @@ public sealed class ServiceLifecycleTests
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
         {
             var bytes = Encoding.UTF8.GetBytes(_json);
-            await stream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+            var split = _json.IndexOf('{', StringComparison.Ordinal) + 1;
+            await stream.WriteAsync(bytes.AsMemory(0, split));
             await stream.FlushAsync();
             _firstHalfSent.TrySetResult();
-            await _rest.Task;
-            await stream.WriteAsync(bytes.AsMemory(bytes.Length / 2));
+            var padding = Encoding.ASCII.GetBytes(new string(' ', 256));
+            while (!_rest.Task.IsCompleted)
+            {
+                await stream.WriteAsync(padding);
+                await stream.FlushAsync();
+                await Task.WhenAny(_rest.Task, Task.Delay(100));
+            }
+
+            await stream.WriteAsync(bytes.AsMemory(split));
         }
 
         protected override bool TryComputeLength(out long length)

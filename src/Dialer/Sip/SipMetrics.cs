@@ -2,7 +2,7 @@ using Cualify.Appliance.Core.Metrics;
 
 namespace Cualify.Appliance.Dialer.Sip;
 
-/// <summary>Scrape-time SIP figures: live calls, RTP streams, ports in use, and what the transport saw.</summary>
+/// <summary>Scrape-time SIP figures: live calls, RTP streams, ports in use, retransmissions, and what the transport saw.</summary>
 public sealed class SipMetrics(SipStackService service) : IMetricsSource
 {
     public Task CollectAsync(ApplianceMetrics metrics, CancellationToken cancellationToken)
@@ -19,6 +19,14 @@ public sealed class SipMetrics(SipStackService service) : IMetricsSource
         metrics.ScrapeGauge("cualify_sip_transactions", "SIP transactions alive", "side")
             .Set(ua.Transactions.ClientTransactionCount, "client");
         metrics.Gauge("cualify_sip_transactions", "SIP transactions alive", "side").Set(ua.Transactions.ServerTransactionCount, "server");
+        var retransmissions = ua.Transactions.Retransmissions;
+        var again = metrics.Counter("cualify_sip_retransmissions_total",
+            "SIP messages sent again for want of an answer or ACK (sent) and repeats from the peer absorbed (received), by direction and kind",
+            "direction", "message");
+        again.SetTotal(retransmissions.RequestsSent, "sent", "request");
+        again.SetTotal(retransmissions.ResponsesSent, "sent", "response");
+        again.SetTotal(retransmissions.RequestsReceived, "received", "request");
+        again.SetTotal(retransmissions.ResponsesReceived, "received", "response");
         var counters = stack.Transport.Counters;
         var datagrams = metrics.ScrapeGauge("cualify_sip_datagrams_total", "SIP datagrams by what became of them", "kind");
         datagrams.Set(counters.Received, "received");

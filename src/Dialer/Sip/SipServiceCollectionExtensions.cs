@@ -13,7 +13,7 @@ public static class SipServiceCollectionExtensions
 {
     /// <summary>
     /// The <c>sip</c> provider. Only when <c>Dialer:Provider</c> is <c>sip</c> are its options checked at start,
-    /// its socket bound, and the trunk probed by <c>/readyz</c>; otherwise it costs nothing.
+    /// its socket bound, and the trunk probed by <c>/readyz</c> and <c>doctor</c>; otherwise it costs nothing.
     /// </summary>
     public static IServiceCollection AddSipTelephony(this IServiceCollection services, IConfiguration configuration)
     {
@@ -29,6 +29,7 @@ public static class SipServiceCollectionExtensions
             services.AddSingleton<IValidateOptions<SipOptions>, SipOptionsValidator>();
             services.AddHostedService(provider => provider.GetRequiredService<SipStackService>());
             services.AddSingleton<IReadinessCheck, SipTrunkReadiness>();
+            services.AddDoctorCheck<SipTrunkDoctorCheck>();
             services.AddSingleton<IMetricsSource, SipMetrics>();
         }
 

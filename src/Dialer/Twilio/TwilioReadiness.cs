@@ -4,7 +4,7 @@ using Polly.Timeout;
 namespace Cualify.Appliance.Dialer.Twilio;
 
 /// <summary>
-/// <c>twilio</c> in <c>/readyz</c> and <c>doctor</c>: fetches the account with the configured credentials and says in
+/// <c>twilio</c> in <c>/readyz</c> (doctor has <see cref="TwilioCredentialsDoctorCheck"/>): fetches the account with the configured credentials and says in
 /// plain words whether they work and the account is active.
 /// </summary>
 public sealed class TwilioReadiness(TwilioClient client) : IReadinessCheck

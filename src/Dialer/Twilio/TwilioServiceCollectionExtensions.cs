@@ -17,7 +17,7 @@ public static class TwilioServiceCollectionExtensions
     /// <summary>
     /// The <c>twilio</c> provider and what it needs: <c>Dialer:Twilio</c> options (checked at start when
     /// <c>Dialer:Provider</c> is <c>twilio</c>), the REST client, the CPS gate, the callbacks and the poller. The
-    /// poller runs and <c>/readyz</c> checks the credentials only when twilio is the selected provider.
+    /// poller runs and <c>/readyz</c> and <c>doctor</c> check the credentials only when twilio is the selected provider.
     /// </summary>
     public static IServiceCollection AddTwilioTelephony(this IServiceCollection services, IConfiguration configuration)
     {
@@ -55,6 +55,7 @@ public static class TwilioServiceCollectionExtensions
         {
             services.AddHostedService(provider => provider.GetRequiredService<TwilioCallPoller>());
             services.AddSingleton<IReadinessCheck, TwilioReadiness>();
+            services.AddDoctorCheck<TwilioCredentialsDoctorCheck>();
         }
 
         return services;

@@ -48,6 +48,7 @@ public sealed class TransactionTests
         Drain();
         Assert.Equal([0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5], sentAt);
         Assert.Equal(["timeout"], _user.Events);
+        Assert.Equal((6L, 0L, 0L, 0L), Retransmissions());
         Assert.Equal(0, _layer.ClientTransactionCount);
     }
 
@@ -79,6 +80,7 @@ public sealed class TransactionTests
 
         Assert.Equal(["486"], _user.Events);
         Assert.Equal(2, acks.Count);
+        Assert.Equal((0L, 0L, 0L, 1L), Retransmissions());
         var ack = acks[0];
         Assert.Equal("ACK", ack.Method);
         Assert.Equal(invite.RequestUri, ack.RequestUri);
@@ -161,6 +163,7 @@ public sealed class TransactionTests
 
         Assert.Equal(["200"], _user.Events);
         Assert.Empty(Drain());
+        Assert.Equal((0L, 0L, 0L, 1L), Retransmissions());
         _time.Advance(SipTimers.Default.K);
         Assert.Equal(0, _layer.ClientTransactionCount);
     }
@@ -177,10 +180,18 @@ public sealed class TransactionTests
 
         Assert.Equal(1, core.Requests);
         Assert.Equal([200, 200], responses.Select(r => r.StatusCode));
+        Assert.Equal((0L, 1L, 1L, 0L), Retransmissions());
         _time.Advance(SipTimers.Default.Timeout);
         Assert.Equal(0, _layer.ServerTransactionCount);
         Deliver(options);
         Assert.Equal(2, core.Requests);
+    }
+
+    /// <summary>The layer's retransmission counts: requests and responses sent again, then received again.</summary>
+    private (long, long, long, long) Retransmissions()
+    {
+        var counts = _layer.Retransmissions;
+        return (counts.RequestsSent, counts.ResponsesSent, counts.RequestsReceived, counts.ResponsesReceived);
     }
 
     private SipRequest Request(string method, bool fromPeer = false)

@@ -69,9 +69,11 @@ public sealed class ClientInviteTransaction : ClientTransaction
                     deliver = true;
                     break;
                 case TransactionState.Accepted when response.IsSuccess:
+                    Retransmissions.ResponseReceived();
                     deliver = true;
                     break;
                 case TransactionState.Completed when response.IsFinal && !response.IsSuccess:
+                    Retransmissions.ResponseReceived();
                     resendAck = _ackBytes;
                     break;
             }
@@ -114,6 +116,8 @@ public sealed class ClientInviteTransaction : ClientTransaction
             _intervalA *= 2;
             _timerA.Start(_intervalA);
         }
+
+        Retransmissions.RequestSent();
 
         TrySend(RequestBytes);
     }

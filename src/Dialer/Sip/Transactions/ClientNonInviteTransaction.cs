@@ -41,6 +41,11 @@ public sealed class ClientNonInviteTransaction : ClientTransaction
         {
             if (State is not (TransactionState.Trying or TransactionState.Proceeding))
             {
+                if (State == TransactionState.Completed && response.IsFinal)
+                {
+                    Retransmissions.ResponseReceived();
+                }
+
                 return;
             }
 
@@ -72,6 +77,8 @@ public sealed class ClientNonInviteTransaction : ClientTransaction
             _intervalE = State == TransactionState.Proceeding ? Timers.T2 : TimeSpan.FromTicks(Math.Min(_intervalE.Ticks * 2, Timers.T2.Ticks));
             _timerE.Start(_intervalE);
         }
+
+        Retransmissions.RequestSent();
 
         TrySend(RequestBytes);
     }

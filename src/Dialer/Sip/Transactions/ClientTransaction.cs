@@ -43,6 +43,8 @@ public abstract class ClientTransaction
 
     private protected SipTimers Timers => _layer.Timers;
 
+    private protected SipRetransmissions Retransmissions => _layer.Retransmissions;
+
     internal static string KeyOf(string branch, string method) => branch + "|" + method;
 
     internal abstract void Start();

@@ -60,6 +60,11 @@ public sealed class ServerInviteTransaction : ServerTransaction
             resend = State is TransactionState.Proceeding or TransactionState.Completed ? LastResponse : null;
         }
 
+        if (resend is not null)
+        {
+            Retransmissions.ResponseSent();
+        }
+
         Send(resend);
     }
 
@@ -94,6 +99,11 @@ public sealed class ServerInviteTransaction : ServerTransaction
             _interval = TimeSpan.FromTicks(Math.Min(_interval.Ticks * 2, Timers.T2.Ticks));
             _retransmit.Start(_interval);
             resend = LastResponse;
+        }
+
+        if (resend is not null)
+        {
+            Retransmissions.ResponseSent();
         }
 
         Send(resend);

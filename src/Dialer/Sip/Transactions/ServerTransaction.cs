@@ -37,6 +37,8 @@ public abstract class ServerTransaction
 
     private protected SipTimers Timers => _layer.Timers;
 
+    private protected SipRetransmissions Retransmissions => _layer.Retransmissions;
+
     private protected byte[]? LastResponse { get; set; }
 
     /// <summary>Sends <paramref name="response"/> (built with <see cref="SipResponses.For"/>) and moves the machine on.</summary>
@@ -145,6 +147,11 @@ public sealed class ServerNonInviteTransaction : ServerTransaction
         lock (Gate)
         {
             resend = State is TransactionState.Proceeding or TransactionState.Completed ? LastResponse : null;
+        }
+
+        if (resend is not null)
+        {
+            Retransmissions.ResponseSent();
         }
 
         Send(resend);

@@ -39,6 +39,9 @@ public sealed class SipTransactionLayer : ISipMessageSink
 
     public int ClientTransactionCount => _clients.Count;
 
+    /// <summary>What was sent again and received again; read by metrics.</summary>
+    public SipRetransmissions Retransmissions { get; } = new();
+
     public int ServerTransactionCount => _servers.Count;
 
     public ClientInviteTransaction SendInvite(SipRequest invite, IPEndPoint destination, IClientTransactionUser user)
@@ -100,6 +103,7 @@ public sealed class SipTransactionLayer : ISipMessageSink
 
         if (_servers.TryGetValue(key, out var existing))
         {
+            Retransmissions.RequestReceived();
             existing.OnRetransmission();
             return;
         }
