@@ -17,6 +17,34 @@ public class WorkSignal
         fired.TrySetResult();
     }
 
+    /// <summary>
+    /// Waits for <paramref name="next"/> or until the clock reads <paramref name="until"/>, whichever comes first.
+    /// Unlike a relative wait, a clock that moves while the timer is being set (a test's fake clock jumping
+    /// ahead) cannot push the wake-up past <paramref name="until"/>.
+    /// </summary>
+    public static async Task WaitUntilAsync(Task next, DateTimeOffset until, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var remaining = until - time.GetUtcNow();
+        if (remaining <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new CancellationTokenSource();
+        try
+        {
+            var due = Task.Delay(remaining, time, timer.Token);
+            if (time.GetUtcNow() < until)
+            {
+                await Task.WhenAny(next, due).WaitAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            timer.Cancel();
+        }
+    }
+
     /// <summary>Waits for <paramref name="next"/> or the poll interval, whichever comes first.</summary>
     public static async Task WaitAsync(Task next, TimeSpan pollInterval, TimeProvider time, CancellationToken cancellationToken)
     {

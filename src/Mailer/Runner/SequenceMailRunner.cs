@@ -46,24 +46,25 @@ public sealed class SequenceMailRunner(
             while (!stoppingToken.IsCancellationRequested)
             {
                 var next = signal.Next;
-                var wait = options.Value.PollInterval;
+                var until = time.GetUtcNow() + options.Value.PollInterval;
                 try
                 {
                     await notices.SendDueAsync(stoppingToken);
                     var voiceDue = await PlaceDueCallsAsync(stoppingToken);
                     var emailDue = await ClaimDueStepsAsync(work.Writer, batchSize, stoppingToken);
-                    if (Earliest(emailDue, voiceDue) is { } due)
+                    if (Earliest(emailDue, voiceDue) is { } due && due < until)
                     {
-                        var untilDue = due - time.GetUtcNow();
-                        wait = untilDue < wait ? (untilDue > TimeSpan.Zero ? untilDue : TimeSpan.FromMilliseconds(50)) : wait;
+                        // Not sooner than 50 ms, so a step that stays due (a full mailbox) cannot spin the loop.
+                        var soonest = time.GetUtcNow() + TimeSpan.FromMilliseconds(50);
+                        until = due > soonest ? due : soonest;
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
-                    logger.LogError(ex, "The mail runner's pass failed; it tries again in {Wait}", wait);
+                    logger.LogError(ex, "The mail runner's pass failed; it tries again at {Until}", until);
                 }
 
-                await WorkSignal.WaitAsync(next, wait, time, stoppingToken);
+                await WorkSignal.WaitUntilAsync(next, until, time, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
