@@ -12,7 +12,7 @@ public static class SipServiceCollectionExtensions
 {
     /// <summary>
     /// The <c>sip</c> provider. Only when <c>Dialer:Provider</c> is <c>sip</c> are its options checked at start,
-    /// its socket bound, and the trunk probed by <c>/readyz</c>; otherwise it costs nothing.
+    /// its socket bound, and the trunk probed by <c>/readyz</c> and <c>doctor</c>; otherwise it costs nothing.
     /// </summary>
     public static IServiceCollection AddSipTelephony(this IServiceCollection services, IConfiguration configuration)
     {
@@ -27,6 +27,7 @@ public static class SipServiceCollectionExtensions
             services.AddHostedService(provider => provider.GetRequiredService<SipStackService>());
             services.AddSingleton<IReadinessCheck, SipTrunkReadiness>();
             services.AddSingleton<IMetricsSource, SipMetrics>();
+            services.AddDoctorCheck<SipTrunkDoctorCheck>();
         }
 
         return services;
