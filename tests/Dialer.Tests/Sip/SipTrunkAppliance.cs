@@ -110,25 +110,34 @@ public sealed class SipTrunkAppliance : IAsyncDisposable
     /// </summary>
     public async Task<JsonNode> EndedCallAsync(string callId, TimeSpan? limit = null)
     {
+        await WaitForAsync(callId, c => c.IsFinal, "final", limit);
+        return (await (await Admin.GetAsync($"/api/v1/calls/{callId}")).ExpectAsync(200))["data"]!;
+    }
+
+    /// <summary>Waits, reading the store, until the call reaches <paramref name="status"/> (or fails when it ends first).</summary>
+    public Task WaitForStatusAsync(string callId, string status, TimeSpan? limit = null) =>
+        WaitForAsync(callId, c => c.Status == status || (c.IsFinal ? throw new Xunit.Sdk.XunitException($"Call {callId} ended {c.Status} ({c.EndReason}) before {status}") : false), status, limit);
+
+    private async Task WaitForAsync(string callId, Func<Call, bool> done, string what, TimeSpan? limit)
+    {
         var reader = Appliance.Get<CallReader>();
-        using var timeout = new CancellationTokenSource(limit ?? TimeSpan.FromSeconds(60));
+        var wait = limit ?? TimeSpan.FromSeconds(60);
+        using var timeout = new CancellationTokenSource(wait);
         while (true)
         {
             var call = await reader.GetAsync(callId) ?? throw new Xunit.Sdk.XunitException($"No call {callId}");
-            if (call.IsFinal)
+            if (done(call))
             {
-                break;
+                return;
             }
 
             if (timeout.IsCancellationRequested)
             {
-                throw new Xunit.Sdk.XunitException($"Call {callId} is still {call.Status} after {limit ?? TimeSpan.FromSeconds(60)}");
+                throw new Xunit.Sdk.XunitException($"Call {callId} is still {call.Status}, not {what}, after {wait}");
             }
 
             await Task.Delay(50, CancellationToken.None);
         }
-
-        return (await (await Admin.GetAsync($"/api/v1/calls/{callId}")).ExpectAsync(200))["data"]!;
     }
 
     public static IReadOnlyList<string> Timeline(JsonNode call) => call["timeline"]!.AsArray().Select(e => (string)e!["type"]!).ToList();

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Testing;
 using static Cualify.Appliance.Dialer.Tests.Sip.SipTrunkAppliance;
 
 namespace Cualify.Appliance.Dialer.Tests.Sip;
@@ -52,6 +53,25 @@ public sealed class SipUnansweredEndToEndTests
         Assert.True(TimelineAt(call, "hangup") - TimelineAt(call, "dialing") >= TimeSpan.FromSeconds(15), "hung up before the ring timeout");
         var trace = SippTrace.Parse(sipp.Messages());
         Assert.Equal(SippTrace.Branch(trace.Received("INVITE")[0]), SippTrace.Branch(trace.Received("CANCEL")[0]));
+        await appliance.AssertBilledAsync(call);
+    }
+
+    [Fact]
+    public async Task Canceling_a_ringing_call_through_the_API_sends_CANCEL_and_ends_it_canceled()
+    {
+        await using var sipp = SippRun.StartUas("uas_no_answer.xml");
+        await using var appliance = await StartAsync(sipp);
+        var callId = await appliance.PlaceCallAsync("+919812345615");
+        await appliance.WaitForStatusAsync(callId, "ringing");
+
+        var canceling = await (await appliance.Admin.PostAsync($"/api/v1/calls/{callId}/cancel", null)).ExpectAsync(202);
+        Assert.Equal("ringing", (string?)canceling["data"]!["status"]);
+        var call = await appliance.EndedCallAsync(callId);
+        await sipp.AssertSucceededAsync();
+
+        Assert.Equal(("canceled", "canceled"), ((string?)call["status"], (string?)call["end_reason"]));
+        Assert.Equal(["queued", "dialing", "ringing", "hangup"], Timeline(call));
+        Assert.True(TimelineAt(call, "hangup") - TimelineAt(call, "ringing") < TimeSpan.FromSeconds(15), "canceled only at the ring timeout");
         await appliance.AssertBilledAsync(call);
     }
 
