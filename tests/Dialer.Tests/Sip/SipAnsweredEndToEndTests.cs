@@ -33,6 +33,23 @@ public sealed class SipAnsweredEndToEndTests
     }
 
     [Fact]
+    public async Task Stopping_the_appliance_hangs_up_a_live_call_with_BYE_and_settles_it()
+    {
+        await using var sipp = SippRun.StartUas("uas_answer_wait_bye.xml");
+        await using var appliance = await StartAsync(sipp, promptSeconds: 8);
+        var callId = await appliance.PlaceCallAsync("+919812345605");
+        await appliance.WaitForStatusAsync(callId, "in_progress");
+
+        await appliance.Appliance.StopAsync();
+        await sipp.AssertSucceededAsync();
+
+        var call = await appliance.Appliance.Get<Cualify.Appliance.Core.Calls.CallReader>().GetAsync(callId);
+        Assert.Equal(("completed", "appliance_shutdown"), (call!.Status, call.EndReason));
+        Assert.True(call.DurationSec >= 1, $"{call.DurationSec} s");
+        Assert.Equal((call.DurationSec + BillingIncrementSec - 1) / BillingIncrementSec * BillingIncrementSec * RatePaisePerSec, call.CreditsDebitedPaise);
+    }
+
+    [Fact]
     public async Task A_digest_challenge_is_answered_with_the_configured_password_and_the_call_goes_through()
     {
         await using var sipp = SippRun.StartUas("uas_auth.xml");
