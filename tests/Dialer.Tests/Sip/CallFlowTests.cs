@@ -63,7 +63,7 @@ public sealed class CallFlowTests
         await call.HangUpAsync(HangupReason.MaxDurationReached, CancellationToken.None);
         var bye = await peer.ExpectAsync("BYE");
         peer.Answer(bye, 200, "OK");
-        Assert.Equal("max_duration_reached", (await progress.EndAsync(TimeSpan.FromSeconds(5))).EndReason);
+        Assert.Equal("max_duration_reached", (await progress.EndAsync(TimeSpan.FromSeconds(30))).EndReason);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class CallFlowTests
         peer.Answer(invite, 487, "Request Terminated");
         var ack = await peer.ExpectAsync("ACK");
         Assert.Equal(invite.TopVia.Branch, ack.TopVia!.Branch);
-        var end = await progress.EndAsync(TimeSpan.FromSeconds(5));
+        var end = await progress.EndAsync(TimeSpan.FromSeconds(30));
         Assert.Equal((CallOutcome.NoAnswer, "no_answer"), (end.Outcome, end.EndReason));
     }
 
@@ -111,7 +111,7 @@ public sealed class CallFlowTests
         Assert.Equal("peer-tag", bye.To!.Tag);
         Assert.Equal(new CSeq(2, "BYE"), bye.CSeq);
         peer.Answer(bye, 200, "OK");
-        var end = await progress.EndAsync(TimeSpan.FromSeconds(5));
+        var end = await progress.EndAsync(TimeSpan.FromSeconds(30));
         Assert.Equal((CallOutcome.Canceled, "canceled"), (end.Outcome, end.EndReason));
         Assert.DoesNotContain("answered", progress.Kinds);
     }
@@ -139,7 +139,7 @@ public sealed class CallFlowTests
         }
 
         peer.Answer(bye, 200, "OK");
-        Assert.Equal("max_duration_reached", (await progress.EndAsync(TimeSpan.FromSeconds(5))).EndReason);
+        Assert.Equal("max_duration_reached", (await progress.EndAsync(TimeSpan.FromSeconds(30))).EndReason);
     }
 
     [Fact]
@@ -196,7 +196,7 @@ public sealed class CallFlowTests
             peer.Time.Advance(TimeSpan.FromMilliseconds(100));
         }
 
-        var end = await progress.EndAsync(TimeSpan.FromSeconds(5));
+        var end = await progress.EndAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal((CallOutcome.Failed, "trunk_error", true), (end.Outcome, end.EndReason, end.Retryable));
         // The exact T1-doubling schedule is the transaction tests' business; here the INVITE was retried, then given up.
@@ -224,7 +224,7 @@ public sealed class CallFlowTests
         await using var _ = peer;
 
         peer.Answer(invite, status, "Final");
-        var end = await progress.EndAsync(TimeSpan.FromSeconds(5));
+        var end = await progress.EndAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal((outcome, reason, retryable), (end.Outcome, end.EndReason, end.Retryable));
         Assert.Equal($"SIP {status} Final", end.Detail);
@@ -245,7 +245,7 @@ public sealed class CallFlowTests
 
         Assert.Equal("peer-tag", ok.From!.Tag);
         Assert.Equal(ok.ToString(), (await peer.ExpectResponseAsync(200)).ToString());
-        Assert.Equal(new CallEnd(CallOutcome.Completed, "remote_hangup"), await progress.EndAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(new CallEnd(CallOutcome.Completed, "remote_hangup"), await progress.EndAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -292,7 +292,7 @@ public sealed class CallFlowTests
         await call.HangUpAsync(HangupReason.OptedOut, CancellationToken.None);
         var bye = await peer.ExpectAsync("BYE");
         peer.Answer(bye, 200, "OK");
-        Assert.Equal("opted_out", (await progress.EndAsync(TimeSpan.FromSeconds(5))).EndReason);
+        Assert.Equal("opted_out", (await progress.EndAsync(TimeSpan.FromSeconds(30))).EndReason);
     }
 
     [Fact]
@@ -317,7 +317,7 @@ public sealed class CallFlowTests
         var bye = await peer.ExpectAsync("BYE");
         peer.Answer(bye, 200, "OK");
 
-        Assert.Equal(new CallEnd(CallOutcome.Completed, "handoff"), await progress.EndAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(new CallEnd(CallOutcome.Completed, "handoff"), await progress.EndAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -334,7 +334,7 @@ public sealed class CallFlowTests
         var bye = await peer.ExpectAsync("BYE");
         peer.Answer(bye, 200, "OK");
 
-        var end = await progress.EndAsync(TimeSpan.FromSeconds(5));
+        var end = await progress.EndAsync(TimeSpan.FromSeconds(30));
         Assert.Equal((CallOutcome.Completed, "handoff_failed"), (end.Outcome, end.EndReason));
         Assert.Contains("handoff_failed", progress.Kinds);
     }
@@ -350,7 +350,7 @@ public sealed class CallFlowTests
         var bye = await peer.ExpectAsync("BYE");
         peer.Answer(bye, 200, "OK");
 
-        var end = await progress.EndAsync(TimeSpan.FromSeconds(5));
+        var end = await progress.EndAsync(TimeSpan.FromSeconds(30));
         Assert.Equal((CallOutcome.Failed, "no_common_codec"), (end.Outcome, end.EndReason));
     }
 
@@ -371,7 +371,7 @@ public sealed class CallFlowTests
         peer.Time.Advance(TimeSpan.FromSeconds(6));
         var bye = await peer.ExpectAsync("BYE");
         peer.Answer(bye, 200, "OK");
-        Assert.Equal(new CallEnd(CallOutcome.Completed, "playbook_finished"), await progress.EndAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(new CallEnd(CallOutcome.Completed, "playbook_finished"), await progress.EndAsync(TimeSpan.FromSeconds(30)));
     }
 
     private static Dictionary<string, string> DigestFields(string header) =>

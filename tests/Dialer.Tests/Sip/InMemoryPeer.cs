@@ -51,10 +51,10 @@ public sealed class InMemoryPeer : IAsyncDisposable
         return new InMemoryPeer(network, channel, stack, time);
     }
 
-    /// <summary>The next message the stack sent, or a failure after <paramref name="within"/> of real time.</summary>
+    /// <summary>The next message the stack sent, or a failure after <paramref name="within"/> of real time (30 s: generous for a loaded machine).</summary>
     public async Task<SipMessage> NextAsync(TimeSpan? within = null)
     {
-        using var cancel = new CancellationTokenSource(within ?? TimeSpan.FromSeconds(5));
+        using var cancel = new CancellationTokenSource(within ?? TimeSpan.FromSeconds(30));
         try
         {
             var (datagram, _) = await Channel.ReceiveAsync(cancel.Token);

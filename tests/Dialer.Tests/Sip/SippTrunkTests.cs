@@ -46,7 +46,8 @@ public sealed class SippTrunkTests
         }, logs);
 
         await sipp.AssertSucceededAsync();
-        for (var wait = 0; wait < 50 && stack.Registration!.RegisteredUntil is null; wait++)
+        // The registration sets its state, then logs it: wait for the log line, the last of the two.
+        for (var wait = 0; wait < 200 && !logs.Lines.Any(line => line.Contains("registered for", StringComparison.Ordinal)); wait++)
         {
             await Task.Delay(100);
         }
