@@ -30,12 +30,7 @@ public sealed class VoiceStepTests
         var (h, playbook) = await VoiceHarness.StartAsync();
         await using var _ = h;
         await (await h.Admin.PatchJsonAsync("/api/v1/org", new { admin_emails = new[] { "boss@cualify.test" } })).ExpectAsync(200);
-        var template = await h.CreateTemplateAsync(new
-        {
-            name = "Renewal call",
-            allowed_channels = new[] { "voice" },
-            steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = playbook } },
-        });
+        var template = await VoiceOnlyTemplateAsync(h, playbook, "Renewal call");
 
         // Through the review gate, so the step runner (not the fast path) places the calls.
         var answers = await h.StartSequenceAsync(new { template_id = template, contact = Contact("Riya", "+919812345600", "riya@example.in") });
@@ -79,12 +74,7 @@ public sealed class VoiceStepTests
     {
         var (h, playbook) = await VoiceHarness.StartAsync();
         await using var _ = h;
-        var template = await h.CreateTemplateAsync(new
-        {
-            name = "Call now",
-            allowed_channels = new[] { "voice" },
-            steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = playbook } },
-        });
+        var template = await VoiceOnlyTemplateAsync(h, playbook, "Call now");
 
         var started = await h.StartSequenceAsync(new { template_id = template, contact = Contact("Riya", "+919812345689"), auto_approve = true });
         Assert.Equal("active", (string?)started["status"]);
@@ -225,12 +215,7 @@ public sealed class VoiceStepTests
     {
         var (h, playbook) = await VoiceHarness.StartAsync();
         await using var _ = h;
-        var template = await h.CreateTemplateAsync(new
-        {
-            name = "Call",
-            allowed_channels = new[] { "voice" },
-            steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = playbook } },
-        });
+        var template = await VoiceOnlyTemplateAsync(h, playbook, "Call");
 
         // 23:00 on Sunday in San Francisco: the call is accepted and waits for Monday 09:00 there (16:00 UTC).
         var started = await h.StartSequenceAsync(new { template_id = template, contact = Contact("Sam", "+14158675300"), auto_approve = true });
@@ -265,12 +250,7 @@ public sealed class VoiceStepTests
             },
         })).ExpectErrorAsync(422, "invalid_request", "steps[1].agent_id");
 
-        var template = await h.CreateTemplateAsync(new
-        {
-            name = "Call",
-            allowed_channels = new[] { "voice" },
-            steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = playbook } },
-        });
+        var template = await VoiceOnlyTemplateAsync(h, playbook, "Call");
         await (await h.Admin.PatchJsonAsync($"/api/v1/sequences/templates/{template}", new
         {
             steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = "playbook-callback" } },
@@ -307,12 +287,7 @@ public sealed class VoiceStepTests
     {
         var (h, playbook) = await VoiceHarness.StartAsync(creditsPaise: 0);
         await using var _ = h;
-        var template = await h.CreateTemplateAsync(new
-        {
-            name = "Call",
-            allowed_channels = new[] { "voice" },
-            steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = playbook } },
-        });
+        var template = await VoiceOnlyTemplateAsync(h, playbook, "Call");
 
         var started = await h.StartSequenceAsync(new { template_id = template, contact = Contact("Riya", "+919812345600"), auto_approve = true });
         Assert.Equal("active", (string?)started["status"]);
@@ -332,4 +307,12 @@ public sealed class VoiceStepTests
         Assert.Equal("sent", (string?)enrollment["steps"]![0]!["status"]);
         Assert.Equal(2, (int?)enrollment["steps"]![0]!["attempts"]);
     }
+
+    /// <summary>A template of one voice step, due at once, with only the voice channel allowed.</summary>
+    private static Task<string> VoiceOnlyTemplateAsync(MailerHarness h, string playbook, string name) => h.CreateTemplateAsync(new
+    {
+        name,
+        allowed_channels = new[] { "voice" },
+        steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = playbook } },
+    });
 }
