@@ -148,16 +148,7 @@ public sealed class VoiceStepTests
     {
         var (h, playbook) = await VoiceHarness.StartAsync();
         await using var _ = h;
-        var template = await h.CreateTemplateAsync(new
-        {
-            name = "Call, then email",
-            allowed_channels = new[] { "email", "voice" },
-            steps = new object[]
-            {
-                new { channel = "voice", delay_minutes = 0, agent_id = playbook },
-                new { channel = "email", delay_minutes = 0, subject = "Sorry we missed you", body = "Hello" },
-            },
-        });
+        var template = await CallThenEmailTemplateAsync(h, playbook, emailDelayMinutes: 0, emailSubject: "Sorry we missed you");
         var contact = await (await h.Admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345600", name = "Riya", consent_capture = "website_form" })).ExpectAsync(200);
         await (await h.Admin.PostJsonAsync($"/api/v1/contacts/{contact["data"]!["id"]}/opt-out", new { channel = "voice" })).ExpectAsync(200);
 
@@ -186,16 +177,7 @@ public sealed class VoiceStepTests
     {
         var (h, playbook) = await VoiceHarness.StartAsync();
         await using var _ = h;
-        var template = await h.CreateTemplateAsync(new
-        {
-            name = "Call, then email",
-            allowed_channels = new[] { "email", "voice" },
-            steps = new object[]
-            {
-                new { channel = "voice", delay_minutes = 0, agent_id = playbook },
-                new { channel = "email", delay_minutes = 5, subject = "Following up", body = "Hello" },
-            },
-        });
+        var template = await CallThenEmailTemplateAsync(h, playbook, emailDelayMinutes: 5, emailSubject: "Following up");
 
         var started = await h.StartSequenceAsync(new { template_id = template, contact = Contact("Riya", "+919812345687", "riya@example.in"), auto_approve = true });
         var callId = (string)(await StepAsync(h, started, 0))["call_id"]!;
@@ -262,16 +244,7 @@ public sealed class VoiceStepTests
     {
         var (h, playbook) = await VoiceHarness.StartAsync();
         await using var _ = h;
-        var template = await h.CreateTemplateAsync(new
-        {
-            name = "Call, then email",
-            allowed_channels = new[] { "email", "voice" },
-            steps = new object[]
-            {
-                new { channel = "voice", delay_minutes = 0, agent_id = playbook },
-                new { channel = "email", delay_minutes = 0, subject = "Sorry we missed you", body = "Hello" },
-            },
-        });
+        var template = await CallThenEmailTemplateAsync(h, playbook, emailDelayMinutes: 0, emailSubject: "Sorry we missed you");
 
         var started = await h.StartSequenceAsync(new { template_id = template, contact = Contact("Riya", "+919812345600", "riya@example.in", consent: null), auto_approve = true });
         await h.Smtp.WaitForMessagesAsync("riya@example.in", 1);
@@ -314,5 +287,17 @@ public sealed class VoiceStepTests
         name,
         allowed_channels = new[] { "voice" },
         steps = new object[] { new { channel = "voice", delay_minutes = 0, agent_id = playbook } },
+    });
+
+    /// <summary>A voice step due at once, then an email step after <paramref name="emailDelayMinutes"/>.</summary>
+    private static Task<string> CallThenEmailTemplateAsync(MailerHarness h, string playbook, int emailDelayMinutes, string emailSubject) => h.CreateTemplateAsync(new
+    {
+        name = "Call, then email",
+        allowed_channels = new[] { "email", "voice" },
+        steps = new object[]
+        {
+            new { channel = "voice", delay_minutes = 0, agent_id = playbook },
+            new { channel = "email", delay_minutes = emailDelayMinutes, subject = emailSubject, body = "Hello" },
+        },
     });
 }

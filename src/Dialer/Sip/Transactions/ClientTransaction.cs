@@ -9,19 +9,15 @@ namespace Cualify.Appliance.Dialer.Sip.Transactions;
 /// plus CSeq method, §17.1.3), sending, and termination. State changes happen under <see cref="Gate"/>; the user is
 /// called outside it.
 /// </summary>
-public abstract class ClientTransaction
+public abstract class ClientTransaction : SipTransaction
 {
-    private readonly SipTransactionLayer _layer;
-    private readonly List<TransactionTimer> _timers = [];
-
     private protected ClientTransaction(SipTransactionLayer layer, SipRequest request, IPEndPoint destination, IClientTransactionUser user)
+        : base(layer, KeyOf(BranchOf(request), request.CSeq.Method), TransactionState.Calling)
     {
-        _layer = layer;
         Request = request;
         Destination = destination;
         User = user;
-        Branch = request.TopVia?.Branch ?? throw new ArgumentException("A client request needs a Via with a branch.", nameof(request));
-        Key = KeyOf(Branch, request.CSeq.Method);
+        Branch = BranchOf(request);
         RequestBytes = request.ToBytes();
     }
 
@@ -31,21 +27,14 @@ public abstract class ClientTransaction
 
     public string Branch { get; }
 
-    public TransactionState State { get; private protected set; }
-
-    internal string Key { get; }
-
-    private protected object Gate { get; } = new();
-
     private protected IClientTransactionUser User { get; }
 
     private protected byte[] RequestBytes { get; }
 
-    private protected SipTimers Timers => _layer.Timers;
-
-    private protected SipRetransmissions Retransmissions => _layer.Retransmissions;
-
     internal static string KeyOf(string branch, string method) => branch + "|" + method;
+
+    private static string BranchOf(SipRequest request) =>
+        request.TopVia?.Branch ?? throw new ArgumentException("A client request needs a Via with a branch.", nameof(request));
 
     internal abstract void Start();
 
@@ -63,19 +52,12 @@ public abstract class ClientTransaction
 
     internal abstract void OnResponse(SipResponse response);
 
-    private protected TransactionTimer NewTimer(Action callback)
-    {
-        var timer = new TransactionTimer(_layer.Time, _layer.Logger, callback);
-        _timers.Add(timer);
-        return timer;
-    }
-
     /// <summary>Sends bytes to the destination; false (after terminating and telling the user) when the transport refused.</summary>
     private protected bool TrySend(ReadOnlySpan<byte> bytes)
     {
         try
         {
-            _layer.Transport.Send(bytes, Destination);
+            Layer.Transport.Send(bytes, Destination);
             return true;
         }
         catch (SipTransportException exception)
@@ -90,20 +72,5 @@ public abstract class ClientTransaction
         }
     }
 
-    /// <summary>Moves to Terminated (once), stops every timer and forgets the transaction.</summary>
-    private protected void TerminateLocked()
-    {
-        if (State == TransactionState.Terminated)
-        {
-            return;
-        }
-
-        State = TransactionState.Terminated;
-        foreach (var timer in _timers)
-        {
-            timer.Dispose();
-        }
-
-        _layer.Forget(this);
-    }
+    private protected override void Forget() => Layer.Forget(this);
 }

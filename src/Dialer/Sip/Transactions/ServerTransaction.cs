@@ -8,18 +8,14 @@ namespace Cualify.Appliance.Dialer.Sip.Transactions;
 /// A server transaction (RFC 3261 §17.2): the request that created it, where responses go, and absorption of
 /// retransmitted requests. The user answers with <see cref="Respond"/>.
 /// </summary>
-public abstract class ServerTransaction
+public abstract class ServerTransaction : SipTransaction
 {
-    private readonly SipTransactionLayer _layer;
-    private readonly List<TransactionTimer> _timers = [];
-
     private protected ServerTransaction(SipTransactionLayer layer, SipRequest request, IPEndPoint remote, string key)
+        : base(layer, key, TransactionState.Trying)
     {
-        _layer = layer;
         Request = request;
         Remote = remote;
         ResponseDestination = SipTransport.ResponseDestination(request, remote);
-        Key = key;
     }
 
     public SipRequest Request { get; }
@@ -28,16 +24,6 @@ public abstract class ServerTransaction
     public IPEndPoint Remote { get; }
 
     public IPEndPoint ResponseDestination { get; }
-
-    public TransactionState State { get; private protected set; } = TransactionState.Trying;
-
-    internal string Key { get; }
-
-    private protected object Gate { get; } = new();
-
-    private protected SipTimers Timers => _layer.Timers;
-
-    private protected SipRetransmissions Retransmissions => _layer.Retransmissions;
 
     private protected byte[]? LastResponse { get; set; }
 
@@ -53,13 +39,6 @@ public abstract class ServerTransaction
     {
     }
 
-    private protected TransactionTimer NewTimer(Action callback)
-    {
-        var timer = new TransactionTimer(_layer.Time, _layer.Logger, callback);
-        _timers.Add(timer);
-        return timer;
-    }
-
     private protected void Send(byte[]? bytes)
     {
         if (bytes is null)
@@ -69,7 +48,7 @@ public abstract class ServerTransaction
 
         try
         {
-            _layer.Transport.Send(bytes, ResponseDestination);
+            Layer.Transport.Send(bytes, ResponseDestination);
         }
         catch (SipTransportException)
         {
@@ -81,21 +60,7 @@ public abstract class ServerTransaction
         }
     }
 
-    private protected void TerminateLocked()
-    {
-        if (State == TransactionState.Terminated)
-        {
-            return;
-        }
-
-        State = TransactionState.Terminated;
-        foreach (var timer in _timers)
-        {
-            timer.Dispose();
-        }
-
-        _layer.Forget(this);
-    }
+    private protected override void Forget() => Layer.Forget(this);
 }
 
 /// <summary>The non-INVITE server transaction (RFC 3261 §17.2.2): timer J keeps the final response for 64×T1.</summary>

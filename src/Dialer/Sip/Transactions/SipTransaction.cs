@@ -1,0 +1,55 @@
+namespace Cualify.Appliance.Dialer.Sip.Transactions;
+
+/// <summary>
+/// What every transaction machine of RFC 3261 §17 shares: its key, its state guarded by <see cref="Gate"/>, its
+/// timers, and termination (once: every timer stopped, the layer forgets it).
+/// </summary>
+public abstract class SipTransaction
+{
+    private readonly List<TransactionTimer> _timers = [];
+
+    private protected SipTransaction(SipTransactionLayer layer, string key, TransactionState initial)
+    {
+        Layer = layer;
+        Key = key;
+        State = initial;
+    }
+
+    public TransactionState State { get; private protected set; }
+
+    internal string Key { get; }
+
+    private protected SipTransactionLayer Layer { get; }
+
+    private protected object Gate { get; } = new();
+
+    private protected SipTimers Timers => Layer.Timers;
+
+    private protected SipRetransmissions Retransmissions => Layer.Retransmissions;
+
+    private protected TransactionTimer NewTimer(Action callback)
+    {
+        var timer = new TransactionTimer(Layer.Time, Layer.Logger, callback);
+        _timers.Add(timer);
+        return timer;
+    }
+
+    /// <summary>Moves to Terminated (once), stops every timer and has the layer forget the transaction.</summary>
+    private protected void TerminateLocked()
+    {
+        if (State == TransactionState.Terminated)
+        {
+            return;
+        }
+
+        State = TransactionState.Terminated;
+        foreach (var timer in _timers)
+        {
+            timer.Dispose();
+        }
+
+        Forget();
+    }
+
+    private protected abstract void Forget();
+}
