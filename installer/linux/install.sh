@@ -8,16 +8,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=layout.sh
+. "$here/layout.sh"
 from=""
-bin_dir=/opt/cualify-appliance
-config_dir=/etc/cualify-appliance
-data_dir=/var/lib/cualify-appliance
-backup_dir=/var/backups/cualify-appliance
-unit_dir=/etc/systemd/system
-command_link=/usr/local/bin/cualify-appliance
-user=cualify
 start=yes
-systemctl_wanted=yes
 
 usage() {
   cat <<USAGE
@@ -36,16 +30,10 @@ USAGE
 }
 
 while [ $# -gt 0 ]; do
+  take_layout_option "$1" "${2-}"
+  if [ "$layout_words" -gt 0 ]; then shift "$layout_words"; continue; fi
   case "$1" in
     --from) from=$2; shift 2 ;;
-    --bin-dir) bin_dir=$2; shift 2 ;;
-    --config-dir) config_dir=$2; shift 2 ;;
-    --data-dir) data_dir=$2; shift 2 ;;
-    --backup-dir) backup_dir=$2; shift 2 ;;
-    --unit-dir) unit_dir=$2; shift 2 ;;
-    --command-link) command_link=$2; shift 2 ;;
-    --user) user=$2; shift 2 ;;
-    --skip-systemctl) systemctl_wanted=no; shift ;;
     --no-start) start=no; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "Unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -68,11 +56,9 @@ from=$(cd "$from" && pwd)
 [ -f "$from/config/appsettings.json" ] || die "$from/config/appsettings.json is missing: --from must be a whole publish folder"
 version=$("$from/cualify-appliance" --version) || die "$from/cualify-appliance does not run on this machine (is libicu installed? apt-get install libicu72)"
 
-unit=$unit_dir/cualify-appliance.service
+settle_layout
 config_file=$config_dir/appsettings.json
 exe=$bin_dir/cualify-appliance
-systemd_running=no
-[ -d /run/systemd/system ] && [ "$systemctl_wanted" = yes ] && systemd_running=yes
 upgrade=no
 [ -x "$exe" ] && upgrade=yes
 if [ "$upgrade" = yes ]; then say "Upgrading $exe ($("$exe" --version 2>/dev/null || echo unknown)) to $version"; else say "Installing Cualify Appliance $version"; fi

@@ -5,26 +5,14 @@
 # Takes the same path options as install.sh when it was installed elsewhere.
 set -euo pipefail
 
-bin_dir=/opt/cualify-appliance
-config_dir=/etc/cualify-appliance
-data_dir=/var/lib/cualify-appliance
-backup_dir=/var/backups/cualify-appliance
-unit_dir=/etc/systemd/system
-command_link=/usr/local/bin/cualify-appliance
-user=cualify
+# shellcheck source=layout.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/layout.sh"
 purge=no
-systemctl_wanted=yes
 
 while [ $# -gt 0 ]; do
+  take_layout_option "$1" "${2-}"
+  if [ "$layout_words" -gt 0 ]; then shift "$layout_words"; continue; fi
   case "$1" in
-    --bin-dir) bin_dir=$2; shift 2 ;;
-    --config-dir) config_dir=$2; shift 2 ;;
-    --data-dir) data_dir=$2; shift 2 ;;
-    --backup-dir) backup_dir=$2; shift 2 ;;
-    --unit-dir) unit_dir=$2; shift 2 ;;
-    --command-link) command_link=$2; shift 2 ;;
-    --user) user=$2; shift 2 ;;
-    --skip-systemctl) systemctl_wanted=no; shift ;;
     --purge) purge=yes; shift ;;
     -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "Unknown option: $1" >&2; exit 2 ;;
@@ -34,9 +22,7 @@ done
 say() { echo "==> $*"; }
 [ "$(id -u)" -eq 0 ] || { echo "error: run as root (sudo $0)" >&2; exit 1; }
 
-unit=$unit_dir/cualify-appliance.service
-systemd_running=no
-[ -d /run/systemd/system ] && [ "$systemctl_wanted" = yes ] && systemd_running=yes
+settle_layout
 if [ "$systemd_running" = yes ]; then
   systemctl disable --now cualify-appliance 2>/dev/null || true
   say "Service stopped and disabled"
