@@ -67,16 +67,7 @@ public sealed class SipTrunkAppliance : IAsyncDisposable
 
             using var admin = appliance.AdminClient();
             await (await admin.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *" })).ExpectAsync(200);
-            var playbook = await (await admin.PostJsonAsync("/api/v1/playbooks", new
-            {
-                name = "Renewal reminder",
-                language = "en-IN",
-                max_duration_sec = 300,
-                disclosure_text = "This call is from Acme Insurance and may be recorded.",
-                message_text = "Your policy renews next week. Press 1 to talk to an agent, or 9 to stop these calls.",
-                dtmf = new Dictionary<string, string> { ["1"] = "handoff", ["9"] = "opt_out" },
-                handoff_target = "+918012345678",
-            })).ExpectAsync(201);
+            var playbook = await (await admin.PostJsonAsync("/api/v1/playbooks", DialerHarness.RenewalPlaybook)).ExpectAsync(201);
             var agentId = (string)playbook["data"]!["id"]!;
             var wav = new ByteArrayContent(WavFixtures.Tone(16_000, 16, 1, promptSeconds)) { Headers = { ContentType = new MediaTypeHeaderValue("audio/wav") } };
             await (await admin.PostAsync($"/api/v1/playbooks/{agentId}/audio", wav)).ExpectAsync(201);

@@ -53,18 +53,21 @@ public sealed class DialerHarness : IAsyncDisposable
         return Appliance.Client(created.FullKey);
     }
 
+    /// <summary>The playbook the dialer tests call with: a disclosure, a message, 1 for a handoff and 9 to opt out.</summary>
+    public static object RenewalPlaybook { get; } = new
+    {
+        name = "Renewal reminder",
+        language = "en-IN",
+        max_duration_sec = 300,
+        disclosure_text = "This call is from Acme Insurance and may be recorded.",
+        message_text = "Your policy renews next week. Press 1 to talk to an agent, or 9 to stop these calls.",
+        dtmf = new Dictionary<string, string> { ["1"] = "handoff", ["9"] = "opt_out" },
+        handoff_target = "+918012345678",
+    };
+
     public async Task<string> CreatePlaybookAsync(object? body = null)
     {
-        var created = await (await Admin.PostJsonAsync("/api/v1/playbooks", body ?? new
-        {
-            name = "Renewal reminder",
-            language = "en-IN",
-            max_duration_sec = 300,
-            disclosure_text = "This call is from Acme Insurance and may be recorded.",
-            message_text = "Your policy renews next week. Press 1 to talk to an agent, or 9 to stop these calls.",
-            dtmf = new Dictionary<string, string> { ["1"] = "handoff", ["9"] = "opt_out" },
-            handoff_target = "+918012345678",
-        })).ExpectAsync(201);
+        var created = await (await Admin.PostJsonAsync("/api/v1/playbooks", body ?? RenewalPlaybook)).ExpectAsync(201);
         return (string)created["data"]!["id"]!;
     }
 
