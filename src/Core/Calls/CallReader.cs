@@ -36,52 +36,12 @@ public sealed class CallReader(ApplianceStore store)
         return rows.Select(r => r.ToEntry()).ToList();
     }
 
-    public Task<Page<Call>> ListAsync(string orgId, CallFilter filter, PageRequest page, CancellationToken cancellationToken = default)
-    {
-        var where = new List<string> { "org_id = @OrgId" };
-        if (filter.Status is not null)
-        {
-            where.Add("status = @Status");
-        }
-
-        if (filter.AgentId is not null)
-        {
-            where.Add("agent_id = @AgentId");
-        }
-
-        if (filter.ContactId is not null)
-        {
-            where.Add("contact_id = @ContactId");
-        }
-
-        if (filter.CreatedAfter is not null)
-        {
-            where.Add("created_at > @CreatedAfter");
-        }
-
-        if (filter.CreatedBefore is not null)
-        {
-            where.Add("created_at < @CreatedBefore");
-        }
-
-        var condition = string.Join(" AND ", where);
-        var args = new
-        {
-            OrgId = orgId,
-            filter.Status,
-            filter.AgentId,
-            filter.ContactId,
-            filter.CreatedAfter,
-            filter.CreatedBefore,
-            page.Limit,
-            page.Offset,
-        };
-        return store.ReadAsync(async connection =>
-        {
-            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM calls WHERE {condition}", args, cancellationToken: cancellationToken));
-            var rows = await connection.QueryAsync<Call>(new CommandDefinition(
-                $"SELECT {Call.Columns} FROM calls WHERE {condition} ORDER BY id DESC LIMIT @Limit OFFSET @Offset", args, cancellationToken: cancellationToken));
-            return new Page<Call>(rows.ToList(), page, total);
-        }, cancellationToken);
-    }
+    public Task<Page<Call>> ListAsync(string orgId, CallFilter filter, PageRequest page, CancellationToken cancellationToken = default) =>
+        new OrgPageQuery("calls", Call.Columns)
+            .Where(filter.Status is not null, "status = @Status")
+            .Where(filter.AgentId is not null, "agent_id = @AgentId")
+            .Where(filter.ContactId is not null, "contact_id = @ContactId")
+            .Where(filter.CreatedAfter is not null, "created_at > @CreatedAfter")
+            .Where(filter.CreatedBefore is not null, "created_at < @CreatedBefore")
+            .ReadAsync<Call>(store, new { OrgId = orgId, filter.Status, filter.AgentId, filter.ContactId, filter.CreatedAfter, filter.CreatedBefore }, page, cancellationToken);
 }

@@ -134,50 +134,15 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
 
     public Task<Page<Contact>> ListAsync(string orgId, ContactFilter filter, PageRequest page, CancellationToken cancellationToken = default)
     {
-        var where = new List<string> { "org_id = @OrgId" };
-        if (filter.ConsentCapture is not null)
-        {
-            where.Add("consent_capture = @ConsentCapture");
-        }
-
-        if (filter.OptedOut is { } optedOut)
-        {
-            where.Add(optedOut ? "(opted_out_voice = 1 OR opted_out_email = 1)" : "(opted_out_voice = 0 AND opted_out_email = 0)");
-        }
-
-        if (!string.IsNullOrWhiteSpace(filter.Search))
-        {
-            where.Add(@"(name LIKE @Search ESCAPE '\' OR email_normalized LIKE @Search ESCAPE '\' OR phone_e164 LIKE @Search ESCAPE '\')");
-        }
-
-        if (filter.CreatedAfter is not null)
-        {
-            where.Add("created_at > @CreatedAfter");
-        }
-
-        if (filter.CreatedBefore is not null)
-        {
-            where.Add("created_at < @CreatedBefore");
-        }
-
-        var condition = string.Join(" AND ", where);
-        var args = new
-        {
-            OrgId = orgId,
-            filter.ConsentCapture,
-            Search = string.IsNullOrWhiteSpace(filter.Search) ? null : QueryValues.LikeContains(filter.Search.Trim().ToLowerInvariant()),
-            filter.CreatedAfter,
-            filter.CreatedBefore,
-            page.Limit,
-            page.Offset,
-        };
-        return store.ReadAsync(async connection =>
-        {
-            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM contacts WHERE {condition}", args, cancellationToken: cancellationToken));
-            var rows = await connection.QueryAsync<Contact>(new CommandDefinition(
-                $"SELECT {Columns} FROM contacts WHERE {condition} ORDER BY id DESC LIMIT @Limit OFFSET @Offset", args, cancellationToken: cancellationToken));
-            return new Page<Contact>(rows.ToList(), page, total);
-        }, cancellationToken);
+        var search = string.IsNullOrWhiteSpace(filter.Search) ? null : QueryValues.LikeContains(filter.Search.Trim().ToLowerInvariant());
+        return new OrgPageQuery("contacts", Columns)
+            .Where(filter.ConsentCapture is not null, "consent_capture = @ConsentCapture")
+            .Where(filter.OptedOut == true, "(opted_out_voice = 1 OR opted_out_email = 1)")
+            .Where(filter.OptedOut == false, "(opted_out_voice = 0 AND opted_out_email = 0)")
+            .Where(search is not null, @"(name LIKE @Search ESCAPE '\' OR email_normalized LIKE @Search ESCAPE '\' OR phone_e164 LIKE @Search ESCAPE '\')")
+            .Where(filter.CreatedAfter is not null, "created_at > @CreatedAfter")
+            .Where(filter.CreatedBefore is not null, "created_at < @CreatedBefore")
+            .ReadAsync<Contact>(store, new { OrgId = orgId, filter.ConsentCapture, Search = search, filter.CreatedAfter, filter.CreatedBefore }, page, cancellationToken);
     }
 
     /// <summary>Opts the contact out of one channel or all; the number or address also joins the do-not-contact list.</summary>
