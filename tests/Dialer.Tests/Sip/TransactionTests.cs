@@ -29,14 +29,11 @@ public sealed class TransactionTests
 
     private readonly AnsweringCore _core;
 
-    [Fact]
-    public void An_unanswered_INVITE_is_retransmitted_at_T1_doubling_and_times_out_at_64_T1()
+    /// <summary>Steps the clock 100 ms at a time for <paramref name="seconds"/>; the seconds at which the peer received a datagram.</summary>
+    private List<double> ReceiveTimes(int seconds)
     {
-        _layer.SendInvite(Request("INVITE"), _peer.LocalEndPoint, _user);
-        Assert.Single(Drain());
-        var sentAt = new List<double> { 0 };
-
-        for (var ms = 100; ms <= 32_000; ms += 100)
+        var sentAt = new List<double>();
+        for (var ms = 100; ms <= seconds * 1000; ms += 100)
         {
             _time.Advance(TimeSpan.FromMilliseconds(100));
             while (_peer.TryReceive(out _))
@@ -44,6 +41,16 @@ public sealed class TransactionTests
                 sentAt.Add(ms / 1000.0);
             }
         }
+
+        return sentAt;
+    }
+
+    [Fact]
+    public void An_unanswered_INVITE_is_retransmitted_at_T1_doubling_and_times_out_at_64_T1()
+    {
+        _layer.SendInvite(Request("INVITE"), _peer.LocalEndPoint, _user);
+        Assert.Single(Drain());
+        List<double> sentAt = [0, .. ReceiveTimes(32)];
 
         Drain();
         Assert.Equal([0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5], sentAt);
@@ -114,16 +121,7 @@ public sealed class TransactionTests
     {
         _layer.SendRequest(Request("BYE"), _peer.LocalEndPoint, _user);
         Assert.Single(Drain());
-        var sentAt = new List<double> { 0 };
-
-        for (var ms = 100; ms <= 32_000; ms += 100)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
-            while (_peer.TryReceive(out _))
-            {
-                sentAt.Add(ms / 1000.0);
-            }
-        }
+        List<double> sentAt = [0, .. ReceiveTimes(32)];
 
         Assert.Equal([0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5], sentAt);
         Assert.Equal(["timeout"], _user.Events);
@@ -136,18 +134,8 @@ public sealed class TransactionTests
         _layer.SendRequest(bye, _peer.LocalEndPoint, _user);
         Drain();
         Answer(bye, 100, "Trying");
-        var sentAt = new List<double>();
 
-        for (var ms = 100; ms <= 10_000; ms += 100)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
-            while (_peer.TryReceive(out _))
-            {
-                sentAt.Add(ms / 1000.0);
-            }
-        }
-
-        Assert.Equal([0.5, 4.5, 8.5], sentAt);
+        Assert.Equal([0.5, 4.5, 8.5], ReceiveTimes(10));
     }
 
     [Fact]
