@@ -52,22 +52,6 @@ public sealed class ServerInviteTransaction : ServerTransaction
         Send(bytes);
     }
 
-    internal override void OnRetransmission()
-    {
-        byte[]? resend;
-        lock (Gate)
-        {
-            resend = State is TransactionState.Proceeding or TransactionState.Completed ? LastResponse : null;
-        }
-
-        if (resend is not null)
-        {
-            Retransmissions.ResponseSent();
-        }
-
-        Send(resend);
-    }
-
     /// <summary>The ACK arrived (for a 3xx–6xx by branch, for a 2xx by Call-ID and CSeq): stop retransmitting.</summary>
     internal override void OnAck()
     {

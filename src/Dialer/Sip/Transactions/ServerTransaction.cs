@@ -33,7 +33,22 @@ public abstract class ServerTransaction : SipTransaction
     /// <summary>Convenience: a response with no body.</summary>
     public void Respond(int statusCode, string reason, string? toTag = null) => Respond(SipResponses.For(Request, statusCode, reason, toTag));
 
-    internal abstract void OnRetransmission();
+    /// <summary>The request came again: the last provisional or final response goes again (not a 2xx, which the core resends).</summary>
+    internal void OnRetransmission()
+    {
+        byte[]? resend;
+        lock (Gate)
+        {
+            resend = State is TransactionState.Proceeding or TransactionState.Completed ? LastResponse : null;
+        }
+
+        if (resend is not null)
+        {
+            Retransmissions.ResponseSent();
+        }
+
+        Send(resend);
+    }
 
     internal virtual void OnAck()
     {
@@ -104,21 +119,5 @@ public sealed class ServerNonInviteTransaction : ServerTransaction
         }
 
         Send(bytes);
-    }
-
-    internal override void OnRetransmission()
-    {
-        byte[]? resend;
-        lock (Gate)
-        {
-            resend = State is TransactionState.Proceeding or TransactionState.Completed ? LastResponse : null;
-        }
-
-        if (resend is not null)
-        {
-            Retransmissions.ResponseSent();
-        }
-
-        Send(resend);
     }
 }
