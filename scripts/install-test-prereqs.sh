@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Installs the programs the test suite talks to: sipp (SIP peer), aiosmtpd (SMTP server),
-# dovecot (IMAP server), systemd-analyze (checks the installer's unit) and PowerShell (parses the
-# Windows installer scripts; a .NET global tool). Does nothing when they are already there.
+# Installs the programs the test suite talks to: sipp and baresip (SIP peers), kamailio (SIP proxy),
+# aiosmtpd (SMTP server), dovecot (IMAP server), espeak-ng and sox (speech), chromium (browser tests),
+# PostgreSQL (the shared store), systemd-analyze (checks the installer's unit) and PowerShell (parses
+# the Windows installer scripts; a .NET global tool). Does nothing when they are already there.
 set -euo pipefail
 
-packages=(sip-tester python3-aiosmtpd dovecot-imapd dovecot-core systemd)
 missing=()
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd dovecot-core)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v sox >/dev/null 2>&1 || missing+=(sox)
+command -v baresip >/dev/null 2>&1 || missing+=(baresip)
+[ -x /usr/sbin/kamailio ] || missing+=(kamailio)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql)
 
 # PowerShell from NuGet (not packaged by Debian), as a .NET global tool in ~/.dotnet/tools.
 if ! command -v pwsh >/dev/null 2>&1 && [ ! -x "$HOME/.dotnet/tools/pwsh" ]; then
@@ -18,7 +24,7 @@ if ! command -v pwsh >/dev/null 2>&1 && [ ! -x "$HOME/.dotnet/tools/pwsh" ]; the
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "Test prerequisites present: sipp, aiosmtpd, dovecot, systemd-analyze, pwsh"
+  echo "Test prerequisites present: sipp, baresip, kamailio, aiosmtpd, dovecot, espeak-ng, sox, chromium, postgresql, systemd-analyze, pwsh"
   exit 0
 fi
 
@@ -37,5 +43,5 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "Installed: ${missing[*]}"
