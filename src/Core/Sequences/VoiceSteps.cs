@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Cualify.Appliance.Core.Calls;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Store;
 
