@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Cualify.Appliance.Core.Common;
-using Cualify.Appliance.Core.Sequences;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Mailer;
 using Cualify.Appliance.Mailer.Sending;
 using Microsoft.Extensions.Logging.Abstractions;

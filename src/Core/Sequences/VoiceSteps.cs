@@ -152,6 +152,7 @@ public sealed class VoiceSteps(ApplianceStore store, CallPlacement placement, En
         switch (refusal.Status, reason)
         {
             case (403, CallEndReasons.OptedOut):
+                // The refused call was never queued, so there is no call of this enrollment to cancel.
                 await SetAsync(tx, step.StepId, StepStatus.Canceled, error);
                 await enrollments.EndAsync(tx, await enrollments.GetAsync(tx, step.EnrollmentId), EnrollmentStatus.StoppedOptOut,
                     "the contact opted out of calls");

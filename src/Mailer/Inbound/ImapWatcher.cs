@@ -1,5 +1,5 @@
 using Cualify.Appliance.Core.Common;
-using Cualify.Appliance.Core.Sequences;
+using Cualify.Appliance.Core.Mail;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;

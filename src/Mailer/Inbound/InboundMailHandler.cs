@@ -1,5 +1,5 @@
 using Cualify.Appliance.Core.Common;
-using Cualify.Appliance.Core.Sequences;
+using Cualify.Appliance.Core.Mail;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 

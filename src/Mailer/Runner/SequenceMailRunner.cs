@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Cualify.Appliance.Core.AdminNotices;
 using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Core.Store;

@@ -1,7 +1,7 @@
 using System.Net;
 using Cualify.Appliance.Core.AdminNotices;
 using Cualify.Appliance.Core.Common;
-using Cualify.Appliance.Core.Sequences;
+using Cualify.Appliance.Core.Mail;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using MimeKit.Cryptography;
