@@ -73,7 +73,13 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
             UPDATE sequence_enrollments SET status = 'active', approved_at = @Now, updated_at = @Now WHERE id = @Id
             RETURNING {Columns}
             """, new { enrollment.Id, tx.Now });
-        await ScheduleAsync(tx, active, 0, forceFirstStep);
+        if (!await ScheduleAsync(tx, active, forceFirstStep))
+        {
+            // Every step failed to render: nothing is left to send, so the enrollment completes.
+            await AdvanceManyAsync(tx, [(active.Id, -1)]);
+            return await GetAsync(tx, active.Id);
+        }
+
         return active;
     }
 
@@ -116,7 +122,8 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
                    (SELECT count(*) FROM sequence_steps o WHERE o.enrollment_id = en.id AND o.status IN ('pending', 'scheduled', 'sending')) AS Open
             FROM (SELECT value ->> 'e' AS e, value ->> 'p' AS p FROM json_each(@json)) AS j
             JOIN sequence_enrollments en ON en.id = j.e
-            LEFT JOIN sequence_steps n ON n.enrollment_id = j.e AND n.position = j.p + 1 AND n.status = 'pending'
+            LEFT JOIN sequence_steps n ON n.enrollment_id = j.e AND n.status = 'pending' AND n.position =
+                (SELECT min(p.position) FROM sequence_steps p WHERE p.enrollment_id = j.e AND p.position > j.p AND p.status = 'pending')
             """, new { json = ApplianceJson.Serialize(finished.Select(f => new { e = f.EnrollmentId, p = f.Position })) });
         var schedule = new List<object>();
         var complete = new List<string>();
@@ -191,11 +198,12 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
         (await tx.QueryAsync<Enrollment>(
             $"SELECT {Columns} FROM sequence_enrollments WHERE contact_id = @contactId AND status IN ('pending_review', 'active')", new { contactId })).ToList();
 
-    private async Task<bool> ScheduleAsync(StoreTransaction tx, Enrollment enrollment, int position, bool force)
+    /// <summary>Schedules the first pending step (one that failed to render is passed over); false when none is left.</summary>
+    private async Task<bool> ScheduleAsync(StoreTransaction tx, Enrollment enrollment, bool force)
     {
         var step = await tx.QuerySingleOrDefaultAsync<EnrollmentStep>(
-            $"SELECT {StepColumns} FROM sequence_steps WHERE enrollment_id = @Id AND position = @position AND status = 'pending'",
-            new { enrollment.Id, position });
+            $"SELECT {StepColumns} FROM sequence_steps WHERE enrollment_id = @Id AND status = 'pending' ORDER BY position LIMIT 1",
+            new { enrollment.Id });
         if (step is null)
         {
             return false;
