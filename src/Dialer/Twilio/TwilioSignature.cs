@@ -4,8 +4,7 @@ namespace Cualify.Appliance.Dialer.Twilio;
 
 /// <summary>
 /// Twilio's <c>X-Twilio-Signature</c>, checked by the SDK's <see cref="RequestValidator"/> (HMAC-SHA1 keyed with the
-/// auth token over the URL and the sorted POST parameters, compared in constant time, the URL tried with and
-/// without its default port).
+/// auth token over the URL and the sorted POST parameters, compared in constant time).
 /// </summary>
 public static class TwilioSignature
 {
@@ -20,6 +19,24 @@ public static class TwilioSignature
         }
 
         var fields = parameters as IDictionary<string, string> ?? parameters.ToDictionary(StringComparer.Ordinal);
-        return new RequestValidator(authToken).Validate(url, fields, signature);
+        var validator = new RequestValidator(authToken);
+        return UrlForms(url).Any(form => validator.Validate(form, fields, signature));
+    }
+
+    /// <summary>
+    /// The URL as given, then with its default port written out or left off: Twilio may sign either form, and the
+    /// validator only varies a port that is not the scheme's default.
+    /// </summary>
+    private static IEnumerable<string> UrlForms(string url)
+    {
+        yield return url;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !uri.IsDefaultPort)
+        {
+            yield break;
+        }
+
+        yield return url.Contains($"{uri.Host}:{uri.Port}", StringComparison.OrdinalIgnoreCase)
+            ? new UriBuilder(uri) { Port = -1 }.Uri.AbsoluteUri
+            : $"{uri.Scheme}://{uri.Authority}:{uri.Port}{uri.PathAndQuery}";
     }
 }
