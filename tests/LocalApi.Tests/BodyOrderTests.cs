@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Cualify.Appliance.Cli;
 using Cualify.Appliance.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Cualify.Appliance.LocalApi.Tests;
 
@@ -20,15 +22,16 @@ public sealed class BodyOrderTests
     [Fact]
     public async Task Every_resource_body_starts_with_id_and_a_call_keeps_its_list_fields_before_transcript_and_timeline()
     {
-        await using var appliance = await RunningAppliance.StartAsync();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 6, 1, 4, 0, 0, TimeSpan.Zero));
+        await using var appliance = await RunningAppliance.StartAsync(services: services => services.AddSingleton<TimeProvider>(time));
         using var admin = appliance.AdminClient();
         Assert.Equal(0, await ApplianceCommandLine.Build()
             .Parse(["credits", "topup", "--data-dir", appliance.DataDir, "--org", "default", "--amount-paise", "100000", "--reference", "test"])
             .InvokeAsync());
         var contact = await Id(admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345678", name = "Riya Sharma", email = "riya@example.com", consent_capture = "website_form" }), 200);
         var playbook = await Id(admin.PostJsonAsync("/api/v1/playbooks", new { name = "Renewal", message_text = "Your policy renews on Friday." }), 201);
-        // Not before next year: the call stays queued and nothing is dialed.
-        var call = await Id(admin.PostJsonAsync("/api/v1/calls", new { agent_id = playbook, to_e164 = "+919812345678", not_before = "2027-06-01T06:00:00Z" }), 201);
+        // Not before next month, on a clock that stands still: the call stays queued and nothing is dialed.
+        var call = await Id(admin.PostJsonAsync("/api/v1/calls", new { agent_id = playbook, to_e164 = "+919812345678", not_before = "2026-07-01T06:00:00Z" }), 201);
         var template = await Id(admin.PostJsonAsync("/api/v1/sequences/templates", new
         {
             name = "Follow-up",
