@@ -11,7 +11,7 @@ public readonly record struct PageRequest(int Limit, int Offset)
 
     public static PageRequest Default => new(DefaultLimit, 0);
 
-    /// <summary>Parses the query values, failing with <c>400 invalid_request</c> that names the parameter.</summary>
+    /// <summary>Parses the query values, failing with an invalid request that names the parameter.</summary>
     public static PageRequest Parse(string? limit, string? offset)
     {
         var parsedLimit = DefaultLimit;

@@ -3,7 +3,7 @@ using Cualify.Appliance.Core.Errors;
 
 namespace Cualify.Appliance.Core.Common;
 
-/// <summary>Parsing of list filters, each failure a <c>400 invalid_request</c> naming the parameter.</summary>
+/// <summary>Parsing of list filters, each failure an invalid request naming the parameter.</summary>
 public static class QueryValues
 {
     public static DateTimeOffset? Timestamp(string? value, string param)

@@ -4,7 +4,7 @@ using Cualify.Appliance.Core.Errors;
 
 namespace Cualify.Appliance.Core.Playbooks;
 
-/// <summary>What a valid playbook looks like; every failure names its field in one 422.</summary>
+/// <summary>What a valid playbook looks like; every failure names its field in one validation failure.</summary>
 public static partial class PlaybookRules
 {
     public const string VoicemailHangup = "hangup";

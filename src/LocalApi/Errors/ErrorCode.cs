@@ -1,4 +1,4 @@
-namespace Cualify.Appliance.Core.Errors;
+namespace Cualify.Appliance.LocalApi.Errors;
 
 /// <summary>The stable error codes of the v1 contract; clients switch on these, not on HTTP status.</summary>
 public static class ErrorCode
