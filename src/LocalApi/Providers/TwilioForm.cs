@@ -63,5 +63,5 @@ public static class TwilioForm
     }
 
     private static ApplianceException TooLarge() =>
-        new(413, ErrorCode.InvalidRequest, string.Create(CultureInfo.InvariantCulture, $"The form is larger than the {MaxBodyBytes} bytes a Twilio request can be"));
+        new(ErrorKind.TooLarge, string.Create(CultureInfo.InvariantCulture, $"The form is larger than the {MaxBodyBytes} bytes a Twilio request can be"));
 }
