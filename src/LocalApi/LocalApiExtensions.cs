@@ -9,6 +9,8 @@ using Cualify.Appliance.LocalApi.Errors;
 using Cualify.Appliance.LocalApi.Events;
 using Cualify.Appliance.LocalApi.Health;
 using Cualify.Appliance.LocalApi.Idempotency;
+using Cualify.Appliance.LocalApi.Json;
+using Cualify.Appliance.LocalApi.Limits;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Cualify.Appliance.LocalApi.Orgs;
 using Cualify.Appliance.LocalApi.Playbooks;
@@ -19,6 +21,7 @@ using Cualify.Appliance.LocalApi.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cualify.Appliance.LocalApi;
@@ -31,12 +34,13 @@ public static class LocalApiExtensions
         services.ConfigureHttpJsonOptions(options => ApplianceJson.Configure(options.SerializerOptions));
         // Binding failures (malformed JSON, wrong types) must reach the one error writer, not a bare 400.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.Configure<KestrelServerOptions>(options => RequestSizeLimits.Apply(options.Limits));
         services.AddSingleton<SlidingWindowLimiter>();
         services.AddApplianceOpenApi();
         return services;
     }
 
-    /// <summary>The request pipeline (errors → routing → key → limits → scope → idempotency) and every endpoint.</summary>
+    /// <summary>The request pipeline (errors → size limits → routing → key → limits → scope → JSON body check → idempotency) and every endpoint.</summary>
     public static WebApplication UseLocalApi(this WebApplication app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -46,11 +50,13 @@ public static class LocalApiExtensions
             SuppressDiagnosticsCallback = _ => true,
         });
         app.UseStatusCodePages(ApiErrors.WriteStatusCodeAsync);
+        app.UseMiddleware<RequestSizeMiddleware>();
         app.UseRouting();
         app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseMiddleware<RateLimitMiddleware>();
         app.UseMiddleware<ScopeMiddleware>();
+        app.UseMiddleware<JsonBodyMiddleware>();
         app.UseMiddleware<IdempotencyMiddleware>();
 
         app.MapHealth();
