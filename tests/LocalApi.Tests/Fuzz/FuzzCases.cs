@@ -29,6 +29,19 @@ public sealed class FuzzCases(Random random, Func<ApiOperation, string?, string>
             }
         }
 
+        else
+        {
+            foreach (var (kind, body) in BrokenBodies().Take(6).Append(("broken text", BrokenText[0])))
+            {
+                yield return new FuzzCase(operation, $"unexpected body, {kind}", url, body, Json);
+            }
+        }
+
+        foreach (var accept in new[] { "text/html", "application/xml", "*/*;q=x", "garbage" })
+        {
+            yield return new FuzzCase(operation, "accept", url, Headers: [("Accept", accept)]);
+        }
+
         foreach (var fuzzCase in Queries(operation, url))
         {
             yield return fuzzCase;
