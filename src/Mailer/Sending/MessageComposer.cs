@@ -1,7 +1,8 @@
 using System.Net;
 using Cualify.Appliance.Core.AdminNotices;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Mail;
+using Cualify.Appliance.Core.Sequences;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using MimeKit.Cryptography;
