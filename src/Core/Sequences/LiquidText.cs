@@ -14,6 +14,12 @@ namespace Cualify.Appliance.Core.Sequences;
 /// <c>{{ contact.notes }}</c>, <c>{{ contact.metadata.company }}</c> (also <c>{{ metadata.company }}</c>).
 /// Unknown variables render as empty text; syntax errors are found when a template is saved.
 /// <para>
+/// Rendering lives in Core, not in the Mailer: a step's text is rendered once, when the contact is enrolled,
+/// and stored on the step as part of the enrollment's record (shown by <c>GET …/enrollments/{id}</c> and in the
+/// review email, exactly what approval sends, erased with the contact; SPEC §2), and refusing a template that
+/// cannot render is a rule checked when it is saved. The Mailer only sends text it finds stored.
+/// </para>
+/// <para>
 /// Every render is bounded, because a template is an org's code running on a machine every org shares: at
 /// most <see cref="MaxStatements"/> statements, <see cref="MaxRecursion"/> levels of nesting,
 /// <see cref="MaxOutputChars"/> characters of output, and the same caps on what a statement can build without
