@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Json;
 
 namespace Cualify.Appliance.Core.Calls;
 

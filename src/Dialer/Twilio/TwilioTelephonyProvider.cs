@@ -1,4 +1,5 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
+using Cualify.Appliance.Core.Privacy;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
