@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Cualify.Appliance.Core.Json;
+using System.Text.Json.Serialization;
 
 namespace Cualify.Appliance.Core.Calls;
 

@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Privacy;
+using System.Globalization;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
