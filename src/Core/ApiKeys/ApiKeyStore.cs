@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
 
 namespace Cualify.Appliance.Core.Contacts;

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Errors;
 
 namespace Cualify.Appliance.Core.Playbooks;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Contacts;
 using Microsoft.Extensions.Options;
 
@@ -32,6 +32,11 @@ public sealed class ReviewRequest(IOptions<ApiOptions> api)
             if (step.Subject is not null)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"  Subject: {step.Subject}");
+            }
+
+            if (step.Status == StepStatus.Failed)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  (will not be sent: {step.LastError})");
             }
 
             foreach (var line in (step.Body ?? "").Split('\n'))

@@ -1,4 +1,4 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Errors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

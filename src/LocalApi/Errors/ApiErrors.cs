@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,5 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Mail;
+using Cualify.Appliance.Core.Privacy;
 using Cualify.Appliance.Core.Sequences;
 using Microsoft.Extensions.Logging;
 using MimeKit;

@@ -1,5 +1,5 @@
 using Cualify.Appliance.Core.AdminNotices;
-using Cualify.Appliance.Core.Sequences;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Mailer.Sending;
 using Microsoft.Extensions.Logging;
@@ -35,7 +35,7 @@ public sealed class AdminNoticeSender(
                 failure = ex.Failure;
             }
 
-            var retryAt = failure == MailFailure.Transient ? RetrySchedule.Next(options.Value.EffectiveRetryDelays, notice.Attempts, time.GetUtcNow()) : null;
+            var retryAt = failure == MailFailure.Transient ? MailRetrySchedule.Next(options.Value.EffectiveRetryDelays, notice.Attempts, time.GetUtcNow()) : null;
             await store.WriteAsync(async tx =>
             {
                 if (error is null)

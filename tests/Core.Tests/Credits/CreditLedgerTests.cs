@@ -1,7 +1,7 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Testing;
 using Dapper;
 
