@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Playbooks;
+using Cualify.Appliance.Core.Playbooks.Audio;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +27,7 @@ public static class CallServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<PlaybookStore>();
         services.TryAddSingleton<PlaybookAudioStore>();
+        services.TryAddSingleton<AudioConversionQueue>();
         services.TryAddSingleton<DialSignal>();
         services.TryAddSingleton<CallHangups>();
         services.TryAddSingleton<CallReader>();

@@ -87,7 +87,8 @@ public sealed class LiveCalls : IDisposable
         var call = ticket.Call;
         var playbook = ticket.Playbook;
         var playbookPlan = new PlaybookPlan(playbook.Id, playbook.Name, playbook.Language, playbook.DisclosureText, playbook.MessageText,
-            ticket.Audio is null ? null : _audio.UlawPath(ticket.Audio), playbook.DtmfMap, playbook.HandoffTarget, playbook.Voicemail);
+            ticket.Audio is null ? null : _audio.UlawPath(ticket.Audio), playbook.DtmfMap, playbook.HandoffTarget, playbook.Voicemail,
+            ticket.Audio is null ? [] : [new PromptAudio(_audio.UlawPath(ticket.Audio), _audio.AlawPath(ticket.Audio))]);
         return new CallPlan(call.Id, call.OrgId, call.ToE164!, call.FromE164 ?? "", call.Language, playbookPlan,
             TimeSpan.FromSeconds(ticket.Duration.Seconds), _options.RingTimeout);
     }
