@@ -26,6 +26,7 @@ public static class CallServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<PlaybookStore>();
+        services.TryAddSingleton<IPlaybookSpeech, NoPlaybookSpeech>();
         services.TryAddSingleton<PlaybookAudioStore>();
         services.TryAddSingleton<AudioConversionQueue>();
         services.TryAddSingleton<DialSignal>();

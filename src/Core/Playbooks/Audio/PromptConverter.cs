@@ -12,9 +12,11 @@ public static class PromptConverter
     public const int TelephoneRate = 8000;
     public static readonly TimeSpan MaxDuration = TimeSpan.FromMinutes(10);
 
-    public static TelephonePrompt Convert(ReadOnlySpan<byte> wav)
+    public static TelephonePrompt Convert(ReadOnlySpan<byte> wav) => Convert(wav, MaxDuration);
+
+    public static TelephonePrompt Convert(ReadOnlySpan<byte> wav, TimeSpan maxDuration)
     {
-        var decoded = WavDecoder.Decode(wav, MaxDuration);
+        var decoded = WavDecoder.Decode(wav, maxDuration);
         if (decoded.Samples.Length == 0)
         {
             throw new UnsupportedAudioException("The WAV file holds no samples.");
