@@ -1,6 +1,6 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Playbooks.Audio;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Dialer.Telephony;
 
 namespace Cualify.Appliance.Dialer.Speech;

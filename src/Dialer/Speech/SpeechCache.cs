@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Playbooks.Audio;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Dialer.Telephony;
 
 namespace Cualify.Appliance.Dialer.Speech;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Cualify.Appliance.Dialer.Tests.Support;
 using Cualify.Appliance.Testing;
 using static Cualify.Appliance.Dialer.Tests.Sip.SipTrunkAppliance;
 
