@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Dialer.Live;
+using Cualify.Appliance.Dialer.Recording;
 using Cualify.Appliance.Dialer.Scheduling;
 using Cualify.Appliance.Dialer.Sip;
 using Cualify.Appliance.Dialer.Speech;
@@ -28,6 +29,7 @@ public static class DialerServiceCollectionExtensions
         services.AddTwilioTelephony(configuration);
         services.AddSingleton<SelectedTelephonyProvider>();
         services.AddSingleton<LiveCalls>();
+        services.AddSingleton<RecordingRecovery>();
         services.AddHostedService<DialScheduler>();
         services.AddHostedService<LiveCallHeartbeat>();
         return services;

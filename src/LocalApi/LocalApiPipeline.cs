@@ -59,6 +59,7 @@ public static class LocalApiPipeline
         .MapContacts()
         .MapPlaybooks()
         .MapCalls()
+        .MapRecordings()
         .MapWebhooks()
         .MapEvents()
         .MapSequences()

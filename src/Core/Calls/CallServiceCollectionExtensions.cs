@@ -2,9 +2,11 @@ using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Playbooks.Audio;
+using Cualify.Appliance.Core.Recordings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Cualify.Appliance.Core.Calls;
 
@@ -38,6 +40,13 @@ public static class CallServiceCollectionExtensions
         services.TryAddSingleton<CallLifecycle>();
         services.TryAddSingleton<CallRecovery>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, CallErasure>());
+        services.AddOptions<RecordingOptions>()
+            .Bind(configuration.GetSection(RecordingOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<CallRecordings>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, RecordingErasure>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RecordingRetention>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, CallMetrics>());
         return services;
     }

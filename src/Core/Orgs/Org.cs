@@ -29,6 +29,13 @@ public sealed class Org
 
     public string Settings { get; init; } = "{}";
 
+    /// <summary>What a recorded call says before the disclosure; null: <see cref="DefaultRecordingNotice"/>.</summary>
+    public string? RecordingNotice { get; init; }
+
+    public const string DefaultRecordingNotice = "This call is recorded.";
+
+    public string EffectiveRecordingNotice => string.IsNullOrWhiteSpace(RecordingNotice) ? DefaultRecordingNotice : RecordingNotice;
+
     public long BalancePaise { get; init; }
 
     public long ReservedPaise { get; init; }

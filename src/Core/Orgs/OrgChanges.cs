@@ -7,7 +7,8 @@ public sealed record OrgSettingsChange(
     bool ClearDefaultCallerId = false,
     string? CallingHours = null,
     int? MaxAttemptsPerDay = null,
-    IReadOnlyList<string>? AdminEmails = null);
+    IReadOnlyList<string>? AdminEmails = null,
+    string? RecordingNotice = null);
 
 /// <summary>What only an operator may change: plan, pricing and limits.</summary>
 public sealed record OrgTermsChange(

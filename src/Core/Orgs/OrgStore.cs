@@ -14,7 +14,7 @@ public sealed class OrgStore(ApplianceStore store)
     private const string Columns = """
         id, name, plan, rate_paise_per_sec, billing_increment_sec, max_concurrent_calls, calls_per_second,
         rate_limit_per_minute, default_caller_id, calling_hours, max_attempts_per_day, admin_emails, settings,
-        balance_paise, reserved_paise, created_at, updated_at
+        recording_notice, balance_paise, reserved_paise, created_at, updated_at
         """;
 
     public const string DefaultName = "default";
@@ -95,6 +95,11 @@ public sealed class OrgStore(ApplianceStore store)
             }
         }
 
+        if (change.RecordingNotice is not null && (string.IsNullOrWhiteSpace(change.RecordingNotice) || change.RecordingNotice.Length > 500))
+        {
+            errors.Add("recording_notice", "recording_notice must be a sentence of 1 to 500 characters, e.g. \"This call is recorded.\"");
+        }
+
         errors.ThrowIfAny();
         return store.WriteAsync(async tx =>
         {
@@ -115,12 +120,14 @@ public sealed class OrgStore(ApplianceStore store)
                     calling_hours = coalesce(@CallingHours, calling_hours),
                     max_attempts_per_day = coalesce(@MaxAttemptsPerDay, max_attempts_per_day),
                     admin_emails = coalesce(@AdminEmails, admin_emails),
+                    recording_notice = coalesce(@RecordingNotice, recording_notice),
                     updated_at = @Now
                 WHERE id = @OrgId
                 RETURNING {Columns}
                 """, new
             {
                 Name = change.Name?.Trim(),
+                RecordingNotice = change.RecordingNotice?.Trim(),
                 DefaultCallerId = change.DefaultCallerId is null ? null : PhoneNumberRules.ToE164(change.DefaultCallerId),
                 change.ClearDefaultCallerId,
                 CallingHours = change.CallingHours?.Trim(),

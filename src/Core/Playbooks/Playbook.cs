@@ -7,7 +7,7 @@ public sealed class Playbook
 {
     public const string Columns = """
         id, org_id, name, language, voice, max_duration_sec, disclosure_text, message_text, audio_id, dtmf, handoff_target,
-        voicemail, created_at, updated_at, deleted_at
+        voicemail, record, created_at, updated_at, deleted_at
         """;
 
     public string Id { get; init; } = "";
@@ -35,6 +35,9 @@ public sealed class Playbook
     public string? HandoffTarget { get; init; }
 
     public string Voicemail { get; init; } = PlaybookRules.VoicemailHangup;
+
+    /// <summary>Whether its calls are recorded (the org's recording notice is spoken first).</summary>
+    public bool Record { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
 

@@ -17,7 +17,8 @@ public sealed record PlaybookInput(
     string? HandoffTarget = null,
     string? Voicemail = null,
     IReadOnlySet<string>? Clear = null,
-    string? Voice = null)
+    string? Voice = null,
+    bool? Record = null)
 {
     public bool Clears(string field) => Clear?.Contains(field) == true;
 }
@@ -35,12 +36,13 @@ public sealed record PlaybookView(
     IReadOnlyDictionary<string, string> Dtmf,
     string? HandoffTarget,
     string Voicemail,
+    bool Record,
     PlaybookAudioView? Audio,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
     public static PlaybookView From(Playbook p, PlaybookAudio? audio) => new(
-        p.Id, p.Name, p.Language, p.Voice, p.MaxDurationSec, p.DisclosureText, p.MessageText, p.AudioId, p.DtmfMap, p.HandoffTarget, p.Voicemail,
+        p.Id, p.Name, p.Language, p.Voice, p.MaxDurationSec, p.DisclosureText, p.MessageText, p.AudioId, p.DtmfMap, p.HandoffTarget, p.Voicemail, p.Record,
         audio is null ? null : PlaybookAudioView.From(audio), p.CreatedAt, p.UpdatedAt);
 }
 

@@ -20,9 +20,9 @@ public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
             await CheckAudioAsync(tx, orgId, input.AudioId);
             return await tx.QuerySingleAsync<Playbook>($"""
                 INSERT INTO playbooks (id, org_id, name, language, voice, max_duration_sec, disclosure_text, message_text, audio_id, dtmf,
-                                       handoff_target, voicemail, created_at, updated_at)
+                                       handoff_target, voicemail, record, created_at, updated_at)
                 VALUES (@Id, @OrgId, @Name, @Language, @Voice, @MaxDurationSec, @DisclosureText, @MessageText, @AudioId, @Dtmf,
-                        @HandoffTarget, @Voicemail, @Now, @Now)
+                        @HandoffTarget, @Voicemail, @Record, @Now, @Now)
                 RETURNING {Playbook.Columns}
                 """, new
             {
@@ -38,6 +38,7 @@ public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
                 Dtmf = PlaybookJson.Serialize(input.Dtmf ?? new Dictionary<string, string>()),
                 HandoffTarget = PlaybookRules.NormalizeHandoffTarget(input.HandoffTarget),
                 Voicemail = input.Voicemail ?? PlaybookRules.VoicemailHangup,
+                Record = input.Record ?? false,
                 tx.Now,
             });
         }, cancellationToken);
@@ -87,7 +88,7 @@ public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
             return await tx.QuerySingleAsync<Playbook>($"""
                 UPDATE playbooks SET name = @Name, language = @Language, voice = @Voice, max_duration_sec = @MaxDurationSec,
                     disclosure_text = @DisclosureText, message_text = @MessageText, audio_id = @AudioId, dtmf = @Dtmf,
-                    handoff_target = @HandoffTarget, voicemail = @Voicemail, updated_at = @Now
+                    handoff_target = @HandoffTarget, voicemail = @Voicemail, record = @Record, updated_at = @Now
                 WHERE id = @Id
                 RETURNING {Playbook.Columns}
                 """, new
@@ -103,6 +104,7 @@ public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
                 Dtmf = input.Dtmf is null ? current.Dtmf : PlaybookJson.Serialize(input.Dtmf),
                 HandoffTarget = input.Clears("handoff_target") ? null : PlaybookRules.NormalizeHandoffTarget(input.HandoffTarget) ?? current.HandoffTarget,
                 Voicemail = input.Voicemail ?? current.Voicemail,
+                Record = input.Record ?? current.Record,
                 tx.Now,
             });
         }, cancellationToken);

@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Privacy;
+using Cualify.Appliance.Core.Recordings;
+using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Dialer.Recording;
 using Cualify.Appliance.Dialer.Sip;
 using Cualify.Appliance.Dialer.Speech;
 using Cualify.Appliance.Dialer.Telephony;
@@ -26,14 +29,19 @@ public sealed class LiveCalls : IDisposable
     private readonly CallHangups _hangups;
     private readonly PlaybookAudioStore _audio;
     private readonly HeardPrompts _heard;
+    private readonly CallRecordings _recordings;
+    private readonly DataDirectory _dataDirectory;
     private readonly DialerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<LiveCalls> _logger;
     private readonly LiveCallContext _context;
 
     public LiveCalls(SelectedTelephonyProvider provider, CallLifecycle lifecycle, CallHangups hangups, PlaybookAudioStore audio,
-        HeardPrompts heard, IOptions<DialerOptions> options, TimeProvider time, ILogger<LiveCalls> logger)
+        HeardPrompts heard, CallRecordings recordings, DataDirectory dataDirectory, IOptions<DialerOptions> options, TimeProvider time,
+        ILogger<LiveCalls> logger)
     {
+        _recordings = recordings;
+        _dataDirectory = dataDirectory;
         _provider = provider;
         _hangups = hangups;
         _audio = audio;
@@ -64,6 +72,7 @@ public sealed class LiveCalls : IDisposable
         {
             await live.Completion;
             _calls.TryRemove(live.CallId, out _);
+            await RegisterRecordingAsync(plan);
         });
         live.Begin();
         if (unspeakable is not null)
@@ -116,10 +125,23 @@ public sealed class LiveCalls : IDisposable
             }
         }
 
+        var recordingFile = playbook.Record ? _dataDirectory.Combine(RecordingFiles.RelativePath(call.OrgId, call.Id)) : null;
         var playbookPlan = new PlaybookPlan(playbook.Id, playbook.Name, playbook.Language, playbook.DisclosureText, playbook.MessageText,
-            ticket.Audio is null ? null : _audio.UlawPath(ticket.Audio), playbook.DtmfMap, playbook.HandoffTarget, playbook.Voicemail, heard);
+            ticket.Audio is null ? null : _audio.UlawPath(ticket.Audio), playbook.DtmfMap, playbook.HandoffTarget, playbook.Voicemail, heard,
+            recordingFile);
         return (new CallPlan(call.Id, call.OrgId, call.ToE164!, call.FromE164 ?? "", call.Language, playbookPlan,
             TimeSpan.FromSeconds(ticket.Duration.Seconds), _options.RingTimeout), unspeakable);
+    }
+
+    /// <summary>Once the call's end is recorded: its complete recording, if the provider wrote one, is registered.</summary>
+    private async Task RegisterRecordingAsync(CallPlan plan)
+    {
+        if (plan.Playbook.RecordingFile is not { } file || !File.Exists(file))
+        {
+            return;
+        }
+
+        await _recordings.CompleteAsync(plan.CallId, Path.GetRelativePath(_dataDirectory.Path, file), CancellationToken.None);
     }
 
     private void OnHangupRequested(HangupRequest request)

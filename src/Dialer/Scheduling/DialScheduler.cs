@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Dialer.Live;
+using Cualify.Appliance.Dialer.Recording;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,7 @@ namespace Cualify.Appliance.Dialer.Scheduling;
 public sealed class DialScheduler(
     CallAdmission admission,
     CallRecovery recovery,
+    RecordingRecovery recordingRecovery,
     LiveCalls liveCalls,
     SelectedTelephonyProvider provider,
     DialSignal signal,
@@ -35,6 +37,8 @@ public sealed class DialScheduler(
         {
             logger.LogWarning("Settled {Count} calls left live by an earlier stop (end_reason appliance_restart)", recovered);
         }
+
+        await recordingRecovery.RecoverAsync(cancellationToken);
 
         await base.StartAsync(cancellationToken);
     }

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Playbooks.Audio;
 using Cualify.Appliance.Core.Store;
@@ -6,15 +7,22 @@ using Cualify.Appliance.Dialer.Telephony;
 namespace Cualify.Appliance.Dialer.Speech;
 
 /// <summary>
-/// What a SIP callee hears, in order: the disclosure, spoken, then the uploaded prompt or else the spoken message.
+/// What a SIP callee hears, in order: on a recorded playbook the org's recording notice, then the disclosure, spoken,
+/// then the uploaded prompt or else the spoken message.
 /// The same list plays on calls and makes the preview, so a user listens to exactly what a callee will. Without
 /// <c>uploaded</c> (a playbook being prepared at save) the texts are still synthesised and listed.
 /// </summary>
-public sealed class HeardPrompts(SpeechCache speech, DataDirectory dataDirectory)
+public sealed class HeardPrompts(SpeechCache speech, DataDirectory dataDirectory, OrgStore orgs)
 {
     public async Task<IReadOnlyList<PromptAudio>> ForAsync(Playbook playbook, PlaybookAudio? uploaded, CancellationToken cancellationToken)
     {
         var pieces = new List<PromptAudio>();
+        if (playbook.Record)
+        {
+            var org = await orgs.RequireAsync(playbook.OrgId, cancellationToken);
+            pieces.Add(await speech.GetAsync(playbook.OrgId, org.EffectiveRecordingNotice, playbook.Language, playbook.Voice, cancellationToken));
+        }
+
         if (!string.IsNullOrWhiteSpace(playbook.DisclosureText))
         {
             pieces.Add(await speech.GetAsync(playbook.OrgId, playbook.DisclosureText, playbook.Language, playbook.Voice, cancellationToken));

@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Recordings;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.Json;
@@ -35,11 +36,18 @@ public static class CallEndpoints
         return TypedResults.Ok(ListOf<CallView>.From(page.Map(CallView.From)));
     }
 
-    private static async Task<Ok<DataOf<CallDetailView>>> GetAsync(string id, HttpContext context, CallReader calls)
+    /// <summary>A recorded call's <c>recording_url</c> is a freshly minted public link when the box has a public URL.</summary>
+    private static async Task<Ok<DataOf<CallDetailView>>> GetAsync(string id, HttpContext context, CallReader calls, CallRecordings recordings)
     {
         var call = await calls.GetAsync(context.Caller().OrgId, id, context.RequestAborted) ?? throw ApplianceException.NotFound("Call", "id");
         var timeline = await calls.TimelineAsync(call.Id, context.RequestAborted);
-        return TypedResults.Ok(Envelopes.Wrap(CallDetailView.From(call, timeline)));
+        var view = CallDetailView.From(call, timeline);
+        if (call.RecordingUrl is not null)
+        {
+            view = view with { RecordingUrl = await recordings.UrlAsync(call.Id, context.RequestAborted) };
+        }
+
+        return TypedResults.Ok(Envelopes.Wrap(view));
     }
 
     /// <summary>A queued call is canceled at once (200); a live one is being hung up (202) and ends shortly.</summary>

@@ -80,6 +80,7 @@ public static class ApiErrors
             415 => new ErrorBody(ErrorCode.InvalidRequest, "Content-Type must be application/json", null, null),
             401 => new ErrorBody(ErrorCode.Unauthorized, "A valid API key is required", null, null),
             403 => new ErrorBody(ErrorCode.Forbidden, "Not allowed", null, null),
+            416 => new ErrorBody(ErrorCode.InvalidRequest, "The Range asked for is not within the file (see Content-Range for its length)", null, null),
             429 => new ErrorBody(ErrorCode.TooManyRequests, "Too many requests", null, null),
             >= 500 => new ErrorBody(ErrorCode.InternalError, "Something went wrong on the appliance", null, null),
             _ => new ErrorBody(ErrorCode.InvalidRequest, "The request could not be processed", null, null),

@@ -17,6 +17,7 @@ public sealed record OrgView(
     string CallingHours,
     int MaxAttemptsPerDay,
     IReadOnlyList<string> AdminEmails,
+    string RecordingNotice,
     long BalancePaise,
     long ReservedPaise,
     DateTimeOffset CreatedAt,
@@ -24,7 +25,7 @@ public sealed record OrgView(
 {
     public static OrgView From(Org org) => new(
         org.Id, org.Name, org.Plan, org.RatePaisePerSec, org.BillingIncrementSec, org.MaxConcurrentCalls, org.CallsPerSecond,
-        org.RateLimitPerMinute, org.DefaultCallerId, org.CallingHours, org.MaxAttemptsPerDay, org.AdminEmailList,
+        org.RateLimitPerMinute, org.DefaultCallerId, org.CallingHours, org.MaxAttemptsPerDay, org.AdminEmailList, org.EffectiveRecordingNotice,
         org.BalancePaise, org.ReservedPaise, org.CreatedAt, org.UpdatedAt);
 }
 
@@ -44,7 +45,8 @@ public sealed record UpdateOrgRequest(
     JsonElement? MaxConcurrentCalls,
     JsonElement? CallsPerSecond,
     JsonElement? RateLimitPerMinute,
-    JsonElement? BalancePaise)
+    JsonElement? BalancePaise,
+    string? RecordingNotice = null)
 {
     public string? FirstOperatorField() =>
         Plan is not null ? "plan"
@@ -62,7 +64,8 @@ public sealed record UpdateOrgRequest(
         DefaultCallerId is { ValueKind: JsonValueKind.Null },
         CallingHours,
         MaxAttemptsPerDay,
-        AdminEmails);
+        AdminEmails,
+        RecordingNotice);
 }
 
 public sealed record CreateOrgRequest(string? Name);

@@ -16,9 +16,10 @@ public sealed record CreatePlaybookRequest(
     Dictionary<string, string>? Dtmf,
     string? HandoffTarget,
     string? Voicemail,
-    string? Voice = null)
+    string? Voice = null,
+    bool? Record = null)
 {
-    public PlaybookInput ToInput() => new(Name, Language, MaxDurationSec, DisclosureText, MessageText, AudioId, Dtmf, HandoffTarget, Voicemail, Voice: Voice);
+    public PlaybookInput ToInput() => new(Name, Language, MaxDurationSec, DisclosureText, MessageText, AudioId, Dtmf, HandoffTarget, Voicemail, Voice: Voice, Record: Record);
 }
 
 /// <summary>
@@ -52,7 +53,8 @@ public static class PlaybookPatch
             Text(body, "handoff_target", errors),
             Text(body, "voicemail", errors),
             clear,
-            Text(body, "voice", errors));
+            Text(body, "voice", errors),
+            Flag(body, "record", errors));
         errors.ThrowIfAny();
         return input;
     }
@@ -70,6 +72,22 @@ public static class PlaybookPatch
         }
 
         errors.Add(field, $"{field} must be a string");
+        return null;
+    }
+
+    private static bool? Flag(JsonObject body, string field, FieldErrors errors)
+    {
+        if (!body.TryGetPropertyValue(field, out var node) || node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue value && value.GetValueKind() is JsonValueKind.True or JsonValueKind.False)
+        {
+            return value.GetValue<bool>();
+        }
+
+        errors.Add(field, $"{field} must be true or false");
         return null;
     }
 

@@ -10,7 +10,8 @@ namespace Cualify.Appliance.Dialer.Sip.Media;
 /// A late clock tick sends the frames that fell due since, up to <see cref="MaxCatchUpFrames"/> (200 ms, what a
 /// receiver's jitter buffer absorbs); a longer stall skips frames and leaves a gap in the RTP timestamps instead.
 /// </summary>
-public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] prompt, TimeProvider time, Action onPromptFinished) : IPacedStream
+public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] prompt, TimeProvider time, Action onPromptFinished, ISentAudioTap? tap = null)
+    : IPacedStream
 {
     public const int FrameBytes = 160;
     public const int MaxCatchUpFrames = 10;
@@ -46,6 +47,7 @@ public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] pr
             // The process stalled: send a few frames now and let the schedule slip rather than burst.
             var skipped = due - MaxCatchUpFrames - _frames;
             session.Skip((uint)(skipped * FrameBytes));
+            tap?.Skipped((int)(skipped * FrameBytes));
             _frames += skipped;
         }
 
@@ -74,6 +76,7 @@ public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] pr
         }
 
         session.Send(_frame, codec.PayloadType, marker, FrameBytes);
+        tap?.Sent(_frame, codec);
         Interlocked.Increment(ref _frames);
         if (!_finishedReported && _position >= prompt.Length)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Cualify.Appliance.Dialer.Recording;
 using Cualify.Appliance.Dialer.Sip.Media;
 using Cualify.Appliance.Dialer.Sip.Sdp;
 using Cualify.Appliance.Dialer.Telephony;
@@ -15,6 +16,7 @@ public sealed partial class SipCall
     private Task? _rtpReceiving;
     private NegotiatedMedia? _media;
     private bool _promptPlayed;
+    private CallRecorder? _recorder;
 
     /// <summary>The local RTP port of this call (tests tell our packets from anyone else's by it).</summary>
     internal int? LocalRtpPort => _rtp?.LocalPort;
@@ -35,14 +37,16 @@ public sealed partial class SipCall
         }
 
         _promptPlayed = prompt.Length > 0;
-        _player = new PromptPlayer(_rtp, media.Codec, prompt, _ua.Time, () => Post(new PromptFinished()));
+        StartRecording();
+        _player = new PromptPlayer(_rtp, media.Codec, prompt, _ua.Time, () => Post(new PromptFinished()), _recorder);
         _ua.Media.Clock.Add(_player);
         _rtpReceiving = _rtp.ReceiveAsync(OnRtp);
     }
 
-    /// <summary>Runs on the RTP receive loop: telephone-event packets become digits; audio is not kept.</summary>
+    /// <summary>Runs on the RTP receive loop: telephone-event packets become digits; audio goes only into a recording.</summary>
     private void OnRtp(in RtpPacket packet, IPEndPoint from)
     {
+        _recorder?.Received(packet.PayloadType, packet.Payload);
         if (packet.PayloadType == AudioCodec.TelephoneEventPayloadType || packet.PayloadType == _media?.TelephoneEventPayloadType)
         {
             if (_dtmf.Accept(packet.Ssrc, packet.Timestamp, packet.Payload) is { } digit)
@@ -70,6 +74,11 @@ public sealed partial class SipCall
 
         if (_promptPlayed)
         {
+            if (_recorder is not null)
+            {
+                await ReportAsync(() => _progress.TimelineAsync("recording_notice_played"));
+            }
+
             await ReportAsync(() => _progress.TimelineAsync("disclosure_played"));
         }
 
@@ -86,4 +95,43 @@ public sealed partial class SipCall
     }
 
     private void StopMedia() => _player?.Stop();
+
+    /// <summary>From the answer on, both directions go into the plan's recording file (written under a partial name).</summary>
+    private void StartRecording()
+    {
+        if (_plan.Playbook.RecordingFile is not { } file || _recorder is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            _recorder = new CallRecorder(RecordingFiles.PartialPath(file));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogError("Call {CallId}: the recording could not be started ({Detail}); the call goes on unrecorded", _plan.CallId, exception.Message);
+        }
+    }
+
+    /// <summary>At hang-up: the file gets its final header, goes to disk and takes its final name.</summary>
+    private void FinishRecording()
+    {
+        if (_recorder is not { } recorder)
+        {
+            return;
+        }
+
+        _recorder = null;
+        try
+        {
+            recorder.Finish();
+            File.Move(recorder.Path, _plan.Playbook.RecordingFile!, overwrite: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogError("Call {CallId}: the recording could not be closed ({Detail}); start-up recovery will repair it", _plan.CallId, exception.Message);
+            recorder.Dispose();
+        }
+    }
 }

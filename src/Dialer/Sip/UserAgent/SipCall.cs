@@ -193,6 +193,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
     {
         _phase = awaitingBye ? CallPhase.Ending : CallPhase.Ended;
         StopMedia();
+        FinishRecording();
         if (_endReported)
         {
             return;
@@ -259,6 +260,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         }
 
         StopMedia();
+        FinishRecording();
         if (_rtp is not null)
         {
             await _rtp.DisposeAsync();

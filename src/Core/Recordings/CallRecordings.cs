@@ -1,0 +1,142 @@
+using System.Security.Cryptography;
+using System.Text;
+using Cualify.Appliance.Core.Api;
+using Cualify.Appliance.Core.Calls;
+using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Store;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cualify.Appliance.Core.Recordings;
+
+/// <summary>
+/// Finished call recordings: registered when their file is complete (the call's <c>recording_url</c> and
+/// <c>call.recording_ready</c> in one transaction), found for the API by call or by public link, and deleted by
+/// retention or a contact's erasure. Without <c>Api:PublicBaseUrl</c> a recording's URL is its API path; with it,
+/// an unguessable link that needs no key and stops working after <see cref="RecordingOptions.LinkLifetime"/>.
+/// </summary>
+public sealed class CallRecordings(
+    ApplianceStore store, EventOutbox outbox, DataDirectory dataDirectory, IOptions<ApiOptions> api, IOptions<RecordingOptions> options,
+    ILogger<CallRecordings> logger)
+{
+    private const int WavHeaderBytes = 44;
+    private const int BytesPerSecond = 8000 * 2 * 2;
+
+    public static string ApiPath(string callId) => $"/api/v1/calls/{callId}/recording";
+
+    /// <summary>
+    /// Registers the complete file of a call (relative to the data folder). False when the call is gone or its
+    /// recording was registered before (a repeat after a restart changes nothing).
+    /// </summary>
+    public async Task<bool> CompleteAsync(string callId, string relativeFile, CancellationToken cancellationToken = default)
+    {
+        var info = new FileInfo(dataDirectory.Combine(relativeFile));
+        if (!info.Exists)
+        {
+            return false;
+        }
+
+        var durationSec = (long)Math.Round(Math.Max(0, info.Length - WavHeaderBytes) / (double)BytesPerSecond, MidpointRounding.AwayFromZero);
+        return await store.WriteAsync(async tx =>
+        {
+            var found = await tx.QuerySingleOrDefaultAsync<Call>($"SELECT {Call.Columns} FROM calls WHERE id = @callId", new { callId });
+            if (found is null)
+            {
+                return false;
+            }
+
+            var inserted = await tx.ExecuteAsync("""
+                INSERT INTO recordings (call_id, org_id, contact_id, file, bytes, duration_sec, created_at)
+                VALUES (@callId, @OrgId, @ContactId, @relativeFile, @Bytes, @durationSec, @Now)
+                ON CONFLICT (call_id) DO NOTHING
+                """, new { callId, found.OrgId, found.ContactId, relativeFile, Bytes = info.Length, durationSec, tx.Now });
+            if (inserted == 0)
+            {
+                return false;
+            }
+
+            await tx.ExecuteAsync("UPDATE calls SET recording_url = @url, updated_at = @Now WHERE id = @callId",
+                new { url = ApiPath(callId), callId, tx.Now });
+            var url = await UrlAsync(tx, callId);
+            await outbox.AppendAsync(tx, found.OrgId, RecordingEvents.Ready, new RecordingReady(callId, url, durationSec));
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>The URL to hand out for a call that has a recording: a freshly minted public link, or the API path.</summary>
+    public Task<string> UrlAsync(string callId, CancellationToken cancellationToken = default) =>
+        api.Value.PublicBase is null ? Task.FromResult(ApiPath(callId)) : store.WriteAsync(tx => UrlAsync(tx, callId), cancellationToken);
+
+    private async Task<string> UrlAsync(StoreTransaction tx, string callId)
+    {
+        if (api.Value.PublicBase is not { } publicBase)
+        {
+            return ApiPath(callId);
+        }
+
+        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        await tx.ExecuteAsync("INSERT INTO recording_links (token_digest, call_id, expires_at) VALUES (@digest, @callId, @expires)",
+            new { digest = Digest(token), callId, expires = tx.Now + options.Value.LinkLifetime });
+        await tx.ExecuteAsync("DELETE FROM recording_links WHERE expires_at < @Now", new { tx.Now });
+        return new Uri(publicBase, $"api/v1/recordings/{token}.wav").ToString();
+    }
+
+    /// <summary>The recording of a call of the org, or null (none, another org's, or deleted).</summary>
+    public Task<StoredRecording?> FindAsync(string orgId, string callId, CancellationToken cancellationToken = default) =>
+        store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<StoredRecording>(new CommandDefinition(
+            "SELECT * FROM recordings WHERE org_id = @orgId AND call_id = @callId", new { orgId, callId }, cancellationToken: cancellationToken)),
+            cancellationToken);
+
+    /// <summary>The recording a public link names, or null when the token is unknown or has expired.</summary>
+    public Task<StoredRecording?> FindByTokenAsync(string token, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<StoredRecording>(new CommandDefinition("""
+            SELECT r.* FROM recording_links l JOIN recordings r ON r.call_id = l.call_id
+            WHERE l.token_digest = @digest AND l.expires_at > @now
+            """, new { digest = Digest(token), now }, cancellationToken: cancellationToken)), cancellationToken);
+
+    public string FullPath(StoredRecording recording) => dataDirectory.Combine(recording.File);
+
+    /// <summary>Deletes recordings made before the retention window; their calls' <c>recording_url</c> becomes null.</summary>
+    public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        var deleted = await store.WriteAsync(async tx =>
+        {
+            var cutoff = tx.Now - TimeSpan.FromDays(options.Value.RetentionDays);
+            var old = (await tx.QueryAsync<StoredRecording>("SELECT * FROM recordings WHERE created_at < @cutoff", new { cutoff })).ToList();
+            await DeleteAsync(tx, old);
+            return old;
+        }, cancellationToken);
+        return deleted.Count;
+    }
+
+    /// <summary>Removes the rows, links and URLs of <paramref name="recordings"/> in the transaction, and their files once it commits.</summary>
+    internal async Task DeleteAsync(StoreTransaction tx, IReadOnlyList<StoredRecording> recordings)
+    {
+        foreach (var recording in recordings)
+        {
+            await tx.ExecuteAsync("DELETE FROM recordings WHERE call_id = @CallId", recording);
+            await tx.ExecuteAsync("DELETE FROM recording_links WHERE call_id = @CallId", recording);
+            await tx.ExecuteAsync("UPDATE calls SET recording_url = NULL, updated_at = @Now WHERE id = @CallId", new { recording.CallId, tx.Now });
+        }
+
+        tx.AfterCommit(() =>
+        {
+            foreach (var recording in recordings)
+            {
+                try
+                {
+                    File.Delete(FullPath(recording));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    logger.LogError("The recording of call {CallId} could not be deleted ({Detail})", recording.CallId, ex.Message);
+                }
+            }
+        });
+    }
+
+    private static string Digest(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
