@@ -1,12 +1,12 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Runtime.InteropServices;
 using System.Text;
 using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Tests;
 
-/// <summary>Started by hand (no systemd unit), under the most permissive umask, the appliance still keeps its files to itself.</summary>
-public sealed partial class PrivateFilesTests
+/// <summary>Started by hand (no systemd unit) under the most permissive umask, the appliance still keeps its files to itself.</summary>
+public sealed class PrivateFilesTests
 {
     private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -23,11 +23,20 @@ public sealed partial class PrivateFilesTests
 
         using var parent = new TempDirectory("private");
         var dataDir = parent.Combine("data");
-        Environment.SetEnvironmentVariable("INVOCATION_ID", null);
-        umask(0);
-        await using (var appliance = await RunningAppliance.StartAsync(dataDir, new Dictionary<string, string?> { ["Logging:Level"] = "Information" }))
+        var port = ApplianceProcess.FreeTcpPort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}/");
+        // The shell's umask 000 is the most permissive a user could start the binary with.
+        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = AppContext.BaseDirectory };
+        foreach (var argument in new[] { "-c", "umask 000 && exec \"$0\" \"$@\"", ApplianceProcess.ExecutablePath, "run", "--data-dir", dataDir, "--urls", $"http://127.0.0.1:{port}" })
         {
-            using var admin = appliance.AdminClient();
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("INVOCATION_ID");
+        start.Environment["CUALIFY__Logging__Level"] = "Information";
+        await using (var appliance = await ApplianceProcess.LaunchAsync(start, baseAddress))
+        {
+            using var admin = appliance.Client(await appliance.FirstAdminKeyAsync());
             await (await admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345678", name = "Riya Sharma", consent_capture = "manual" })).ExpectAsync(200);
             var playbook = (string)(await (await admin.PostJsonAsync("/api/v1/playbooks", new
             {
@@ -72,7 +81,4 @@ public sealed partial class PrivateFilesTests
         writer.Flush();
         return stream.ToArray();
     }
-
-    [LibraryImport("libc")]
-    private static partial uint umask(uint mask);
 }
