@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.ApiKeys;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.Core.Secrets;
 
 namespace Cualify.Appliance.Core.Store;
 
@@ -8,13 +9,15 @@ namespace Cualify.Appliance.Core.Store;
 /// Brings a store up to date (migrations, then do-not-contact digests keyed with this install's secret) and, on a fresh one, creates org <c>default</c> with its first admin key.
 /// The key is returned exactly once, to be printed; only its hash is kept.
 /// </summary>
-public sealed class ApplianceInitializer(ApplianceStore store, Migrator migrator, OrgStore orgs, ApiKeyStore keys)
+public sealed class ApplianceInitializer(ApplianceStore store, Migrator migrator, OrgStore orgs, ApiKeyStore keys, SecretKeyCanary canary)
 {
     public sealed record Result(IReadOnlyList<string> AppliedMigrations, string? FirstAdminKey);
 
     public async Task<Result> InitializeAsync(CancellationToken cancellationToken = default)
     {
         var applied = await migrator.MigrateAsync(cancellationToken);
+        // Keying digests needs the store's own secret key: the canary refuses a missing or foreign one first.
+        await canary.VerifyOrSealAsync(cancellationToken);
         await store.WriteAsync(DoNotContactList.RekeyAsync, cancellationToken);
         var firstKey = await store.WriteAsync(async tx =>
         {
