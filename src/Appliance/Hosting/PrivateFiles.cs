@@ -6,29 +6,24 @@ namespace Cualify.Appliance.Hosting;
 
 /// <summary>
 /// Keeps what the appliance writes (the store and its WAL, keys, logs, audio, recordings) readable by its own
-/// user only, however it is started. On Unix the process umask becomes 077 at start, so every file is created
-/// 600 and every folder 700 whatever the shell's umask; under systemd the unit's <c>UMask=</c> (the installer's
-/// 0027) keeps its group bits and only "others" are always cut off. On Windows a data folder the appliance
-/// creates gets the installer's ACL: inheritance off, full control for the current user, SYSTEM and
-/// Administrators only, which every file below it inherits.
+/// user only, however it is started. On Unix the process umask becomes 077, so every file is created 600 and
+/// every folder 700 whatever the shell's umask; under systemd the unit's <c>UMask=</c> is left as the installer
+/// set it. On Windows a data folder the appliance creates gets the installer's ACL: inheritance off, full control
+/// for the current user, SYSTEM and Administrators only, which every file below it inherits.
 /// </summary>
 public static partial class PrivateFiles
 {
     private const uint OwnerOnly = 0b000_111_111; // 077: nothing for group or others
-    private const uint NoOthers = 0b000_000_111;  // 007
 
-    /// <summary>Sets the umask of this process (the executable's entry point calls it, never a library).</summary>
+    /// <summary>
+    /// Makes files this process creates from now on private to its user. The umask belongs to the whole process,
+    /// so only the executable's entry point calls this (never a host built inside another process, such as a test's).
+    /// </summary>
     public static void Apply()
     {
-        if (OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows() && Environment.GetEnvironmentVariable("INVOCATION_ID") is null)
         {
-            return;
-        }
-
-        var inherited = umask(OwnerOnly);
-        if (Environment.GetEnvironmentVariable("INVOCATION_ID") is not null)
-        {
-            umask(inherited | NoOthers);
+            umask(OwnerOnly);
         }
     }
 
