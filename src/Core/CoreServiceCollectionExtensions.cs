@@ -5,6 +5,7 @@ using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Idempotency;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Core.Secrets;
@@ -50,6 +51,7 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService<StoreMaintenance>();
         services.AddPlaybooksAndCalls(configuration);
         services.AddSequences(configuration);
+        services.AddMail();
         return services;
     }
 }

@@ -1,6 +1,6 @@
 using Cualify.Appliance.Core.Json;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Orgs;
-using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Core.Store;
 using Microsoft.Extensions.Logging;
 

@@ -49,9 +49,10 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
 
     /// <summary>
     /// Inserts a new contact from normalized fields (<see cref="ContactNormalizer.Normalize"/>); a number or address on
-    /// the do-not-contact list arrives already opted out.
+    /// the do-not-contact list arrives already opted out. <paramref name="id"/> is given by a caller that had to know
+    /// the id before the write (to render text with it).
     /// </summary>
-    public async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, ContactInput c)
+    public async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, ContactInput c, string? id = null)
     {
         var blockedVoice = c.PhoneE164 is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Voice, c.PhoneE164);
         var blockedEmail = c.Email is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Email, c.Email);
@@ -63,7 +64,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             RETURNING {Columns}
             """, new
         {
-            Id = Ids.New(tx.Now),
+            Id = id ?? Ids.New(tx.Now),
             OrgId = orgId,
             c.PhoneE164,
             Name = c.Name ?? JoinName(c.FirstName, c.LastName),
