@@ -44,6 +44,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<CreditLedger>();
         services.AddSingleton<ContactStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, AdminNotices.AdminNoticeErasure>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, IdempotencyErasure>());
         services.AddSingleton<IdempotencyRecords>();
         services.AddSingleton<ApplianceMetrics>();
         services.AddSingleton<IMetricsSource, CreditMetrics>();

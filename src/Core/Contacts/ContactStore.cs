@@ -194,11 +194,14 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     }
 
     /// <summary>
-    /// Erases the contact's personal data: the row goes, earlier <c>contact.*</c> events lose their personal
-    /// fields, and only hashes of the number and address stay, on the do-not-contact list.
+    /// Erases the contact's personal data: the row goes, every feature's copies go through its
+    /// <see cref="IContactErasureStep"/>, earlier <c>contact.*</c> events lose their personal fields, and only keyed
+    /// digests of the number and address stay, on the do-not-contact list. The writer runs with
+    /// <c>secure_delete</c>, and a checkpoint afterwards empties the WAL, so the bytes are gone from the files too.
     /// </summary>
-    public Task EraseAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
-        store.WriteAsync(async tx =>
+    public async Task EraseAsync(string orgId, string id, CancellationToken cancellationToken = default)
+    {
+        await store.WriteAsync(async tx =>
         {
             var contact = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Contact", "id");
             if (contact.PhoneE164 is not null)
@@ -224,6 +227,10 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             await tx.ExecuteAsync("DELETE FROM contacts WHERE id = @Id", new { contact.Id });
             await outbox.AppendAsync(tx, orgId, ContactEvents.Deleted, new { id = contact.Id, erased = true });
         }, cancellationToken);
+
+        // The erasure is committed; a reader holding an old snapshot may delay this, never undo it.
+        await store.CheckpointAsync(CancellationToken.None);
+    }
 
     private static string? JoinName(string? first, string? last)
     {

@@ -108,7 +108,7 @@ public sealed class SequenceStarter(
         {
             var steps = await enrollments.StepsAsync(tx, enrollment.Id);
             var (subject, body) = reviewRequest.Compose(template, contact, enrollment, steps);
-            await notices.QueueAsync(tx, orgId, subject, body);
+            await notices.QueueAsync(tx, orgId, subject, body, contact.Id);
         }
 
         await outbox.AppendAsync(tx, enrollment.OrgId, SequenceEvents.EnrollmentCreated, new

@@ -1,5 +1,6 @@
 using Cualify.Appliance.Relay.Delivery;
 using Cualify.Appliance.Relay.Webhooks;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Cualify.Appliance.LocalApi.Webhooks;
 
@@ -61,7 +62,8 @@ public sealed record DeliveryAttemptView(
         a.DeliveryId, a.EventId, a.EventType, a.Kind, a.Attempt, a.AttemptedAt, a.StatusCode, a.LatencyMs, a.Result, a.Error, a.NextAttemptAt, a.DeliveryStatus);
 }
 
-public sealed record DeliveryHistoryQuery(string? Limit, string? Offset, string? EventId);
+/// <summary>The deliveries query; <c>event_id</c> narrows the history to one event (the test endpoint's <c>Location</c>).</summary>
+public sealed record DeliveryHistoryQuery(string? Limit, string? Offset, [property: FromQuery(Name = "event_id")] string? EventId);
 
 public sealed record QueuedDeliveryView(string Id, string WebhookId);
 

@@ -20,7 +20,9 @@ public static class WebhookEndpoints
     public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/webhooks").WithTags("Webhooks").RequireScope(Scope.Admin);
-        // No Idempotency-Key replay here: a remembered answer would keep the secret in clear in the store.
+        // An Idempotency-Key repeat replays the original answer, secret included: a client whose 201 was lost must
+        // still learn the secret of the endpoint it created. The remembered answer is sealed with secrets.key
+        // (IdempotencyRecords), like the secret in the webhooks table, so the store holds it in clear nowhere.
         group.MapPost("/", CreateAsync).WithIdempotency();
         group.MapGet("/", ListAsync);
         group.MapGet("/{id}", GetAsync);
