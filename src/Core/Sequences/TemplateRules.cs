@@ -81,7 +81,7 @@ public static partial class TemplateRules
 
         if (window is not null && !SendingWindow.IsValid(window))
         {
-            errors.Add("sending_window", "sending_window must be a 5-field cron expression of the minutes mail may leave, e.g. * 9-17 * * 1-5");
+            errors.Add("sending_window", "sending_window must be a 5-field cron expression of the minutes mail may leave that opens at some time, e.g. * 9-17 * * 1-5");
         }
 
         errors.ThrowIfAny();
