@@ -204,7 +204,7 @@ public static partial class TemplateRules
 
     /// <summary>
     /// Every subject and body of a valid definition must render within <see cref="LiquidText"/>'s bounds for a
-    /// contact with no fields filled in; those that do not are reported together as one 422, each by its field.
+    /// contact with no fields filled in; those that do not are reported together as one validation failure, each by its field.
     /// </summary>
     public static async Task CheckBoundsAsync(TemplateDefinition definition)
     {
