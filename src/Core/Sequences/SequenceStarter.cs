@@ -181,7 +181,7 @@ public sealed class SequenceStarter(
         var taggedNotes = string.IsNullOrWhiteSpace(c.Notes) ? null : $"{tag} {c.Notes.Trim()}";
         if (existing is null)
         {
-            return await contacts.InsertAsync(tx, orgId, new NormalizedContact(
+            return await contacts.InsertAsync(tx, orgId, new ContactInput(
                 request.Phones.FirstOrDefault(), null, c.FirstName?.Trim(), c.LastName?.Trim(), request.PrimaryEmail,
                 c.LanguagePref?.Trim(), taggedNotes, c.Metadata, c.ConsentCapture), stamp.NewContactId);
         }
@@ -200,7 +200,7 @@ public sealed class SequenceStarter(
         var notes = taggedNotes is null ? null
             : string.IsNullOrWhiteSpace(existing.Notes) ? taggedNotes
             : $"{existing.Notes}\n\n{taggedNotes}";
-        return await contacts.UpdateAsync(tx, existing, new NormalizedContact(
+        return await contacts.UpdateAsync(tx, existing, new ContactInput(
             phone, null, c.FirstName?.Trim(), c.LastName?.Trim(), request.PrimaryEmail, c.LanguagePref?.Trim(), notes, c.Metadata, c.ConsentCapture));
     }
 
