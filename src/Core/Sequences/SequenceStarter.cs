@@ -100,6 +100,16 @@ public sealed class SequenceStarter(
         }
 
         var enrollment = await CreateEnrollmentAsync(tx, template, contact, request.IdempotencyKey, stamp.Fingerprint, rendering.Steps);
+        // Created comes first in the outbox, before anything activation may emit (a completion when no step could be rendered).
+        await outbox.AppendAsync(tx, enrollment.OrgId, SequenceEvents.EnrollmentCreated, new
+        {
+            enrollment_id = enrollment.Id,
+            template_id = enrollment.TemplateId,
+            contact_id = enrollment.ContactId,
+            status = input.AutoApprove ? EnrollmentStatus.Active : enrollment.Status,
+            language = enrollment.Language,
+            auto_approve = input.AutoApprove,
+        });
         if (input.AutoApprove)
         {
             enrollment = await enrollments.ActivateAsync(tx, enrollment, forceFirstStep: true);
@@ -111,15 +121,6 @@ public sealed class SequenceStarter(
             await notices.QueueAsync(tx, orgId, subject, body, contact.Id);
         }
 
-        await outbox.AppendAsync(tx, enrollment.OrgId, SequenceEvents.EnrollmentCreated, new
-        {
-            enrollment_id = enrollment.Id,
-            template_id = enrollment.TemplateId,
-            contact_id = enrollment.ContactId,
-            status = enrollment.Status,
-            language = enrollment.Language,
-            auto_approve = input.AutoApprove,
-        });
         if (input.AutoApprove)
         {
             // A refused first call may already end the enrollment (an opted-out number): report what it is now.
