@@ -228,7 +228,7 @@ public sealed class FeatureDoctorTests
         </scenario>
         """;
 
-    private static int ClosedTcpPort() => ApplianceProcess.FreeTcpPort();
+    private static int ClosedTcpPort() => FreePorts.Tcp();
 
     /// <summary>Waits until a socket is bound to 127.0.0.1:<paramref name="port"/> (read from /proc/net/udp, so the port is never touched).</summary>
     private static async Task WaitUntilUdpBoundAsync(int port, Process owner)
@@ -270,7 +270,7 @@ public sealed class FeatureDoctorTests
     private static async Task<Aiosmtpd> AiosmtpdAsync()
     {
         var python = RequiredTool.Find("python3", "sudo apt-get install -y python3-aiosmtpd", "/usr/bin/python3");
-        var port = ApplianceProcess.FreeTcpPort();
+        var port = FreePorts.Tcp();
         var errors = new StringBuilder();
         var process = Process.Start(new ProcessStartInfo(python, ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{port}"])
         {

@@ -131,7 +131,7 @@ public sealed class LinuxInstallerTests
 
     private static Task<ApplianceProcess> StartService(Layout layout)
     {
-        var address = new Uri($"http://127.0.0.1:{ApplianceProcess.FreeTcpPort()}/");
+        var address = new Uri($"http://127.0.0.1:{FreePorts.Tcp()}/");
         var info = Root.AsUser(layout.User, layout.Exe, "run", "--data-dir", layout.DataDir, "--config", layout.ConfigFile, "--urls", address.ToString().TrimEnd('/'));
         info.WorkingDirectory = layout.DataDir;
         return ApplianceProcess.LaunchAsync(info, address);

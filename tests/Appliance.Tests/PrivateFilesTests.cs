@@ -54,7 +54,7 @@ public sealed class PrivateFilesTests
     /// </summary>
     private static Task<ApplianceProcess> StartUnderUmask000Async(string dataDir)
     {
-        var baseAddress = new Uri($"http://127.0.0.1:{ApplianceProcess.FreeTcpPort()}");
+        var baseAddress = new Uri($"http://127.0.0.1:{FreePorts.Tcp()}");
         var start = new ProcessStartInfo("/bin/sh");
         foreach (var argument in new[] { "-c", "umask 000 && exec \"$0\" \"$@\"", ApplianceProcess.ExecutablePath,
                      "run", "--data-dir", dataDir, "--urls", baseAddress.ToString().TrimEnd('/') })

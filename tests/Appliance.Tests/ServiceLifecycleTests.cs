@@ -106,7 +106,7 @@ public sealed class ServiceLifecycleTests
         var received = new List<string>();
         var listening = ListenAsync(socket, received);
 
-        var address = new Uri($"http://127.0.0.1:{ApplianceProcess.FreeTcpPort()}/");
+        var address = new Uri($"http://127.0.0.1:{FreePorts.Tcp()}/");
         var pidFile = scratch.Combine("appliance.pid");
         var info = new ProcessStartInfo(systemd, ["-c", "\"$0\" run --data-dir \"$1\" --urls \"$2\" & echo $! > \"$3\"; wait $!",
             ApplianceProcess.ExecutablePath, scratch.Combine("data"), address.ToString().TrimEnd('/'), pidFile]);

@@ -47,10 +47,18 @@ public sealed class SimulatorScenarioTests
         await harness.TopUpAsync(10_000);
 
         var callId = await harness.PlaceCallAsync(new { agent_id = agentId, to_e164 = "+919812345682" });
-        var ended = await harness.AdvanceUntilFinalAsync(callId);
+        var ringing = await harness.AdvanceUntilAsync(callId, c => c.Status == "ringing");
+        var rangAt = harness.Time.GetUtcNow();
+        Assert.True(rangAt - ringing.StartedAt >= TimeSpan.FromSeconds(1), "the simulated phone rang before its 1 s set-up");
+
+        // On the fake clock: still ringing a millisecond before the 20 s timeout, ended exactly at it.
+        var ringTimeout = TimeSpan.FromSeconds(20);
+        var almost = await harness.AdvanceUntilAsync(callId, _ => harness.Time.GetUtcNow() >= rangAt + ringTimeout - TimeSpan.FromMilliseconds(1),
+            step: ringTimeout - TimeSpan.FromMilliseconds(1));
+        Assert.Equal("ringing", almost.Status);
+        var ended = await harness.AdvanceUntilAsync(callId, c => c.IsFinal, limit: TimeSpan.FromMilliseconds(1), step: TimeSpan.FromMilliseconds(1));
         Assert.Equal("no_answer", ended.Status);
-        // 1 s set-up + 20 s ringing (the simulator's own steps may slip a second each on a loaded machine).
-        Assert.InRange((ended.EndedAt - ended.StartedAt)!.Value.TotalSeconds, 21, 23);
+        Assert.Equal(rangAt + ringTimeout, ended.EndedAt);
         Assert.Equal("ring timeout (simulated)", ended.EndDetail);
     }
 

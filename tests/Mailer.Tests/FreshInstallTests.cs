@@ -54,7 +54,7 @@ public sealed class FreshInstallTests
         await using var app = await RunningAppliance.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Mailer:Smtp:Host"] = "127.0.0.1",
-            ["Mailer:Smtp:Port"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Mailer:Smtp:Port"] = FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Mailer:Smtp:Security"] = "none",
             ["Mailer:Smtp:Username"] = "mailer",
             ["Mailer:Smtp:Password"] = "s3cret-smtp-password",

@@ -57,7 +57,7 @@ public sealed class MailerHarness : IAsyncDisposable
 
             if (publicUrl)
             {
-                var port = FreePort.Next();
+                var port = FreePorts.Tcp();
                 all["Api:Urls"] = $"http://127.0.0.1:{port}";
                 all["Api:PublicBaseUrl"] = $"http://127.0.0.1:{port}";
             }

@@ -99,7 +99,7 @@ public sealed class ApplianceProcess : IAsyncDisposable
     /// <summary>Starts <c>run</c> on a free loopback port and waits until <c>/healthz</c> answers.</summary>
     public static async Task<ApplianceProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? extraArguments = null)
     {
-        var port = FreeTcpPort();
+        var port = FreePorts.Tcp();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
         var arguments = new List<string> { "run", "--data-dir", dataDir, "--urls", baseAddress.ToString().TrimEnd('/') };
         arguments.AddRange(extraArguments ?? []);
@@ -243,13 +243,6 @@ public sealed class ApplianceProcess : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
         return _process.ExitCode;
-    }
-
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

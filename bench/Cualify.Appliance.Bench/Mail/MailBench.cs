@@ -30,7 +30,7 @@ public static class MailBench
             // smtp-sink drops to nobody before it writes the dumps.
             File.SetUnixFileMode(dumps.Path, (UnixFileMode)0b111_111_111);
         }
-        var port = ApplianceProcess.FreeTcpPort();
+        var port = FreePorts.Tcp();
         var adminKey = (await ApplianceProcess.RunVerbAsync(["init", "--data-dir", data.Path])).StandardOutput.Trim();
         var operatorKey = (await ApplianceProcess.RunVerbAsync(["keys", "create", "--name", "bench", "--scope", "operator", "--data-dir", data.Path])).StandardOutput.Trim();
         var environment = new Dictionary<string, string>

@@ -60,15 +60,7 @@ public sealed class ApiKeyStore(ApplianceStore store, TimeProvider time)
     }
 
     public Task<Page<ApiKey>> ListAsync(string orgId, PageRequest page, CancellationToken cancellationToken = default) =>
-        store.ReadAsync(async connection =>
-        {
-            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM api_keys WHERE org_id = @orgId", new { orgId }, cancellationToken: cancellationToken));
-            var rows = await connection.QueryAsync<ApiKey>(new CommandDefinition(
-                $"SELECT {Columns} FROM api_keys WHERE org_id = @orgId ORDER BY id DESC LIMIT @Limit OFFSET @Offset",
-                new { orgId, page.Limit, page.Offset }, cancellationToken: cancellationToken));
-            return new Page<ApiKey>(rows.ToList(), page, total);
-        }, cancellationToken);
+        ListQuery.OfOrg("api_keys", Columns).ReadAsync<ApiKey>(store, new { OrgId = orgId }, page, cancellationToken);
 
     public Task<ApiKey?> GetAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
         store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<ApiKey>(new CommandDefinition(

@@ -37,7 +37,7 @@ public sealed class CallReader(ApplianceStore store)
     }
 
     public Task<Page<Call>> ListAsync(string orgId, CallFilter filter, PageRequest page, CancellationToken cancellationToken = default) =>
-        new OrgPageQuery("calls", Call.Columns)
+        ListQuery.OfOrg("calls", Call.Columns)
             .Where(filter.Status is not null, "status = @Status")
             .Where(filter.AgentId is not null, "agent_id = @AgentId")
             .Where(filter.ContactId is not null, "contact_id = @ContactId")

@@ -1,24 +1,14 @@
-using System.Text.Json.Nodes;
 using Cualify.Appliance.Core.Errors;
 
 namespace Cualify.Appliance.Core.Contacts;
 
-/// <summary>A contact input after validation: E.164 number, checked address, known consent value.</summary>
-public sealed record NormalizedContact(
-    string? PhoneE164,
-    string? Name,
-    string? FirstName,
-    string? LastName,
-    string? Email,
-    string? LanguagePref,
-    string? Notes,
-    JsonObject? Metadata,
-    string? ConsentCapture);
-
 public static class ContactNormalizer
 {
-    /// <summary>Validates every field at once and throws one validation failure naming each bad field.</summary>
-    public static NormalizedContact Normalize(ContactInput input, bool phoneRequired)
+    /// <summary>
+    /// Validates every field at once and throws one validation failure naming each bad field; returns the input
+    /// with an E.164 number, trimmed text and a checked address, the form <see cref="ContactStore"/> stores.
+    /// </summary>
+    public static ContactInput Normalize(ContactInput input, bool phoneRequired)
     {
         var errors = new FieldErrors();
         string? phone = null;
@@ -56,7 +46,7 @@ public static class ContactNormalizer
         }
 
         errors.ThrowIfAny();
-        return new NormalizedContact(phone, Trim(input.Name), Trim(input.FirstName), Trim(input.LastName), email,
+        return new ContactInput(phone, Trim(input.Name), Trim(input.FirstName), Trim(input.LastName), email,
             Trim(input.LanguagePref), input.Notes, input.Metadata, input.ConsentCapture);
     }
 

@@ -48,10 +48,11 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             $"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND id = @id", new { orgId, id }, cancellationToken: cancellationToken)), cancellationToken);
 
     /// <summary>
-    /// Inserts a new contact; a number or address on the do-not-contact list arrives already opted out.
-    /// <paramref name="id"/> is given by a caller that had to know the id before the write (to render text with it).
+    /// Inserts a new contact from normalized fields (<see cref="ContactNormalizer.Normalize"/>); a number or address on
+    /// the do-not-contact list arrives already opted out. <paramref name="id"/> is given by a caller that had to know
+    /// the id before the write (to render text with it).
     /// </summary>
-    public async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, NormalizedContact c, string? id = null)
+    public async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, ContactInput c, string? id = null)
     {
         var blockedVoice = c.PhoneE164 is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Voice, c.PhoneE164);
         var blockedEmail = c.Email is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Email, c.Email);
@@ -86,8 +87,8 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         return contact;
     }
 
-    /// <summary>Applies the given fields; unchanged contacts are returned as they are, with no event.</summary>
-    public async Task<Contact> UpdateAsync(StoreTransaction tx, Contact existing, NormalizedContact c)
+    /// <summary>Applies the given normalized fields; unchanged contacts are returned as they are, with no event.</summary>
+    public async Task<Contact> UpdateAsync(StoreTransaction tx, Contact existing, ContactInput c)
     {
         var metadata = JsonNode.Parse(existing.Metadata)?.AsObject() ?? [];
         foreach (var (key, value) in c.Metadata ?? [])
@@ -138,7 +139,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     public Task<Page<Contact>> ListAsync(string orgId, ContactFilter filter, PageRequest page, CancellationToken cancellationToken = default)
     {
         var search = string.IsNullOrWhiteSpace(filter.Search) ? null : QueryValues.LikeContains(filter.Search.Trim().ToLowerInvariant());
-        return new OrgPageQuery("contacts", Columns)
+        return ListQuery.OfOrg("contacts", Columns)
             .Where(filter.ConsentCapture is not null, "consent_capture = @ConsentCapture")
             .Where(filter.OptedOut == true, "(opted_out_voice = 1 OR opted_out_email = 1)")
             .Where(filter.OptedOut == false, "(opted_out_voice = 0 AND opted_out_email = 0)")

@@ -94,15 +94,7 @@ public sealed class CreditLedger(ApplianceStore store)
         ?? throw ApplianceException.NotFound("Org");
 
     public Task<Page<LedgerEntry>> LedgerAsync(string orgId, PageRequest page, CancellationToken cancellationToken = default) =>
-        store.ReadAsync(async connection =>
-        {
-            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM credit_ledger WHERE org_id = @orgId", new { orgId }, cancellationToken: cancellationToken));
-            var rows = await connection.QueryAsync<LedgerEntry>(new CommandDefinition(
-                $"SELECT {EntryColumns} FROM credit_ledger WHERE org_id = @orgId ORDER BY seq DESC LIMIT @Limit OFFSET @Offset",
-                new { orgId, page.Limit, page.Offset }, cancellationToken: cancellationToken));
-            return new Page<LedgerEntry>(rows.ToList(), page, total);
-        }, cancellationToken);
+        ListQuery.OfOrg("credit_ledger", EntryColumns, orderBy: "seq DESC").ReadAsync<LedgerEntry>(store, new { OrgId = orgId }, page, cancellationToken);
 
     private async Task<LedgerEntry> AppendAsync(StoreTransaction tx, string orgId, string kind, long amount, long reservedDelta, string? reservationId, string? subjectId, string? reference)
     {

@@ -56,13 +56,7 @@ public sealed class OrgStore(ApplianceStore store)
         store.ReadAsync(connection => connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM orgs", cancellationToken: cancellationToken)), cancellationToken);
 
     public Task<Page<Org>> ListAsync(PageRequest page, CancellationToken cancellationToken = default) =>
-        store.ReadAsync(async connection =>
-        {
-            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM orgs", cancellationToken: cancellationToken));
-            var rows = await connection.QueryAsync<Org>(new CommandDefinition(
-                $"SELECT {Columns} FROM orgs ORDER BY id DESC LIMIT @Limit OFFSET @Offset", page, cancellationToken: cancellationToken));
-            return new Page<Org>(rows.ToList(), page, total);
-        }, cancellationToken);
+        new ListQuery("orgs", Columns).ReadAsync<Org>(store, null, page, cancellationToken);
 
     public Task<Org> UpdateSettingsAsync(string orgId, OrgSettingsChange change, CancellationToken cancellationToken = default)
     {

@@ -61,16 +61,7 @@ public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
         tx.QuerySingleOrDefaultAsync<Playbook>($"SELECT {Playbook.Columns} FROM playbooks WHERE id = @id", new { id });
 
     public Task<Page<Playbook>> ListAsync(string orgId, PageRequest page, CancellationToken cancellationToken = default) =>
-        store.ReadAsync(async connection =>
-        {
-            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM playbooks WHERE org_id = @orgId AND deleted_at IS NULL", new { orgId }, cancellationToken: cancellationToken));
-            var rows = await connection.QueryAsync<Playbook>(new CommandDefinition($"""
-                SELECT {Playbook.Columns} FROM playbooks WHERE org_id = @orgId AND deleted_at IS NULL
-                ORDER BY id DESC LIMIT @Limit OFFSET @Offset
-                """, new { orgId, page.Limit, page.Offset }, cancellationToken: cancellationToken));
-            return new Page<Playbook>(rows.ToList(), page, total);
-        }, cancellationToken);
+        ListQuery.OfOrg("playbooks", Playbook.Columns).Where("deleted_at IS NULL").ReadAsync<Playbook>(store, new { OrgId = orgId }, page, cancellationToken);
 
     public async Task<Playbook> UpdateAsync(string orgId, string id, PlaybookInput input, CancellationToken cancellationToken = default)
     {

@@ -15,11 +15,13 @@ public sealed class SecretProtector
     private const string Version = "v1:";
     private const int NonceSize = 12;
     private const int TagSize = 16;
-    private readonly byte[] _key;
+    private readonly Lazy<byte[]> _key;
 
+    /// <summary>The key is read (or, for a new install, created) on first use, not when the protector is made.</summary>
     public SecretProtector(IOptions<StoreOptions> options)
     {
-        _key = LoadOrCreateKey(options.Value);
+        var settings = options.Value;
+        _key = new Lazy<byte[]>(() => LoadOrCreateKey(settings));
     }
 
     public SecretProtector(byte[] key)
@@ -29,7 +31,7 @@ public sealed class SecretProtector
             throw new ArgumentException("The secret key must be 32 bytes", nameof(key));
         }
 
-        _key = key;
+        _key = new Lazy<byte[]>(key);
     }
 
     public string Protect(string plaintext)
@@ -38,7 +40,7 @@ public sealed class SecretProtector
         var sealedBytes = new byte[NonceSize + plain.Length + TagSize];
         var nonce = sealedBytes.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_key, TagSize);
+        using var aes = new AesGcm(_key.Value, TagSize);
         aes.Encrypt(nonce, plain, sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length));
         return Version + Convert.ToBase64String(sealedBytes);
     }
@@ -54,7 +56,7 @@ public sealed class SecretProtector
         var sealedBytes = Convert.FromBase64String(stored[Version.Length..]);
         var cipherLength = sealedBytes.Length - NonceSize - TagSize;
         var plain = new byte[cipherLength];
-        using var aes = new AesGcm(_key, TagSize);
+        using var aes = new AesGcm(_key.Value, TagSize);
         aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize, cipherLength), sealedBytes.AsSpan(NonceSize + cipherLength), plain);
         return Encoding.UTF8.GetString(plain);
     }
@@ -64,7 +66,7 @@ public sealed class SecretProtector
     /// the store cannot be recomputed from a copy of the database alone.
     /// </summary>
     public byte[] DeriveKey(string purpose) =>
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, _key, 32, info: Encoding.UTF8.GetBytes(purpose));
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _key.Value, 32, info: Encoding.UTF8.GetBytes(purpose));
 
     /// <summary>Where the key file is: <c>Store:SecretKeyFile</c>, else <c>secrets.key</c> beside the store.</summary>
     public static string KeyFilePath(StoreOptions options) =>

@@ -100,6 +100,16 @@ public sealed class SequenceStarter(
         }
 
         var enrollment = await CreateEnrollmentAsync(tx, template, contact, request.IdempotencyKey, stamp.Fingerprint, rendering.Steps);
+        // Created comes first in the outbox, before anything activation may emit (a completion when no step could be rendered).
+        await outbox.AppendAsync(tx, enrollment.OrgId, SequenceEvents.EnrollmentCreated, new
+        {
+            enrollment_id = enrollment.Id,
+            template_id = enrollment.TemplateId,
+            contact_id = enrollment.ContactId,
+            status = input.AutoApprove ? EnrollmentStatus.Active : enrollment.Status,
+            language = enrollment.Language,
+            auto_approve = input.AutoApprove,
+        });
         if (input.AutoApprove)
         {
             enrollment = await enrollments.ActivateAsync(tx, enrollment, forceFirstStep: true);
@@ -111,15 +121,6 @@ public sealed class SequenceStarter(
             await notices.QueueAsync(tx, orgId, subject, body, contact.Id);
         }
 
-        await outbox.AppendAsync(tx, enrollment.OrgId, SequenceEvents.EnrollmentCreated, new
-        {
-            enrollment_id = enrollment.Id,
-            template_id = enrollment.TemplateId,
-            contact_id = enrollment.ContactId,
-            status = enrollment.Status,
-            language = enrollment.Language,
-            auto_approve = input.AutoApprove,
-        });
         if (input.AutoApprove)
         {
             // A refused first call may already end the enrollment (an opted-out number): report what it is now.
@@ -181,7 +182,7 @@ public sealed class SequenceStarter(
         var taggedNotes = string.IsNullOrWhiteSpace(c.Notes) ? null : $"{tag} {c.Notes.Trim()}";
         if (existing is null)
         {
-            return await contacts.InsertAsync(tx, orgId, new NormalizedContact(
+            return await contacts.InsertAsync(tx, orgId, new ContactInput(
                 request.Phones.FirstOrDefault(), null, c.FirstName?.Trim(), c.LastName?.Trim(), request.PrimaryEmail,
                 c.LanguagePref?.Trim(), taggedNotes, c.Metadata, c.ConsentCapture), stamp.NewContactId);
         }
@@ -200,7 +201,7 @@ public sealed class SequenceStarter(
         var notes = taggedNotes is null ? null
             : string.IsNullOrWhiteSpace(existing.Notes) ? taggedNotes
             : $"{existing.Notes}\n\n{taggedNotes}";
-        return await contacts.UpdateAsync(tx, existing, new NormalizedContact(
+        return await contacts.UpdateAsync(tx, existing, new ContactInput(
             phone, null, c.FirstName?.Trim(), c.LastName?.Trim(), request.PrimaryEmail, c.LanguagePref?.Trim(), notes, c.Metadata, c.ConsentCapture));
     }
 

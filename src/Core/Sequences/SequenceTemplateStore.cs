@@ -73,15 +73,7 @@ public sealed class SequenceTemplateStore(ApplianceStore store, PlaybookStore pl
             $"SELECT {Columns} FROM sequence_templates WHERE org_id = @orgId AND id = @id", new { orgId, id }, cancellationToken: cancellationToken)), cancellationToken);
 
     public Task<Page<SequenceTemplate>> ListAsync(string orgId, PageRequest page, CancellationToken cancellationToken = default) =>
-        store.ReadAsync(async connection =>
-        {
-            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM sequence_templates WHERE org_id = @orgId", new { orgId }, cancellationToken: cancellationToken));
-            var rows = await connection.QueryAsync<SequenceTemplate>(new CommandDefinition(
-                $"SELECT {Columns} FROM sequence_templates WHERE org_id = @orgId ORDER BY id DESC LIMIT @Limit OFFSET @Offset",
-                new { orgId, page.Limit, page.Offset }, cancellationToken: cancellationToken));
-            return new Page<SequenceTemplate>(rows.ToList(), page, total);
-        }, cancellationToken);
+        ListQuery.OfOrg("sequence_templates", Columns).ReadAsync<SequenceTemplate>(store, new { OrgId = orgId }, page, cancellationToken);
 
     /// <summary>Every voice step must name a playbook of the org; all missing ones are reported together, each by its step.</summary>
     private async Task CheckAgentsAsync(StoreTransaction tx, string orgId, TemplateDefinition definition)

@@ -23,7 +23,7 @@ public sealed class ApplianceStore : IAsyncDisposable
     private readonly StoreOptions _options;
     private readonly string _readerConnectionString;
     private readonly TimeProvider _time;
-    private readonly byte[] _digestKey;
+    private readonly Lazy<byte[]> _digestKey;
     private SqliteConnection? _writer;
 
     static ApplianceStore()
@@ -36,7 +36,7 @@ public sealed class ApplianceStore : IAsyncDisposable
     {
         _options = options.Value;
         _time = time;
-        _digestKey = secrets.DeriveKey("cualify-appliance store digest v1");
+        _digestKey = new Lazy<byte[]>(() => secrets.DeriveKey("cualify-appliance store digest v1"));
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(_options.Path));
         if (!string.IsNullOrEmpty(directory))
         {
@@ -64,7 +64,7 @@ public sealed class ApplianceStore : IAsyncDisposable
     /// A copy of the database without <c>secrets.key</c> cannot be searched by guessing values.
     /// </summary>
     public string KeyedDigest(string value) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(_digestKey, Encoding.UTF8.GetBytes(value)));
+        Convert.ToHexStringLower(HMACSHA256.HashData(_digestKey.Value, Encoding.UTF8.GetBytes(value)));
 
     public string Path => _options.Path;
 

@@ -1,23 +1,8 @@
-using System.Text.Json.Nodes;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Paging;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Cualify.Appliance.LocalApi.Contacts;
-
-public sealed record UpsertContactRequest(
-    string? PhoneE164,
-    string? Name,
-    string? FirstName,
-    string? LastName,
-    string? Email,
-    string? LanguagePref,
-    string? Notes,
-    JsonObject? Metadata,
-    string? ConsentCapture)
-{
-    public ContactInput ToInput() => new(PhoneE164, Name, FirstName, LastName, Email, LanguagePref, Notes, Metadata, ConsentCapture);
-}
 
 public sealed record OptOutRequest(string? Channel, string? Source);
 

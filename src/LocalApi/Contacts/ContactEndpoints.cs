@@ -24,9 +24,9 @@ public static class ContactEndpoints
         return api;
     }
 
-    private static async Task<Ok<DataOf<ContactView>>> UpsertAsync(UpsertContactRequest request, HttpContext context, ContactStore contacts)
+    private static async Task<Ok<DataOf<ContactView>>> UpsertAsync(ContactInput request, HttpContext context, ContactStore contacts)
     {
-        var result = await contacts.UpsertAsync(context.Caller().OrgId, request.ToInput(), context.RequestAborted);
+        var result = await contacts.UpsertAsync(context.Caller().OrgId, request, context.RequestAborted);
         return TypedResults.Ok(Envelopes.Wrap(ContactView.From(result.Contact)));
     }
 

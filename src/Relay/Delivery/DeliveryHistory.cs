@@ -38,22 +38,14 @@ public sealed class DeliveryAttempt
 public sealed class DeliveryHistory(ApplianceStore store)
 {
     public Task<Page<DeliveryAttempt>> ListAsync(string webhookId, string? eventId, PageRequest page, CancellationToken cancellationToken = default) =>
-        store.ReadAsync(async connection =>
-        {
-            var filter = eventId is null ? "" : "AND d.event_id = @eventId";
-            var args = new { webhookId, eventId, page.Limit, page.Offset };
-            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
-                SELECT count(*) FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-                WHERE a.webhook_id = @webhookId {filter}
-                """, args, cancellationToken: cancellationToken));
-            var rows = await connection.QueryAsync<DeliveryAttempt>(new CommandDefinition($"""
-                SELECT a.seq, a.delivery_id, d.event_id, d.event_type, d.kind, a.attempt, a.attempted_at, a.status_code, a.latency_ms,
-                       a.result, a.error, a.next_attempt_at, d.status AS delivery_status
-                FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-                WHERE a.webhook_id = @webhookId {filter}
-                ORDER BY a.seq DESC
-                LIMIT @Limit OFFSET @Offset
-                """, args, cancellationToken: cancellationToken));
-            return new Page<DeliveryAttempt>(rows.ToList(), page, total);
-        }, cancellationToken);
+        new ListQuery(
+                "webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id",
+                """
+                a.seq, a.delivery_id, d.event_id, d.event_type, d.kind, a.attempt, a.attempted_at, a.status_code, a.latency_ms,
+                a.result, a.error, a.next_attempt_at, d.status AS delivery_status
+                """,
+                orderBy: "a.seq DESC")
+            .Where("a.webhook_id = @webhookId")
+            .Where(eventId is not null, "d.event_id = @eventId")
+            .ReadAsync<DeliveryAttempt>(store, new { webhookId, eventId }, page, cancellationToken);
 }

@@ -60,16 +60,7 @@ public sealed class WebhookStore(ApplianceStore store, SecretProtector protector
     }
 
     public Task<Page<Webhook>> ListAsync(string orgId, PageRequest page, CancellationToken cancellationToken = default) =>
-        store.ReadAsync(async connection =>
-        {
-            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM webhooks WHERE org_id = @orgId AND deleted_at IS NULL", new { orgId }, cancellationToken: cancellationToken));
-            var rows = await connection.QueryAsync<Webhook>(new CommandDefinition($"""
-                SELECT {Webhook.Columns} FROM webhooks WHERE org_id = @orgId AND deleted_at IS NULL
-                ORDER BY id DESC LIMIT @Limit OFFSET @Offset
-                """, new { orgId, page.Limit, page.Offset }, cancellationToken: cancellationToken));
-            return new Page<Webhook>(rows.ToList(), page, total);
-        }, cancellationToken);
+        ListQuery.OfOrg("webhooks", Webhook.Columns).Where("deleted_at IS NULL").ReadAsync<Webhook>(store, new { OrgId = orgId }, page, cancellationToken);
 
     public async Task<Webhook> RequireAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
         await store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<Webhook>(new CommandDefinition(

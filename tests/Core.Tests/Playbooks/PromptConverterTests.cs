@@ -1,4 +1,5 @@
 using Cualify.Appliance.Core.Playbooks.Audio;
+using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Core.Tests.Playbooks;
 
@@ -15,7 +16,7 @@ public sealed class PromptConverterTests
     [InlineData(33075, 16, 1)]
     public void Any_PCM_WAV_becomes_8_kHz_mono_G711_that_still_carries_the_tone(int rate, int bits, int channels)
     {
-        var wav = WavFiles.Tone(rate, bits, channels, frequency: 440, seconds: 1.0);
+        var wav = WavFixtures.Tone(rate, bits, channels, frequency: 440, seconds: 1.0);
 
         var prompt = PromptConverter.Convert(wav);
 
@@ -40,7 +41,7 @@ public sealed class PromptConverterTests
     public void A_tone_above_4_kHz_is_filtered_out_instead_of_folding_back(int rate, int frequency)
     {
         // Sampled at 8 kHz without the low-pass filters, each tone would alias into the speech band.
-        var prompt = PromptConverter.Convert(WavFiles.Tone(rate, 16, 1, frequency: frequency, seconds: 0.5));
+        var prompt = PromptConverter.Convert(WavFixtures.Tone(rate, 16, 1, frequency: frequency, seconds: 0.5));
         var decoded = prompt.Ulaw.Select(G711.UlawToLinear).Select(s => s / 32768.0).ToArray();
         Assert.True(Rms(decoded[200..3800]) < 0.01, $"aliasing left RMS {Rms(decoded[200..3800])}");
     }
@@ -51,7 +52,7 @@ public sealed class PromptConverterTests
     [InlineData(384000)]
     public void Sample_rates_above_48_kHz_are_refused_naming_the_limit(int rate)
     {
-        var error = Assert.Throws<UnsupportedAudioException>(() => PromptConverter.Convert(WavFiles.Wrap(new byte[rate * 2], rate, 16, 1)));
+        var error = Assert.Throws<UnsupportedAudioException>(() => PromptConverter.Convert(WavFixtures.Wrap(new byte[rate * 2], rate, 16, 1)));
         Assert.Contains($"{rate} Hz", error.Message);
         Assert.Contains("48000 Hz or lower", error.Message);
     }
@@ -59,7 +60,7 @@ public sealed class PromptConverterTests
     [Fact]
     public void A_prompt_over_ten_minutes_is_refused()
     {
-        var error = Assert.Throws<UnsupportedAudioException>(() => PromptConverter.Convert(WavFiles.Wrap(new byte[8000 * 601], 8000, 8, 1)));
+        var error = Assert.Throws<UnsupportedAudioException>(() => PromptConverter.Convert(WavFixtures.Wrap(new byte[8000 * 601], 8000, 8, 1)));
         Assert.Contains("601 s", error.Message);
         Assert.Contains("at most 10 minutes", error.Message);
     }
@@ -67,7 +68,7 @@ public sealed class PromptConverterTests
     [Fact]
     public void WAVE_FORMAT_EXTENSIBLE_with_PCM_is_accepted()
     {
-        var prompt = PromptConverter.Convert(WavFiles.Tone(16000, 16, 2, 300, 0.25, extensible: true));
+        var prompt = PromptConverter.Convert(WavFixtures.Tone(16000, 16, 2, 300, 0.25, extensible: true));
         Assert.Equal(2000, prompt.Ulaw.Length);
     }
 
@@ -77,7 +78,7 @@ public sealed class PromptConverterTests
     [InlineData(7, "µ-law")]
     public void Non_PCM_WAV_is_refused_naming_its_format(int formatCode, string named)
     {
-        var wav = WavFiles.Wrap(new byte[3200], 8000, formatCode == 3 ? 32 : 8, 1, formatCode: formatCode);
+        var wav = WavFixtures.Wrap(new byte[3200], 8000, formatCode == 3 ? 32 : 8, 1, formatCode: formatCode);
         var error = Assert.Throws<UnsupportedAudioException>(() => PromptConverter.Convert(wav));
         Assert.Contains(named, error.Message);
         Assert.Contains("PCM", error.Message);
@@ -86,7 +87,7 @@ public sealed class PromptConverterTests
     [Fact]
     public void Extensible_float_is_refused_too()
     {
-        var wav = WavFiles.Wrap(new byte[3200], 8000, 32, 1, extensible: true, formatCode: 3);
+        var wav = WavFixtures.Wrap(new byte[3200], 8000, 32, 1, extensible: true, formatCode: 3);
         Assert.Contains("floating point", Assert.Throws<UnsupportedAudioException>(() => PromptConverter.Convert(wav)).Message);
     }
 

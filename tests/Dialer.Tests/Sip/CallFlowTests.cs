@@ -92,6 +92,28 @@ public sealed class CallFlowTests
     }
 
     [Fact]
+    public async Task The_ring_timeout_sends_CANCEL_when_it_runs_out_and_not_a_moment_before()
+    {
+        var (peer, _, progress, invite) = await DialAsync(ringTimeout: TimeSpan.FromSeconds(15));
+        await using var _ = peer;
+        peer.Answer(invite, 180, "Ringing");
+        await progress.Ringing.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // The timer runs from the INVITE, on the stack's clock: a millisecond short of 15 s nothing goes out.
+        peer.Time.Advance(TimeSpan.FromSeconds(15) - TimeSpan.FromMilliseconds(1));
+        await Assert.ThrowsAsync<TimeoutException>(() => peer.NextAsync(within: TimeSpan.FromMilliseconds(300)));
+
+        peer.Time.Advance(TimeSpan.FromMilliseconds(1));
+        var cancel = await peer.ExpectAsync("CANCEL");
+        Assert.Equal(invite.TopVia!.Branch, cancel.TopVia!.Branch);
+        peer.Answer(cancel, 200, "OK");
+        peer.Answer(invite, 487, "Request Terminated");
+        await peer.ExpectAsync("ACK");
+        var end = await progress.EndAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((CallOutcome.NoAnswer, "no_answer", "ring timeout"), (end.Outcome, end.EndReason, end.Detail));
+    }
+
+    [Fact]
     public async Task A_2xx_that_crosses_the_CANCEL_is_ACKed_then_hung_up_with_BYE()
     {
         var (peer, call, progress, invite) = await DialAsync();

@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.Health;
 using Cualify.Appliance.Dialer.Sip;
+using Cualify.Appliance.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

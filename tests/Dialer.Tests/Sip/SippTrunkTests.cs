@@ -1,4 +1,5 @@
 using Cualify.Appliance.Dialer.Sip;
+using Cualify.Appliance.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -21,7 +21,7 @@ public sealed class TwilioApplianceFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Twilio = await FakeTwilio.StartAsync();
-        var port = FreePort.Next();
+        var port = FreePorts.Tcp();
         PublicBase = new Uri($"http://127.0.0.1:{port}/");
         var settings = TwilioTestHost.Settings(Twilio);
         settings["Api:Urls"] = $"http://127.0.0.1:{port}";
@@ -31,9 +31,9 @@ public sealed class TwilioApplianceFixture : IAsyncLifetime
         Appliance = await RunningAppliance.StartAsync(settings: settings);
     }
 
-    public async Task<(RecordingProgress Progress, IProviderCall Call, FakeTwilioCall Placed)> StartCallAsync(CallPlan plan)
+    public async Task<(DialerLikeProgress Progress, IProviderCall Call, FakeTwilioCall Placed)> StartCallAsync(CallPlan plan)
     {
-        var progress = new RecordingProgress(plan);
+        var progress = new DialerLikeProgress(plan);
         var call = await Provider.StartAsync(plan, progress, CancellationToken.None);
         progress.Call = call;
         return (progress, call, await Twilio.NextCallAsync());

@@ -25,7 +25,7 @@ public abstract class TwilioEndToEndTests : IAsyncLifetime
         settings["Dialer:Twilio:MachineDetection"] = "false";
         if (_callbacks)
         {
-            var port = FreePort.Next();
+            var port = FreePorts.Tcp();
             settings["Api:Urls"] = $"http://127.0.0.1:{port}";
             settings["Api:PublicBaseUrl"] = $"http://127.0.0.1:{port}/";
             settings["Dialer:Twilio:CallbackSafetyPollInterval"] = "01:00:00";

@@ -168,9 +168,9 @@ public sealed class TwilioPollingTests : IAsyncLifetime
         Assert.Contains(error.Failures, f => f.StartsWith("Dialer:Twilio:CallsPerSecond must be", StringComparison.Ordinal));
     }
 
-    private async Task<(RecordingProgress Progress, IProviderCall Call, FakeTwilioCall Placed)> StartAsync(CallPlan plan)
+    private async Task<(DialerLikeProgress Progress, IProviderCall Call, FakeTwilioCall Placed)> StartAsync(CallPlan plan)
     {
-        var progress = new RecordingProgress(plan);
+        var progress = new DialerLikeProgress(plan);
         var call = await _host.Provider.StartAsync(plan, progress, CancellationToken.None);
         progress.Call = call;
         var placed = await _twilio.NextCallAsync();
@@ -188,7 +188,7 @@ public sealed class TwilioLoggingTests
         await using (var host = await TwilioTestHost.StartAsync(twilio, logs: logs))
         {
             var plan = TestPlans.Plan();
-            var progress = new RecordingProgress(plan);
+            var progress = new DialerLikeProgress(plan);
             var call = await host.Provider.StartAsync(plan, progress, CancellationToken.None);
             var placed = await twilio.NextCallAsync();
             await placed.MoveAsync("in-progress");
@@ -196,12 +196,12 @@ public sealed class TwilioLoggingTests
             await call.HangUpAsync(HangupReason.Canceled, CancellationToken.None);
             await progress.EndAsync();
             twilio.RefusedNumbers[TestPlans.Callee] = (400, 21211);
-            await host.Provider.StartAsync(TestPlans.Plan(), new RecordingProgress(plan), CancellationToken.None);
+            await host.Provider.StartAsync(TestPlans.Plan(), new DialerLikeProgress(plan), CancellationToken.None);
         }
 
         await using (var refused = await TwilioTestHost.StartAsync(twilio, s => s["Dialer:Twilio:AuthToken"] = "feedfacefeedfacefeedfacefeedface", logs: logs))
         {
-            await refused.Provider.StartAsync(TestPlans.Plan(), new RecordingProgress(TestPlans.Plan()), CancellationToken.None);
+            await refused.Provider.StartAsync(TestPlans.Plan(), new DialerLikeProgress(TestPlans.Plan()), CancellationToken.None);
         }
 
         var credentials = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{FakeTwilio.Sid}:{FakeTwilio.Token}"));

@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Health;
 using Cualify.Appliance.Dialer.Telephony;
 using Cualify.Appliance.Dialer.Twilio;
+using Cualify.Appliance.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Cualify.Appliance.Dialer.Tests.Twilio;
@@ -50,7 +51,7 @@ public sealed class TwilioRefusalTests : IAsyncLifetime
         _twilio.CreateFailures.Enqueue((429, 20429));
 
         var plan = TestPlans.Plan();
-        var call = await host.Provider.StartAsync(plan, new RecordingProgress(plan), CancellationToken.None);
+        var call = await host.Provider.StartAsync(plan, new DialerLikeProgress(plan), CancellationToken.None);
 
         Assert.StartsWith("CA", call.ProviderCallId);
         Assert.Equal(2, _twilio.Requests.Count(r => r == "POST Calls"));
@@ -89,7 +90,7 @@ public sealed class TwilioRefusalTests : IAsyncLifetime
     [Fact]
     public async Task An_unreachable_twilio_fails_the_call_as_retryable_after_safe_retries()
     {
-        var closed = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
+        var closed = new Uri($"http://127.0.0.1:{FreePorts.Tcp()}/");
         await using var host = await TwilioTestHost.StartAsync(_twilio, s => s["Dialer:Twilio:ApiBaseUrl"] = closed.ToString());
 
         var end = await StartAndEndAsync(host, TestPlans.Plan());
@@ -115,7 +116,7 @@ public sealed class TwilioRefusalTests : IAsyncLifetime
         await using var host = await TwilioTestHost.StartAsync(_twilio, s => s["Dialer:Twilio:CallsPerSecond"] = "1", time);
         var plans = Enumerable.Range(0, 3).Select(_ => TestPlans.Plan()).ToList();
 
-        var starts = plans.Select(p => host.Provider.StartAsync(p, new RecordingProgress(p), CancellationToken.None)).ToList();
+        var starts = plans.Select(p => host.Provider.StartAsync(p, new DialerLikeProgress(p), CancellationToken.None)).ToList();
         await _twilio.NextCallAsync();
         await Task.Delay(300);
         Assert.Single(_twilio.Calls);
@@ -151,20 +152,10 @@ public sealed class TwilioRefusalTests : IAsyncLifetime
 
     private static async Task<CallEnd> StartAndEndAsync(TwilioTestHost host, CallPlan plan)
     {
-        var progress = new RecordingProgress(plan);
+        var progress = new DialerLikeProgress(plan);
         await host.Provider.StartAsync(plan, progress, CancellationToken.None);
         Assert.True(progress.Ended.IsCompleted, "a refused call has ended when StartAsync returns");
         Assert.Equal(1, progress.EndCount);
         return await progress.EndAsync();
-    }
-}
-
-internal static class FreePort
-{
-    public static int Next()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -31,7 +31,7 @@ public sealed class ImapTestServer : IAsyncDisposable
     {
         var dovecot = RequiredTool.Find("dovecot", "sudo apt-get install -y dovecot-imapd");
         var folder = new TempDirectory("imap");
-        var port = FreePort.Next();
+        var port = FreePorts.Tcp();
         if (OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException("The IMAP tests run dovecot, which needs Linux");
@@ -101,7 +101,7 @@ public sealed class ImapTestServer : IAsyncDisposable
         var server = new ImapTestServer(process, folder, port);
         try
         {
-            await FreePort.WaitUntilListeningAsync(port, server.Log);
+            await FreePorts.WaitUntilListeningAsync(port, server.Log);
         }
         catch
         {

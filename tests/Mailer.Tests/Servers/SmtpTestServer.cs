@@ -26,7 +26,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
     {
         var python = RequiredTool.Find("python3", "sudo apt-get install -y python3-aiosmtpd", "/usr/bin/python3");
         var folder = new TempDirectory("smtp");
-        var port = FreePort.Next();
+        var port = FreePorts.Tcp();
         var start = new ProcessStartInfo(python, ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{port}", "-c", "smtp_handler.Handler"])
         {
             RedirectStandardError = true,
@@ -44,7 +44,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
         process.BeginOutputReadLine();
         try
         {
-            await FreePort.WaitUntilListeningAsync(port, () => process.HasExited
+            await FreePorts.WaitUntilListeningAsync(port, () => process.HasExited
                 ? $"aiosmtpd exited: {errors} (is python3-aiosmtpd installed? sudo apt-get install -y python3-aiosmtpd)"
                 : errors.ToString());
         }

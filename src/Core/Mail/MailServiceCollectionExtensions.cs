@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cualify.Appliance.Core.Mail;
 
-public static class MailServices
+public static class MailServiceCollectionExtensions
 {
     /// <summary>The mail side of sequences: the email step queue, what comes back about sent mail, and the IMAP positions.</summary>
     public static IServiceCollection AddMail(this IServiceCollection services)

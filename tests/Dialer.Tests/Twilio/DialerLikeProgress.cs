@@ -7,7 +7,7 @@ namespace Cualify.Appliance.Dialer.Tests.Twilio;
 /// An <see cref="ICallProgress"/> that records what a provider reports, and acts on DTMF the way the dialer does:
 /// <c>opt_out</c> hangs up, <c>handoff</c> transfers to the playbook's target.
 /// </summary>
-public sealed class RecordingProgress(CallPlan plan) : ICallProgress
+public sealed class DialerLikeProgress(CallPlan plan) : ICallProgress
 {
     private readonly TaskCompletionSource<CallEnd> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _ends;

@@ -1,10 +1,16 @@
 using System.Buffers.Binary;
 
-namespace Cualify.Appliance.Core.Tests.Playbooks;
+namespace Cualify.Appliance.Testing;
 
-/// <summary>Builds WAV files the way audio tools write them, for the converter to read.</summary>
-internal static class WavFiles
+/// <summary>Builds WAV files the way audio tools write them (an extra chunk before the audio included), for uploads and the converter.</summary>
+public static class WavFixtures
 {
+    /// <summary>A 440 Hz tone, every channel the same.</summary>
+    public static byte[] Tone(int rate, int bits, int channels, double seconds) => Tone(rate, bits, channels, frequency: 440, seconds);
+
+    /// <summary>Silence as 32-bit float samples (format code 3), which uploads refuse.</summary>
+    public static byte[] Float32(int rate, double seconds) => Wrap(new byte[(int)(rate * seconds) * 4], rate, 32, 1, formatCode: 3);
+
     /// <summary>A sine tone as integer PCM of <paramref name="bits"/> bits, every channel the same.</summary>
     public static byte[] Tone(int sampleRate, int bits, int channels, double frequency, double seconds, double amplitude = 0.5, bool extensible = false, int formatCode = 1)
     {

@@ -2,7 +2,7 @@ using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Relay.Tests;
 
-public sealed class MetricsTests
+public sealed class RelayMetricsTests
 {
     [Fact]
     public async Task Metrics_show_outbox_lag_the_backlog_and_attempts_by_result()

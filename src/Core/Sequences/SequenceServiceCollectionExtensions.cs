@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cualify.Appliance.Core.Sequences;
 
-public static class SequenceServices
+public static class SequenceServiceCollectionExtensions
 {
     /// <summary>Templates, enrollments and their voice steps, and admin notices.</summary>
     public static IServiceCollection AddSequences(this IServiceCollection services, IConfiguration configuration)

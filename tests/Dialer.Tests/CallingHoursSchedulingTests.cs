@@ -3,7 +3,7 @@ using Cualify.Appliance.Testing;
 namespace Cualify.Appliance.Dialer.Tests;
 
 /// <summary>Calls outside calling hours are accepted and wait for the next allowed moment in the callee's own zone.</summary>
-public sealed class CallingHoursTests
+public sealed class CallingHoursSchedulingTests
 {
     // Monday 1 June 2026 02:00 UTC: 07:30 in India, still Sunday 22:00 in New York. Both outside 09:00–20:59 Mon–Sat.
     private static readonly DateTimeOffset Instant = DateTimeOffset.Parse("2026-06-01T02:00:00Z");

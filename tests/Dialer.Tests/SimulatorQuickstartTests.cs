@@ -4,7 +4,7 @@ using Cualify.Appliance.Testing;
 namespace Cualify.Appliance.Dialer.Tests;
 
 /// <summary>The README quickstart, step by step, on a fresh install with the simulator.</summary>
-public sealed class QuickstartTests
+public sealed class SimulatorQuickstartTests
 {
     [Fact]
     public async Task A_fresh_install_places_a_simulator_call_and_shows_it_completed_with_its_debit()
