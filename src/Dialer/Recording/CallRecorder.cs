@@ -8,7 +8,8 @@ namespace Cualify.Appliance.Dialer.Recording;
 /// Records one call: every 20 ms frame the appliance sends becomes channel 1 and is paired with the same length of
 /// what the callee sent since (channel 2), so both channels follow the sending clock; where the callee's packets were
 /// lost, channel 2 is silent. Received audio waits in a short buffer (at most <see cref="MaxBufferedSamples"/>, the
-/// oldest dropped beyond), so a callee sending faster than us cannot grow memory.
+/// oldest dropped beyond), so a callee sending faster than us cannot grow memory. The recording starts when the
+/// recorder is made (at the answer): the time until the first frame goes out is written as silence.
 /// </summary>
 public sealed class CallRecorder : ISentAudioTap, IDisposable
 {
@@ -21,12 +22,17 @@ public sealed class CallRecorder : ISentAudioTap, IDisposable
     private readonly short[] _heard = new short[PromptPlayer.FrameBytes];
     private int _receivedStart;
     private int _receivedCount;
+    private readonly TimeProvider _time;
+    private readonly long _openedAt;
+    private bool _started;
     private bool _finished;
 
-    public CallRecorder(string path)
+    public CallRecorder(string path, TimeProvider time)
     {
         Path = path;
+        _time = time;
         _writer = new StereoWavWriter(path);
+        _openedAt = time.GetTimestamp();
     }
 
     public string Path { get; }
@@ -87,17 +93,39 @@ public sealed class CallRecorder : ISentAudioTap, IDisposable
                 return;
             }
 
-            var heard = _heard.AsSpan(0, sent.Length);
-            heard.Clear();
-            var take = Math.Min(sent.Length, _receivedCount);
-            for (var i = 0; i < take; i++)
+            if (!_started)
             {
-                heard[i] = _received[(_receivedStart + i) % _received.Length];
+                _started = true;
+                WriteSilence((long)(_time.GetElapsedTime(_openedAt).TotalSeconds * StereoWavWriter.SampleRate));
             }
 
-            _receivedStart = (_receivedStart + take) % _received.Length;
-            _receivedCount -= take;
-            _writer.Append(sent, heard);
+            WriteFrame(sent);
+        }
+    }
+
+    /// <summary>One piece of channel 1 with as much of what the callee sent as is waiting (the rest silent). Under the lock.</summary>
+    private void WriteFrame(ReadOnlySpan<short> sent)
+    {
+        var heard = _heard.AsSpan(0, sent.Length);
+        heard.Clear();
+        var take = Math.Min(sent.Length, _receivedCount);
+        for (var i = 0; i < take; i++)
+        {
+            heard[i] = _received[(_receivedStart + i) % _received.Length];
+        }
+
+        _receivedStart = (_receivedStart + take) % _received.Length;
+        _receivedCount -= take;
+        _writer.Append(sent, heard);
+    }
+
+    private void WriteSilence(long samples)
+    {
+        Span<short> silence = stackalloc short[PromptPlayer.FrameBytes];
+        silence.Clear();
+        for (; samples > 0; samples -= silence.Length)
+        {
+            WriteFrame(silence[..(int)Math.Min(samples, silence.Length)]);
         }
     }
 

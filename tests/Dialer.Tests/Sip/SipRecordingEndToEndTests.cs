@@ -61,6 +61,8 @@ public sealed class SipRecordingEndToEndTests
         Assert.Equal((2, 8000, 16), (BinaryPrimitives.ReadInt16LittleEndian(wav.AsSpan(22)), BinaryPrimitives.ReadInt32LittleEndian(wav.AsSpan(24)), BinaryPrimitives.ReadInt16LittleEndian(wav.AsSpan(34))));
         Assert.Equal(wav.Length - 44, BinaryPrimitives.ReadInt32LittleEndian(wav.AsSpan(40)));
         var seconds = (wav.Length - 44) / 32000.0;
+        var talk = (DateTimeOffset.Parse((string)call["ended_at"]!) - DateTimeOffset.Parse((string)call["answered_at"]!)).TotalSeconds;
+        Assert.InRange(seconds, talk - 1.0, talk + 1.0);
         Assert.InRange(seconds, (int)call["duration_sec"]! - 1.0, (int)call["duration_sec"]! + 1.0);
         Assert.InRange((long)ready["duration_sec"]!, (long)Math.Floor(seconds), (long)Math.Ceiling(seconds));
 

@@ -25,6 +25,7 @@ public sealed partial class SipCall
     {
         _media = media;
         _rtp!.Remote = media.Remote;
+        StartRecording();
         byte[] prompt;
         try
         {
@@ -37,7 +38,6 @@ public sealed partial class SipCall
         }
 
         _promptPlayed = prompt.Length > 0;
-        StartRecording();
         _player = new PromptPlayer(_rtp, media.Codec, prompt, _ua.Time, () => Post(new PromptFinished()), _recorder);
         _ua.Media.Clock.Add(_player);
         _rtpReceiving = _rtp.ReceiveAsync(OnRtp);
@@ -106,7 +106,7 @@ public sealed partial class SipCall
 
         try
         {
-            _recorder = new CallRecorder(RecordingFiles.PartialPath(file));
+            _recorder = new CallRecorder(RecordingFiles.PartialPath(file), _ua.Time);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
