@@ -74,6 +74,40 @@ public sealed class RecordingApiTests : IAsyncLifetime
         Assert.Null((await _harness.GetCallAsync(callId))["recording_url"]);
     }
 
+    [Fact]
+    public async Task A_recording_that_finishes_after_its_contact_was_erased_is_deleted_not_registered()
+    {
+        var agentId = await _harness.CreatePlaybookAsync();
+        var contactId = await _harness.UpsertContactAsync("+919812345692");
+        var callId = await _harness.PlaceCallAsync(new { agent_id = agentId, to_e164 = "+919812345692" });
+        var call = await _harness.AdvanceUntilFinalAsync(callId);
+        await (await _harness.Admin.DeleteAsync($"/api/v1/contacts/{contactId}")).ExpectAsync(200);
+
+        var relative = WriteRecording(call.OrgId, callId, seconds: 1);
+        Assert.False(await _harness.Appliance.Get<CallRecordings>().CompleteAsync(callId, relative));
+        Assert.False(File.Exists(Path.Combine(_harness.Appliance.DataDir, relative)));
+        Assert.Null((await _harness.GetCallAsync(callId))["recording_url"]);
+        await (await _harness.Admin.GetAsync($"/api/v1/calls/{callId}/recording")).ExpectErrorAsync(404, "not_found");
+    }
+
+    [Fact]
+    public async Task The_org_sets_its_recording_notice_and_a_playbook_its_record_flag_with_clear_errors_for_bad_values()
+    {
+        var org = await (await _harness.Admin.GetAsync("/api/v1/org")).ExpectAsync(200);
+        Assert.Equal("This call is recorded.", (string?)org["data"]!["recording_notice"]);
+        var changed = await (await _harness.Admin.PatchJsonAsync("/api/v1/org", new { recording_notice = "Calls are recorded for quality." })).ExpectAsync(200);
+        Assert.Equal("Calls are recorded for quality.", (string?)changed["data"]!["recording_notice"]);
+        await (await _harness.Admin.PatchJsonAsync("/api/v1/org", new { recording_notice = "  " })).ExpectErrorAsync(422, "invalid_request", "recording_notice");
+
+        var agentId = await _harness.CreatePlaybookAsync();
+        Assert.False((bool)(await (await _harness.Admin.GetAsync($"/api/v1/playbooks/{agentId}")).ExpectAsync(200))["data"]!["record"]!);
+        var recorded = await (await _harness.Admin.PatchJsonAsync($"/api/v1/playbooks/{agentId}", new { record = true })).ExpectAsync(200);
+        Assert.True((bool)recorded["data"]!["record"]!);
+        await (await _harness.Admin.PatchJsonAsync($"/api/v1/playbooks/{agentId}", new { record = "yes" })).ExpectErrorAsync(422, "invalid_request", "record");
+        var unchanged = await (await _harness.Admin.PatchJsonAsync($"/api/v1/playbooks/{agentId}", new { name = "renamed" })).ExpectAsync(200);
+        Assert.True((bool)unchanged["data"]!["record"]!);
+    }
+
     /// <summary>An ended call with a finished two-channel recording of <paramref name="seconds"/> registered for it.</summary>
     private async Task<(string CallId, byte[] Wav)> RecordedCallAsync(double seconds)
     {
@@ -82,6 +116,16 @@ public sealed class RecordingApiTests : IAsyncLifetime
         var callId = await _harness.PlaceCallAsync(new { agent_id = agentId, to_e164 = "+919812345690" });
         var call = await _harness.AdvanceUntilFinalAsync(callId);
 
+        var relative = WriteRecording(call.OrgId, callId, seconds);
+        var wav = await File.ReadAllBytesAsync(Path.Combine(_harness.Appliance.DataDir, relative));
+        Assert.True(await _harness.Appliance.Get<CallRecordings>().CompleteAsync(callId, relative));
+        Assert.False(await _harness.Appliance.Get<CallRecordings>().CompleteAsync(callId, relative));
+        return (callId, wav);
+    }
+
+    /// <summary>A finished two-channel 8 kHz WAV where the dialer leaves one; returns its path in the data folder.</summary>
+    private string WriteRecording(string orgId, string callId, double seconds)
+    {
         var frames = (int)(8000 * seconds);
         var wav = new byte[PcmWav.HeaderBytes + (frames * 4)];
         PcmWav.WriteHeader(wav, 8000, 2, frames * 4);
@@ -90,12 +134,10 @@ public sealed class RecordingApiTests : IAsyncLifetime
             BinaryPrimitives.WriteInt16LittleEndian(wav.AsSpan(PcmWav.HeaderBytes + (4 * i)), (short)(i % 200 * 50));
         }
 
-        var relative = Path.Combine("recordings", call.OrgId, callId + ".wav");
-        Directory.CreateDirectory(Path.Combine(_harness.Appliance.DataDir, "recordings", call.OrgId));
-        await File.WriteAllBytesAsync(Path.Combine(_harness.Appliance.DataDir, relative), wav);
-        Assert.True(await _harness.Appliance.Get<CallRecordings>().CompleteAsync(callId, relative));
-        Assert.False(await _harness.Appliance.Get<CallRecordings>().CompleteAsync(callId, relative));
-        return (callId, wav);
+        var relative = Path.Combine("recordings", orgId, callId + ".wav");
+        Directory.CreateDirectory(Path.Combine(_harness.Appliance.DataDir, "recordings", orgId));
+        File.WriteAllBytes(Path.Combine(_harness.Appliance.DataDir, relative), wav);
+        return relative;
     }
 
     private static string PathOf(string url) => new Uri(url).PathAndQuery;

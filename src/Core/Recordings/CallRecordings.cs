@@ -27,7 +27,8 @@ public sealed class CallRecordings(
 
     /// <summary>
     /// Registers the complete file of a call (relative to the data folder). False when the call is gone or its
-    /// recording was registered before (a repeat after a restart changes nothing).
+    /// recording was registered before (a repeat after a restart changes nothing); a call whose contact was erased
+    /// meanwhile keeps no recording (the file is deleted).
     /// </summary>
     public async Task<bool> CompleteAsync(string callId, string relativeFile, CancellationToken cancellationToken = default)
     {
@@ -43,6 +44,13 @@ public sealed class CallRecordings(
             var found = await tx.QuerySingleOrDefaultAsync<Call>($"SELECT {Call.Columns} FROM calls WHERE id = @callId", new { callId });
             if (found is null)
             {
+                return false;
+            }
+
+            if (found.ToE164 is null)
+            {
+                // The contact was erased while the call was live: the recording goes too.
+                tx.AfterCommit(() => DeleteFile(info.FullName, callId));
                 return false;
             }
 
@@ -124,16 +132,21 @@ public sealed class CallRecordings(
         {
             foreach (var recording in recordings)
             {
-                try
-                {
-                    File.Delete(FullPath(recording));
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    logger.LogError("The recording of call {CallId} could not be deleted ({Detail})", recording.CallId, ex.Message);
-                }
+                DeleteFile(FullPath(recording), recording.CallId);
             }
         });
+    }
+
+    private void DeleteFile(string path, string callId)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("The recording of call {CallId} could not be deleted ({Detail})", callId, ex.Message);
+        }
     }
 
     private static string Digest(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
