@@ -16,6 +16,7 @@ public sealed class StereoWavWriter : IDisposable
     public const int BytesPerFrame = Channels * 2;
 
     private readonly FileStream _file;
+    private readonly byte[] _interleaved = new byte[160 * BytesPerFrame];
     private long _dataBytes;
 
     public StereoWavWriter(string path)
@@ -40,15 +41,21 @@ public sealed class StereoWavWriter : IDisposable
     /// <summary>Appends samples of both channels, interleaved: channel 1 from <paramref name="first"/>, channel 2 from <paramref name="second"/>.</summary>
     public void Append(ReadOnlySpan<short> first, ReadOnlySpan<short> second)
     {
-        Span<byte> frame = stackalloc byte[BytesPerFrame];
-        for (var i = 0; i < first.Length; i++)
+        while (!first.IsEmpty)
         {
-            BinaryPrimitives.WriteInt16LittleEndian(frame, first[i]);
-            BinaryPrimitives.WriteInt16LittleEndian(frame[2..], i < second.Length ? second[i] : (short)0);
-            _file.Write(frame);
-        }
+            var count = Math.Min(first.Length, _interleaved.Length / BytesPerFrame);
+            var bytes = _interleaved.AsSpan(0, count * BytesPerFrame);
+            for (var i = 0; i < count; i++)
+            {
+                BinaryPrimitives.WriteInt16LittleEndian(bytes[(i * BytesPerFrame)..], first[i]);
+                BinaryPrimitives.WriteInt16LittleEndian(bytes[((i * BytesPerFrame) + 2)..], i < second.Length ? second[i] : (short)0);
+            }
 
-        _dataBytes += first.Length * BytesPerFrame;
+            _file.Write(bytes);
+            _dataBytes += bytes.Length;
+            first = first[count..];
+            second = second.Length > count ? second[count..] : [];
+        }
     }
 
     /// <summary>Writes the final sizes into the header and flushes everything to the disk.</summary>
