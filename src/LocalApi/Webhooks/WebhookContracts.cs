@@ -1,5 +1,6 @@
 using Cualify.Appliance.Relay.Delivery;
 using Cualify.Appliance.Relay.Webhooks;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Cualify.Appliance.LocalApi.Webhooks;
 
@@ -61,7 +62,7 @@ public sealed record DeliveryAttemptView(
         a.DeliveryId, a.EventId, a.EventType, a.Kind, a.Attempt, a.AttemptedAt, a.StatusCode, a.LatencyMs, a.Result, a.Error, a.NextAttemptAt, a.DeliveryStatus);
 }
 
-public sealed record DeliveryHistoryQuery(string? Limit, string? Offset, string? EventId);
+public sealed record DeliveryHistoryQuery([property: FromQuery(Name = "limit")] string? Limit, [property: FromQuery(Name = "offset")] string? Offset, [property: FromQuery(Name = "event_id")] string? EventId);
 
 public sealed record QueuedDeliveryView(string Id, string WebhookId);
 
