@@ -31,12 +31,10 @@ public static class ApiTools
             start.ArgumentList.Add(argument);
         }
 
-        // Neither tool may reach for the internet: no update checks, no telemetry.
-        start.Environment["KIOTA_OFFLINE_ENABLED"] = "true";
-        start.Environment["KIOTA_UPDATE_DISABLED"] = "true";
+        // No telemetry from either tool. (Kiota 1.38 still looks for a newer release once; offline that fails and is only logged.)
+        start.Environment["KIOTA_CLI_TELEMETRY_OPTOUT"] = "true";
         start.Environment["REDOCLY_TELEMETRY"] = "off";
         start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
-        start.Environment["NO_UPDATE_NOTIFIER"] = "1";
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}");
         var output = new StringBuilder();
