@@ -1,6 +1,6 @@
+using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.ApiKeys;
 using Cualify.Appliance.Core.Calls;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Events;

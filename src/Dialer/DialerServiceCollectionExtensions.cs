@@ -1,5 +1,5 @@
 using Cualify.Appliance.Core.Calls;
-using Cualify.Appliance.Dialer.Calls;
+using Cualify.Appliance.Dialer.Live;
 using Cualify.Appliance.Dialer.Scheduling;
 using Cualify.Appliance.Dialer.Sip;
 using Cualify.Appliance.Dialer.Simulator;
@@ -15,7 +15,7 @@ public static class DialerServiceCollectionExtensions
     /// <summary>
     /// The dialer: the scheduler that admits and starts calls, the live-call driver above the providers, the
     /// heartbeat, and the <c>simulator</c> provider. The <c>sip</c> and <c>twilio</c> providers register themselves
-    /// with <see cref="TelephonyProviderRegistration.AddTelephonyProvider{TProvider}"/>; <c>Dialer:Provider</c>
+    /// with <see cref="TelephonyServiceCollectionExtensions.AddTelephonyProvider{TProvider}"/>; <c>Dialer:Provider</c>
     /// picks one by name.
     /// </summary>
     public static IServiceCollection AddDialer(this IServiceCollection services, IConfiguration configuration)

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Contacts;
 
 namespace Cualify.Appliance.Mailer;
 

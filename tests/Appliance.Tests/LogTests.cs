@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Logging;
 using Cualify.Appliance.Testing;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,3 @@
-using Cualify.Appliance.Dialer.Tests.Support;
 using Cualify.Appliance.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

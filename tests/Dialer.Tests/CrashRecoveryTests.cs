@@ -1,10 +1,8 @@
 using System.Net.Http.Headers;
 using Cualify.Appliance.Core.Calls;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Core.Store;
-using Cualify.Appliance.Dialer.Tests.Support;
 using Cualify.Appliance.Hosting;
 using Cualify.Appliance.Testing;
 using Dapper;
@@ -30,9 +28,9 @@ public sealed class CrashRecoveryTests
         string adminKey;
         string longCall, ringing;
         DateTimeOffset answeredAt, lastSeen;
-        await using (var child = await ChildAppliance.StartAsync(dataDir.Path, environment))
+        await using (var child = await ApplianceProcess.StartAsync(dataDir.Path, environment))
         {
-            adminKey = child.AdminKey!;
+            adminKey = await child.FirstAdminKeyAsync();
             using var admin = new HttpClient { BaseAddress = child.BaseAddress };
             admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
             await (await admin.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *" })).ExpectAsync(200);

@@ -119,7 +119,7 @@ public sealed class DialRulesPropertyTests(ITestOutputHelper output)
                     await world.Get<CallPlacement>().QueueAsync(org.Id, new CallRequest(org.Playbooks[i % 2], person.Number, MaxDurationSec: 30 + i % 90));
                     Interlocked.Increment(ref placed);
                 }
-                catch (ApplianceException ex) when (ex.Code == ErrorCode.InsufficientCredits)
+                catch (ApplianceException ex) when (ex.Kind == ErrorKind.InsufficientCredits)
                 {
                 }
             }
@@ -144,7 +144,7 @@ public sealed class DialRulesPropertyTests(ITestOutputHelper output)
                     {
                         await world.Get<CallLifecycle>().CancelAsync(org.Id, callId);
                     }
-                    catch (ApplianceException ex) when (ex.Code == ErrorCode.Conflict)
+                    catch (ApplianceException ex) when (ex.Kind == ErrorKind.Conflict)
                     {
                         // It ended between the look and the cancel.
                     }
@@ -253,7 +253,7 @@ public sealed class DialRulesPropertyTests(ITestOutputHelper output)
         }
         catch (ApplianceException refused)
         {
-            var reason = refused.Details?.GetValueOrDefault("reason") as string ?? refused.Code;
+            var reason = refused.Reason;
             var expected = !org.Active ? "no_active_plan"
                 : person.OptedOut || person.Erased ? "opted_out"
                 : !person.Callable ? "no_consent"

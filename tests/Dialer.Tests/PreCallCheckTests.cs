@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Cualify.Appliance.Dialer.Tests.Support;
 using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Dialer.Tests;

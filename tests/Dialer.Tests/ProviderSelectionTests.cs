@@ -1,5 +1,5 @@
 using Cualify.Appliance.Dialer.Telephony;
-using Cualify.Appliance.Dialer.Tests.Support;
+using Cualify.Appliance.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cualify.Appliance.Dialer.Tests;

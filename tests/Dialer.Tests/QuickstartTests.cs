@@ -1,5 +1,4 @@
 using Cualify.Appliance.Core.Events;
-using Cualify.Appliance.Dialer.Tests.Support;
 using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Dialer.Tests;

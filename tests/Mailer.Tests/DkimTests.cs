@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Mailer.Sending;
 using Cualify.Appliance.Testing;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Mailer.Tests.Servers;

@@ -41,10 +41,10 @@ public sealed class RulesTests
     {
         var now = DateTimeOffset.UnixEpoch;
         var delays = new[] { TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10) };
-        var first = RetrySchedule.Next(delays, 1, now)!.Value;
+        var first = MailRetrySchedule.Next(delays, 1, now)!.Value;
         Assert.InRange(first - now, TimeSpan.FromSeconds(54), TimeSpan.FromSeconds(66));
-        Assert.InRange(RetrySchedule.Next(delays, 2, now)!.Value - now, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(11));
-        Assert.Null(RetrySchedule.Next(delays, 3, now));
+        Assert.InRange(MailRetrySchedule.Next(delays, 2, now)!.Value - now, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(11));
+        Assert.Null(MailRetrySchedule.Next(delays, 3, now));
     }
 
     [Theory]

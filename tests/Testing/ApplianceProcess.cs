@@ -170,6 +170,13 @@ public sealed class ApplianceProcess : IAsyncDisposable
         return StandardOutput;
     }
 
+    /// <summary>The admin key a fresh data folder's first <c>run</c> prints on standard output, once.</summary>
+    public async Task<string> FirstAdminKeyAsync(TimeSpan? timeout = null)
+    {
+        var output = await WaitForOutputAsync("cuk_live_", timeout);
+        return output.Split('\n').Select(line => line.Trim()).First(line => line.StartsWith("cuk_live_", StringComparison.Ordinal));
+    }
+
     public HttpClient Client(string? key = null)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Store;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Store;
-using Cualify.Appliance.Dialer.Calls;
+using Cualify.Appliance.Dialer.Live;
 using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Bench.Dialer;

@@ -1,6 +1,5 @@
 using Cualify.Appliance.Core;
 using Cualify.Appliance.Core.Calls;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Orgs;

@@ -1,4 +1,3 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Bench.Dialer;

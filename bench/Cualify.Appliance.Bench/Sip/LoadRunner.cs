@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Cualify.Appliance.Dialer.Sip;
-using Cualify.Appliance.Dialer.Sip.Calls;
+using Cualify.Appliance.Dialer.Sip.UserAgent;
 using Cualify.Appliance.Dialer.Telephony;
 
 namespace Cualify.Appliance.Bench.Sip;

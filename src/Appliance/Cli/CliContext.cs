@@ -1,6 +1,6 @@
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Hosting;
 using Cualify.Appliance.Logging;
-using Cualify.Appliance.Core.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Serilog;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Cualify.Appliance.Core.ApiKeys;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Paging;
 
 namespace Cualify.Appliance.Cli;
 

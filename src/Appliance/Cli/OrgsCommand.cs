@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Cualify.Appliance.Core.ApiKeys;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Cli;

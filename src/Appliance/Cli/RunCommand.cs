@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Secrets;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Hosting;

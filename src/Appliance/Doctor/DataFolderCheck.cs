@@ -1,5 +1,5 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Health;
+using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Doctor;
 

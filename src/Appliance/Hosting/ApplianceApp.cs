@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Dialer;
 using Cualify.Appliance.Doctor;
 using Cualify.Appliance.LocalApi;

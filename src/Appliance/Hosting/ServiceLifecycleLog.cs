@@ -1,4 +1,5 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
+using Cualify.Appliance.Core.Store;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Store;
 using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Events;

@@ -1,4 +1,4 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Privacy;
 using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Display;

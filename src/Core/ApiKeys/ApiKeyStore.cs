@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 
@@ -11,7 +11,7 @@ public sealed record NewApiKey(string Name, Scope Scope, IReadOnlyList<string>? 
 
 public sealed record CreatedApiKey(ApiKey Key, string FullKey);
 
-/// <summary>Why a presented key was refused; all of these answer 401 without telling which.</summary>
+/// <summary>Why a presented key was refused; all of these are refused as unauthorized without telling which.</summary>
 public enum KeyRefusal
 {
     None,

@@ -112,7 +112,7 @@ public sealed class CallLifecycle(
     /// <summary>
     /// Cancels a queued call at once (<c>canceled</c>); for a live one records the request and asks the dialer to
     /// hang up (a ringing call ends <c>canceled</c>, an answered one <c>completed</c> with end reason
-    /// <c>canceled</c>). A call that already ended is a <c>409 conflict</c>.
+    /// <c>canceled</c>). A call that already ended is a conflict.
     /// </summary>
     public Task<Call> CancelAsync(string orgId, string callId, CancellationToken cancellationToken = default) =>
         store.WriteAsync(async tx =>

@@ -1,4 +1,3 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Errors;
@@ -14,9 +13,9 @@ namespace Cualify.Appliance.Core.Calls;
 /// Places calls: runs every pre-call check of the contract, in its order, and queues the call with its
 /// <c>queued</c> timeline entry and <c>call.queued</c> event in one transaction, then wakes the dialer.
 /// Refusals are <see cref="ApplianceException"/>s thrown before anything is written, so a caller inside a larger
-/// transaction (a sequence step) may catch one and carry on: <c>404 not_found</c> (param <c>agent_id</c> or
-/// <c>contact_id</c>), <c>403 forbidden</c> with <c>details.reason</c> <c>no_active_plan</c>, <c>opted_out</c> or
-/// <c>no_consent</c>, <c>402 insufficient_credits</c>, <c>422 invalid_request</c> naming the field.
+/// transaction (a sequence step) may catch one and carry on: not found (param <c>agent_id</c> or
+/// <c>contact_id</c>), forbidden with <c>details.reason</c> <c>no_active_plan</c>, <c>opted_out</c> or
+/// <c>no_consent</c>, insufficient credits, or a validation failure naming the field.
 /// </summary>
 public sealed class CallPlacement(
     ApplianceStore store,

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Core.Calls;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Cronos;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Contacts;
 
 namespace Cualify.Appliance.Core.Calls;
 

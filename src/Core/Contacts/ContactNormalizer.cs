@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
 
 namespace Cualify.Appliance.Core.Contacts;
@@ -18,7 +17,7 @@ public sealed record NormalizedContact(
 
 public static class ContactNormalizer
 {
-    /// <summary>Validates every field at once and throws one 422 naming each bad field.</summary>
+    /// <summary>Validates every field at once and throws one validation failure naming each bad field.</summary>
     public static NormalizedContact Normalize(ContactInput input, bool phoneRequired)
     {
         var errors = new FieldErrors();

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Json;
 
 namespace Cualify.Appliance.Core.Contacts;
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 using Microsoft.Data.Sqlite;

@@ -1,5 +1,5 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 
@@ -29,7 +29,7 @@ public sealed class CreditLedger(ApplianceStore store)
         return store.WriteAsync(tx => AppendAsync(tx, orgId, LedgerKind.TopUp, amountPaise, 0, null, null, reference), cancellationToken);
     }
 
-    /// <summary>Holds <paramref name="amountPaise"/> of the available balance; refuses with 402 when it is not there.</summary>
+    /// <summary>Holds <paramref name="amountPaise"/> of the available balance; refuses with insufficient credits when it is not there.</summary>
     public async Task<string> ReserveAsync(StoreTransaction tx, string orgId, long amountPaise, string? subjectId)
     {
         if (amountPaise <= 0)

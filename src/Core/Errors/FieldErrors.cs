@@ -1,7 +1,7 @@
 namespace Cualify.Appliance.Core.Errors;
 
 /// <summary>
-/// Collects validation failures per field and turns them into one <c>422 invalid_request</c> whose details
+/// Collects validation failures per field and turns them into one validation failure whose details
 /// follow the flattened shape <c>{"formErrors":[…],"fieldErrors":{"field":["msg"]}}</c>.
 /// </summary>
 public sealed class FieldErrors
@@ -46,6 +46,6 @@ public sealed class FieldErrors
             ["formErrors"] = _form.ToArray(),
             ["fieldErrors"] = _fields.ToDictionary(f => f.Key, f => f.Value.ToArray()),
         };
-        return new ApplianceException(422, ErrorCode.InvalidRequest, message, first.Key, details);
+        return new ApplianceException(ErrorKind.Validation, message, first.Key, details);
     }
 }

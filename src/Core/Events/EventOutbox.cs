@@ -1,4 +1,4 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Core.Events;

@@ -21,7 +21,7 @@ public sealed record DoctorResult(DoctorStatus Status, string Detail, string? Fi
 
 /// <summary>
 /// One check that <c>cualify-appliance doctor</c> runs (store integrity, SMTP login, trunk OPTIONS, Twilio
-/// credentials…). Register it with <see cref="DoctorChecks.AddDoctorCheck{T}"/> from the feature's own
+/// credentials…). Register it with <see cref="HealthServiceCollectionExtensions.AddDoctorCheck{T}"/> from the feature's own
 /// <c>AddXxx()</c>; doctor runs every registered check in registration order, one line each, and exits
 /// non-zero when any of them fails.
 /// </summary>

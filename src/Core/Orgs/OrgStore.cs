@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Cronos;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 

@@ -1,4 +1,3 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Playbooks.Audio;
 using Cualify.Appliance.Core.Store;

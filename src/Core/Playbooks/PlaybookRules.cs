@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Errors;
 
 namespace Cualify.Appliance.Core.Playbooks;
 
-/// <summary>What a valid playbook looks like; every failure names its field in one 422.</summary>
+/// <summary>What a valid playbook looks like; every failure names its field in one validation failure.</summary>
 public static partial class PlaybookRules
 {
     public const string VoicemailHangup = "hangup";

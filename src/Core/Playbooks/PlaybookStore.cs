@@ -1,5 +1,5 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 

@@ -1,6 +1,6 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Core.Sequences;

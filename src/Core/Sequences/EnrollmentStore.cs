@@ -1,7 +1,7 @@
 using Cualify.Appliance.Core.Calls;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 

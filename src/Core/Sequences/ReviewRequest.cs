@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Contacts;
 using Microsoft.Extensions.Options;
 

@@ -63,7 +63,7 @@ public static class SendingWindow
     {
         if (phoneE164 is not null)
         {
-            var zones = Common.PhoneNumberRules.TimeZonesOf(phoneE164);
+            var zones = Contacts.PhoneNumberRules.TimeZonesOf(phoneE164);
             if (zones.Count > 0)
             {
                 return zones;

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Cualify.Appliance.Core.AdminNotices;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Store;
 using Microsoft.Extensions.Options;
 

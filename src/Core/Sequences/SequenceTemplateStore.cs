@@ -1,5 +1,6 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Json;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Store;
 using Dapper;

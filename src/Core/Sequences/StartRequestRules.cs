@@ -1,4 +1,3 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Errors;
 

@@ -26,7 +26,7 @@ public sealed record TemplateDefinition(
     bool StopOnReply);
 
 /// <summary>
-/// The rules a template must meet when saved, all reported at once as one 422: channels, delays, the sending
+/// The rules a template must meet when saved, all reported at once as one validation failure: channels, delays, the sending
 /// window's cron, and every Liquid subject and body, each error naming the step and the line and column.
 /// </summary>
 public static partial class TemplateRules

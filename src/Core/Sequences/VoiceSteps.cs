@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Cualify.Appliance.Core.Calls;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Store;
 
@@ -147,17 +146,17 @@ public sealed class VoiceSteps(ApplianceStore store, CallPlacement placement, En
 
     private async Task RefusedAsync(StoreTransaction tx, Due step, ApplianceException refusal)
     {
-        var reason = refusal.Details is { } details && details.TryGetValue("reason", out var r) && r is string s ? s : refusal.Code;
+        var reason = refusal.Reason;
         var error = $"{reason}: {refusal.Message}";
-        switch (refusal.Status, reason)
+        switch (refusal.Kind, reason)
         {
-            case (403, CallEndReasons.OptedOut):
+            case (ErrorKind.Forbidden, CallEndReasons.OptedOut):
                 await SetAsync(tx, step.StepId, StepStatus.Canceled, error);
                 await enrollments.EndAsync(tx, await enrollments.GetAsync(tx, step.EnrollmentId), EnrollmentStatus.StoppedOptOut,
                     "the contact opted out of calls");
                 return;
-            case (403, CallEndReasons.NoActivePlan):
-            case (402, _):
+            case (ErrorKind.Forbidden, CallEndReasons.NoActivePlan):
+            case (ErrorKind.InsufficientCredits, _):
                 if (step.Attempts + 1 < MaxWaitAttempts)
                 {
                     await tx.ExecuteAsync("""
@@ -168,8 +167,8 @@ public sealed class VoiceSteps(ApplianceStore store, CallPlacement placement, En
 
                 await SetAsync(tx, step.StepId, StepStatus.Failed, $"{error} (gave up after {MaxWaitAttempts} tries)");
                 break;
-            case (403, CallEndReasons.NoConsent):
-            case (422, _):
+            case (ErrorKind.Forbidden, CallEndReasons.NoConsent):
+            case (ErrorKind.Validation, _):
                 await SetAsync(tx, step.StepId, StepStatus.Skipped, error);
                 break;
             default:

@@ -1,23 +1,6 @@
 namespace Cualify.Appliance.Core.Store;
 
-/// <summary>One queued write of a group-commit batch.</summary>
-internal interface IWriteItem
-{
-    CancellationToken CancellationToken { get; }
-
-    Task Task { get; }
-
-    /// <summary>Claims the item for a batch; false when it was cancelled before its turn.</summary>
-    bool TryStart();
-
-    Task RunAsync(StoreTransaction tx);
-
-    /// <summary>Hands over the result once the batch has committed.</summary>
-    void Complete();
-
-    void Fail(Exception exception);
-}
-
+/// <summary>A queued write that returns <typeparamref name="T"/> to its caller once its batch commits.</summary>
 internal sealed class WriteItem<T>(Func<StoreTransaction, Task<T>> write, CancellationToken cancellationToken) : IWriteItem
 {
     private const int Pending = 0;

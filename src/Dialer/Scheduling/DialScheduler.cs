@@ -1,6 +1,6 @@
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Store;
-using Cualify.Appliance.Dialer.Calls;
+using Cualify.Appliance.Dialer.Live;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Playbooks;
-using Cualify.Appliance.Dialer.Calls;
+using Cualify.Appliance.Dialer.Live;
 using Cualify.Appliance.Dialer.Telephony;
 using P = Cualify.Appliance.Dialer.Simulator.SimulatorNumberPlan;
 

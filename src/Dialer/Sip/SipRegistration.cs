@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Cualify.Appliance.Dialer.Sip.Auth;
-using Cualify.Appliance.Dialer.Sip.Calls;
+using Cualify.Appliance.Dialer.Sip.UserAgent;
 using Cualify.Appliance.Dialer.Sip.Messages;
 using Microsoft.Extensions.Logging;
 

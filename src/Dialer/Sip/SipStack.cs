@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Cualify.Appliance.Dialer.Sip.Calls;
+using Cualify.Appliance.Dialer.Sip.UserAgent;
 using Cualify.Appliance.Dialer.Sip.Media;
 using Cualify.Appliance.Dialer.Sip.Transactions;
 using Cualify.Appliance.Dialer.Sip.Transport;

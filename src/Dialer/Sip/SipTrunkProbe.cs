@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cualify.Appliance.Dialer.Sip.Calls;
+using Cualify.Appliance.Dialer.Sip.UserAgent;
 using Cualify.Appliance.Dialer.Sip.Messages;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,4 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Errors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,7 +27,7 @@ public sealed class TwilioCallbacks(TwilioCallRegistry registry, IOptions<Twilio
     public void Verify(string callId, TwilioCallbackKind kind, string queryString, IReadOnlyCollection<KeyValuePair<string, string>> form, string? signature)
     {
         var publicBase = api.Value.PublicBase
-            ?? throw new ApplianceException(404, ErrorCode.NotFound, "Twilio callbacks are off: Api:PublicBaseUrl is not set");
+            ?? throw new ApplianceException(ErrorKind.NotFound, "Twilio callbacks are off: Api:PublicBaseUrl is not set");
         var links = TwilioCallLinks.For(publicBase, callId, null);
         var url = kind switch
         {

@@ -27,7 +27,7 @@ public sealed record TwilioErrorBody(
 /// Twilio's messages quote phone numbers, so the exception's own message is masked for logs.
 /// </summary>
 public sealed class TwilioApiException(int httpStatus, int? code, string message)
-    : Exception($"Twilio answered {httpStatus}{(code is null ? "" : $" (error {code})")}: {Cualify.Appliance.Core.Common.Redact.Text(message)}")
+    : Exception($"Twilio answered {httpStatus}{(code is null ? "" : $" (error {code})")}: {Cualify.Appliance.Core.Privacy.Redact.Text(message)}")
 {
     public int HttpStatus { get; } = httpStatus;
 

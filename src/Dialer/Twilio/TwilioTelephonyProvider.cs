@@ -1,5 +1,6 @@
 using System.Globalization;
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
+using Cualify.Appliance.Core.Privacy;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;

@@ -16,5 +16,5 @@ public static class ApiCallerExtensions
 {
     /// <summary>The authenticated caller; endpoints behind the key middleware always have one.</summary>
     public static ApiCaller Caller(this HttpContext context) =>
-        context.Features.Get<ApiCaller>() ?? throw new ApplianceException(401, ErrorCode.Unauthorized, "A valid API key is required");
+        context.Features.Get<ApiCaller>() ?? throw new ApplianceException(ErrorKind.Unauthorized, "A valid API key is required");
 }

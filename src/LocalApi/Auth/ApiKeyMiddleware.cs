@@ -24,7 +24,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
         var presented = BearerToken(context.Request);
         if (presented is null)
         {
-            await ApiErrors.WriteAsync(context, new ApplianceException(401, ErrorCode.Unauthorized,
+            await ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.Unauthorized,
                 "Missing API key: send Authorization: Bearer cuk_live_<prefix>_<secret>"));
             return;
         }
@@ -37,7 +37,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
                 KeyRefusal.Malformed => "The API key is not in the form cuk_live_<prefix>_<secret>",
                 _ => "The API key is unknown, revoked or expired",
             };
-            await ApiErrors.WriteAsync(context, new ApplianceException(401, ErrorCode.Unauthorized, message));
+            await ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.Unauthorized, message));
             return;
         }
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Contacts;
+using Cualify.Appliance.Core.Paging;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Cualify.Appliance.LocalApi.Contacts;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,8 +15,12 @@ namespace Cualify.Appliance.LocalApi.Errors;
 /// </summary>
 public static class ApiErrors
 {
-    public static Task WriteAsync(HttpContext context, ApplianceException error) =>
-        WriteAsync(context, error.Status, new ErrorBody(error.Code, error.Message, error.Param, error.Details));
+    /// <summary>The status nginx made common for a client that went away before the answer; nobody reads it.</summary>
+    private const int ClientClosedRequest = 499;
+
+    public static Task WriteAsync(HttpContext context, ApplianceException error) => WriteAsync(context, ApiError.From(error));
+
+    public static Task WriteAsync(HttpContext context, ApiError error) => WriteAsync(context, error.Status, error.Body);
 
     public static async Task WriteAsync(HttpContext context, int status, ErrorBody body)
     {
@@ -37,29 +41,30 @@ public static class ApiErrors
         return WriteAsync(context, Translate(context, exception));
     }
 
-    public static ApplianceException Translate(HttpContext context, Exception? exception)
+    public static ApiError Translate(HttpContext context, Exception? exception)
     {
         switch (exception)
         {
             case ApplianceException known:
-                return known;
+                return ApiError.From(known);
             case BadHttpRequestException badRequest when FindJsonError(badRequest) is { } json:
-                return FromJson(json);
+                return ApiError.From(FromJson(json));
             case BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType }:
-                return new ApplianceException(415, ErrorCode.InvalidRequest, "Content-Type must be application/json");
+                return new ApiError(StatusCodes.Status415UnsupportedMediaType, ErrorCode.InvalidRequest, "Content-Type must be application/json");
             case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
-                return new ApplianceException(413, ErrorCode.InvalidRequest, "The request body is too large");
+                return new ApiError(StatusCodes.Status413PayloadTooLarge, ErrorCode.InvalidRequest, "The request body is too large");
             case BadHttpRequestException badRequest when badRequest.Message.StartsWith("Required parameter", StringComparison.Ordinal)
                                                         || badRequest.Message.StartsWith("Implicit body", StringComparison.Ordinal):
-                return ApplianceException.BadRequest("A JSON request body is required");
+                return ApiError.From(ApplianceException.BadRequest("A JSON request body is required"));
             case BadHttpRequestException badRequest:
-                return ApplianceException.BadRequest(BindingMessage(badRequest.Message));
+                return ApiError.From(ApplianceException.BadRequest(BindingMessage(badRequest.Message)));
             case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
-                return new ApplianceException(499, ErrorCode.InvalidRequest, "The client closed the request");
+                return new ApiError(ClientClosedRequest, ErrorCode.InvalidRequest, "The client closed the request");
             default:
                 context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Cualify.Appliance.LocalApi")
                     .LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
-                return new ApplianceException(500, ErrorCode.InternalError, "Something went wrong on the appliance; it has been logged. Retry after a moment.");
+                return new ApiError(StatusCodes.Status500InternalServerError, ErrorCode.InternalError,
+                    "Something went wrong on the appliance; it has been logged. Retry after a moment.");
         }
     }
 

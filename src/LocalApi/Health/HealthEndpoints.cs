@@ -54,7 +54,7 @@ public static class HealthEndpoints
         var failed = results.Where(r => !r.Value.Ready).Select(r => $"{r.Key}: {r.Value.Detail}").ToList();
         if (failed.Count == 0)
         {
-            await context.Response.WriteAsJsonAsync(new Readiness("ready", results), Core.Common.ApplianceJson.Options, context.RequestAborted);
+            await context.Response.WriteAsJsonAsync(new Readiness("ready", results), Cualify.Appliance.Core.Json.ApplianceJson.Options, context.RequestAborted);
             return;
         }
 

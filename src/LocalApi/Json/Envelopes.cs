@@ -1,4 +1,5 @@
-using Cualify.Appliance.Core.Common;
+
+using Cualify.Appliance.Core.Paging;
 
 namespace Cualify.Appliance.LocalApi.Json;
 

@@ -1,4 +1,4 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Paging;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Cualify.Appliance.LocalApi.Json;

@@ -58,7 +58,7 @@ public static class PlaybookEndpoints
             views.Add(PlaybookView.From(playbook, await playbooks.AudioAsync(playbook.AudioId, context.RequestAborted)));
         }
 
-        return TypedResults.Ok(ListOf<PlaybookView>.From(new Core.Common.Page<PlaybookView>(views, page.Request, page.Total)));
+        return TypedResults.Ok(ListOf<PlaybookView>.From(new Cualify.Appliance.Core.Paging.Page<PlaybookView>(views, page.Request, page.Total)));
     }
 
     private static async Task<Ok<DataOf<PlaybookView>>> GetAsync(string id, HttpContext context, PlaybookStore playbooks)

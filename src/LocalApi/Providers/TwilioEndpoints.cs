@@ -62,7 +62,7 @@ public static class TwilioEndpoints
     private static async Task<FileContentHttpResult> AudioAsync(string token, TwilioCallbacks callbacks, CancellationToken cancellationToken)
     {
         var wav = await callbacks.AudioAsync(token, cancellationToken)
-                  ?? throw new ApplianceException(404, ErrorCode.NotFound, "No prompt at this address (it is served only while its call is live)");
+                  ?? throw new ApplianceException(ErrorKind.NotFound, "No prompt at this address (it is served only while its call is live)");
         return TypedResults.File(wav, PromptWav.ContentType);
     }
 

@@ -40,7 +40,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, SlidingWindowLimit
         {
             var retryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
             headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-            await ApiErrors.WriteAsync(context, new ApplianceException(429, ErrorCode.TooManyRequests,
+            await ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.TooManyRequests,
                 $"Rate limit of {decision.Limit} requests per minute reached; retry after {retryAfter} s"));
             return;
         }

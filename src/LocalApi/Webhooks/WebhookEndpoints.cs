@@ -82,7 +82,7 @@ public static class WebhookEndpoints
     private static async Task<Ok<ListOf<DeliveryAttemptView>>> DeliveriesAsync(
         string id, [AsParameters] DeliveryHistoryQuery query, HttpContext context, WebhookStore webhooks, DeliveryHistory history)
     {
-        var page = Core.Common.PageRequest.Parse(query.Limit, query.Offset);
+        var page = Cualify.Appliance.Core.Paging.PageRequest.Parse(query.Limit, query.Offset);
         var webhook = await webhooks.RequireAsync(context.Caller().OrgId, id, context.RequestAborted);
         var attempts = await history.ListAsync(webhook.Id, string.IsNullOrEmpty(query.EventId) ? null : query.EventId, page, context.RequestAborted);
         return TypedResults.Ok(ListOf<DeliveryAttemptView>.From(attempts.Map(DeliveryAttemptView.From)));

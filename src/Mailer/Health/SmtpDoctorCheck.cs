@@ -1,5 +1,5 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Health;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Mailer.Sending;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

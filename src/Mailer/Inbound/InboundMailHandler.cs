@@ -1,4 +1,4 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Privacy;
 using Cualify.Appliance.Core.Sequences;
 using Microsoft.Extensions.Logging;
 using MimeKit;

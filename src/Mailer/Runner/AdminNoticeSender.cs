@@ -35,7 +35,7 @@ public sealed class AdminNoticeSender(
                 failure = ex.Failure;
             }
 
-            var retryAt = failure == MailFailure.Transient ? RetrySchedule.Next(options.Value.EffectiveRetryDelays, notice.Attempts, time.GetUtcNow()) : null;
+            var retryAt = failure == MailFailure.Transient ? MailRetrySchedule.Next(options.Value.EffectiveRetryDelays, notice.Attempts, time.GetUtcNow()) : null;
             await store.WriteAsync(async tx =>
             {
                 if (error is null)

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Cualify.Appliance.Core.AdminNotices;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Metrics;
+using Cualify.Appliance.Core.Privacy;
 using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Mailer.Sending;
@@ -145,7 +145,7 @@ public sealed class SequenceMailRunner(
             {
                 MailFailure.RecipientRejected => new EmailOutcome(email, EmailOutcomeKind.RecipientRejected, ex.Message),
                 MailFailure.MessageRejected => new EmailOutcome(email, EmailOutcomeKind.MessageRejected, ex.Message),
-                _ => new EmailOutcome(email, EmailOutcomeKind.Transient, ex.Message, RetrySchedule.Next(options.Value.EffectiveRetryDelays, email.Attempt, time.GetUtcNow())),
+                _ => new EmailOutcome(email, EmailOutcomeKind.Transient, ex.Message, MailRetrySchedule.Next(options.Value.EffectiveRetryDelays, email.Attempt, time.GetUtcNow())),
             };
             _messages.Inc(outcome.Kind == EmailOutcomeKind.Transient && outcome.RetryAt is null ? "gave_up" : outcome.Kind.ToString().ToLowerInvariant());
             logger.LogWarning("Step {Step} of {Enrollment} to {To} did not leave (attempt {Attempt}): {Error}; {Next}",

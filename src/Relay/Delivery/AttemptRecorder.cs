@@ -138,7 +138,7 @@ internal sealed class AttemptRecorder(EndpointDisabler disabler, RelayCounters c
         {
             TurnOff(endpoint, disables, DisabledReason.Failing72Hours, $"every delivery failed since {endpoint.FailingSince.Value:yyyy-MM-dd HH:mm} UTC (72 h)");
         }
-        else if (endpoint.Active && RetrySchedule.DelayAfter(outcome.Attempt, Random.Shared.NextDouble()) is { } delay)
+        else if (endpoint.Active && DeliveryRetrySchedule.DelayAfter(outcome.Attempt, Random.Shared.NextDouble()) is { } delay)
         {
             if (outcome.RetryAfter is { } asked && asked > delay)
             {

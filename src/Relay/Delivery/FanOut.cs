@@ -42,7 +42,7 @@ internal static class FanOut
             {
                 if (evt.Seq > webhook.FromSeq && EventCatalog.Matches(webhook.Types, evt.Type))
                 {
-                    insert.Execute(DeliveryRows.NewId(tx.Now), evt.OrgId, webhook.Id, evt.Seq, evt.Id, evt.Type, tx.Now);
+                    insert.Execute(DeliveryTable.NewId(tx.Now), evt.OrgId, webhook.Id, evt.Seq, evt.Id, evt.Type, tx.Now);
                 }
             }
         }

@@ -24,8 +24,8 @@ public sealed class Redeliveries(ApplianceStore store, EventOutbox outbox, Deliv
                 webhook.Url,
                 Message = "A test delivery from the Cualify Appliance: verify its signatures and answer 2xx.",
             });
-            var deliveryId = DeliveryRows.NewId(tx.Now);
-            await DeliveryRows.InsertAsync(tx, deliveryId, orgId, webhook.Id, evt.Seq, evt.Id, evt.Type, "test");
+            var deliveryId = DeliveryTable.NewId(tx.Now);
+            await DeliveryTable.InsertAsync(tx, deliveryId, orgId, webhook.Id, evt.Seq, evt.Id, evt.Type, "test");
             return new QueuedEvent(evt.Id, evt.Type, [new QueuedDelivery(deliveryId, webhook.Id)]);
         }, cancellationToken);
 
@@ -63,8 +63,8 @@ public sealed class Redeliveries(ApplianceStore store, EventOutbox outbox, Deliv
             var queued = new List<QueuedDelivery>();
             foreach (var webhook in targets)
             {
-                var deliveryId = DeliveryRows.NewId(tx.Now);
-                await DeliveryRows.InsertAsync(tx, deliveryId, orgId, webhook.Id, evt.Seq, evt.Id, evt.Type, "replay");
+                var deliveryId = DeliveryTable.NewId(tx.Now);
+                await DeliveryTable.InsertAsync(tx, deliveryId, orgId, webhook.Id, evt.Seq, evt.Id, evt.Type, "replay");
                 queued.Add(new QueuedDelivery(deliveryId, webhook.Id));
             }
 

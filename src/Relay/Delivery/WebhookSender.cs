@@ -77,7 +77,7 @@ public sealed class WebhookSender : IDisposable
                 return Outcome(AttemptEnd.Answered, status, null, "");
             }
 
-            var retryAfter = status is 429 or 503 ? RetrySchedule.RetryAfter(response.Headers.RetryAfter, _time.GetUtcNow()) : null;
+            var retryAfter = status is 429 or 503 ? DeliveryRetrySchedule.RetryAfter(response.Headers.RetryAfter, _time.GetUtcNow()) : null;
             var excerpt = await ExcerptAsync(response, linked.Token);
             var error = $"receiver answered {status} {response.ReasonPhrase}".TrimEnd() + (excerpt.Length > 0 ? $": {excerpt}" : "");
             if (status is >= 300 and < 400 && response.Headers.Location is { } location)

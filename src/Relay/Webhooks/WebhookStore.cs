@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Secrets;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Relay.Addresses;

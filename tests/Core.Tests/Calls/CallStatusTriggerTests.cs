@@ -4,7 +4,6 @@ using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Store;
-using Cualify.Appliance.Hosting;
 using Cualify.Appliance.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,13 +16,9 @@ public sealed class CallStatusTriggerTests
     [Fact]
     public async Task The_store_refuses_to_move_a_call_backwards_or_out_of_a_final_status()
     {
-        using var dataDir = new TempDirectory("trigger");
-        var settings = new ApplianceSettings(dataDir.Path);
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddApplianceFoundation(ApplianceConfiguration.Build(settings), settings);
-        await using var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<ApplianceInitializer>().InitializeAsync();
+        await using var core = await CoreHarness.CreateAsync();
+        await core.Get<ApplianceInitializer>().InitializeAsync();
+        var provider = core.Services;
         var org = (await provider.GetRequiredService<OrgStore>().FindAsync("default"))!;
         await provider.GetRequiredService<OrgStore>().UpdateSettingsAsync(org.Id, new OrgSettingsChange(CallingHours: "* * * * *"));
         await provider.GetRequiredService<CreditLedger>().TopUpAsync(org.Id, 10_000, null);

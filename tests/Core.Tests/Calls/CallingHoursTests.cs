@@ -1,5 +1,4 @@
 using Cualify.Appliance.Core.Calls;
-using Cualify.Appliance.Core.Common;
 
 namespace Cualify.Appliance.Core.Tests.Calls;
 

@@ -45,7 +45,7 @@ public sealed class ContactStoreTests
         var org = await core.Get<OrgStore>().CreateAsync("acme");
         var error = await Assert.ThrowsAsync<ApplianceException>(() => core.Get<ContactStore>().UpsertAsync(org.Id,
             new ContactInput("98123 45678", Email: "not-an-email", ConsentCapture: "sometime")));
-        Assert.Equal(422, error.Status);
+        Assert.Equal(ErrorKind.Validation, error.Kind);
         var fields = (IDictionary<string, string[]>)error.Details!["fieldErrors"]!;
         Assert.Equal(["consent_capture", "email", "phone_e164"], fields.Keys.Order());
     }
@@ -88,7 +88,7 @@ public sealed class ContactStoreTests
         Assert.Equal("unsubscribe_link", email.OptOutSource);
 
         var notFound = await Assert.ThrowsAsync<ApplianceException>(() => contacts.OptOutAsync(other.Id, riya.Id, ContactChannel.All, null));
-        Assert.Equal(404, notFound.Status);
+        Assert.Equal(ErrorKind.NotFound, notFound.Kind);
         Assert.Null(await contacts.GetAsync(other.Id, riya.Id));
     }
 }

@@ -1,7 +1,7 @@
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Testing;
 using Dapper;
 
@@ -23,7 +23,7 @@ public sealed class CreditLedgerTests
             {
                 return await core.Store.WriteAsync(tx => ledger.ReserveAsync(tx, org.Id, 70, $"call-{i}"));
             }
-            catch (ApplianceException ex) when (ex.Code == ErrorCode.InsufficientCredits)
+            catch (ApplianceException ex) when (ex.Kind == ErrorKind.InsufficientCredits)
             {
                 return null;
             }
@@ -43,7 +43,7 @@ public sealed class CreditLedgerTests
             {
                 await core.Store.WriteAsync(tx => ledger.ReserveAsync(tx, org.Id, 50, $"late-{i}"));
             }
-            catch (ApplianceException ex) when (ex.Code == ErrorCode.InsufficientCredits)
+            catch (ApplianceException ex) when (ex.Kind == ErrorKind.InsufficientCredits)
             {
             }
         }));
@@ -98,7 +98,7 @@ public sealed class CreditLedgerTests
         await core.Store.WriteAsync(tx => ledger.ReserveAsync(tx, org.Id, 400, "a"));
 
         var refused = await Assert.ThrowsAsync<ApplianceException>(() => core.Store.WriteAsync(tx => ledger.ReserveAsync(tx, org.Id, 101, "b")));
-        Assert.Equal(402, refused.Status);
+        Assert.Equal(ErrorKind.InsufficientCredits, refused.Kind);
         Assert.Equal(100L, refused.Details!["available_paise"]);
     }
 

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Cualify.Appliance.Core.ApiKeys;
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Orgs;
-using Cualify.Appliance.Dialer.Tests.Support;
 using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Dialer.Tests.Sip;

@@ -24,7 +24,7 @@ public sealed class SippMediaTests
         var progress = new RecordingProgress();
 
         var call = await new SipTelephonyProvider(stack).StartAsync(TestStacks.Plan(promptPath), progress, CancellationToken.None);
-        var ourPort = ((Cualify.Appliance.Dialer.Sip.Calls.SipCall)call).LocalRtpPort;
+        var ourPort = ((Cualify.Appliance.Dialer.Sip.UserAgent.SipCall)call).LocalRtpPort;
         var packets = new List<(byte[] Data, long At)>();
         var strangers = 0;
         var buffer = new byte[2048];

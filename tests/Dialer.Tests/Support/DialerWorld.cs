@@ -1,11 +1,10 @@
 using Cualify.Appliance.Core.Calls;
-using Cualify.Appliance.Core.Common;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Store;
-using Cualify.Appliance.Dialer.Calls;
+using Cualify.Appliance.Dialer.Live;
 using Cualify.Appliance.Hosting;
 using Cualify.Appliance.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,3 @@
-using Cualify.Appliance.Dialer.Tests.Support;
 using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Dialer.Tests.Twilio;

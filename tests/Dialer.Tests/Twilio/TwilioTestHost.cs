@@ -1,4 +1,4 @@
-using Cualify.Appliance.Core.Common;
+using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Dialer.Telephony;
 using Cualify.Appliance.Dialer.Twilio;
 using Microsoft.Extensions.Configuration;

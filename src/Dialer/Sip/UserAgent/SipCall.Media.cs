@@ -1,0 +1,89 @@
+using System.Net;
+using Cualify.Appliance.Dialer.Sip.Media;
+using Cualify.Appliance.Dialer.Sip.Sdp;
+using Cualify.Appliance.Dialer.Telephony;
+using Microsoft.Extensions.Logging;
+
+namespace Cualify.Appliance.Dialer.Sip.UserAgent;
+
+/// <summary>The media side: the prompt over RTP, keys over RFC 4733, and hanging up when the playbook is done.</summary>
+public sealed partial class SipCall
+{
+    private readonly DtmfReceiver _dtmf = new();
+    private RtpSession? _rtp;
+    private PromptPlayer? _player;
+    private Task? _rtpReceiving;
+    private NegotiatedMedia? _media;
+    private bool _promptPlayed;
+
+    /// <summary>The local RTP port of this call (tests tell our packets from anyone else's by it).</summary>
+    internal int? LocalRtpPort => _rtp?.LocalPort;
+
+    private async Task StartMediaAsync(NegotiatedMedia media)
+    {
+        _media = media;
+        _rtp!.Remote = media.Remote;
+        byte[] prompt;
+        try
+        {
+            prompt = await _ua.Media.Prompts.LoadAsync(_plan.Playbook.AudioPath, media.Codec, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogError("Call {CallId}: the playbook prompt could not be read ({Detail}); playing silence", _plan.CallId, exception.Message);
+            prompt = [];
+        }
+
+        _promptPlayed = prompt.Length > 0;
+        _player = new PromptPlayer(_rtp, media.Codec, prompt, _ua.Time, () => Post(new PromptFinished()));
+        _ua.Media.Clock.Add(_player);
+        _rtpReceiving = _rtp.ReceiveAsync(OnRtp);
+    }
+
+    /// <summary>Runs on the RTP receive loop: telephone-event packets become digits; audio is not kept.</summary>
+    private void OnRtp(in RtpPacket packet, IPEndPoint from)
+    {
+        if (packet.PayloadType == AudioCodec.TelephoneEventPayloadType || packet.PayloadType == _media?.TelephoneEventPayloadType)
+        {
+            if (_dtmf.Accept(packet.Ssrc, packet.Timestamp, packet.Payload) is { } digit)
+            {
+                Post(new DigitReceived(digit));
+            }
+        }
+    }
+
+    private async Task OnDigitAsync(char digit)
+    {
+        if (_phase == CallPhase.Answered)
+        {
+            _logger.LogInformation("Call {CallId}: key {Digit} pressed", _plan.CallId, digit);
+            await ReportAsync(() => _progress.DtmfAsync(digit));
+        }
+    }
+
+    private async Task OnPromptFinishedAsync()
+    {
+        if (_phase != CallPhase.Answered || _transferring)
+        {
+            return;
+        }
+
+        if (_promptPlayed)
+        {
+            await ReportAsync(() => _progress.TimelineAsync("disclosure_played"));
+        }
+
+        StartTimer(CallTimer.DigitWait, _ua.Options.DigitWait);
+    }
+
+    private async Task OnDigitWaitAsync()
+    {
+        if (_phase == CallPhase.Answered && !_transferring)
+        {
+            SendBye();
+            await EndAsync(SipCallEnds.HungUp(HangupReason.PlaybookFinished), awaitingBye: true);
+        }
+    }
+
+    private void StopMedia() => _player?.Stop();
+}

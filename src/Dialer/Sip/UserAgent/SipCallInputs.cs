@@ -1,0 +1,49 @@
+using Cualify.Appliance.Dialer.Sip.Messages;
+using Cualify.Appliance.Dialer.Sip.Transactions;
+using Cualify.Appliance.Dialer.Telephony;
+
+namespace Cualify.Appliance.Dialer.Sip.UserAgent;
+
+/// <summary>Everything that can happen to a call, handled one at a time by the call's own loop.</summary>
+internal abstract record SipCallInput;
+
+internal sealed record CallStart : SipCallInput;
+
+/// <param name="Acked">For the first 2xx: the dialog and next hop its ACK already went to from the receive thread.</param>
+internal sealed record ResponseReceived(ClientTransaction Transaction, SipResponse Response, AckedDialog? Acked = null) : SipCallInput;
+
+/// <summary>A dialog whose 2xx was ACKed the moment it arrived.</summary>
+internal sealed record AckedDialog(Dialogs.SipDialog Dialog, System.Net.IPEndPoint Hop);
+
+/// <summary>Timer B/F fired, or the transport refused to send.</summary>
+internal sealed record TransactionFailed(ClientTransaction Transaction, string Detail) : SipCallInput;
+
+internal sealed record RequestReceived(ServerTransaction Transaction) : SipCallInput;
+
+/// <summary>A 2xx that arrived after its INVITE transaction was gone.</summary>
+internal sealed record LateSuccess(SipResponse Response) : SipCallInput;
+
+internal sealed record HangUpRequested(HangupReason Reason) : SipCallInput;
+
+internal sealed record TransferRequested(string Target) : SipCallInput;
+
+internal sealed record DigitReceived(char Digit) : SipCallInput;
+
+internal sealed record PromptFinished : SipCallInput;
+
+internal sealed record TimerFired(CallTimer Timer) : SipCallInput;
+
+internal enum CallTimer
+{
+    /// <summary>The callee did not answer within the plan's ring timeout.</summary>
+    Ring,
+
+    /// <summary>64×T1 after our CANCEL and still no final response to the INVITE.</summary>
+    CancelGuard,
+
+    /// <summary>The prompt ended and no key came in time.</summary>
+    DigitWait,
+
+    /// <summary>The transfer was accepted but never reported finished.</summary>
+    TransferGuard,
+}

@@ -1,0 +1,62 @@
+using Cualify.Appliance.LocalApi.ApiKeys;
+using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.LocalApi.Calls;
+using Cualify.Appliance.LocalApi.Contacts;
+using Cualify.Appliance.LocalApi.Credits;
+using Cualify.Appliance.LocalApi.Docs;
+using Cualify.Appliance.LocalApi.Errors;
+using Cualify.Appliance.LocalApi.Events;
+using Cualify.Appliance.LocalApi.Health;
+using Cualify.Appliance.LocalApi.Idempotency;
+using Cualify.Appliance.LocalApi.OpenApi;
+using Cualify.Appliance.LocalApi.Orgs;
+using Cualify.Appliance.LocalApi.Playbooks;
+using Cualify.Appliance.LocalApi.Providers;
+using Cualify.Appliance.LocalApi.RateLimits;
+using Cualify.Appliance.LocalApi.Sequences;
+using Cualify.Appliance.LocalApi.Webhooks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cualify.Appliance.LocalApi;
+
+public static class LocalApiPipeline
+{
+    /// <summary>The request pipeline (errors → routing → key → limits → scope → idempotency) and every endpoint.</summary>
+    public static WebApplication UseLocalApi(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = ApiErrors.HandleExceptionAsync,
+            // Expected failures are answered, not logged as crashes; ApiErrors logs the unexpected ones itself.
+            SuppressDiagnosticsCallback = _ => true,
+        });
+        app.UseStatusCodePages(ApiErrors.WriteStatusCodeAsync);
+        app.UseRouting();
+        app.UseMiddleware<HttpMetricsMiddleware>();
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseMiddleware<RateLimitMiddleware>();
+        app.UseMiddleware<ScopeMiddleware>();
+        app.UseMiddleware<IdempotencyMiddleware>();
+
+        app.MapGroup("").DeclareErrorResponses().MapHealth();
+        app.MapDocs();
+        app.MapApplianceOpenApi();
+        app.MapGroup(ApiKeyMiddleware.ApiPrefix).DeclareErrorResponses().MapApiV1();
+        return app;
+    }
+
+    private static IEndpointRouteBuilder MapApiV1(this IEndpointRouteBuilder api) => api
+        .MapApiKeys()
+        .MapOrg()
+        .MapOperatorOrgs()
+        .MapCredits()
+        .MapContacts()
+        .MapPlaybooks()
+        .MapCalls()
+        .MapWebhooks()
+        .MapEvents()
+        .MapSequences()
+        .MapTwilioCallbacks();
+}
