@@ -60,7 +60,7 @@ internal sealed class BodyExamples(OpenApiDocument document)
         {
             foreach (var media in (operation.RequestBody?.Content ?? new Dictionary<string, OpenApiMediaType>()).Where(m => m.Key.Contains("json", StringComparison.Ordinal)))
             {
-                media.Value.Example ??= examples.For(media.Value.Schema, forRequest: true, depth: 0) ?? FreeForm(operation);
+                media.Value.Example ??= examples.For(media.Value.Schema, forRequest: true, depth: 0) ?? new JsonObject();
             }
 
             foreach (var (status, response) in operation.Responses ?? [])
@@ -72,12 +72,6 @@ internal sealed class BodyExamples(OpenApiDocument document)
             }
         }
     }
-
-    /// <summary>A body read as free-form JSON (a partial update): the fields most often changed.</summary>
-    private static JsonObject FreeForm(OpenApiOperation operation) =>
-        operation.OperationId == "updatePlaybooks"
-            ? new JsonObject { ["message_text"] = "Your policy renews on the 12th. Press 1 for an agent.", ["max_duration_sec"] = 180 }
-            : new JsonObject();
 
     private static JsonObject? Error(string status) =>
         int.TryParse(status, CultureInfo.InvariantCulture, out var code) && code >= 400 && ErrorResponses.Meanings.TryGetValue(code, out var meaning)

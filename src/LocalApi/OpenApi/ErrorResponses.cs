@@ -9,6 +9,9 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Cualify.Appliance.LocalApi.OpenApi;
 
+/// <summary>A partial update read as free-form JSON: its body takes any of <paramref name="Shape"/>'s fields, none required.</summary>
+public sealed record PartialBodyOf(Type Shape);
+
 /// <summary>Error statuses an endpoint can answer beyond the ones <see cref="ErrorResponses"/> infers.</summary>
 public sealed record DeclaredErrors(IReadOnlyList<int> Statuses);
 
@@ -39,6 +42,10 @@ public static class ErrorResponses
     public static TBuilder WithErrors<TBuilder>(this TBuilder builder, params int[] statuses)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new DeclaredErrors(statuses));
+
+    /// <summary>Documents a free-form JSON body as <typeparamref name="TShape"/> with every field optional.</summary>
+    public static RouteHandlerBuilder AcceptsPartial<TShape>(this RouteHandlerBuilder builder) =>
+        builder.WithMetadata(new PartialBodyOf(typeof(TShape)));
 
     /// <summary>Runs after every endpoint's own conventions, so it sees their metadata.</summary>
     public static TBuilder DeclareErrorResponses<TBuilder>(this TBuilder builder)

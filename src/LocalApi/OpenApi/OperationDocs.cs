@@ -17,7 +17,7 @@ namespace Cualify.Appliance.LocalApi.OpenApi;
 /// </summary>
 internal static class OperationDocs
 {
-    public static Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    public static async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var description = context.Description;
         var metadata = description.ActionDescriptor.EndpointMetadata;
@@ -41,6 +41,18 @@ internal static class OperationDocs
             });
         }
 
+        if (metadata.OfType<PartialBodyOf>().LastOrDefault() is { } partial
+            && operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true)
+        {
+            var shape = await context.GetOrCreateSchemaAsync(partial.Shape, null, cancellationToken);
+            media.Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Properties = shape.Properties,
+                Description = "Only the fields to change; null clears an optional field.",
+            };
+        }
+
         foreach (var (code, response) in operation.Responses ?? [])
         {
             if (int.TryParse(code, CultureInfo.InvariantCulture, out var status) && ErrorResponses.Meanings.TryGetValue(status, out var meaning)
@@ -49,8 +61,6 @@ internal static class OperationDocs
                 concrete.Description = $"{meaning.Code}: {meaning.Meaning}";
             }
         }
-
-        return Task.CompletedTask;
     }
 
     private static string OperationId(string tag, string method, string path, MethodInfo? handler)

@@ -30,7 +30,7 @@ public static class PlaybookEndpoints
         group.MapGet("/{id}", GetAsync)
             .WithSummary("Get a playbook")
             .WithDescription("One playbook with its uploaded audio, if any.");
-        group.MapPatch("/{id}", UpdateAsync)
+        group.MapPatch("/{id}", UpdateAsync).AcceptsPartial<CreatePlaybookRequest>()
             .WithSummary("Change a playbook")
             .WithDescription("Send only the fields to change, with the names and types of Create a playbook; null clears an optional field.");
         group.MapDelete("/{id}", DeleteAsync).WithErrors(409)

@@ -117,6 +117,11 @@ public sealed class OpenApiDocumentTests
             schemas["UpsertContactRequest"]!["properties"]!["consent_capture"]!["enum"]!.AsArray().Where(n => n is not null).Select(n => (string?)n));
         Assert.Matches((string)schemas["EnrollmentView"]!["properties"]!["id"]!["pattern"]!, "enr_0197a3b26c1e7d3a9f412b8c5e7d9a10");
 
+        // A partial update names the fields it takes, none of them required.
+        var patch = Operation(doc, "patch", "/api/v1/playbooks/{id}")["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        Assert.NotNull(patch["properties"]!["message_text"]);
+        Assert.Null(patch["required"]);
+
         var bearer = doc["components"]!["securitySchemes"]!["bearer"]!;
         Assert.Equal("http", (string?)bearer["type"]);
         Assert.Equal("bearer", (string?)bearer["scheme"]);
