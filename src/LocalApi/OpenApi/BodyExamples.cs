@@ -51,6 +51,10 @@ internal sealed class BodyExamples(OpenApiDocument document)
         ["prefix"] = () => "cuk_live_ab12cd34_…",
         ["secret"] = () => "whsec_3q2+7w==",
         ["metadata"] = () => new JsonObject { ["crm_id"] = "HS-1042" },
+        ["provider"] = () => "simulator",
+        ["provider_call_id"] = () => "sim_4f9c2a7e1b3d4c5a8e6f7a9b0c1d2e3f",
+        ["outcome"] = () => "answered",
+        ["end_reason"] = () => "remote_hangup",
     };
 
     public static void AddTo(OpenApiDocument document)
@@ -126,7 +130,9 @@ internal sealed class BodyExamples(OpenApiDocument document)
 
         if (type.HasFlag(JsonSchemaType.String))
         {
-            return String(resolved, field);
+            // An answer's optional text with nothing typical to show (llm_*, error, …) is shown as it usually is: null.
+            var plain = resolved.Format is null && resolved.Pattern is null;
+            return !forRequest && plain && type.HasFlag(JsonSchemaType.Null) ? null : String(resolved, field);
         }
 
         if (type.HasFlag(JsonSchemaType.Integer) || type.HasFlag(JsonSchemaType.Number))

@@ -37,7 +37,10 @@ internal static class ContractFacts
 
     private static readonly string[] EventTypes = [EventCatalog.All, .. EventCatalog.Types];
 
-    /// <summary>Request bodies: the fields without which the request is refused. Every other field may be left out.</summary>
+    /// <summary>
+    /// Request bodies (and the shapes nested in them): the fields without which the request is refused; every other
+    /// field may be left out. Any shape not listed is a response shape, whose fields are all always present.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> RequiredFields = new Dictionary<string, string[]>
     {
         ["CreateApiKeyRequest"] = ["name", "scope"],
@@ -51,6 +54,9 @@ internal static class ContractFacts
         ["SequenceStartInput"] = ["template_id", "contact"],
         ["TemplateInput"] = ["name", "steps"],
         ["TemplateStepInput"] = ["channel"],
+        ["LanguageVariant"] = ["steps"],
+        ["StepVariant"] = [],
+        ["IFormFile"] = [],
         ["TopUpRequest"] = ["amount_paise"],
         ["UpdateOrgRequest"] = [],
         ["UpdateOrgTermsRequest"] = [],

@@ -21,6 +21,11 @@ internal static class WireSchemas
         {
             schema.Required = new HashSet<string>(required, StringComparer.Ordinal);
         }
+        else if (context.JsonPropertyInfo is null && schema.Properties is { Count: > 0 } properties)
+        {
+            // Answers are written with every field (null included), so every field of a response shape is always there.
+            schema.Required = new HashSet<string>(properties.Keys, StringComparer.Ordinal);
+        }
 
         if (ContractFacts.SchemaDescriptions.TryGetValue(type.Name, out var description))
         {
@@ -28,13 +33,18 @@ internal static class WireSchemas
         }
 
         FixScalar(schema, type);
-        if (context.JsonPropertyInfo is { } property)
+        // Object-typed properties share their type's component schema: only a scalar (or list of strings) is the property's own.
+        if (context.JsonPropertyInfo is { } property && IsOwnSchema(property.PropertyType))
         {
             DescribeProperty(schema, property.DeclaringType.Name, property.Name);
         }
 
         return Task.CompletedTask;
     }
+
+    private static bool IsOwnSchema(Type type) =>
+        type == typeof(string) || (Nullable.GetUnderlyingType(type) ?? type).IsPrimitive || type == typeof(IReadOnlyList<string>)
+        || type == typeof(string[]) || type == typeof(List<string>) || type == typeof(IEnumerable<string>);
 
     private static void FixScalar(OpenApiSchema schema, Type type)
     {
@@ -46,8 +56,9 @@ internal static class WireSchemas
 
         if (type == typeof(System.Text.Json.JsonElement) || type == typeof(System.Text.Json.JsonElement?))
         {
-            // Free-form JSON the caller stored (metadata) or an entry's details: always an object on the wire.
-            schema.Type = type == typeof(System.Text.Json.JsonElement) ? JsonSchemaType.Object : JsonSchemaType.Object | JsonSchemaType.Null;
+            // Free-form JSON the caller stored (metadata) or an entry's details: an object on the wire (one shared
+            // component; where the field may be null the generator wraps it in a oneOf with null).
+            schema.Type = JsonSchemaType.Object;
         }
         else if (type == typeof(DateTimeOffset) || type == typeof(DateTime))
         {
