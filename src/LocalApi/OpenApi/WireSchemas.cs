@@ -21,7 +21,7 @@ internal static class WireSchemas
         {
             schema.Required = new HashSet<string>(required, StringComparer.Ordinal);
         }
-        else if (context.JsonPropertyInfo is null && schema.Properties is { Count: > 0 } properties)
+        else if (schema.Properties is { Count: > 0 } properties)
         {
             // Answers are written with every field (null included), so every field of a response shape is always there.
             schema.Required = new HashSet<string>(properties.Keys, StringComparer.Ordinal);

@@ -110,6 +110,10 @@ public sealed class OpenApiDocumentTests
         Assert.Matches((string)call["to_e164"]!["pattern"]!, "+919812345678");
         Assert.DoesNotMatch((string)call["to_e164"]!["pattern"]!, "09812345678");
 
+        // Answers always carry every field (null included), so a response shape requires them all.
+        var detail = schemas["CallDetailView"]!;
+        Assert.Equal(detail["properties"]!.AsObject().Select(p => p.Key).Order(), detail["required"]!.AsArray().Select(n => (string)n!).Order());
+
         var create = schemas["CreateCallRequest"]!;
         Assert.Equal(["agent_id", "to_e164"], create["required"]!.AsArray().Select(n => (string)n!).Order());
         Assert.Empty(schemas["UpdateOrgRequest"]!["required"]?.AsArray() ?? []);
