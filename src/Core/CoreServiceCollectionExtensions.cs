@@ -5,6 +5,7 @@ using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Idempotency;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Core.Secrets;
@@ -43,6 +44,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<CreditLedger>();
         services.AddSingleton<ContactStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, AdminNotices.AdminNoticeErasure>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, IdempotencyErasure>());
         services.AddSingleton<IdempotencyRecords>();
         services.AddSingleton<ApplianceMetrics>();
         services.AddSingleton<IMetricsSource, CreditMetrics>();
@@ -50,6 +53,7 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService<StoreMaintenance>();
         services.AddPlaybooksAndCalls(configuration);
         services.AddSequences(configuration);
+        services.AddMail();
         return services;
     }
 }

@@ -8,6 +8,8 @@ using Cualify.Appliance.LocalApi.Errors;
 using Cualify.Appliance.LocalApi.Events;
 using Cualify.Appliance.LocalApi.Health;
 using Cualify.Appliance.LocalApi.Idempotency;
+using Cualify.Appliance.LocalApi.Json;
+using Cualify.Appliance.LocalApi.Limits;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Cualify.Appliance.LocalApi.Orgs;
 using Cualify.Appliance.LocalApi.Playbooks;
@@ -23,7 +25,7 @@ namespace Cualify.Appliance.LocalApi;
 
 public static class LocalApiPipeline
 {
-    /// <summary>The request pipeline (errors → routing → key → limits → scope → idempotency) and every endpoint.</summary>
+    /// <summary>The request pipeline (errors → size limits → routing → key → limits → scope → JSON body check → idempotency) and every endpoint.</summary>
     public static WebApplication UseLocalApi(this WebApplication app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -33,11 +35,13 @@ public static class LocalApiPipeline
             SuppressDiagnosticsCallback = _ => true,
         });
         app.UseStatusCodePages(ApiErrors.WriteStatusCodeAsync);
+        app.UseMiddleware<RequestSizeMiddleware>();
         app.UseRouting();
         app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseMiddleware<RateLimitMiddleware>();
         app.UseMiddleware<ScopeMiddleware>();
+        app.UseMiddleware<JsonBodyMiddleware>();
         app.UseMiddleware<IdempotencyMiddleware>();
 
         app.MapGroup("").DeclareErrorResponses().MapHealth();

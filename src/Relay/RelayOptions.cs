@@ -34,6 +34,13 @@ public sealed class RelayOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Relay:StreamHeartbeat must be between 00:00:01 and 00:05:00")]
     public TimeSpan StreamHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How often an open event stream checks its key again, busy or idle, so a revoked or expired key's stream
+    /// ends within this time (a second at most, like any other request of a revoked key).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:01", ErrorMessage = "Relay:StreamKeyRecheck must be between 00:00:00.050 and 00:00:01")]
+    public TimeSpan StreamKeyRecheck { get; set; } = TimeSpan.FromMilliseconds(500);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MaxConcurrencyPerEndpoint > MaxConcurrentDeliveries)

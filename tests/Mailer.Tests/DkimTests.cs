@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Cualify.Appliance.Core.Api;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Mailer.Sending;
 using Cualify.Appliance.Testing;

@@ -41,6 +41,56 @@ public sealed class AddressPolicyTests
         Assert.Null(uri);
     }
 
+    public static TheoryData<string> MetadataSpellings => new()
+    {
+        "https://169.254.169.254./latest/meta-data",
+        "https://169.254.169\uFF0E254/latest/meta-data",
+        "https://169\u3002254\u3002169\u3002254/",
+        "https://\uFF11\uFF16\uFF19.254.169.254/",
+        "https://[::169.254.169.254]/latest/meta-data",
+        "https://[::ffff:a9fe:a9fe]/",
+        "https://[::ffff:0:169.254.169.254]/",
+        "https://[64:ff9b::169.254.169.254]/",
+        "https://[2002:a9fe:a9fe::1]/",
+        "https://[2001:0:a9fe:a9fe::1]/",
+        "https://2852039166/latest/meta-data",
+        "https://0251.0376.0251.0376/",
+        "https://0xa9.0xfe.0xa9.0xfe/",
+        "https://0xa9fea9fe/",
+        "https://169.254.43518/",
+        "https://METADATA.google.internal\uFF0E/computeMetadata/v1/",
+    };
+
+    [Theory]
+    [MemberData(nameof(MetadataSpellings))]
+    public void Every_spelling_of_the_metadata_address_is_refused_at_registration(string url)
+    {
+        var refusal = Policy("169.254.169.254").Check(url, out var uri);
+        Assert.True(refusal is not null && refusal.Contains("metadata"), $"{url} was {(refusal is null ? "accepted" : "refused for another reason: " + refusal)}");
+        Assert.Null(uri);
+    }
+
+    [Theory]
+    [MemberData(nameof(MetadataSpellings))]
+    public async Task Every_spelling_of_the_metadata_address_is_refused_when_connecting(string url)
+    {
+        // Sending goes through the connector whatever the store holds: a URL written before these rules is refused too.
+        var connector = new GuardedConnector(new StaticResolver());
+        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = connector.ConnectAsync, ConnectTimeout = TimeSpan.FromSeconds(5) });
+        var target = new Uri(url);
+        var failure = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new UriBuilder(target) { Scheme = "http", Port = 80 }.Uri));
+        var refused = Assert.IsType<AddressRefusedException>(failure.InnerException);
+        Assert.Contains("metadata", refused.Message);
+    }
+
+    [Theory]
+    [InlineData("https://crm.example.com./hook")]
+    [InlineData("https://b\u00FCcher.example/hook")]
+    [InlineData("https://[2001:db8::1]/hook")]
+    [InlineData("https://10.0.0.5/hook")]
+    public void Ordinary_hosts_in_any_spelling_are_still_accepted(string url) =>
+        Assert.Null(Policy().Check(url, out _));
+
     [Fact]
     public void Hosts_named_in_config_may_use_plain_http_but_never_a_metadata_address()
     {

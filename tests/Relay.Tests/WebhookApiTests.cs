@@ -148,6 +148,55 @@ public sealed class WebhookApiTests
     }
 
     [Fact]
+    public async Task A_create_repeated_with_its_Idempotency_Key_replays_the_secret_which_the_store_keeps_only_sealed()
+    {
+        await using var appliance = await RelayHarness.StartAsync();
+        using var client = appliance.AdminClient();
+        var body = new { url = "https://crm.example.com/hook", events = new[] { "*" } };
+
+        var first = await (await client.PostJsonAsync("/api/v1/webhooks", body, idempotencyKey: "hook-1")).ExpectAsync(201);
+        var repeat = await client.PostJsonAsync("/api/v1/webhooks", body, idempotencyKey: "hook-1");
+        var replayed = await repeat.ExpectAsync(201);
+
+        Assert.Equal("true", repeat.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal((string?)first["data"]!["id"], (string?)replayed["data"]!["id"]);
+        var secret = (string)first["secret"]!;
+        Assert.Equal(secret, (string?)replayed["secret"]);
+        Assert.Equal(1, (int)(await (await client.GetAsync("/api/v1/webhooks")).ExpectAsync(200))["pagination"]!["total"]!);
+        var stored = await appliance.Get<Core.Store.ApplianceStore>().ReadAsync(async c => string.Join("\n",
+            (await Dapper.SqlMapper.QueryAsync<string>(c, "SELECT response_body FROM idempotency_keys"))
+            .Concat(await Dapper.SqlMapper.QueryAsync<string>(c, "SELECT secret FROM webhooks"))));
+        Assert.DoesNotContain(secret, stored);
+        Assert.StartsWith("v1:", stored);
+    }
+
+    [Fact]
+    public async Task The_test_endpoints_Location_lists_only_the_attempts_of_that_test_event()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var appliance = await RelayHarness.StartAsync();
+        using var client = appliance.AdminClient();
+        var webhook = await client.CreateWebhookAsync(receiver.Url(), "contact.created");
+        await client.UpsertContactAsync(1);
+        await client.UpsertContactAsync(2);
+        await Eventually.TrueAsync(() => receiver.Received.Count == 2, "both contact events arrive");
+
+        var test = await client.PostAsync($"/api/v1/webhooks/{webhook.Id}/test", null);
+        var eventId = (string)(await test.ExpectAsync(202))["data"]!["event_id"]!;
+        await Eventually.TrueAsync(() => receiver.Received.Count == 3, "the test event arrives");
+        await Eventually.TrueAsync(async () => (await client.DeliveriesAsync(webhook.Id)).Count == 3, "all three attempts are recorded");
+
+        var location = test.Headers.Location!.ToString();
+        Assert.Contains($"event_id={eventId}", location);
+        var filtered = await (await client.GetAsync(location)).ExpectAsync(200);
+        var attempt = Assert.Single(filtered["data"]!.AsArray())!;
+        Assert.Equal(eventId, (string?)attempt["event_id"]);
+        Assert.Equal("test", (string?)attempt["kind"]);
+        Assert.Equal(1, (int)filtered["pagination"]!["total"]!);
+        Assert.Empty(await client.DeliveriesAsync(webhook.Id, "evt_unknown"));
+    }
+
+    [Fact]
     public async Task Replay_sends_a_past_event_again_with_its_original_id()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

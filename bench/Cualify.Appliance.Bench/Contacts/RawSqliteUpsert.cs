@@ -14,7 +14,8 @@ public static class RawSqliteUpsert
     public static async Task<double> MeasureAsync(string path, string synchronous, TimeSpan duration)
     {
         // The same schema as the appliance's, created by its own migrations.
-        var store = new ApplianceStore(Options.Create(new StoreOptions { Path = path, Synchronous = synchronous }), TimeProvider.System);
+        var store = new ApplianceStore(Options.Create(new StoreOptions { Path = path, Synchronous = synchronous }), TimeProvider.System,
+            new Core.Secrets.SecretProtector(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
         await new Migrator(store, NullLogger<Migrator>.Instance).MigrateAsync();
         await store.DisposeAsync();
         SqliteConnection.ClearAllPools();

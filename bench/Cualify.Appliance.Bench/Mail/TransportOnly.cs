@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cualify.Appliance.Core.Api;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Mailer;
 using Cualify.Appliance.Mailer.Sending;

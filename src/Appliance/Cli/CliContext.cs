@@ -20,7 +20,8 @@ public sealed class CliContext : IAsyncDisposable
     public static CliContext Create(ApplianceSettings settings)
     {
         ServiceFolderGuard.Check(settings.DataDirFullPath);
-        Directory.CreateDirectory(settings.DataDirFullPath);
+        PrivateFiles.Apply();
+        PrivateFiles.CreateFolder(settings.DataDirFullPath);
         var configuration = ApplianceConfiguration.Build(settings);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);

@@ -23,7 +23,8 @@ public static class ApplianceApp
     {
         if (createDataDir)
         {
-            Directory.CreateDirectory(settings.DataDirFullPath);
+            PrivateFiles.Apply();
+            PrivateFiles.CreateFolder(settings.DataDirFullPath);
         }
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions

@@ -1,6 +1,6 @@
 using Cualify.Appliance.Core.Json;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Orgs;
-using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Core.Store;
 using Microsoft.Extensions.Logging;
 
@@ -43,8 +43,11 @@ public sealed class AdminNoticeStore(ApplianceStore store, OrgStore orgs, MailSi
 {
     private const string Columns = "id, org_id, recipients, subject, body, status, attempts, next_attempt_at, last_error, sent_at, created_at";
 
-    /// <summary>Queues a plain-text email to the org's admins; with no admin addresses it is kept as <c>no_recipients</c>.</summary>
-    public async Task<AdminNotice> QueueAsync(StoreTransaction tx, string orgId, string subject, string body)
+    /// <summary>
+    /// Queues a plain-text email to the org's admins; with no admin addresses it is kept as <c>no_recipients</c>.
+    /// A notice about one contact names it (<paramref name="contactId"/>) so that erasing the contact removes it.
+    /// </summary>
+    public async Task<AdminNotice> QueueAsync(StoreTransaction tx, string orgId, string subject, string body, string? contactId = null)
     {
         var org = await orgs.GetAsync(tx, orgId) ?? throw new InvalidOperationException($"No org {orgId}");
         var recipients = org.AdminEmailList;
@@ -54,8 +57,8 @@ public sealed class AdminNoticeStore(ApplianceStore store, OrgStore orgs, MailSi
         }
 
         var notice = await tx.QuerySingleAsync<AdminNotice>($"""
-            INSERT INTO admin_notices (id, org_id, recipients, subject, body, status, next_attempt_at, created_at)
-            VALUES (@Id, @orgId, @Recipients, @subject, @body, @Status, @Now, @Now)
+            INSERT INTO admin_notices (id, org_id, recipients, subject, body, status, next_attempt_at, created_at, contact_id)
+            VALUES (@Id, @orgId, @Recipients, @subject, @body, @Status, @Now, @Now, @contactId)
             RETURNING {Columns}
             """, new
         {
@@ -66,6 +69,7 @@ public sealed class AdminNoticeStore(ApplianceStore store, OrgStore orgs, MailSi
             body,
             Status = recipients.Count == 0 ? "no_recipients" : "pending",
             tx.Now,
+            contactId,
         });
         tx.AfterCommit(signal.Notify);
         return notice;

@@ -5,7 +5,8 @@ namespace Cualify.Appliance.Core.Calls;
 
 /// <summary>
 /// Part of a contact's erasure: their queued calls are canceled (<c>contact_erased</c>), live ones are hung up,
-/// and their number is removed from every call and from the data of earlier <c>call.*</c> events.
+/// and their number, what was said and the caller's metadata are removed from every call and from the data of
+/// earlier <c>call.*</c> events (ids, statuses, durations and charges stay: the ledger needs them).
 /// </summary>
 public sealed class CallErasure(CallSettlement settlement, CallHangups hangups) : IContactErasureStep
 {
@@ -30,15 +31,16 @@ public sealed class CallErasure(CallSettlement settlement, CallHangups hangups) 
         }
 
         await tx.ExecuteAsync("""
-            UPDATE calls SET to_e164 = NULL, transcript = NULL, updated_at = @Now
+            UPDATE events SET data = json_replace(json_remove(data, '$.transcript', '$.summary', '$.llm_extracted_intent'),
+                                                  '$.to_e164', NULL, '$.metadata', json('{}'))
+            WHERE org_id = @OrgId AND type LIKE 'call.%'
+              AND (json_extract(data, '$.contact_id') = @Id OR json_extract(data, '$.to_e164') = @PhoneE164
+                   OR coalesce(json_extract(data, '$.id'), json_extract(data, '$.call_id')) IN
+                      (SELECT id FROM calls WHERE org_id = @OrgId AND (contact_id = @Id OR to_e164 = @PhoneE164)))
+            """, args);
+        await tx.ExecuteAsync("""
+            UPDATE calls SET to_e164 = NULL, transcript = NULL, metadata = '{}', llm_extracted_intent = NULL, updated_at = @Now
             WHERE org_id = @OrgId AND (contact_id = @Id OR to_e164 = @PhoneE164)
             """, new { contact.OrgId, contact.Id, contact.PhoneE164, tx.Now });
-        if (contact.PhoneE164 is not null)
-        {
-            await tx.ExecuteAsync("""
-                UPDATE events SET data = json_set(data, '$.to_e164', NULL)
-                WHERE org_id = @OrgId AND type LIKE 'call.%' AND json_extract(data, '$.to_e164') = @PhoneE164
-                """, args);
-        }
     }
 }

@@ -8,7 +8,16 @@ namespace Cualify.Appliance.Core.Calls;
 /// <summary>How a call ends: its final status, why, and (for answered calls) how long it talked.</summary>
 /// <param name="TalkSeconds">Seconds from answer to hang-up; billed up to the effective maximum.</param>
 /// <param name="Retryable">The provider says another attempt later may succeed (trunk 5xx, rate limited).</param>
-public sealed record CallFinish(string Status, string EndReason, DateTimeOffset EndedAt, double TalkSeconds = 0, string? Detail = null, string? Outcome = null, bool Retryable = false);
+/// <param name="AnsweredAt">When the carrier says the callee answered; replaces the dialer's own answer time.</param>
+public sealed record CallFinish(
+    string Status,
+    string EndReason,
+    DateTimeOffset EndedAt,
+    double TalkSeconds = 0,
+    string? Detail = null,
+    string? Outcome = null,
+    bool Retryable = false,
+    DateTimeOffset? AnsweredAt = null);
 
 /// <summary>
 /// Ends a call in the caller's transaction: moves it to its final status with a conditional update, settles its
@@ -47,7 +56,8 @@ public sealed class CallSettlement(
         var moved = await tx.ExecuteAsync("""
             UPDATE calls SET status = @status, end_reason = @EndReason, end_detail = @Detail, outcome = @outcome,
                 duration_sec = @durationSec, billed_sec = @billedSec, credits_debited_paise = @charged,
-                ended_at = @EndedAt, last_seen_at = coalesce(@lastSeen, last_seen_at), updated_at = @Now
+                ended_at = @EndedAt, answered_at = coalesce(@reportedAnswer, answered_at),
+                last_seen_at = coalesce(@lastSeen, last_seen_at), updated_at = @Now
             WHERE id = @Id AND status IN @sources
             """, new
         {
@@ -59,6 +69,7 @@ public sealed class CallSettlement(
             billedSec,
             charged,
             finish.EndedAt,
+            reportedAnswer = answered && finish.AnsweredAt <= finish.EndedAt ? finish.AnsweredAt : null,
             lastSeen = answered ? finish.EndedAt : (DateTimeOffset?)null,
             tx.Now,
             call.Id,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cualify.Appliance.Core.Json;
+using System.Text.Json.Serialization;
 
 namespace Cualify.Appliance.Core.Calls;
 
@@ -38,7 +39,11 @@ public record CallView(
         ApplianceJson.Element(c.Metadata), c.StartedAt, c.EndedAt, c.CreatedAt, c.ScheduledFor, c.AnsweredAt, c.MaxDurationSec, c.BilledSec);
 }
 
-/// <summary><c>GET /calls/{id}</c>: the call plus what only the single-call view carries, its transcript and timeline.</summary>
+/// <summary>
+/// <c>GET /calls/{id}</c>: the call plus what only the single-call view carries, its transcript and timeline. The
+/// serializer writes a derived type's own properties first; their order puts them after every list field, so the
+/// body still starts with <c>id</c> and keeps the list's order.
+/// </summary>
 public sealed record CallDetailView : CallView
 {
     private CallDetailView(CallView view)
@@ -46,12 +51,16 @@ public sealed record CallDetailView : CallView
     {
     }
 
+    [JsonPropertyOrder(1)]
     public string? MaxDurationLimitedBy { get; init; }
 
+    [JsonPropertyOrder(2)]
     public string? EndDetail { get; init; }
 
+    [JsonPropertyOrder(3)]
     public string? Transcript { get; init; }
 
+    [JsonPropertyOrder(4)]
     public required IReadOnlyList<CallTimelineEntry> Timeline { get; init; }
 
     public static CallDetailView From(Call c, IReadOnlyList<CallTimelineEntry> timeline) => new(CallView.From(c))

@@ -47,8 +47,11 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<Contact>(new CommandDefinition(
             $"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND id = @id", new { orgId, id }, cancellationToken: cancellationToken)), cancellationToken);
 
-    /// <summary>Inserts a new contact; a number or address on the do-not-contact list arrives already opted out.</summary>
-    public async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, NormalizedContact c)
+    /// <summary>
+    /// Inserts a new contact; a number or address on the do-not-contact list arrives already opted out.
+    /// <paramref name="id"/> is given by a caller that had to know the id before the write (to render text with it).
+    /// </summary>
+    public async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, NormalizedContact c, string? id = null)
     {
         var blockedVoice = c.PhoneE164 is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Voice, c.PhoneE164);
         var blockedEmail = c.Email is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Email, c.Email);
@@ -60,7 +63,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             RETURNING {Columns}
             """, new
         {
-            Id = Ids.New(tx.Now),
+            Id = id ?? Ids.New(tx.Now),
             OrgId = orgId,
             c.PhoneE164,
             Name = c.Name ?? JoinName(c.FirstName, c.LastName),
@@ -190,11 +193,14 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     }
 
     /// <summary>
-    /// Erases the contact's personal data: the row goes, earlier <c>contact.*</c> events lose their personal
-    /// fields, and only hashes of the number and address stay, on the do-not-contact list.
+    /// Erases the contact's personal data: the row goes, every feature's copies go through its
+    /// <see cref="IContactErasureStep"/>, earlier <c>contact.*</c> events lose their personal fields, and only keyed
+    /// digests of the number and address stay, on the do-not-contact list. The writer runs with
+    /// <c>secure_delete</c>, and a checkpoint afterwards empties the WAL, so the bytes are gone from the files too.
     /// </summary>
-    public Task EraseAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
-        store.WriteAsync(async tx =>
+    public async Task EraseAsync(string orgId, string id, CancellationToken cancellationToken = default)
+    {
+        await store.WriteAsync(async tx =>
         {
             var contact = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Contact", "id");
             if (contact.PhoneE164 is not null)
@@ -220,6 +226,10 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             await tx.ExecuteAsync("DELETE FROM contacts WHERE id = @Id", new { contact.Id });
             await outbox.AppendAsync(tx, orgId, ContactEvents.Deleted, new { id = contact.Id, erased = true });
         }, cancellationToken);
+
+        // The erasure is committed; a reader holding an old snapshot may delay this, never undo it.
+        await store.CheckpointAsync(CancellationToken.None);
+    }
 
     private static string? JoinName(string? first, string? last)
     {

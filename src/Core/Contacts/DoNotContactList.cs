@@ -1,37 +1,57 @@
 using System.Security.Cryptography;
 using System.Text;
 using Cualify.Appliance.Core.Store;
-using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Cualify.Appliance.Core.Contacts;
 
 /// <summary>
-/// Numbers and addresses that must never be called or mailed again, kept only as SHA-256 of the normalised
-/// value so that an erased person leaves no readable trace but stays blocked.
+/// Numbers and addresses that must never be called or mailed again. Each is kept only as a keyed digest:
+/// HMAC-SHA-256, under a key derived from the install's <c>secrets.key</c>, of the SHA-256 of the normalised
+/// value. An erased person leaves no readable trace and stays blocked, and a copied database cannot be
+/// searched by hashing every possible number. (Digests written before the key existed were the bare SHA-256;
+/// <see cref="RekeyAsync"/> wraps them at start-up, which the inner SHA-256 makes possible without the values.)
 /// </summary>
 public static class DoNotContactList
 {
-    public static string Hash(string channel, string value)
-    {
-        var normalized = channel == ContactChannel.Email ? EmailAddresses.Normalize(value) : value.Trim();
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{channel}:{normalized}")));
-    }
+    public static string Digest(StoreTransaction tx, string channel, string value) => tx.KeyedDigest(UnkeyedHash(channel, value));
 
     public static Task AddAsync(StoreTransaction tx, string orgId, string channel, string value, string reason) =>
         tx.ExecuteAsync("""
-            INSERT INTO do_not_contact (org_id, channel, value_hash, reason, created_at)
-            VALUES (@orgId, @channel, @hash, @reason, @Now)
+            INSERT INTO do_not_contact (org_id, channel, value_hash, reason, created_at, keyed)
+            VALUES (@orgId, @channel, @hash, @reason, @Now, 1)
             ON CONFLICT (org_id, channel, value_hash) DO NOTHING
-            """, new { orgId, channel, hash = Hash(channel, value), reason, tx.Now });
+            """, new { orgId, channel, hash = Digest(tx, channel, value), reason, tx.Now });
 
     public static async Task<bool> ContainsAsync(StoreTransaction tx, string orgId, string channel, string value) =>
         await tx.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM do_not_contact WHERE org_id = @orgId AND channel = @channel AND value_hash = @hash",
-            new { orgId, channel, hash = Hash(channel, value) }) > 0;
+            new { orgId, channel, hash = Digest(tx, channel, value) }) > 0;
 
-    public static async Task<bool> ContainsAsync(SqliteConnection connection, string orgId, string channel, string value, CancellationToken cancellationToken) =>
-        await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM do_not_contact WHERE org_id = @orgId AND channel = @channel AND value_hash = @hash",
-            new { orgId, channel, hash = Hash(channel, value) }, cancellationToken: cancellationToken)) > 0;
+    /// <summary>Keys the entries still holding a bare SHA-256; returns how many. Safe to run on every start.</summary>
+    public static async Task<int> RekeyAsync(StoreTransaction tx)
+    {
+        var unkeyed = (await tx.QueryAsync<(string OrgId, string Channel, string ValueHash)>(
+            "SELECT org_id, channel, value_hash FROM do_not_contact WHERE keyed = 0")).ToList();
+        foreach (var (orgId, channel, valueHash) in unkeyed)
+        {
+            // A keyed twin may exist already (the same person blocked again after an upgrade): keep one row.
+            await tx.ExecuteAsync("""
+                INSERT INTO do_not_contact (org_id, channel, value_hash, reason, created_at, keyed)
+                SELECT org_id, channel, @keyedHash, reason, created_at, 1 FROM do_not_contact
+                WHERE org_id = @orgId AND channel = @channel AND value_hash = @valueHash
+                ON CONFLICT (org_id, channel, value_hash) DO NOTHING
+                """, new { orgId, channel, valueHash, keyedHash = tx.KeyedDigest(valueHash) });
+            await tx.ExecuteAsync(
+                "DELETE FROM do_not_contact WHERE org_id = @orgId AND channel = @channel AND value_hash = @valueHash AND keyed = 0",
+                new { orgId, channel, valueHash });
+        }
+
+        return unkeyed.Count;
+    }
+
+    private static string UnkeyedHash(string channel, string value)
+    {
+        var normalized = channel == ContactChannel.Email ? EmailAddresses.Normalize(value) : value.Trim();
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{channel}:{normalized}")));
+    }
 }

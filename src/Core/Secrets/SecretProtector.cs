@@ -59,6 +59,13 @@ public sealed class SecretProtector
         return Encoding.UTF8.GetString(plain);
     }
 
+    /// <summary>
+    /// A 32-byte key for one purpose, derived from the install's secret key (HKDF-SHA-256), so keyed digests in
+    /// the store cannot be recomputed from a copy of the database alone.
+    /// </summary>
+    public byte[] DeriveKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _key, 32, info: Encoding.UTF8.GetBytes(purpose));
+
     /// <summary>Where the key file is: <c>Store:SecretKeyFile</c>, else <c>secrets.key</c> beside the store.</summary>
     public static string KeyFilePath(StoreOptions options) =>
         string.IsNullOrWhiteSpace(options.SecretKeyFile)

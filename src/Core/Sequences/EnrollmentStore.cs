@@ -2,20 +2,19 @@ using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Json;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 
 namespace Cualify.Appliance.Core.Sequences;
 
 /// <summary>
-/// Enrollments and their steps: reading them, approving, stopping, and moving from one step to the next.
-/// Every transition writes its <c>sequence.*</c> event in the same transaction.
+/// Enrollments and their steps: reading them, approving, ending, and moving from one step to the next.
+/// Every transition writes its <c>sequence.*</c> event in the same transaction. This store knows nothing of
+/// calls, so the call settlement's <see cref="VoiceStepEnded"/> can use it; stopping an enrollment that may have
+/// a call waiting in the dial queue goes through <see cref="EnrollmentStop"/>, which also cancels that call.
 /// </summary>
-/// <param name="settlement">
-/// Lazy because ending a call runs <see cref="VoiceStepEnded"/>, which needs this store: the cycle is broken at
-/// the first use, not at construction.
-/// </param>
-public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, MailSignal signal, Lazy<CallSettlement> settlement)
+public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, MailSignal signal)
 {
     public const string Columns = """
         id, org_id, template_id, contact_id, status, language, sending_window, time_zone, stop_on_reply, mailbox,
@@ -68,19 +67,6 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
             return await ViewAsync(tx, active);
         }, cancellationToken);
 
-    /// <summary>Stops the enrollment at the caller's request (<c>canceled</c>); an ended one is returned as it is.</summary>
-    public Task<EnrollmentView> StopAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
-        store.WriteAsync(async tx =>
-        {
-            var enrollment = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Enrollment", "id");
-            if (EnrollmentStatus.IsOpen(enrollment.Status))
-            {
-                enrollment = await EndAsync(tx, enrollment, EnrollmentStatus.Canceled, "stopped through the API");
-            }
-
-            return await ViewAsync(tx, enrollment);
-        }, cancellationToken);
-
     /// <summary>Makes the enrollment active and schedules its first step: now when forced, else after its delay inside the window.</summary>
     public async Task<Enrollment> ActivateAsync(StoreTransaction tx, Enrollment enrollment, bool forceFirstStep)
     {
@@ -88,7 +74,13 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
             UPDATE sequence_enrollments SET status = 'active', approved_at = @Now, updated_at = @Now WHERE id = @Id
             RETURNING {Columns}
             """, new { enrollment.Id, tx.Now });
-        await ScheduleAsync(tx, active, 0, forceFirstStep);
+        if (!await ScheduleAsync(tx, active, forceFirstStep))
+        {
+            // Every step failed to render: nothing is left to send, so the enrollment completes.
+            await AdvanceManyAsync(tx, [(active.Id, -1)]);
+            return await GetAsync(tx, active.Id);
+        }
+
         return active;
     }
 
@@ -131,7 +123,8 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
                    (SELECT count(*) FROM sequence_steps o WHERE o.enrollment_id = en.id AND o.status IN ('pending', 'scheduled', 'sending')) AS Open
             FROM (SELECT value ->> 'e' AS e, value ->> 'p' AS p FROM json_each(@json)) AS j
             JOIN sequence_enrollments en ON en.id = j.e
-            LEFT JOIN sequence_steps n ON n.enrollment_id = j.e AND n.position = j.p + 1 AND n.status = 'pending'
+            LEFT JOIN sequence_steps n ON n.enrollment_id = j.e AND n.status = 'pending' AND n.position =
+                (SELECT min(p.position) FROM sequence_steps p WHERE p.enrollment_id = j.e AND p.position > j.p AND p.status = 'pending')
             """, new { json = ApplianceJson.Serialize(finished.Select(f => new { e = f.EnrollmentId, p = f.Position })) });
         var schedule = new List<object>();
         var complete = new List<string>();
@@ -176,12 +169,12 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
     }
 
     /// <summary>
-    /// Ends an open enrollment: completed, or stopped for a reply, opt-out, bounce or cancel. Steps not yet
-    /// started are canceled, and so is the call of a voice step that is still queued (nobody is called after they
-    /// replied or the sequence was stopped); an email being sent right now, or a call already ringing or talking,
-    /// finishes and is recorded.
+    /// Ends an open enrollment: completed, or stopped for a reply, opt-out, bounce or cancel, and cancels the steps
+    /// not yet started; an email being sent right now, or a voice step's call, finishes and is recorded. Returns
+    /// the enrollment as it is when it had already ended. For an enrollment whose voice step may have a call still
+    /// queued, use <see cref="EnrollmentStop"/>: nobody is called after they replied or the sequence was stopped.
     /// </summary>
-    public async Task<Enrollment> EndAsync(StoreTransaction tx, Enrollment enrollment, string status, string? reason)
+    public async Task<(Enrollment Enrollment, bool Ended)> EndAsync(StoreTransaction tx, Enrollment enrollment, string status, string? reason)
     {
         var ended = await tx.QuerySingleOrDefaultAsync<Enrollment>($"""
             UPDATE sequence_enrollments SET status = @status, stop_reason = @reason, ended_at = @Now, updated_at = @Now
@@ -190,44 +183,28 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
             """, new { enrollment.Id, status, reason, tx.Now });
         if (ended is null)
         {
-            return await GetAsync(tx, enrollment.Id);
+            return (await GetAsync(tx, enrollment.Id), false);
         }
 
         await tx.ExecuteAsync(
             "UPDATE sequence_steps SET status = 'canceled', claimed_until = NULL WHERE enrollment_id = @Id AND status IN ('pending', 'scheduled')",
             new { enrollment.Id });
-        var queuedCalls = await tx.QueryAsync<Call>($"""
-            SELECT {Call.Columns} FROM calls
-            WHERE id IN (SELECT call_id FROM sequence_steps WHERE enrollment_id = @Id AND status = 'sending' AND call_id IS NOT NULL)
-              AND status = 'queued'
-            """, new { enrollment.Id });
-        foreach (var call in queuedCalls)
-        {
-            await settlement.Value.FinishAsync(tx, call, new CallFinish(CallStatus.Canceled, CallEndReasons.Canceled, tx.Now,
-                Detail: $"the sequence enrollment ended ({status})"));
-        }
-
         var data = new { enrollment_id = ended.Id, template_id = ended.TemplateId, contact_id = ended.ContactId, status, reason };
         await outbox.AppendAsync(tx, ended.OrgId, status == EnrollmentStatus.Completed ? SequenceEvents.Completed : SequenceEvents.Stopped, data);
-        return ended;
+        return (ended, true);
     }
 
-    /// <summary>Ends every open enrollment of a contact (an opt-out, an undeliverable address).</summary>
-    public async Task EndAllForContactAsync(StoreTransaction tx, string contactId, string status, string reason)
-    {
-        var open = await tx.QueryAsync<Enrollment>(
-            $"SELECT {Columns} FROM sequence_enrollments WHERE contact_id = @contactId AND status IN ('pending_review', 'active')", new { contactId });
-        foreach (var enrollment in open)
-        {
-            await EndAsync(tx, enrollment, status, reason);
-        }
-    }
+    /// <summary>The open enrollments of a contact.</summary>
+    public async Task<IReadOnlyList<Enrollment>> OpenForContactAsync(StoreTransaction tx, string contactId) =>
+        (await tx.QueryAsync<Enrollment>(
+            $"SELECT {Columns} FROM sequence_enrollments WHERE contact_id = @contactId AND status IN ('pending_review', 'active')", new { contactId })).ToList();
 
-    private async Task<bool> ScheduleAsync(StoreTransaction tx, Enrollment enrollment, int position, bool force)
+    /// <summary>Schedules the first pending step (one that failed to render is passed over); false when none is left.</summary>
+    private async Task<bool> ScheduleAsync(StoreTransaction tx, Enrollment enrollment, bool force)
     {
         var step = await tx.QuerySingleOrDefaultAsync<EnrollmentStep>(
-            $"SELECT {StepColumns} FROM sequence_steps WHERE enrollment_id = @Id AND position = @position AND status = 'pending'",
-            new { enrollment.Id, position });
+            $"SELECT {StepColumns} FROM sequence_steps WHERE enrollment_id = @Id AND status = 'pending' ORDER BY position LIMIT 1",
+            new { enrollment.Id });
         if (step is null)
         {
             return false;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Cualify.Appliance.Core.Contacts;
@@ -10,11 +11,21 @@ namespace Cualify.Appliance.Core.Sequences;
 /// Subject and body templates in Liquid (Fluid) over the contact: <c>{{ contact.first_name }}</c>,
 /// <c>{{ contact.notes }}</c>, <c>{{ contact.metadata.company }}</c> (also <c>{{ metadata.company }}</c>).
 /// Unknown variables render as empty text; syntax errors are found when a template is saved.
+/// <para>
+/// Every render is bounded, because a template is an org's code running on a machine every org shares: at
+/// most <see cref="MaxStatements"/> statements, <see cref="MaxRecursion"/> levels of nesting, and
+/// <see cref="MaxOutputChars"/> characters of output. A render that passes a bound stops at once with a
+/// <see cref="TemplateBoundsException"/> naming it. Rendering never runs inside a store write.
+/// </para>
 /// </summary>
 public static partial class LiquidText
 {
+    public const int MaxStatements = 20_000;
+    public const int MaxRecursion = 32;
+    public const int MaxOutputChars = 200_000;
+
     private static readonly FluidParser Parser = new();
-    private static readonly TemplateOptions Options = new();
+    private static readonly TemplateOptions Options = new() { MaxSteps = MaxStatements, MaxRecursion = MaxRecursion };
     private static readonly ConcurrentDictionary<string, IFluidTemplate> Parsed = new(StringComparer.Ordinal);
 
     /// <summary>The syntax error of <paramref name="text"/> as "line L, column C: what", or null when it parses.</summary>
@@ -32,8 +43,25 @@ public static partial class LiquidText
             : firstLine;
     }
 
-    /// <summary>Renders a template that was checked on save.</summary>
-    public static string Render(string? text, Contact contact)
+    /// <summary>
+    /// Why <paramref name="text"/> (which parses) cannot render within the bounds for a contact with no fields
+    /// filled in, or null when it can: a template that loops beyond the bounds on its own is refused at save.
+    /// </summary>
+    public static async Task<string?> FindBoundsErrorAsync(string text)
+    {
+        try
+        {
+            await RenderAsync(text, BlankContact);
+            return null;
+        }
+        catch (TemplateBoundsException bounds)
+        {
+            return bounds.Message;
+        }
+    }
+
+    /// <summary>Renders a template that was checked on save; throws <see cref="TemplateBoundsException"/> past a bound.</summary>
+    public static async Task<string> RenderAsync(string? text, Contact contact)
     {
         if (string.IsNullOrEmpty(text))
         {
@@ -48,8 +76,25 @@ public static partial class LiquidText
             Parsed.Clear();
         }
 
+        using var output = new BoundedWriter(MaxOutputChars);
+        try
+        {
+            await template.RenderAsync(output, NullEncoder.Default, new TemplateContext(Model(contact), Options));
+        }
+        catch (InvalidOperationException fluid) when (fluid.Message.StartsWith("The maximum ", StringComparison.Ordinal))
+        {
+            // Fluid reports its statement limit with the recursion message, so the two cannot be told apart.
+            throw new TemplateBoundsException($"it runs more than {MaxStatements} statements or nests deeper than {MaxRecursion} levels");
+        }
+
+        return output.ToString();
+    }
+
+    /// <summary>What a template sees of the contact.</summary>
+    public static Dictionary<string, object?> Model(Contact contact)
+    {
         var metadata = ToPlain(JsonDocument.Parse(contact.Metadata).RootElement);
-        var model = new Dictionary<string, object?>
+        return new Dictionary<string, object?>
         {
             ["contact"] = new Dictionary<string, object?>
             {
@@ -65,8 +110,9 @@ public static partial class LiquidText
             },
             ["metadata"] = metadata,
         };
-        return template.Render(new TemplateContext(model, Options), NullEncoder.Default);
     }
+
+    private static readonly Contact BlankContact = new() { Metadata = "{}" };
 
     private static object? ToPlain(JsonElement element) => element.ValueKind switch
     {
@@ -81,4 +127,43 @@ public static partial class LiquidText
 
     [GeneratedRegex(@"at \((?<line>\d+):(?<column>\d+)\)")]
     private static partial Regex Position();
+
+    /// <summary>Collects the output and stops the render as soon as it grows past the limit.</summary>
+    private sealed class BoundedWriter(int limit) : StringWriter(new StringBuilder(), System.Globalization.CultureInfo.InvariantCulture)
+    {
+        public override void Write(char value)
+        {
+            Check(1);
+            base.Write(value);
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            Check(count);
+            base.Write(buffer, index, count);
+        }
+
+        public override void Write(string? value)
+        {
+            Check(value?.Length ?? 0);
+            base.Write(value);
+        }
+
+        public override void Write(ReadOnlySpan<char> buffer)
+        {
+            Check(buffer.Length);
+            base.Write(buffer);
+        }
+
+        private void Check(int adding)
+        {
+            if (GetStringBuilder().Length + adding > limit)
+            {
+                throw new TemplateBoundsException($"its output passes {limit} characters");
+            }
+        }
+    }
 }
+
+/// <summary>A template render passed one of <see cref="LiquidText"/>'s bounds; the message says which.</summary>
+public sealed class TemplateBoundsException(string message) : Exception(message);

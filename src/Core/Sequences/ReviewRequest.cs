@@ -34,6 +34,11 @@ public sealed class ReviewRequest(IOptions<ApiOptions> api)
                 text.AppendLine(CultureInfo.InvariantCulture, $"  Subject: {step.Subject}");
             }
 
+            if (step.Status == StepStatus.Failed)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  (will not be sent: {step.LastError})");
+            }
+
             foreach (var line in (step.Body ?? "").Split('\n'))
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"  | {line.TrimEnd('\r')}");

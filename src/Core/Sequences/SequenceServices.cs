@@ -9,25 +9,21 @@ namespace Cualify.Appliance.Core.Sequences;
 
 public static class SequenceServices
 {
-    /// <summary>Templates, enrollments, the mailer's queue and feedback, and admin notices.</summary>
+    /// <summary>Templates, enrollments and their voice steps, and admin notices.</summary>
     public static IServiceCollection AddSequences(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SendingWindowOptions>()
             .Bind(configuration.GetSection(SendingWindowOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<MailSignal>();
         services.AddSingleton<AdminNoticeStore>();
         services.AddSingleton<SequenceTemplateStore>();
-        services.AddSingleton(provider => new Lazy<CallSettlement>(provider.GetRequiredService<CallSettlement>));
         services.AddSingleton<EnrollmentStore>();
+        services.AddSingleton<EnrollmentStop>();
         services.AddSingleton<VoiceSteps>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICallEndedStep, VoiceStepEnded>());
         services.AddSingleton<ReviewRequest>();
         services.AddSingleton<SequenceStarter>();
-        services.AddSingleton<EmailStepQueue>();
-        services.AddSingleton<MailFeedback>();
-        services.AddSingleton<ImapPositions>();
         services.AddSingleton<IContactErasureStep, SequenceErasure>();
         return services;
     }

@@ -11,11 +11,18 @@ using Microsoft.Extensions.Options;
 namespace Cualify.Appliance.Core.Sequences;
 
 /// <summary>
-/// <c>sequences/start</c> in one transaction: the idempotency check, the contact upsert (primary email, then
-/// phone; notes appended with a <c>[via API …]</c> tag), the enrollment with its steps rendered in the contact's
-/// language, then either the first step now (<c>auto_approve</c>: an email step is due at once and wakes the mail
-/// runner; a voice step's call is queued in this same transaction and wakes the dialer) or the review gate with an
-/// email to the admins.
+/// <c>sequences/start</c>: the idempotency check, the contact upsert (primary email, then phone; notes appended
+/// with a <c>[via API …]</c> tag), the enrollment with its steps rendered in the contact's language, then either
+/// the first step now (<c>auto_approve</c>: an email step is due at once and wakes the mail runner; a voice
+/// step's call is queued in this same transaction and wakes the dialer) or the review gate with an email to the
+/// admins.
+/// <para>
+/// Liquid never runs while the store's single writer is held, so one org's costly template cannot delay any
+/// other org's writes. A first pass learns the contact as the upsert will leave it and is rolled back; the steps
+/// are rendered outside the writer (bounded by <see cref="LiquidText"/>); a second pass commits everything with
+/// the rendered text, provided the template and the contact still render from the same input (else it renders
+/// again). A step whose text passes a bound is stored <c>failed</c> with the reason, and the sequence goes on.
+/// </para>
 /// </summary>
 public sealed class SequenceStarter(
     ApplianceStore store,
@@ -26,62 +33,137 @@ public sealed class SequenceStarter(
     AdminNoticeStore notices,
     ReviewRequest reviewRequest,
     VoiceSteps voiceSteps,
+    TimeProvider time,
     IOptions<SendingWindowOptions> windowOptions)
 {
-    public Task<SequenceStartResult> StartAsync(string orgId, SequenceStartInput input, CancellationToken cancellationToken = default)
+    private const int MaxRenderPasses = 3;
+
+    /// <summary>The text of one step for one contact, or why it could not be rendered.</summary>
+    private sealed record RenderedStep(string? Subject, string? Body, string? Error);
+
+    /// <summary>What the steps were rendered from, and the result; reused only while the input is the same.</summary>
+    private sealed record Rendering(string Input, IReadOnlyList<RenderedStep> Steps);
+
+    /// <summary>Thrown inside the write to roll it back: the steps must be rendered (again) for this input.</summary>
+    private sealed class RenderFirst(SequenceTemplate template, Contact contact, string input) : Exception("The steps must be rendered outside the writer")
+    {
+        public SequenceTemplate Template { get; } = template;
+
+        public Contact Contact { get; } = contact;
+
+        public string Input { get; } = input;
+    }
+
+    public async Task<SequenceStartResult> StartAsync(string orgId, SequenceStartInput input, CancellationToken cancellationToken = default)
     {
         var request = StartRequestRules.Validate(input);
         var fingerprint = Fingerprint(input);
-        return store.WriteAsync(async tx =>
+        var receivedAt = time.GetUtcNow();
+        var newContactId = Ids.New(receivedAt);
+        Rendering? rendering = null;
+        for (var pass = 1; ; pass++)
         {
-            if (request.IdempotencyKey is not null)
+            try
             {
-                var earlier = await tx.QuerySingleOrDefaultAsync<Enrollment>(
-                    $"SELECT {EnrollmentStore.Columns} FROM sequence_enrollments WHERE org_id = @orgId AND idempotency_key = @key",
-                    new { orgId, key = request.IdempotencyKey });
-                if (earlier is not null)
-                {
-                    return earlier.RequestFingerprint == fingerprint
-                        ? new SequenceStartResult(earlier.Id, earlier.ContactId, earlier.TemplateId, earlier.Status, Created: false)
-                        : throw ApplianceException.Conflict("This idempotency_key was already used with a different request", "idempotency_key");
-                }
+                return await store.WriteAsync(
+                    tx => StartInAsync(tx, orgId, input, request, new StartStamp(receivedAt, newContactId, fingerprint), rendering), cancellationToken);
             }
-
-            var template = await templates.GetAsync(tx, orgId, request.TemplateId) ?? throw ApplianceException.NotFound("Sequence template", "template_id");
-            var contact = await UpsertContactAsync(tx, orgId, request);
-            var enrollment = await CreateEnrollmentAsync(tx, template, contact, request.IdempotencyKey, fingerprint);
-            if (input.AutoApprove)
+            catch (RenderFirst needed) when (pass <= MaxRenderPasses)
             {
-                enrollment = await enrollments.ActivateAsync(tx, enrollment, forceFirstStep: true);
+                rendering = new Rendering(needed.Input, await RenderAsync(needed.Template, needed.Contact));
             }
-            else
+            catch (RenderFirst)
             {
-                var steps = await enrollments.StepsAsync(tx, enrollment.Id);
-                var (subject, body) = reviewRequest.Compose(template, contact, enrollment, steps);
-                await notices.QueueAsync(tx, orgId, subject, body);
+                throw ApplianceException.Conflict("The contact or the template kept changing while the sequence started; send the request again");
             }
-
-            await outbox.AppendAsync(tx, enrollment.OrgId, SequenceEvents.EnrollmentCreated, new
-            {
-                enrollment_id = enrollment.Id,
-                template_id = enrollment.TemplateId,
-                contact_id = enrollment.ContactId,
-                status = enrollment.Status,
-                language = enrollment.Language,
-                auto_approve = input.AutoApprove,
-            });
-            if (input.AutoApprove)
-            {
-                // A refused first call may already end the enrollment (an opted-out number): report what it is now.
-                await voiceSteps.PlaceFirstAsync(tx, enrollment);
-                enrollment = await enrollments.GetAsync(tx, enrollment.Id);
-            }
-
-            return new SequenceStartResult(enrollment.Id, contact.Id, template.Id, enrollment.Status, Created: true);
-        }, cancellationToken);
+        }
     }
 
-    private async Task<Contact> UpsertContactAsync(StoreTransaction tx, string orgId, StartRequest request)
+    /// <summary>When the request arrived (the notes' tag), the id a new contact gets, and the body's fingerprint.</summary>
+    private sealed record StartStamp(DateTimeOffset ReceivedAt, string NewContactId, string Fingerprint);
+
+    private async Task<SequenceStartResult> StartInAsync(
+        StoreTransaction tx, string orgId, SequenceStartInput input, StartRequest request, StartStamp stamp, Rendering? rendering)
+    {
+        // The same idempotency_key answers with what it created first, whatever this body says (SPEC §2).
+        if (request.IdempotencyKey is not null && await EarlierAsync(tx, orgId, request.IdempotencyKey) is { } earlier)
+        {
+            return new SequenceStartResult(earlier.Id, earlier.ContactId, earlier.TemplateId, earlier.Status, Created: false);
+        }
+
+        var template = await templates.GetAsync(tx, orgId, request.TemplateId) ?? throw ApplianceException.NotFound("Sequence template", "template_id");
+        var contact = await UpsertContactAsync(tx, orgId, request, stamp);
+        var renderInput = RenderInput(template, contact);
+        if (rendering is null || rendering.Input != renderInput)
+        {
+            throw new RenderFirst(template, contact, renderInput);
+        }
+
+        var enrollment = await CreateEnrollmentAsync(tx, template, contact, request.IdempotencyKey, stamp.Fingerprint, rendering.Steps);
+        if (input.AutoApprove)
+        {
+            enrollment = await enrollments.ActivateAsync(tx, enrollment, forceFirstStep: true);
+        }
+        else
+        {
+            var steps = await enrollments.StepsAsync(tx, enrollment.Id);
+            var (subject, body) = reviewRequest.Compose(template, contact, enrollment, steps);
+            await notices.QueueAsync(tx, orgId, subject, body, contact.Id);
+        }
+
+        await outbox.AppendAsync(tx, enrollment.OrgId, SequenceEvents.EnrollmentCreated, new
+        {
+            enrollment_id = enrollment.Id,
+            template_id = enrollment.TemplateId,
+            contact_id = enrollment.ContactId,
+            status = enrollment.Status,
+            language = enrollment.Language,
+            auto_approve = input.AutoApprove,
+        });
+        if (input.AutoApprove)
+        {
+            // A refused first call may already end the enrollment (an opted-out number): report what it is now.
+            await voiceSteps.PlaceFirstAsync(tx, enrollment);
+            enrollment = await enrollments.GetAsync(tx, enrollment.Id);
+        }
+
+        return new SequenceStartResult(enrollment.Id, contact.Id, template.Id, enrollment.Status, Created: true);
+    }
+
+    private static Task<Enrollment?> EarlierAsync(StoreTransaction tx, string orgId, string key) =>
+        tx.QuerySingleOrDefaultAsync<Enrollment>(
+            $"SELECT {EnrollmentStore.Columns} FROM sequence_enrollments WHERE org_id = @orgId AND idempotency_key = @key", new { orgId, key });
+
+    /// <summary>Everything the rendered text depends on: the template's steps and variants and the contact's fields.</summary>
+    private static string RenderInput(SequenceTemplate template, Contact contact) =>
+        ApplianceJson.Serialize(new { template.Id, template.Steps, template.VariantsByLanguage, contact = LiquidText.Model(contact) });
+
+    /// <summary>Renders each step's subject and body for the contact, outside the writer; a step past a bound records why.</summary>
+    private static async Task<IReadOnlyList<RenderedStep>> RenderAsync(SequenceTemplate template, Contact contact)
+    {
+        var (steps, _) = template.StepsFor(contact.LanguagePref);
+        var rendered = new List<RenderedStep>(steps.Count);
+        for (var position = 0; position < steps.Count; position++)
+        {
+            var step = steps[position];
+            var field = "subject";
+            try
+            {
+                var subject = await LiquidText.RenderAsync(step.Subject, contact);
+                field = "body";
+                var body = await LiquidText.RenderAsync(step.Body, contact);
+                rendered.Add(new RenderedStep(subject, body, null));
+            }
+            catch (Exception failure) when (failure is TemplateBoundsException or InvalidOperationException)
+            {
+                rendered.Add(new RenderedStep(null, null, $"steps[{position}].{field} could not be rendered for this contact: {failure.Message}"));
+            }
+        }
+
+        return rendered;
+    }
+
+    private async Task<Contact> UpsertContactAsync(StoreTransaction tx, string orgId, StartRequest request, StartStamp stamp)
     {
         Contact? existing = null;
         if (request.PrimaryEmail is not null)
@@ -95,13 +177,13 @@ public sealed class SequenceStarter(
         }
 
         var c = request.Contact;
-        var tag = $"[via API {tx.Now.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}]";
+        var tag = $"[via API {stamp.ReceivedAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}]";
         var taggedNotes = string.IsNullOrWhiteSpace(c.Notes) ? null : $"{tag} {c.Notes.Trim()}";
         if (existing is null)
         {
             return await contacts.InsertAsync(tx, orgId, new NormalizedContact(
                 request.Phones.FirstOrDefault(), null, c.FirstName?.Trim(), c.LastName?.Trim(), request.PrimaryEmail,
-                c.LanguagePref?.Trim(), taggedNotes, c.Metadata, c.ConsentCapture));
+                c.LanguagePref?.Trim(), taggedNotes, c.Metadata, c.ConsentCapture), stamp.NewContactId);
         }
 
         string? phone = null;
@@ -122,7 +204,8 @@ public sealed class SequenceStarter(
             phone, null, c.FirstName?.Trim(), c.LastName?.Trim(), request.PrimaryEmail, c.LanguagePref?.Trim(), notes, c.Metadata, c.ConsentCapture));
     }
 
-    private async Task<Enrollment> CreateEnrollmentAsync(StoreTransaction tx, SequenceTemplate template, Contact contact, string? idempotencyKey, string fingerprint)
+    private async Task<Enrollment> CreateEnrollmentAsync(
+        StoreTransaction tx, SequenceTemplate template, Contact contact, string? idempotencyKey, string fingerprint, IReadOnlyList<RenderedStep> rendered)
     {
         var (steps, language) = template.StepsFor(contact.LanguagePref);
         var reachable = steps.Any(s => s.Channel == ContactChannel.Email ? contact.Email is not null : contact.PhoneE164 is not null);
@@ -158,8 +241,9 @@ public sealed class SequenceStarter(
         for (var position = 0; position < steps.Count; position++)
         {
             var step = steps[position];
-            var subject = LiquidText.Render(step.Subject, contact);
-            if (step.Channel == ContactChannel.Email)
+            var text = rendered[position];
+            var subject = text.Subject;
+            if (step.Channel == ContactChannel.Email && text.Error is null)
             {
                 if (firstSubject is null)
                 {
@@ -173,8 +257,8 @@ public sealed class SequenceStarter(
             }
 
             await tx.ExecuteAsync("""
-                INSERT INTO sequence_steps (id, enrollment_id, position, channel, delay_minutes, subject, body, agent_id, status, token)
-                VALUES (@Id, @EnrollmentId, @position, @Channel, @DelayMinutes, @subject, @body, @AgentId, 'pending', @token)
+                INSERT INTO sequence_steps (id, enrollment_id, position, channel, delay_minutes, subject, body, agent_id, status, token, last_error)
+                VALUES (@Id, @EnrollmentId, @position, @Channel, @DelayMinutes, @subject, @body, @AgentId, @status, @token, @Error)
                 """, new
             {
                 Id = Ids.New(tx.Now),
@@ -183,7 +267,9 @@ public sealed class SequenceStarter(
                 step.Channel,
                 step.DelayMinutes,
                 subject = string.IsNullOrEmpty(subject) ? null : subject,
-                body = LiquidText.Render(step.Body, contact),
+                body = text.Body,
+                status = text.Error is null ? StepStatus.Pending : StepStatus.Failed,
+                text.Error,
                 step.AgentId,
                 token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
             });

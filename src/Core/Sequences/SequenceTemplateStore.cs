@@ -8,17 +8,19 @@ using Dapper;
 namespace Cualify.Appliance.Core.Sequences;
 
 /// <summary>
-/// Sequence templates of an org: create, read, list and change, each checked by <see cref="TemplateRules"/> and,
-/// in the saving transaction, every voice step's <c>agent_id</c> against the org's playbooks.
+/// Sequence templates of an org: create, read, list and change, each checked by <see cref="TemplateRules"/>
+/// (syntax and render bounds, outside the store's writer) and, in the saving transaction, every voice step's
+/// <c>agent_id</c> against the org's playbooks.
 /// </summary>
 public sealed class SequenceTemplateStore(ApplianceStore store, PlaybookStore playbooks)
 {
     public const string Columns = "id, org_id, name, allowed_channels, steps, variants_by_language, sending_window, stop_on_reply, created_at, updated_at";
 
-    public Task<SequenceTemplate> CreateAsync(string orgId, TemplateInput input, CancellationToken cancellationToken = default)
+    public async Task<SequenceTemplate> CreateAsync(string orgId, TemplateInput input, CancellationToken cancellationToken = default)
     {
         var definition = TemplateRules.Validate(input);
-        return store.WriteAsync(async tx =>
+        await TemplateRules.CheckBoundsAsync(definition);
+        return await store.WriteAsync(async tx =>
         {
             await CheckAgentsAsync(tx, orgId, definition);
             return await tx.QuerySingleAsync<SequenceTemplate>($"""
@@ -29,19 +31,39 @@ public sealed class SequenceTemplateStore(ApplianceStore store, PlaybookStore pl
         }, cancellationToken);
     }
 
-    public Task<SequenceTemplate> UpdateAsync(string orgId, string id, TemplateInput input, CancellationToken cancellationToken = default) =>
-        store.WriteAsync(async tx =>
+    /// <summary>
+    /// Checks the change against the stored template outside the writer, then saves it unless the template
+    /// changed meanwhile, in which case the check runs again on the newer version.
+    /// </summary>
+    public async Task<SequenceTemplate> UpdateAsync(string orgId, string id, TemplateInput input, CancellationToken cancellationToken = default)
+    {
+        while (true)
         {
-            var existing = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Sequence template", "id");
+            var existing = await GetAsync(orgId, id, cancellationToken) ?? throw ApplianceException.NotFound("Sequence template", "id");
             var definition = TemplateRules.Validate(input, existing);
-            await CheckAgentsAsync(tx, orgId, definition);
-            return await tx.QuerySingleAsync<SequenceTemplate>($"""
-                UPDATE sequence_templates SET name = @Name, allowed_channels = @AllowedChannels, steps = @Steps,
-                    variants_by_language = @Variants, sending_window = @SendingWindow, stop_on_reply = @StopOnReply, updated_at = @Now
-                WHERE id = @Id AND org_id = @OrgId
-                RETURNING {Columns}
-                """, Parameters(id, orgId, definition, tx.Now));
-        }, cancellationToken);
+            await TemplateRules.CheckBoundsAsync(definition);
+            var saved = await store.WriteAsync(async tx =>
+            {
+                var current = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Sequence template", "id");
+                if (current.UpdatedAt != existing.UpdatedAt || current.Steps != existing.Steps || current.VariantsByLanguage != existing.VariantsByLanguage)
+                {
+                    return (SequenceTemplate?)null;
+                }
+
+                await CheckAgentsAsync(tx, orgId, definition);
+                return await tx.QuerySingleAsync<SequenceTemplate>($"""
+                    UPDATE sequence_templates SET name = @Name, allowed_channels = @AllowedChannels, steps = @Steps,
+                        variants_by_language = @Variants, sending_window = @SendingWindow, stop_on_reply = @StopOnReply, updated_at = @Now
+                    WHERE id = @Id AND org_id = @OrgId
+                    RETURNING {Columns}
+                    """, Parameters(id, orgId, definition, tx.Now));
+            }, cancellationToken);
+            if (saved is not null)
+            {
+                return saved;
+            }
+        }
+    }
 
     public Task<SequenceTemplate?> GetAsync(StoreTransaction tx, string orgId, string id) =>
         tx.QuerySingleOrDefaultAsync<SequenceTemplate>($"SELECT {Columns} FROM sequence_templates WHERE org_id = @orgId AND id = @id", new { orgId, id });

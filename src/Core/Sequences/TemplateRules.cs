@@ -202,6 +202,40 @@ public static partial class TemplateRules
         }
     }
 
+    /// <summary>
+    /// Every subject and body of a valid definition must render within <see cref="LiquidText"/>'s bounds for a
+    /// contact with no fields filled in; those that do not are reported together as one 422, each by its field.
+    /// </summary>
+    public static async Task CheckBoundsAsync(TemplateDefinition definition)
+    {
+        var texts = new List<(string Field, string? Text)>();
+        for (var i = 0; i < definition.Steps.Count; i++)
+        {
+            texts.Add(($"steps[{i}].subject", definition.Steps[i].Subject));
+            texts.Add(($"steps[{i}].body", definition.Steps[i].Body));
+        }
+
+        foreach (var (language, variant) in definition.VariantsByLanguage)
+        {
+            for (var i = 0; i < variant.Steps.Count; i++)
+            {
+                texts.Add(($"variants_by_language.{language}.steps[{i}].subject", variant.Steps[i].Subject));
+                texts.Add(($"variants_by_language.{language}.steps[{i}].body", variant.Steps[i].Body));
+            }
+        }
+
+        var errors = new FieldErrors();
+        foreach (var (field, text) in texts)
+        {
+            if (text is not null && await LiquidText.FindBoundsErrorAsync(text) is { } error)
+            {
+                errors.Add(field, $"{field} cannot render within the appliance's bounds: {error}");
+            }
+        }
+
+        errors.ThrowIfAny();
+    }
+
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     [GeneratedRegex(@"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$")]

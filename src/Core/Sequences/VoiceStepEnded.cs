@@ -39,6 +39,7 @@ public sealed class VoiceStepEnded(EnrollmentStore enrollments) : ICallEndedStep
 
         if (ended.Outcome == CallOutcomes.OptedOut || ended.EndReason == CallEndReasons.OptedOut)
         {
+            // This step's call was the enrollment's only one in flight and it has just ended: no queued call to cancel.
             await enrollments.EndAsync(tx, enrollment, EnrollmentStatus.StoppedOptOut, "the contact opted out of calls");
             return;
         }

@@ -90,14 +90,14 @@ public sealed class VoiceSteps(ApplianceStore store, CallPlacement placement, En
     }
 
     /// <summary>
-    /// The <c>auto_approve</c> fast path: when the enrollment's first step is a voice step scheduled for now, its
+    /// The <c>auto_approve</c> fast path: when the enrollment's first step to run is a voice step scheduled for now, its
     /// call is queued in the caller's transaction (the dialer is woken when it commits).
     /// </summary>
     public async Task PlaceFirstAsync(StoreTransaction tx, Enrollment enrollment)
     {
         var first = await tx.QuerySingleOrDefaultAsync<Due>($"""
             SELECT {DueColumns} FROM sequence_steps s JOIN sequence_enrollments e ON e.id = s.enrollment_id AND e.status = 'active'
-            WHERE s.enrollment_id = @Id AND s.position = 0 AND s.status = 'scheduled' AND s.channel = 'voice' AND s.scheduled_at <= @Now
+            WHERE s.enrollment_id = @Id AND s.status = 'scheduled' AND s.channel = 'voice' AND s.scheduled_at <= @Now
             """, new { enrollment.Id, tx.Now });
         if (first is not null)
         {
@@ -151,6 +151,7 @@ public sealed class VoiceSteps(ApplianceStore store, CallPlacement placement, En
         switch (refusal.Kind, reason)
         {
             case (ErrorKind.Forbidden, CallEndReasons.OptedOut):
+                // The refused call was never queued, so there is no call of this enrollment to cancel.
                 await SetAsync(tx, step.StepId, StepStatus.Canceled, error);
                 await enrollments.EndAsync(tx, await enrollments.GetAsync(tx, step.EnrollmentId), EnrollmentStatus.StoppedOptOut,
                     "the contact opted out of calls");

@@ -1,10 +1,11 @@
 using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Orgs;
 
 namespace Cualify.Appliance.Core.Store;
 
 /// <summary>
-/// Brings a store up to date and, on a fresh one, creates org <c>default</c> with its first admin key.
+/// Brings a store up to date (migrations, then do-not-contact digests keyed with this install's secret) and, on a fresh one, creates org <c>default</c> with its first admin key.
 /// The key is returned exactly once, to be printed; only its hash is kept.
 /// </summary>
 public sealed class ApplianceInitializer(ApplianceStore store, Migrator migrator, OrgStore orgs, ApiKeyStore keys)
@@ -14,6 +15,7 @@ public sealed class ApplianceInitializer(ApplianceStore store, Migrator migrator
     public async Task<Result> InitializeAsync(CancellationToken cancellationToken = default)
     {
         var applied = await migrator.MigrateAsync(cancellationToken);
+        await store.WriteAsync(DoNotContactList.RekeyAsync, cancellationToken);
         var firstKey = await store.WriteAsync(async tx =>
         {
             if (await tx.ExecuteScalarAsync<long>("SELECT count(*) FROM orgs") > 0)

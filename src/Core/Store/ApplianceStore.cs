@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Cualify.Appliance.Core.Secrets;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +11,8 @@ namespace Cualify.Appliance.Core.Store;
 /// The SQLite store: WAL, foreign keys, a busy timeout, many readers and exactly one writer.
 /// Every write runs inside <see cref="WriteAsync{T}"/>, which holds the write gate for one
 /// <c>BEGIN IMMEDIATE</c> transaction, so rules such as "the balance never goes below zero"
-/// are checked and applied without interleaving.
+/// are checked and applied without interleaving. The writer runs with <c>secure_delete</c>: what a write
+/// removes or replaces is overwritten with zeros, so erased data does not linger in free space.
 /// </summary>
 public sealed class ApplianceStore : IAsyncDisposable
 {
@@ -19,6 +23,7 @@ public sealed class ApplianceStore : IAsyncDisposable
     private readonly StoreOptions _options;
     private readonly string _readerConnectionString;
     private readonly TimeProvider _time;
+    private readonly byte[] _digestKey;
     private SqliteConnection? _writer;
 
     static ApplianceStore()
@@ -27,10 +32,11 @@ public sealed class ApplianceStore : IAsyncDisposable
         UtcTimestamp.Register();
     }
 
-    public ApplianceStore(IOptions<StoreOptions> options, TimeProvider time)
+    public ApplianceStore(IOptions<StoreOptions> options, TimeProvider time, SecretProtector secrets)
     {
         _options = options.Value;
         _time = time;
+        _digestKey = secrets.DeriveKey("cualify-appliance store digest v1");
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(_options.Path));
         if (!string.IsNullOrEmpty(directory))
         {
@@ -51,6 +57,14 @@ public sealed class ApplianceStore : IAsyncDisposable
 
 
     public string ConnectionString { get; }
+
+    /// <summary>
+    /// HMAC-SHA-256 (lower-case hex) of <paramref name="value"/> under a key derived from the install's secret
+    /// key: what the store keeps instead of a value it must recognise but never reveal (do-not-contact entries).
+    /// A copy of the database without <c>secrets.key</c> cannot be searched by guessing values.
+    /// </summary>
+    public string KeyedDigest(string value) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_digestKey, Encoding.UTF8.GetBytes(value)));
 
     public string Path => _options.Path;
 
@@ -144,7 +158,7 @@ public sealed class ApplianceStore : IAsyncDisposable
             for (var i = 0; i < batch.Count; i++)
             {
                 var item = batch[i];
-                var tx = new StoreTransaction(connection, transaction, now, item.CancellationToken);
+                var tx = new StoreTransaction(connection, transaction, now, item.CancellationToken, KeyedDigest);
                 transaction.Save("write");
                 try
                 {
@@ -218,6 +232,28 @@ public sealed class ApplianceStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Copies the WAL into the database file and truncates the WAL to nothing (<c>wal_checkpoint(TRUNCATE)</c>),
+    /// so page images from before an erasure are gone from the files. Returns false when a reader kept the
+    /// checkpoint from finishing; the next checkpoint completes it.
+    /// </summary>
+    public async Task<bool> CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            var connection = await GetWriterAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            await using var result = await command.ExecuteReaderAsync(cancellationToken);
+            return await result.ReadAsync(cancellationToken) && result.GetInt32(0) == 0;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     private async Task<SqliteConnection> GetWriterAsync(CancellationToken cancellationToken)
     {
         if (_writer is { State: System.Data.ConnectionState.Open })
@@ -234,6 +270,7 @@ public sealed class ApplianceStore : IAsyncDisposable
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = {_options.Synchronous};
                 PRAGMA busy_timeout = {(int)_options.BusyTimeout.TotalMilliseconds};
+                PRAGMA secure_delete = ON;
                 """;
             await pragma.ExecuteNonQueryAsync(cancellationToken);
         }

@@ -7,9 +7,11 @@ namespace Cualify.Appliance.Core.Store;
 public sealed class StoreTransaction
 {
     private readonly List<Action> _afterCommit = [];
+    private readonly Func<string, string> _keyedDigest;
 
-    internal StoreTransaction(SqliteConnection connection, SqliteTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+    internal StoreTransaction(SqliteConnection connection, SqliteTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken, Func<string, string> keyedDigest)
     {
+        _keyedDigest = keyedDigest;
         Connection = connection;
         Transaction = transaction;
         Now = now;
@@ -26,6 +28,9 @@ public sealed class StoreTransaction
     public CancellationToken CancellationToken { get; }
 
     public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    /// <summary>HMAC-SHA-256 (hex) of <paramref name="value"/> under a key of this install (see <see cref="ApplianceStore.KeyedDigest"/>).</summary>
+    public string KeyedDigest(string value) => _keyedDigest(value);
 
     public Task<int> ExecuteAsync(string sql, object? param = null) =>
         Connection.ExecuteAsync(Command(sql, param));

@@ -139,9 +139,11 @@ internal sealed class LiveCall(DialTicket ticket, CallPlan plan, LiveCallContext
             }
 
             var (status, endReason) = HangupReasons.Resolve(end, IsAnswered, _requestedEnd);
-            var talk = _answeredAt is { } answeredAt ? (at - answeredAt).TotalSeconds : 0;
+            // The carrier's billed duration when it reports one; our own clock from the answer otherwise.
+            var talk = end.TalkSeconds ?? (_answeredAt is { } answeredAt ? (at - answeredAt).TotalSeconds : 0);
             var outcome = _outcome ?? (end.EndReason.StartsWith(CallEndReasons.Voicemail, StringComparison.Ordinal) ? CallOutcomes.Voicemail : null);
-            var ended = await context.Lifecycle.EndAsync(CallId, new CallFinish(status, endReason, at, talk, end.Detail, outcome, end.Retryable));
+            var ended = await context.Lifecycle.EndAsync(CallId,
+                new CallFinish(status, endReason, at, talk, end.Detail, outcome, end.Retryable, IsAnswered ? end.AnsweredAt : null));
             if (ended is not null)
             {
                 context.Logger.LogInformation("Call {CallId} to {To} ended {Status} ({EndReason}) after {Duration} s, debited {Debit} paise",

@@ -27,4 +27,13 @@ public enum HangupReason
 /// <c>rejected</c>, <c>no_common_codec</c>, <c>trunk_error</c>, <c>canceled</c>, <c>opted_out</c>, <c>handoff</c>…</param>
 /// <param name="Retryable">True for failures worth another attempt later (trunk 5xx, rate limited).</param>
 /// <param name="Detail">Provider detail for the timeline (SIP status line, Twilio error code); no secrets.</param>
-public sealed record CallEnd(CallOutcome Outcome, string EndReason, bool Retryable = false, string? Detail = null);
+/// <param name="TalkSeconds">The talk time the carrier bills (Twilio's <c>duration</c>), when it reports one; the dialer's
+/// own clock otherwise.</param>
+/// <param name="AnsweredAt">When the carrier says the callee answered, when it reports it.</param>
+public sealed record CallEnd(
+    CallOutcome Outcome,
+    string EndReason,
+    bool Retryable = false,
+    string? Detail = null,
+    double? TalkSeconds = null,
+    DateTimeOffset? AnsweredAt = null);

@@ -1,5 +1,6 @@
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Logging;
+using Twilio.Rest.Api.V2010.Account;
 
 namespace Cualify.Appliance.Dialer.Twilio;
 
@@ -65,9 +66,13 @@ public sealed class TwilioCall : IProviderCall
 
     internal void Placed(string callSid) => ProviderCallId = callSid;
 
-    /// <summary>Applies a Twilio status; returns whether the call moved. Reports each step to the dialer once.</summary>
-    public async Task<bool> ApplyAsync(string? status, string? sipResponseCode, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Applies a Twilio report; returns whether the call moved. Reports each step to the dialer once; the end carries
+    /// Twilio's billed duration and answer time when the report has them.
+    /// </summary>
+    public async Task<bool> ApplyAsync(TwilioCallReport report, CancellationToken cancellationToken = default)
     {
+        var status = report.Status;
         var next = TwilioStatusMap.ProgressOf(status);
         await _gate.WaitAsync(CancellationToken.None);
         try
@@ -92,7 +97,12 @@ public sealed class TwilioCall : IProviderCall
             if (next == TwilioProgress.Ended)
             {
                 _state = TwilioProgress.Ended;
-                var end = TwilioStatusMap.EndOf(status!, sipResponseCode, _requested, AnsweredEndReason());
+                var end = TwilioStatusMap.EndOf(status!, report.SipResponseCode, _requested, AnsweredEndReason());
+                if (status == "completed")
+                {
+                    end = end with { TalkSeconds = report.DurationSec, AnsweredAt = report.AnsweredAt };
+                }
+
                 _registry.Remove(this);
                 try
                 {
@@ -134,14 +144,14 @@ public sealed class TwilioCall : IProviderCall
 
             _machineEnd = "voicemail_left";
             var message = TwimlRenderer.Playbook(Plan, new TwimlLinks(null, Links?.Audio));
-            var resource = await _client.UpdateCallAsync(ProviderCallId, [new("Twiml", message)], cancellationToken);
-            await ApplyAsync(resource.Status, null, cancellationToken);
+            var resource = await _client.UpdateCallAsync(new UpdateCallOptions(ProviderCallId) { Twiml = message }, cancellationToken);
+            await ApplyAsync(TwilioCallReport.Of(resource), cancellationToken);
             return;
         }
 
         _machineEnd = machine ? "voicemail" : "fax";
-        var hungUp = await _client.UpdateCallAsync(ProviderCallId, [new("Status", "completed")], cancellationToken);
-        await ApplyAsync(hungUp.Status, null, cancellationToken);
+        var hungUp = await _client.UpdateCallAsync(Hangup(answered: true), cancellationToken);
+        await ApplyAsync(TwilioCallReport.Of(hungUp), cancellationToken);
     }
 
     /// <summary>Ends the call without a final status from Twilio (Twilio no longer knows it).</summary>
@@ -194,14 +204,14 @@ public sealed class TwilioCall : IProviderCall
         try
         {
             var answered = _state >= TwilioProgress.Answered;
-            var resource = await _client.UpdateCallAsync(ProviderCallId, [new("Status", answered ? "completed" : "canceled")], cancellationToken);
-            if (!answered && TwilioStatusMap.ProgressOf(resource.Status) == TwilioProgress.Answered)
+            var resource = await _client.UpdateCallAsync(Hangup(answered), cancellationToken);
+            if (!answered && TwilioStatusMap.ProgressOf(resource.Status?.ToString()) == TwilioProgress.Answered)
             {
                 // Answered while the cancel was on its way: a canceled status no longer applies.
-                resource = await _client.UpdateCallAsync(ProviderCallId, [new("Status", "completed")], cancellationToken);
+                resource = await _client.UpdateCallAsync(Hangup(answered: true), cancellationToken);
             }
 
-            await ApplyAsync(resource.Status, null, cancellationToken);
+            await ApplyAsync(TwilioCallReport.Of(resource), cancellationToken);
         }
         catch (Exception ex) when (ex is TwilioApiException or HttpRequestException)
         {
@@ -230,8 +240,8 @@ public sealed class TwilioCall : IProviderCall
         }
 
         _handedOff = true;
-        var resource = await _client.UpdateCallAsync(ProviderCallId, [new("Twiml", twiml)], cancellationToken);
-        await ApplyAsync(resource.Status, null, cancellationToken);
+        var resource = await _client.UpdateCallAsync(new UpdateCallOptions(ProviderCallId) { Twiml = twiml }, cancellationToken);
+        await ApplyAsync(TwilioCallReport.Of(resource), cancellationToken);
     }
 
     /// <summary>
@@ -293,6 +303,12 @@ public sealed class TwilioCall : IProviderCall
 
         return TwimlRenderer.Playbook(Plan, new TwimlLinks(Links?.GatherAction, Links?.Audio), includeDisclosure: false);
     }
+
+    /// <summary>Cancels a call that has not been answered; hangs up (<c>completed</c>) one that has.</summary>
+    private UpdateCallOptions Hangup(bool answered) => new(ProviderCallId)
+    {
+        Status = answered ? CallResource.UpdateStatusEnum.Completed : CallResource.UpdateStatusEnum.Canceled,
+    };
 
     private string AnsweredEndReason()
     {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Cualify.Appliance.Dialer.Twilio;
 
 /// <summary>
-/// Fetches <c>GET …/Calls/{sid}.json</c> for live calls until each is final. Without callbacks each call is polled
+/// Fetches the Call resource of live calls until each is final. Without callbacks each call is polled
 /// from <c>PollInterval</c>, backing off ×1.5 up to <c>MaxPollInterval</c> while nothing changes; with callbacks a
 /// slow safety poll (<c>CallbackSafetyPollInterval</c>) still ends a call whose callback was lost.
 /// </summary>
@@ -66,7 +66,7 @@ public sealed class TwilioCallPoller(
         try
         {
             var resource = await client.FetchCallAsync(call.ProviderCallId, cancellationToken);
-            changed = await call.ApplyAsync(resource.Status, null, cancellationToken);
+            changed = await call.ApplyAsync(TwilioCallReport.Of(resource), cancellationToken);
         }
         catch (TwilioApiException ex) when (ex.HttpStatus == 404)
         {

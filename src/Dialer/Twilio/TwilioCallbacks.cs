@@ -24,7 +24,7 @@ public sealed class TwilioCallbacks(TwilioCallRegistry registry, IOptions<Twilio
     public const string TwimlContentType = "application/xml; charset=utf-8";
 
     /// <summary>Throws <c>403 forbidden</c> (<c>invalid_signature</c>) unless Twilio signed this request.</summary>
-    public void Verify(string callId, TwilioCallbackKind kind, string queryString, IReadOnlyCollection<KeyValuePair<string, string>> form, string? signature)
+    public void Verify(string callId, TwilioCallbackKind kind, string queryString, IReadOnlyDictionary<string, string> form, string? signature)
     {
         var publicBase = api.Value.PublicBase
             ?? throw new ApplianceException(ErrorKind.NotFound, "Twilio callbacks are off: Api:PublicBaseUrl is not set");
@@ -43,7 +43,7 @@ public sealed class TwilioCallbacks(TwilioCallRegistry registry, IOptions<Twilio
         }
     }
 
-    /// <summary>A status callback: <c>CallStatus</c> (and <c>SipResponseCode</c>) moves the call forward.</summary>
+    /// <summary>A status callback: <c>CallStatus</c> moves the call forward; a final one's <c>CallDuration</c> is what is billed.</summary>
     public async Task StatusAsync(string callId, IReadOnlyDictionary<string, string> form, CancellationToken cancellationToken)
     {
         if (Adopt(callId, form) is not { } call)
@@ -51,7 +51,7 @@ public sealed class TwilioCallbacks(TwilioCallRegistry registry, IOptions<Twilio
             return;
         }
 
-        await call.ApplyAsync(form.GetValueOrDefault("CallStatus"), form.GetValueOrDefault("SipResponseCode"), cancellationToken);
+        await call.ApplyAsync(TwilioCallReport.Of(form), cancellationToken);
     }
 
     /// <summary>The Gather's action: returns the TwiML that continues or ends the call.</summary>

@@ -1,78 +1,62 @@
-using System.Net.Http.Json;
-using System.Text.Json;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Options;
+using Twilio.Clients;
+using Twilio.Exceptions;
+using Twilio.Http;
+using Twilio.Rest.Api.V2010;
+using Twilio.Rest.Api.V2010.Account;
 
 namespace Cualify.Appliance.Dialer.Twilio;
 
 /// <summary>
-/// Twilio's REST API (2010-04-01) over HttpClient: form-encoded requests, basic auth with the account SID and
-/// auth token, JSON answers. A typed client of <c>IHttpClientFactory</c>; its resilience handler retries only
-/// what cannot have placed a call twice (see <see cref="TwilioResilience"/>).
+/// Twilio's REST API through the SDK's <see cref="TwilioRestClient"/>, built on a typed client of
+/// <c>IHttpClientFactory</c> whose handlers send it to <c>Dialer:Twilio:ApiBaseUrl</c> and retry only what cannot
+/// have placed a call twice (see <see cref="TwilioResilience"/>). The SDK's exceptions become the two the provider
+/// acts on: <see cref="TwilioApiException"/> for an answer, the transport's own exception for no answer.
 /// </summary>
 /// <exception cref="TwilioApiException">Twilio answered with an error status (every method).</exception>
 /// <exception cref="HttpRequestException">Twilio could not be reached (every method).</exception>
-public sealed class TwilioClient(HttpClient http, IOptions<TwilioOptions> options)
+public sealed class TwilioClient(System.Net.Http.HttpClient http, IOptions<TwilioOptions> options)
 {
-    private string AccountPath => $"2010-04-01/Accounts/{Uri.EscapeDataString(options.Value.AccountSid ?? "")}";
+    private readonly Lazy<TwilioRestClient> _rest = new(() =>
+        new TwilioRestClient(options.Value.AccountSid, options.Value.AuthToken, httpClient: new SystemNetHttpClient(http)));
 
-    /// <summary><c>POST …/Calls.json</c>. Never retried after it may have reached Twilio.</summary>
-    public async Task<TwilioCallResource> CreateCallAsync(IEnumerable<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    /// <summary>Creates a call. Never retried after it may have reached Twilio.</summary>
+    public Task<CallResource> CreateCallAsync(CreateCallOptions call, CancellationToken cancellationToken) =>
+        SendAsync(() => CallResource.CreateAsync(call, _rest.Value), cancellationToken);
+
+    public Task<CallResource> FetchCallAsync(string callSid, CancellationToken cancellationToken) =>
+        SendAsync(() => CallResource.FetchAsync(new FetchCallOptions(callSid), _rest.Value), cancellationToken);
+
+    /// <summary>A new status (<c>canceled</c>, <c>completed</c>) or new TwiML for a live call; idempotent.</summary>
+    public Task<CallResource> UpdateCallAsync(UpdateCallOptions update, CancellationToken cancellationToken) =>
+        SendAsync(() => CallResource.UpdateAsync(update, _rest.Value), cancellationToken);
+
+    /// <summary>The account the credentials belong to: do they work, and is it active?</summary>
+    public Task<AccountResource> FetchAccountAsync(CancellationToken cancellationToken) =>
+        SendAsync(() => AccountResource.FetchAsync(options.Value.AccountSid, _rest.Value), cancellationToken);
+
+    private static async Task<T> SendAsync<T>(Func<Task<T>> send, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{AccountPath}/Calls.json") { Content = new FormUrlEncodedContent(form) };
-        request.Options.Set(TwilioResilience.CreatesCall, true);
-        return await SendAsync<TwilioCallResource>(request, cancellationToken);
-    }
-
-    /// <summary><c>GET …/Calls/{sid}.json</c>.</summary>
-    public async Task<TwilioCallResource> FetchCallAsync(string callSid, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{AccountPath}/Calls/{Uri.EscapeDataString(callSid)}.json");
-        return await SendAsync<TwilioCallResource>(request, cancellationToken);
-    }
-
-    /// <summary><c>POST …/Calls/{sid}.json</c>: <c>Status=canceled|completed</c> or new <c>Twiml</c>; idempotent.</summary>
-    public async Task<TwilioCallResource> UpdateCallAsync(string callSid, IEnumerable<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{AccountPath}/Calls/{Uri.EscapeDataString(callSid)}.json") { Content = new FormUrlEncodedContent(form) };
-        return await SendAsync<TwilioCallResource>(request, cancellationToken);
-    }
-
-    /// <summary><c>GET /2010-04-01/Accounts/{sid}.json</c>: do the credentials work, and is the account active?</summary>
-    public async Task<TwilioAccountResource> FetchAccountAsync(CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{AccountPath}.json");
-        return await SendAsync<TwilioAccountResource>(request, cancellationToken);
-    }
-
-    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        using var response = await http.SendAsync(request, cancellationToken);
-        if (response.IsSuccessStatusCode)
-        {
-            return await response.Content.ReadFromJsonAsync<T>(cancellationToken)
-                   ?? throw new TwilioApiException((int)response.StatusCode, null, "an empty body");
-        }
-
-        throw await ErrorOfAsync(response, cancellationToken);
-    }
-
-    private static async Task<TwilioApiException> ErrorOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var status = (int)response.StatusCode;
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        using var scope = TwilioRequestScope.Begin(cancellationToken);
         try
         {
-            var body = JsonSerializer.Deserialize<TwilioErrorBody>(text);
-            if (body is not null && (body.Code is not null || body.Message is not null))
-            {
-                return new TwilioApiException(status, body.Code, body.Message ?? response.ReasonPhrase ?? "error");
-            }
+            return await send();
         }
-        catch (JsonException)
+        catch (ApiConnectionException ex) when (ex.InnerException is { } transport)
         {
-            // Not Twilio's JSON (a proxy's error page): the status says enough.
+            // The SDK wraps whatever the HTTP stack threw (a refused connection, a timeout, a cancellation).
+            ExceptionDispatchInfo.Throw(transport);
+            throw;
         }
-
-        return new TwilioApiException(status, null, response.ReasonPhrase ?? "error");
+        catch (ApiException ex)
+        {
+            var status = ex.Status != 0 ? ex.Status : scope.LastStatus ?? 0;
+            throw new TwilioApiException(status, ex.Code == 0 ? null : ex.Code, ex.Message);
+        }
+        catch (ApiStandardException ex)
+        {
+            throw new TwilioApiException(ex.Status != 0 ? ex.Status : scope.LastStatus ?? 0, ex.Code == 0 ? null : ex.Code, ex.Message);
+        }
     }
 }

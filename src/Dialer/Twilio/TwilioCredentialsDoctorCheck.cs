@@ -17,7 +17,7 @@ public sealed class TwilioCredentialsDoctorCheck(TwilioClient client, IOptions<T
         try
         {
             var account = await client.FetchAccountAsync(cancellationToken);
-            return account.Status is null or "active"
+            return account.Status?.ToString() is null or "active"
                 ? DoctorResult.Ok($"the credentials work; account {account.Sid} ({account.FriendlyName}) is active")
                 : DoctorResult.Fail($"the credentials work, but account {account.Sid} is {account.Status}, so calls will fail",
                     "reactivate the account (or add funds) in the Twilio Console, or point Dialer:Twilio:AccountSid at an active account");

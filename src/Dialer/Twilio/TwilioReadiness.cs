@@ -16,7 +16,7 @@ public sealed class TwilioReadiness(TwilioClient client) : IReadinessCheck
         try
         {
             var account = await client.FetchAccountAsync(cancellationToken);
-            return account.Status is null or "active"
+            return account.Status?.ToString() is null or "active"
                 ? ReadinessResult.Ok($"Twilio account {account.Sid} ({account.FriendlyName}) is active")
                 : ReadinessResult.Failed($"Twilio account {account.Sid} is {account.Status}; calls will fail until it is active again");
         }

@@ -15,8 +15,9 @@ public static class TwilioResilience
 {
     public const string PipelineName = "twilio";
 
-    /// <summary>Set on the request that creates a call.</summary>
-    public static readonly HttpRequestOptionsKey<bool> CreatesCall = new("Cualify.Twilio.CreatesCall");
+    /// <summary>Whether <paramref name="request"/> creates a call: <c>POST …/Calls.json</c>.</summary>
+    public static bool CreatesCall(HttpRequestMessage request) =>
+        request.Method == HttpMethod.Post && request.RequestUri is { } uri && uri.AbsolutePath.EndsWith("/Calls.json", StringComparison.Ordinal);
 
     /// <summary>
     /// Timeouts and backoff measure real network time, so they run on the system clock even when the rest of the
@@ -51,7 +52,7 @@ public static class TwilioResilience
         }
 
         var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();
-        if (request is not null && request.Options.TryGetValue(CreatesCall, out var createsCall) && createsCall)
+        if (request is not null && CreatesCall(request))
         {
             return false;
         }

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using Cualify.Appliance.Core.Health;
 using Cualify.Appliance.Core.Secrets;
 using Cualify.Appliance.Dialer.Telephony;
@@ -28,16 +26,10 @@ public static class TwilioServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<TwilioOptions>>(new TwilioOptionsValidator(configuration));
 
-        services.AddHttpClient<TwilioClient>(HttpClientName, (provider, http) =>
-            {
-                var options = provider.GetRequiredService<IOptions<TwilioOptions>>().Value;
-                http.BaseAddress = options.ApiBase;
-                http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline times each attempt and the whole
-                var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.AccountSid}:{options.AuthToken}"));
-                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", credentials);
-                http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("cualify-appliance", "1.0"));
-            })
+        services.AddTransient<TwilioApiHandler>();
+        services.AddHttpClient<TwilioClient>(HttpClientName, http =>
+                http.Timeout = Timeout.InfiniteTimeSpan) // the resilience pipeline times each attempt and the whole
+            .AddHttpMessageHandler<TwilioApiHandler>()
             .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RedactLoggedHeaders(_ => true)

@@ -1,70 +1,42 @@
-using System.Security.Cryptography;
-using System.Text;
+using Twilio.Security;
 
 namespace Cualify.Appliance.Dialer.Twilio;
 
 /// <summary>
-/// Twilio's <c>X-Twilio-Signature</c>: base64 of HMAC-SHA1, keyed with the auth token, over the exact URL Twilio
-/// requested followed by every POST parameter's name and value, parameters sorted by name (ordinal, case
-/// sensitive), with no separators.
+/// Twilio's <c>X-Twilio-Signature</c>, checked by the SDK's <see cref="RequestValidator"/> (HMAC-SHA1 keyed with the
+/// auth token over the URL and the sorted POST parameters, compared in constant time).
 /// </summary>
 public static class TwilioSignature
 {
     public const string Header = "X-Twilio-Signature";
 
-    public static string Compute(string authToken, string url, IEnumerable<KeyValuePair<string, string>> parameters)
+    /// <summary>Whether <paramref name="signature"/> signs the request; a missing signature or auth token never does.</summary>
+    public static bool IsValid(string authToken, string url, IReadOnlyDictionary<string, string> parameters, string? signature)
     {
-        var text = new StringBuilder(url);
-        foreach (var (name, value) in parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            text.Append(name).Append(value);
-        }
-
-        var mac = HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(text.ToString()));
-        return Convert.ToBase64String(mac);
-    }
-
-    /// <summary>
-    /// Whether <paramref name="signature"/> signs <paramref name="url"/> and <paramref name="parameters"/>, compared
-    /// in constant time. The URL is also tried with its default port written out or left off, as Twilio may sign
-    /// either form. A missing or empty signature is never valid.
-    /// </summary>
-    public static bool IsValid(string authToken, string url, IReadOnlyCollection<KeyValuePair<string, string>> parameters, string? signature)
-    {
-        if (string.IsNullOrEmpty(signature) || string.IsNullOrEmpty(authToken))
+        if (string.IsNullOrEmpty(signature) || string.IsNullOrEmpty(authToken) || string.IsNullOrEmpty(url))
         {
             return false;
         }
 
-        var presented = Encoding.ASCII.GetBytes(signature);
-        var valid = false;
-        foreach (var candidate in UrlForms(url))
-        {
-            var expected = Encoding.ASCII.GetBytes(Compute(authToken, candidate, parameters));
-            valid |= CryptographicOperations.FixedTimeEquals(expected, presented);
-        }
-
-        return valid;
+        var fields = parameters as IDictionary<string, string> ?? parameters.ToDictionary(StringComparer.Ordinal);
+        var validator = new RequestValidator(authToken);
+        return UrlForms(url).Any(form => validator.Validate(form, fields, signature));
     }
 
+    /// <summary>
+    /// The URL as given, then with its default port written out or left off: Twilio may sign either form, and the
+    /// validator only varies a port that is not the scheme's default.
+    /// </summary>
     private static IEnumerable<string> UrlForms(string url)
     {
         yield return url;
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !uri.IsDefaultPort)
         {
             yield break;
         }
 
-        var builder = new UriBuilder(uri);
-        var explicitPort = url.Contains($"{uri.Host}:{uri.Port}", StringComparison.OrdinalIgnoreCase);
-        if (explicitPort && uri.IsDefaultPort)
-        {
-            builder.Port = -1;
-            yield return builder.Uri.AbsoluteUri;
-        }
-        else if (!explicitPort)
-        {
-            yield return $"{uri.Scheme}://{uri.Authority}:{uri.Port}{uri.PathAndQuery}";
-        }
+        yield return url.Contains($"{uri.Host}:{uri.Port}", StringComparison.OrdinalIgnoreCase)
+            ? new UriBuilder(uri) { Port = -1 }.Uri.AbsoluteUri
+            : $"{uri.Scheme}://{uri.Authority}:{uri.Port}{uri.PathAndQuery}";
     }
 }

@@ -1,16 +1,19 @@
-using System.Globalization;
 using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Privacy;
+using System.Globalization;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly.Timeout;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+using TwilioHttpMethod = Twilio.Http.HttpMethod;
 
 namespace Cualify.Appliance.Dialer.Twilio;
 
 /// <summary>
-/// The <c>twilio</c> provider: places each call with <c>POST …/Calls.json</c> (To, From, the playbook as TwiML,
+/// The <c>twilio</c> provider: places each call through the SDK's <see cref="CallResource"/> (To, From, the playbook as TwiML,
 /// TimeLimit = the effective maximum, Timeout = the ring timeout), at most <c>Dialer:Twilio:CallsPerSecond</c>
 /// a second. Progress arrives as signed status callbacks when <c>Api:PublicBaseUrl</c> is set, else by polling.
 /// </summary>
@@ -40,7 +43,7 @@ public sealed class TwilioTelephonyProvider(
         var links = publicBase is null ? null : TwilioCallLinks.For(publicBase, plan.CallId, audioToken);
         var call = new TwilioCall(plan, progress, links, client, registry, time, logger);
 
-        var form = CallForm(plan, links, out var refusal);
+        var create = CallOptions(plan, links, out var refusal);
         if (refusal is not null)
         {
             await progress.EndedAsync(refusal, cancellationToken);
@@ -49,11 +52,11 @@ public sealed class TwilioTelephonyProvider(
 
         // Registered before the POST: Twilio may call back before it answers the POST.
         registry.Add(call);
-        TwilioCallResource created;
+        CallResource created;
         try
         {
             await gate.WaitAsync(cancellationToken);
-            created = await client.CreateCallAsync(form, cancellationToken);
+            created = await client.CreateCallAsync(create!, cancellationToken);
         }
         catch (TwilioApiException ex)
         {
@@ -76,8 +79,8 @@ public sealed class TwilioTelephonyProvider(
         }
 
         call.Placed(created.Sid);
-        logger.LogInformation("Call {CallId} to {To} placed with Twilio as {CallSid} ({Status})", plan.CallId, Redact.PhoneNumber(plan.ToE164), created.Sid, created.Status);
-        await call.ApplyAsync(created.Status, null, cancellationToken);
+        logger.LogInformation("Call {CallId} to {To} placed with Twilio as {CallSid} ({Status})", plan.CallId, Redact.PhoneNumber(plan.ToE164), created.Sid, created.Status?.ToString());
+        await call.ApplyAsync(TwilioCallReport.Of(created), cancellationToken);
         if (call.State != TwilioProgress.Ended)
         {
             poller.Track(call);
@@ -86,38 +89,34 @@ public sealed class TwilioTelephonyProvider(
         return call;
     }
 
-    private List<KeyValuePair<string, string>> CallForm(CallPlan plan, TwilioCallLinks? links, out CallEnd? refusal)
+    private CreateCallOptions? CallOptions(CallPlan plan, TwilioCallLinks? links, out CallEnd? refusal)
     {
         refusal = null;
         if (string.IsNullOrWhiteSpace(plan.FromE164))
         {
             refusal = new CallEnd(CallOutcome.Failed, TwilioStatusMap.InvalidCallerId,
                 Detail: "no caller id: give the call a from_e164 or the org a default caller id (a Twilio number or verified caller id)");
-            return [];
+            return null;
         }
 
-        var ring = Math.Clamp((int)Math.Ceiling(plan.RingTimeout.TotalSeconds), 1, MaxRingTimeoutSeconds);
-        var limit = Math.Max(1, (int)Math.Ceiling(plan.EffectiveMaxDuration.TotalSeconds));
-        var form = new List<KeyValuePair<string, string>>
+        var call = new CreateCallOptions(new PhoneNumber(plan.ToE164), new PhoneNumber(plan.FromE164))
         {
-            new("To", plan.ToE164),
-            new("From", plan.FromE164),
-            new("Timeout", ring.ToString(CultureInfo.InvariantCulture)),
-            new("TimeLimit", limit.ToString(CultureInfo.InvariantCulture)),
+            Timeout = Math.Clamp((int)Math.Ceiling(plan.RingTimeout.TotalSeconds), 1, MaxRingTimeoutSeconds),
+            TimeLimit = Math.Max(1, (int)Math.Ceiling(plan.EffectiveMaxDuration.TotalSeconds)),
         };
 
         var (twiml, shortened) = TwimlRenderer.FitInline(plan, new TwimlLinks(links?.GatherAction, links?.Audio));
         if (links is not null && (shortened || twiml.Length > TwimlRenderer.MaxInlineLength))
         {
             // Too long to pass inline: Twilio fetches it from the appliance (signed) when the callee answers.
-            form.Add(new("Url", links.Twiml));
-            form.Add(new("Method", "POST"));
+            call.Url = new Uri(links.Twiml);
+            call.Method = TwilioHttpMethod.Post;
         }
         else if (twiml.Length > TwimlRenderer.MaxInlineLength)
         {
             refusal = new CallEnd(CallOutcome.Failed, TwilioStatusMap.PlaybookTooLong,
                 Detail: $"the playbook renders to {twiml.Length} characters of TwiML, over Twilio's {TwimlRenderer.MaxInlineLength}; shorten the disclosure or set Api:PublicBaseUrl");
-            return form;
+            return null;
         }
         else
         {
@@ -127,28 +126,24 @@ public sealed class TwilioTelephonyProvider(
                     plan.CallId, TwimlRenderer.MaxInlineLength);
             }
 
-            form.Add(new("Twiml", twiml));
+            call.Twiml = twiml;
         }
 
         if (links is not null)
         {
-            form.Add(new("StatusCallback", links.StatusCallback));
-            form.Add(new("StatusCallbackMethod", "POST"));
-            foreach (var statusEvent in (string[])["initiated", "ringing", "answered", "completed"])
-            {
-                form.Add(new("StatusCallbackEvent", statusEvent));
-            }
-
+            call.StatusCallback = new Uri(links.StatusCallback);
+            call.StatusCallbackMethod = TwilioHttpMethod.Post;
+            call.StatusCallbackEvent = ["initiated", "ringing", "answered", "completed"];
             if (options.Value.MachineDetection)
             {
                 // Asynchronous, so a person hears the playbook at once; a machine's verdict arrives on its own.
-                form.Add(new("MachineDetection", plan.Playbook.Voicemail == TwilioCall.LeaveMessage ? "DetectMessageEnd" : "Enable"));
-                form.Add(new("AsyncAmd", "true"));
-                form.Add(new("AsyncAmdStatusCallback", links.MachineDetection));
-                form.Add(new("AsyncAmdStatusCallbackMethod", "POST"));
+                call.MachineDetection = plan.Playbook.Voicemail == TwilioCall.LeaveMessage ? "DetectMessageEnd" : "Enable";
+                call.AsyncAmd = "true";
+                call.AsyncAmdStatusCallback = new Uri(links.MachineDetection);
+                call.AsyncAmdStatusCallbackMethod = TwilioHttpMethod.Post;
             }
         }
 
-        return form;
+        return call;
     }
 }

@@ -1,6 +1,8 @@
-using System.Text;
-using System.Xml;
+using System.Xml.Linq;
 using Cualify.Appliance.Dialer.Telephony;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
+using TwilioHttpMethod = Twilio.Http.HttpMethod;
 
 namespace Cualify.Appliance.Dialer.Twilio;
 
@@ -13,7 +15,7 @@ public sealed record TwimlLinks(string? GatherAction, string? AudioUrl)
 }
 
 /// <summary>
-/// Renders a playbook as TwiML, well-formed by construction (XmlWriter escapes every text and attribute):
+/// Renders a playbook as TwiML with the Twilio SDK's <see cref="VoiceResponse"/> (which escapes every text and attribute):
 /// the disclosure as <c>&lt;Say&gt;</c> (not interruptible), then the message — the uploaded audio as
 /// <c>&lt;Play&gt;</c>, else the message text as <c>&lt;Say&gt;</c> — inside a one-digit <c>&lt;Gather&gt;</c> whose
 /// action also hears about a silent end (<c>actionOnEmptyResult</c>), so the appliance knows the playbook finished.
@@ -32,36 +34,36 @@ public static class TwimlRenderer
 
     private const string Ellipsis = "…";
 
-    public static string Playbook(CallPlan plan, TwimlLinks links, bool includeDisclosure = true, string? messageText = null) => Document(xml =>
+    public static string Playbook(CallPlan plan, TwimlLinks links, bool includeDisclosure = true, string? messageText = null)
     {
         var playbook = plan.Playbook;
         var language = SayLanguage(plan);
+        var response = new VoiceResponse();
         if (includeDisclosure && !string.IsNullOrWhiteSpace(playbook.DisclosureText))
         {
-            Say(xml, playbook.DisclosureText, language);
+            SayInParts(response, playbook.DisclosureText, language);
         }
 
         var message = messageText ?? playbook.MessageText;
-        var audio = links.AudioUrl;
         if (links.GatherAction is { } action)
         {
-            xml.WriteStartElement("Gather");
-            xml.WriteAttributeString("input", "dtmf");
-            xml.WriteAttributeString("numDigits", "1");
-            xml.WriteAttributeString("timeout", GatherTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            xml.WriteAttributeString("action", action);
-            xml.WriteAttributeString("method", "POST");
-            xml.WriteAttributeString("actionOnEmptyResult", "true");
-            Message(xml, audio, message, language);
-            xml.WriteEndElement();
+            var gather = new Gather(
+                input: [Gather.InputEnum.Dtmf],
+                numDigits: 1,
+                timeout: GatherTimeoutSeconds,
+                action: new Uri(action),
+                method: TwilioHttpMethod.Post,
+                actionOnEmptyResult: true);
+            Message(gather, links.AudioUrl, message, language);
+            response.Append(gather);
         }
         else
         {
-            Message(xml, audio, message, language);
+            Message(response, links.AudioUrl, message, language);
         }
 
-        xml.WriteElementString("Hangup", null);
-    });
+        return Document(response.Hangup());
+    }
 
     /// <summary>
     /// The playbook as inline TwiML within <see cref="MaxInlineLength"/>: the message text is shortened at a word end
@@ -97,56 +99,45 @@ public static class TwimlRenderer
     }
 
     /// <summary>Connects the callee to <paramref name="target"/>: a number with our caller id, or a <c>sip:</c> URI.</summary>
-    public static string Transfer(string target, string callerId) => Document(xml =>
+    public static string Transfer(string target, string callerId)
     {
-        xml.WriteStartElement("Dial");
-        if (target.StartsWith("sip:", StringComparison.OrdinalIgnoreCase) || target.StartsWith("sips:", StringComparison.OrdinalIgnoreCase))
+        var sip = target.StartsWith("sip:", StringComparison.OrdinalIgnoreCase) || target.StartsWith("sips:", StringComparison.OrdinalIgnoreCase);
+        var dial = new Dial(callerId: sip || string.IsNullOrEmpty(callerId) ? null : callerId);
+        if (sip)
         {
-            xml.WriteElementString("Sip", target);
+            dial.Sip(new Uri(target));
         }
         else
         {
-            if (!string.IsNullOrEmpty(callerId))
-            {
-                xml.WriteAttributeString("callerId", callerId);
-            }
-
-            xml.WriteElementString("Number", target);
+            dial.Number(target);
         }
 
-        xml.WriteEndElement();
-    });
+        return Document(new VoiceResponse().Append(dial));
+    }
 
-    public static string Hangup() => Document(xml => xml.WriteElementString("Hangup", null));
+    public static string Hangup() => Document(new VoiceResponse().Hangup());
 
     /// <summary>The language <c>&lt;Say&gt;</c> speaks in: the call's, else the playbook's (BCP 47, e.g. <c>hi-IN</c>).</summary>
     public static string SayLanguage(CallPlan plan) =>
         string.IsNullOrWhiteSpace(plan.Language) ? plan.Playbook.Language : plan.Language;
 
-    private static void Message(XmlWriter xml, string? audioUrl, string? text, string language)
+    private static void Message(TwiML parent, string? audioUrl, string? text, string language)
     {
         if (audioUrl is not null)
         {
-            xml.WriteElementString("Play", audioUrl);
+            parent.Append(new Play(new Uri(audioUrl)));
         }
         else if (!string.IsNullOrWhiteSpace(text))
         {
-            Say(xml, text, language);
+            SayInParts(parent, text, language);
         }
     }
 
-    private static void Say(XmlWriter xml, string text, string language)
+    private static void SayInParts(TwiML parent, string text, string language)
     {
         foreach (var part in SplitForSay(text.Trim()))
         {
-            xml.WriteStartElement("Say");
-            if (!string.IsNullOrWhiteSpace(language))
-            {
-                xml.WriteAttributeString("language", language);
-            }
-
-            xml.WriteString(part);
-            xml.WriteEndElement();
+            parent.Append(new Say(part, language: string.IsNullOrWhiteSpace(language) ? null : language));
         }
     }
 
@@ -179,19 +170,6 @@ public static class TwimlRenderer
         return (cut > 0 ? text[..cut] : text[..length]).TrimEnd() + Ellipsis;
     }
 
-    private static string Document(Action<XmlWriter> body)
-    {
-        using var buffer = new MemoryStream();
-        var settings = new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = false, OmitXmlDeclaration = false };
-        using (var xml = XmlWriter.Create(buffer, settings))
-        {
-            xml.WriteStartDocument();
-            xml.WriteStartElement("Response");
-            body(xml);
-            xml.WriteEndElement();
-            xml.WriteEndDocument();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    /// <summary>The document without indentation: every character counts against Twilio's inline limit.</summary>
+    private static string Document(TwiML response) => response.ToString(SaveOptions.DisableFormatting);
 }

@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.ApiKeys;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.LocalApi.Errors;
+using Cualify.Appliance.LocalApi.RateLimits;
 using Microsoft.AspNetCore.Http;
 
 namespace Cualify.Appliance.LocalApi.Auth;
@@ -8,10 +9,15 @@ namespace Cualify.Appliance.LocalApi.Auth;
 /// <summary>
 /// Authenticates <c>Authorization: Bearer cuk_live_…</c> on every <c>/api/v1</c> request except public
 /// endpoints, then applies the key's IP allowlist. Any refused key gets the same 401, whatever the reason.
+/// Failed attempts count against the client address: past <see cref="FailedAttemptsPerMinute"/> in the window,
+/// the address gets 429 before any key it sends is looked at, so guessing keys costs a minute per few tries.
 /// </summary>
-public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
+public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, SlidingWindowLimiter limiter)
 {
     public const string ApiPrefix = "/api/v1";
+
+    /// <summary>Enough for a person fixing a pasted key or a script's retries; far too few for guessing.</summary>
+    public const int FailedAttemptsPerMinute = 20;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -21,11 +27,20 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
             return;
         }
 
+        var failures = FailuresPartition(context);
+        var standing = limiter.Peek(failures, FailedAttemptsPerMinute);
+        if (!standing.Allowed)
+        {
+            RateLimitHeaders.Write(context.Response, standing);
+            await ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.TooManyRequests,
+                $"Too many failed authentications from this address; retry after {RateLimitHeaders.RetryAfterSeconds(standing)} s with a valid key"));
+            return;
+        }
+
         var presented = BearerToken(context.Request);
         if (presented is null)
         {
-            await ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.Unauthorized,
-                "Missing API key: send Authorization: Bearer cuk_live_<prefix>_<secret>"));
+            await RefuseAsync(context, failures, "Missing API key: send Authorization: Bearer cuk_live_<prefix>_<secret>");
             return;
         }
 
@@ -37,7 +52,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
                 KeyRefusal.Malformed => "The API key is not in the form cuk_live_<prefix>_<secret>",
                 _ => "The API key is unknown, revoked or expired",
             };
-            await ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.Unauthorized, message));
+            await RefuseAsync(context, failures, message);
             return;
         }
 
@@ -51,6 +66,15 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
         context.Features.Set(new ApiCaller(key, key.OrgRateLimitPerMinute));
         await keys.TouchAsync(key, context.RequestAborted);
         await next(context);
+    }
+
+    private static string FailuresPartition(HttpContext context) => $"auth-failures:{context.Connection.RemoteIpAddress}";
+
+    /// <summary>The 401, counted against the address and carrying what is left of its failure budget.</summary>
+    private Task RefuseAsync(HttpContext context, string failures, string message)
+    {
+        RateLimitHeaders.Write(context.Response, limiter.Acquire((failures, FailedAttemptsPerMinute)));
+        return ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.Unauthorized, message));
     }
 
     public static bool IsApiPath(HttpContext context) =>

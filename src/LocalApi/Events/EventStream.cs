@@ -18,8 +18,9 @@ namespace Cualify.Appliance.LocalApi.Events;
 /// <c>GET /api/v1/events?types=…</c> as Server-Sent Events: each event of the caller's org as
 /// <c>id:</c> (the event id), <c>event:</c> (its type) and <c>data:</c> (the delivery envelope). The stream
 /// follows the outbox order, so resuming after <c>Last-Event-ID</c> misses nothing; without it, it starts with
-/// the next event. Idle streams get a heartbeat comment so proxies keep them open; at each heartbeat the key
-/// is checked again, so a revoked or expired key ends its stream within one heartbeat.
+/// the next event. Idle streams get a heartbeat comment so proxies keep them open. The key is checked again
+/// every <see cref="RelayOptions.StreamKeyRecheck"/>, whether events are flowing or not, and before any batch is
+/// written once that time has passed: a revoked or expired key's stream ends then, without another event.
 /// </summary>
 public static class EventStream
 {
@@ -60,13 +61,25 @@ public static class EventStream
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         var heartbeat = options.Value.StreamHeartbeat;
+        var recheck = options.Value.StreamKeyRecheck;
         try
         {
             await response.WriteAsync("retry: 3000\n\n", cancellationToken);
             await response.Body.FlushAsync(cancellationToken);
             var lastWrite = time.GetTimestamp();
+            var lastKeyCheck = time.GetTimestamp();
             while (!cancellationToken.IsCancellationRequested)
             {
+                if (time.GetElapsedTime(lastKeyCheck) >= recheck)
+                {
+                    if (!await StillAuthorizedAsync(context, keys, cancellationToken))
+                    {
+                        return;
+                    }
+
+                    lastKeyCheck = time.GetTimestamp();
+                }
+
                 var next = signal.Next;
                 var events = await reader.AfterAsync(orgId, after, wanted, BatchSize, cancellationToken);
                 if (events.Count > 0)
@@ -92,18 +105,17 @@ public static class EventStream
                 var idle = heartbeat - time.GetElapsedTime(lastWrite);
                 if (idle <= TimeSpan.Zero)
                 {
-                    if (!await StillAuthorizedAsync(context, keys, cancellationToken))
-                    {
-                        return;
-                    }
-
                     await response.WriteAsync(": heartbeat\n\n", cancellationToken);
                     await response.Body.FlushAsync(cancellationToken);
                     lastWrite = time.GetTimestamp();
                     continue;
                 }
 
-                await WorkSignal.WaitAsync(next, idle, time, cancellationToken);
+                var keyCheckDue = recheck - time.GetElapsedTime(lastKeyCheck);
+                if (keyCheckDue > TimeSpan.Zero)
+                {
+                    await WorkSignal.WaitAsync(next, keyCheckDue < idle ? keyCheckDue : idle, time, cancellationToken);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -98,7 +98,7 @@ public static class PlaybookEndpoints
         using var buffer = new MemoryStream();
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(context.RequestAborted);
+            var form = await ReadMultipartAsync(request);
             var file = form.Files.FirstOrDefault() ?? throw new FieldErrors().Add("file", "The multipart form holds no file; send the WAV as a file field").ToException();
             await using var upload = file.OpenReadStream();
             await upload.CopyToAsync(buffer, context.RequestAborted);
@@ -114,5 +114,19 @@ public static class PlaybookEndpoints
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>A form without a boundary or with a cut-off part is the client's mistake, not a crash.</summary>
+    private static async Task<IFormCollection> ReadMultipartAsync(HttpRequest request)
+    {
+        try
+        {
+            return await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        }
+        catch (Exception error) when (error is InvalidDataException or IOException && error is not BadHttpRequestException
+                                      && !request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            throw ApplianceException.BadRequest($"The multipart body cannot be read ({error.Message.TrimEnd('.')}); send one well-formed multipart/form-data part holding the WAV file", "file");
+        }
     }
 }

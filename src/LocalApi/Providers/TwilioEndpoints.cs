@@ -11,7 +11,8 @@ namespace Cualify.Appliance.LocalApi.Providers;
 /// <summary>
 /// Twilio's way back into the appliance, under <c>/api/v1/providers/twilio</c>: status callbacks, the Gather
 /// action, long TwiML and the prompt audio. No API key: the first three are verified by
-/// <c>X-Twilio-Signature</c> (403 when missing or wrong), the audio is named by an unguessable per-call token.
+/// <c>X-Twilio-Signature</c> (403 when missing or wrong) over a form read within <see cref="TwilioForm"/>'s bounds,
+/// the audio is named by an unguessable per-call token.
 /// </summary>
 public static class TwilioEndpoints
 {
@@ -69,9 +70,8 @@ public static class TwilioEndpoints
     private static async Task<IReadOnlyDictionary<string, string>> ReadSignedAsync(
         HttpRequest request, string callId, TwilioCallbackKind kind, TwilioCallbacks callbacks, CancellationToken cancellationToken)
     {
-        var form = request.HasFormContentType ? await request.ReadFormAsync(cancellationToken) : FormCollection.Empty;
-        var pairs = form.SelectMany(field => field.Value.Select(value => new KeyValuePair<string, string>(field.Key, value ?? ""))).ToList();
-        callbacks.Verify(callId, kind, request.QueryString.Value ?? "", pairs, request.Headers[TwilioSignature.Header].ToString());
-        return form.ToDictionary(field => field.Key, field => field.Value.ToString(), StringComparer.Ordinal);
+        var form = await TwilioForm.ReadAsync(request, cancellationToken);
+        callbacks.Verify(callId, kind, request.QueryString.Value ?? "", form, request.Headers[TwilioSignature.Header].ToString());
+        return form;
     }
 }

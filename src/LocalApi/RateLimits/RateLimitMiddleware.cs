@@ -1,4 +1,3 @@
-using System.Globalization;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.Errors;
@@ -32,14 +31,10 @@ public sealed class RateLimitMiddleware(RequestDelegate next, SlidingWindowLimit
                 ? limiter.Acquire(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute), ($"key:{caller.Key.Id}", keyLimit))
                 : limiter.Acquire(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute));
 
-        var headers = context.Response.Headers;
-        headers["X-RateLimit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
-        headers["X-RateLimit-Remaining"] = decision.Remaining.ToString(CultureInfo.InvariantCulture);
-        headers["X-RateLimit-Reset"] = decision.Reset.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        RateLimitHeaders.Write(context.Response, decision);
         if (!decision.Allowed)
         {
-            var retryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
-            headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+            var retryAfter = RateLimitHeaders.RetryAfterSeconds(decision);
             await ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.TooManyRequests,
                 $"Rate limit of {decision.Limit} requests per minute reached; retry after {retryAfter} s"));
             return;

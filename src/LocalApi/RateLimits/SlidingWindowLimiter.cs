@@ -55,6 +55,19 @@ public sealed class SlidingWindowLimiter(TimeProvider time)
         }
     }
 
+    /// <summary>The verdict <see cref="Acquire"/> would give one window, without counting anything.</summary>
+    public RateDecision Peek(string partition, int limit)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            var log = Log(partition, now.UtcTicks - Window.Ticks);
+            var full = log.Count >= limit;
+            var reset = new DateTimeOffset((log.Count > 0 ? log.Peek() : now.UtcTicks) + Window.Ticks, TimeSpan.Zero);
+            return new RateDecision(!full, limit, Math.Max(0, limit - log.Count), reset, full ? reset - now : TimeSpan.Zero);
+        }
+    }
+
     private static bool Tighter(RateDecision candidate, RateDecision current) =>
         (!candidate.Allowed && current.Allowed) || (candidate.Allowed == current.Allowed && candidate.Remaining < current.Remaining);
 

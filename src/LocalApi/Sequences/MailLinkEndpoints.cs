@@ -1,5 +1,5 @@
 using Cualify.Appliance.Core.Errors;
-using Cualify.Appliance.Core.Sequences;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.Mailer.Sending;
 using Microsoft.AspNetCore.Builder;

@@ -92,6 +92,6 @@ public static class SequenceEndpoints
     private static async Task<Ok<DataOf<EnrollmentView>>> ApproveAsync(string id, HttpContext context, EnrollmentStore enrollments) =>
         TypedResults.Ok(Envelopes.Wrap(await enrollments.ApproveAsync(context.Caller().OrgId, id, context.RequestAborted)));
 
-    private static async Task<Ok<DataOf<EnrollmentView>>> StopAsync(string id, HttpContext context, EnrollmentStore enrollments) =>
-        TypedResults.Ok(Envelopes.Wrap(await enrollments.StopAsync(context.Caller().OrgId, id, context.RequestAborted)));
+    private static async Task<Ok<DataOf<EnrollmentView>>> StopAsync(string id, HttpContext context, EnrollmentStop stop) =>
+        TypedResults.Ok(Envelopes.Wrap(await stop.StopAsync(context.Caller().OrgId, id, context.RequestAborted)));
 }

@@ -20,10 +20,12 @@ public static class WebhookEndpoints
     public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/webhooks").WithTags("Webhooks").RequireScope(Scope.Admin);
-        // No Idempotency-Key replay here: a remembered answer would keep the secret in clear in the store.
+        // An Idempotency-Key repeat replays the original answer, secret included: a client whose 201 was lost must
+        // still learn the secret of the endpoint it created. The remembered answer is sealed with secrets.key
+        // (IdempotencyRecords), like the secret in the webhooks table, so the store holds it in clear nowhere.
         group.MapPost("/", CreateAsync).WithIdempotency()
             .WithSummary("Register a webhook")
-            .WithDescription("Registers an HTTPS endpoint for the listed event types (or `*`). Deliveries are signed the Standard Webhooks way; the secret is in this answer only.");
+            .WithDescription("Registers an HTTPS endpoint for the listed event types (or `*`). Deliveries are signed the Standard Webhooks way; the secret is shown only in this answer (and in an Idempotency-Key replay of it).");
         group.MapGet("/", ListAsync)
             .WithSummary("List webhooks")
             .WithDescription("The org's webhooks with their health: last delivery and status, consecutive failures, and why one was disabled.");

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Privacy;
 using Cualify.Appliance.Core.Sequences;
 using MailKit;

@@ -1,5 +1,5 @@
 using Cualify.Appliance.Core.AdminNotices;
-using Cualify.Appliance.Core.Sequences;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Mailer.Sending;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Cualify.Appliance.Core.AdminNotices;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Privacy;
 using Cualify.Appliance.Core.Sequences;

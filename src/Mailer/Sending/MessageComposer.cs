@@ -1,6 +1,7 @@
 using System.Net;
 using Cualify.Appliance.Core.AdminNotices;
 using Cualify.Appliance.Core.Api;
+using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Sequences;
 using Microsoft.Extensions.Options;
 using MimeKit;

@@ -16,14 +16,15 @@ public sealed class GuardedConnector(IHostResolver resolver)
 {
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        var host = context.DnsEndPoint.Host.Trim('[', ']');
         var port = context.DnsEndPoint.Port;
+        var host = HostNames.Canonical(context.DnsEndPoint.Host, out var literal)
+                   ?? throw new AddressRefusedException($"refused: {context.DnsEndPoint.Host} is not a valid name or address");
         if (RefusedAddresses.ForHostName(host) is { } refusedName)
         {
             throw new AddressRefusedException($"refused: {refusedName}");
         }
 
-        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await resolver.ResolveAsync(host, cancellationToken);
+        var addresses = literal is not null ? [literal] : await resolver.ResolveAsync(host, cancellationToken);
         var allowed = new List<IPAddress>(addresses.Length);
         string? refusal = null;
         foreach (var address in addresses)

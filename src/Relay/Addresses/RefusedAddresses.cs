@@ -31,16 +31,21 @@ public static class RefusedAddresses
         return MetadataHostNames.Contains(name) ? $"{name} is a cloud metadata service" : null;
     }
 
-    /// <summary>Why an address is refused, or null when a webhook may connect to it.</summary>
+    /// <summary>
+    /// Why an address is refused, or null when a webhook may connect to it. An IPv6 address that carries an IPv4
+    /// one (mapped, compatible, translated, NAT64, 6to4, Teredo) is refused when the IPv4 address would be.
+    /// </summary>
     public static string? ForAddress(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
         {
-            address = address.MapToIPv4();
-        }
-        else if (address.AddressFamily == AddressFamily.InterNetworkV6 && EmbeddedNat64(address) is { } embedded)
-        {
-            address = embedded;
+            foreach (var embedded in EmbeddedIPv4(address))
+            {
+                if (ForAddress(embedded) is { } refusal)
+                {
+                    return $"{address} embeds {refusal}";
+                }
+            }
         }
 
         if (address.AddressFamily == AddressFamily.InterNetwork)
@@ -89,11 +94,36 @@ public static class RefusedAddresses
         return $"{address} is not an IP address";
     }
 
-    /// <summary>The IPv4 address inside a NAT64 address (64:ff9b::/96), which reaches that IPv4 host.</summary>
-    private static IPAddress? EmbeddedNat64(IPAddress address)
+    /// <summary>The IPv4 addresses an IPv6 address reaches or names, by the transition formats that embed one.</summary>
+    private static IEnumerable<IPAddress> EmbeddedIPv4(IPAddress address)
     {
         var b = address.GetAddressBytes();
-        ReadOnlySpan<byte> prefix = [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0];
-        return b.AsSpan(0, 12).SequenceEqual(prefix) ? new IPAddress(b.AsSpan(12, 4)) : null;
+        var last4 = new IPAddress(b.AsSpan(12, 4));
+        if (b.AsSpan(0, 10).IndexOfAnyExcept((byte)0) < 0)
+        {
+            // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible; not :: or ::1 themselves).
+            if ((b[10] == 0xff && b[11] == 0xff) || (b[10] == 0 && b[11] == 0 && !address.Equals(IPAddress.IPv6Any) && !address.Equals(IPAddress.IPv6Loopback)))
+            {
+                yield return last4;
+            }
+        }
+
+        ReadOnlySpan<byte> translated = [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0];
+        ReadOnlySpan<byte> nat64 = [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0];
+        if (b.AsSpan(0, 12).SequenceEqual(translated) || b.AsSpan(0, 12).SequenceEqual(nat64))
+        {
+            yield return last4;
+        }
+
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            yield return new IPAddress(b.AsSpan(2, 4));                                   // 6to4, 2002::/16
+        }
+
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0)
+        {
+            yield return new IPAddress(b.AsSpan(4, 4));                                   // Teredo server
+            yield return new IPAddress([(byte)~b[12], (byte)~b[13], (byte)~b[14], (byte)~b[15]]); // Teredo client
+        }
     }
 }

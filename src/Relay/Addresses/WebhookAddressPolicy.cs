@@ -42,13 +42,19 @@ public sealed class WebhookAddressPolicy(IOptions<RelayOptions> options, IHostRe
             return "url must not have a #fragment";
         }
 
-        var host = parsed.IdnHost.Trim('[', ']');
+        // Every spelling of a host (a trailing dot, full-width digits or dots, decimal or octal IPv4, an IPv6 form
+        // carrying an IPv4 address) is checked as the one destination it reaches.
+        if (HostNames.Canonical(parsed.Host, out var literal) is not { } host
+            || (parsed.IdnHost != parsed.Host && HostNames.Canonical(parsed.IdnHost, out _) != host))
+        {
+            return "url has a host that is not a valid name or address";
+        }
+
         if (RefusedAddresses.ForHostName(host) is { } refusedName)
         {
             return $"url is refused: {refusedName}";
         }
 
-        var literal = IPAddress.TryParse(host, out var address) ? address : null;
         if (literal is not null && RefusedAddresses.ForAddress(literal) is { } refusedAddress)
         {
             return $"url is refused: {refusedAddress}";
@@ -69,8 +75,7 @@ public sealed class WebhookAddressPolicy(IOptions<RelayOptions> options, IHostRe
     /// </summary>
     public async Task<string?> CheckResolvedAsync(Uri uri, CancellationToken cancellationToken)
     {
-        var host = uri.IdnHost.Trim('[', ']');
-        if (IPAddress.TryParse(host, out _))
+        if (HostNames.Canonical(uri.IdnHost, out var literal) is not { } host || literal is not null)
         {
             return null;
         }

@@ -53,6 +53,9 @@ public sealed class FakeTwilio : IAsyncDisposable
 
     public string AccountStatus { get; set; } = "active";
 
+    /// <summary>The clock callbacks' <c>Timestamp</c> and the resource's <c>end_time</c> are read from.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     public static async Task<FakeTwilio> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -272,7 +275,8 @@ public sealed class FakeTwilio : IAsyncDisposable
     private static object Resource(FakeTwilioCall call) => new Dictionary<string, object?>
     {
         ["sid"] = call.Sid, ["account_sid"] = Sid, ["to"] = call.To, ["from"] = call.From, ["status"] = call.Status,
-        ["direction"] = "outbound-api", ["duration"] = call.Status == "completed" ? "1" : null, ["api_version"] = "2010-04-01",
+        ["direction"] = "outbound-api", ["duration"] = call.BilledDuration, ["api_version"] = "2010-04-01",
+        ["end_time"] = call.EndedAt is { } end ? FakeTwilioCall.Rfc2822(end) : null,
         ["uri"] = $"/2010-04-01/Accounts/{Sid}/Calls/{call.Sid}.json",
     };
 

@@ -9,6 +9,7 @@ namespace Cualify.Appliance.Dialer.Tests.Twilio;
 public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDictionary<string, string[]> form)
 {
     private int _sequence;
+    private string _status = "queued";
 
     public string Sid { get; } = sid;
 
@@ -24,7 +25,25 @@ public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDicti
 
     public IReadOnlyList<string> Events => Form.TryGetValue("StatusCallbackEvent", out var events) ? events : [];
 
-    public string Status { get; set; } = "queued";
+    /// <summary>Twilio's status of the call; a final one stamps <see cref="EndedAt"/> by the stand-in's clock.</summary>
+    public string Status
+    {
+        get => _status;
+        set
+        {
+            _status = value;
+            if (value is "completed" or "busy" or "no-answer" or "failed" or "canceled")
+            {
+                EndedAt ??= twilio.Clock.GetUtcNow();
+            }
+        }
+    }
+
+    /// <summary>The billed seconds Twilio reports once the call is completed (<c>duration</c>, <c>CallDuration</c>); none when null.</summary>
+    public int? Duration { get; set; }
+
+    /// <summary>When the call ended, by the stand-in's clock.</summary>
+    public DateTimeOffset? EndedAt { get; private set; }
 
     /// <summary>TwiML the call was updated with (a transfer).</summary>
     public ConcurrentQueue<string> UpdatedTwiml { get; } = new();
@@ -38,6 +57,8 @@ public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDicti
     public async Task<int?> MoveAsync(string status, string? sipResponseCode = null)
     {
         Status = status;
+        var now = twilio.Clock.GetUtcNow();
+
         var callbackEvent = status switch
         {
             "initiated" => "initiated",
@@ -54,10 +75,14 @@ public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDicti
         parameters["CallStatus"] = status;
         parameters["CallbackSource"] = "call-progress-events";
         parameters["SequenceNumber"] = Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        parameters["Timestamp"] = DateTimeOffset.UtcNow.ToString("R");
+        parameters["Timestamp"] = Rfc2822(now);
         if (callbackEvent == "completed")
         {
-            parameters["CallDuration"] = "0";
+            if (BilledDuration is { } billed)
+            {
+                parameters["CallDuration"] = billed;
+            }
+
             parameters["SipResponseCode"] = sipResponseCode ?? (status == "completed" ? "200" : "487");
         }
 
@@ -65,6 +90,14 @@ public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDicti
         Callbacks.Enqueue((status, answer.Status));
         return answer.Status;
     }
+
+    /// <summary>What Twilio reports as the billed duration: <see cref="Duration"/> once completed, 0 for other ends.</summary>
+    public string? BilledDuration => Status switch
+    {
+        "completed" => Duration?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "busy" or "no-answer" or "failed" or "canceled" => "0",
+        _ => null,
+    };
 
     /// <summary>The callee presses <paramref name="digits"/> (or nothing, when null) during the Gather; returns the appliance's answer.</summary>
     public async Task<(int Status, string Body)> GatherAsync(string? digits)
@@ -105,6 +138,10 @@ public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDicti
         using var hmac = new HMACSHA1(Encoding.UTF8.GetBytes(authToken));
         return Convert.ToBase64String(hmac.ComputeHash(Encoding.UTF8.GetBytes(data)));
     }
+
+    /// <summary>Twilio's way of writing a time: <c>Mon, 16 Aug 2010 03:45:01 +0000</c>.</summary>
+    public static string Rfc2822(DateTimeOffset time) =>
+        time.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", System.Globalization.CultureInfo.InvariantCulture);
 
     public Dictionary<string, string> CommonParameters() => new(StringComparer.Ordinal)
     {

@@ -32,6 +32,7 @@ public abstract class TwilioEndToEndTests : IAsyncLifetime
         }
 
         _harness = await DialerHarness.StartAsync(settings: settings);
+        _twilio.Clock = _harness.Time;
         _agentId = await _harness.CreatePlaybookAsync();
         await _harness.UpsertContactAsync(Callee);
         await _harness.TopUpAsync(100_000);
@@ -44,7 +45,7 @@ public abstract class TwilioEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_answered_call_completes_and_bills_its_talk_time()
+    public async Task An_answered_call_twilio_reports_no_duration_for_is_billed_by_our_clock()
     {
         var (callId, placed) = await PlaceAsync();
         await MoveAsync(callId, placed, "ringing", "ringing");
@@ -60,6 +61,30 @@ public abstract class TwilioEndToEndTests : IAsyncLifetime
         Assert.Equal(placed.Sid, call.ProviderCallId);
         var view = await _harness.GetCallAsync(callId);
         Assert.Equal("twilio", (string?)view["provider"]);
+        await AssertNothingReservedAsync();
+    }
+
+    [Fact]
+    public async Task Twilios_billed_duration_and_answer_time_decide_duration_and_credits()
+    {
+        var (callId, placed) = await PlaceAsync();
+        await MoveAsync(callId, placed, "ringing", "ringing");
+        await MoveAsync(callId, placed, "in-progress", "in_progress");
+
+        // Our clock sees 2 s of talk; Twilio, which the carrier bills by, says 7.
+        _harness.Time.Advance(TimeSpan.FromSeconds(2));
+        placed.Duration = 7;
+        await placed.MoveAsync("completed");
+        var call = await _harness.AdvanceUntilFinalAsync(callId);
+
+        Assert.Equal(("completed", "remote_hangup"), (call.Status, call.EndReason));
+        Assert.Equal(7, call.DurationSec);
+        Assert.Equal(70, call.CreditsDebitedPaise);
+        var twilioEnd = placed.EndedAt!.Value;
+        Assert.Equal(twilioEnd.AddTicks(-(twilioEnd.Ticks % TimeSpan.TicksPerSecond)).AddSeconds(-7), call.AnsweredAt); // Twilio writes whole seconds
+        var view = await _harness.GetCallAsync(callId);
+        Assert.Equal(7, (int?)view["duration_sec"]);
+        Assert.Equal(70, (long?)view["credits_debited_paise"]);
         await AssertNothingReservedAsync();
     }
 

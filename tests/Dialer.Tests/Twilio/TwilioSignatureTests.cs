@@ -28,7 +28,7 @@ public sealed class TwilioSignatureTests
     [MemberData(nameof(PublishedExamples))]
     public void Computes_Twilios_published_signature(string caller, string expected)
     {
-        Assert.Equal(expected, TwilioSignature.Compute(AuthToken, Url, Parameters(caller)));
+        Assert.Equal(expected, FakeTwilioCall.Sign(AuthToken, Url, Parameters(caller)));
         Assert.True(TwilioSignature.IsValid(AuthToken, Url, Parameters(caller), expected));
     }
 
@@ -57,17 +57,20 @@ public sealed class TwilioSignatureTests
     public void Sorts_parameter_names_case_sensitively()
     {
         var parameters = new Dictionary<string, string> { ["b"] = "1", ["B"] = "2", ["a"] = "3" };
-        var expected = Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData(
+        var sorted = Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData(
             "12345"u8.ToArray(), System.Text.Encoding.UTF8.GetBytes("https://x.test/cbB2a3b1")));
+        var ignoringCase = Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData(
+            "12345"u8.ToArray(), System.Text.Encoding.UTF8.GetBytes("https://x.test/cba3b1B2")));
 
-        Assert.Equal(expected, TwilioSignature.Compute(AuthToken, "https://x.test/cb", parameters));
+        Assert.True(TwilioSignature.IsValid(AuthToken, "https://x.test/cb", parameters, sorted));
+        Assert.False(TwilioSignature.IsValid(AuthToken, "https://x.test/cb", parameters, ignoringCase));
     }
 
     [Fact]
     public void Accepts_the_url_signed_with_or_without_its_default_port()
     {
         var parameters = Parameters("+14158675310");
-        var withPort = TwilioSignature.Compute(AuthToken, "https://mycompany.com:443/myapp.php?foo=1&bar=2", parameters);
+        var withPort = FakeTwilioCall.Sign(AuthToken, "https://mycompany.com:443/myapp.php?foo=1&bar=2", parameters);
 
         Assert.True(TwilioSignature.IsValid(AuthToken, Url, parameters, withPort));
         Assert.True(TwilioSignature.IsValid(AuthToken, "https://mycompany.com:443/myapp.php?foo=1&bar=2", parameters, "GvWf1cFY/Q7PnoempGyD5oXAezc="));

@@ -1,6 +1,6 @@
 using Cualify.Appliance.Core.Store;
 
-namespace Cualify.Appliance.Core.Sequences;
+namespace Cualify.Appliance.Core.Mail;
 
 /// <summary>
 /// How much of each mailbox's hourly and daily cap is used (sent plus being sent), read once per claim pass and

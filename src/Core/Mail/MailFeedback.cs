@@ -1,15 +1,16 @@
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Core.Store;
 
-namespace Cualify.Appliance.Core.Sequences;
+namespace Cualify.Appliance.Core.Mail;
 
 /// <summary>
 /// What comes back from the outside about sent mail: hard bounces (from SMTP or a DSN), replies, unsubscribe
 /// requests and opens. Each acts once per inbound message, and only a human reply stops a sequence for replying;
 /// opens are recorded and drive nothing.
 /// </summary>
-public sealed class MailFeedback(ApplianceStore store, EnrollmentStore enrollments, ContactStore contacts, EventOutbox outbox)
+public sealed class MailFeedback(ApplianceStore store, EnrollmentStore enrollments, EnrollmentStop stop, ContactStore contacts, EventOutbox outbox)
 {
     /// <summary>The address of <paramref name="step"/> is undeliverable: the step bounced, the contact is marked, their sequences stop.</summary>
     public async Task HardBounceAsync(StoreTransaction tx, EnrollmentStep step, string source, string detail)
@@ -39,7 +40,7 @@ public sealed class MailFeedback(ApplianceStore store, EnrollmentStore enrollmen
             source,
             detail,
         });
-        await enrollments.EndAllForContactAsync(tx, enrollment.ContactId, EnrollmentStatus.StoppedBounce, $"hard bounce: {detail}");
+        await stop.StopAllForContactAsync(tx, enrollment.ContactId, EnrollmentStatus.StoppedBounce, $"hard bounce: {detail}");
     }
 
     /// <summary>A DSN said delivery to <paramref name="recipient"/> failed for good.</summary>
@@ -86,7 +87,7 @@ public sealed class MailFeedback(ApplianceStore store, EnrollmentStore enrollmen
             });
             if (enrollment.StopOnReply && EnrollmentStatus.IsOpen(enrollment.Status))
             {
-                await enrollments.EndAsync(tx, enrollment, EnrollmentStatus.StoppedReply, $"the contact replied to step {step.Position + 1}");
+                await stop.StopAsync(tx, enrollment, EnrollmentStatus.StoppedReply, $"the contact replied to step {step.Position + 1}");
             }
 
             return true;
@@ -155,7 +156,7 @@ public sealed class MailFeedback(ApplianceStore store, EnrollmentStore enrollmen
             await contacts.OptOutAsync(tx, contact, ContactChannel.Email, source);
         }
 
-        await enrollments.EndAllForContactAsync(tx, enrollment.ContactId, EnrollmentStatus.StoppedOptOut, $"the contact unsubscribed ({source})");
+        await stop.StopAllForContactAsync(tx, enrollment.ContactId, EnrollmentStatus.StoppedOptOut, $"the contact unsubscribed ({source})");
     }
 
     private static async Task<EnrollmentStep?> FirstStepAsync(StoreTransaction tx, IReadOnlyList<string> candidateIds)

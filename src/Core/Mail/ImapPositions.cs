@@ -1,7 +1,7 @@
 using Cualify.Appliance.Core.Store;
 using Dapper;
 
-namespace Cualify.Appliance.Core.Sequences;
+namespace Cualify.Appliance.Core.Mail;
 
 /// <summary>Where the IMAP watcher got to in a folder: its UIDVALIDITY and the last UID it handled.</summary>
 public sealed record ImapPosition(string Account, long UidValidity, long LastUid);

@@ -1,16 +1,17 @@
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Json;
+using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.Core.Store;
 
-namespace Cualify.Appliance.Core.Sequences;
+namespace Cualify.Appliance.Core.Mail;
 
 /// <summary>
 /// The mailer's side of the store: claims due email steps (checking the contact, the sending window and the
 /// mailboxes' caps in the same transaction) and records what the SMTP server said, advancing the sequence.
 /// Both work set-based on a batch, so the cost per message stays small when thousands are due at once.
 /// </summary>
-public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollments, MailFeedback feedback, EventOutbox outbox, MailSignal signal)
+public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollments, EnrollmentStop stop, MailFeedback feedback, EventOutbox outbox, MailSignal signal)
 {
     private const string DueColumns = """
         s.id AS StepId, s.enrollment_id AS EnrollmentId, s.position AS Position, s.subject AS Subject, s.body AS Body, s.token AS Token,
@@ -105,14 +106,14 @@ public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollm
         if (step.OptedOutEmail)
         {
             await SetStatusAsync(tx, step.StepId, StepStatus.Canceled, "the contact opted out of email");
-            await enrollments.EndAsync(tx, await enrollments.GetAsync(tx, step.EnrollmentId), EnrollmentStatus.StoppedOptOut, "the contact opted out of email");
+            await stop.StopAsync(tx, await enrollments.GetAsync(tx, step.EnrollmentId), EnrollmentStatus.StoppedOptOut, "the contact opted out of email");
             return null;
         }
 
         if (step.EmailStatus == "undeliverable")
         {
             await SetStatusAsync(tx, step.StepId, StepStatus.Skipped, "the contact's address is undeliverable");
-            await enrollments.EndAsync(tx, await enrollments.GetAsync(tx, step.EnrollmentId), EnrollmentStatus.StoppedBounce, "the contact's address is undeliverable");
+            await stop.StopAsync(tx, await enrollments.GetAsync(tx, step.EnrollmentId), EnrollmentStatus.StoppedBounce, "the contact's address is undeliverable");
             return null;
         }
 

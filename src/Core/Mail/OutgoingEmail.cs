@@ -1,4 +1,5 @@
-namespace Cualify.Appliance.Core.Sequences;
+
+namespace Cualify.Appliance.Core.Mail;
 
 /// <summary>A sending mailbox's address and its caps, as the mailer is configured.</summary>
 public sealed record MailboxQuota(string Address, int HourlyLimit, int DailyLimit);
