@@ -56,6 +56,16 @@ from=$(cd "$from" && pwd)
 [ -f "$from/config/appsettings.json" ] || die "$from/config/appsettings.json is missing: --from must be a whole publish folder"
 version=$("$from/cualify-appliance" --version) || die "$from/cualify-appliance does not run on this machine (is libicu installed? apt-get install libicu72)"
 
+# SIP calls speak playbook texts with espeak-ng (Speech:EspeakPath, else PATH); the other providers do not need it.
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    say "Installing espeak-ng (text-to-speech for SIP calls)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng >/dev/null || say "warning: espeak-ng could not be installed; SIP calls cannot speak texts until it is (apt-get install espeak-ng)"
+  else
+    say "warning: espeak-ng is not installed; SIP calls need it to speak playbook texts (install it, or set Speech:EspeakPath)"
+  fi
+fi
+
 settle_layout
 config_file=$config_dir/appsettings.json
 exe=$bin_dir/cualify-appliance

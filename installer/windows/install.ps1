@@ -36,6 +36,11 @@ if (-not (Test-Path $sourceExe)) {
 }
 if (-not (Test-Path (Join-Path $Source 'config\appsettings.json'))) { throw "$Source\config\appsettings.json is missing: -Source must be a whole publish folder" }
 
+# SIP calls speak playbook texts with espeak-ng; it is not bundled on Windows.
+if (-not (Get-Command 'espeak-ng' -ErrorAction SilentlyContinue)) {
+    Write-Warning "espeak-ng is not on PATH: SIP calls cannot speak playbook texts until it is installed (the espeak-ng .msi from its GitHub releases) or Speech:EspeakPath names espeak-ng.exe"
+}
+
 $dataDir = Join-Path $StateDir 'data'
 $backupDir = Join-Path $StateDir 'backups'
 $configFile = Join-Path $StateDir 'appsettings.json'

@@ -2,6 +2,7 @@ using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Dialer.Live;
 using Cualify.Appliance.Dialer.Scheduling;
 using Cualify.Appliance.Dialer.Sip;
+using Cualify.Appliance.Dialer.Speech;
 using Cualify.Appliance.Dialer.Simulator;
 using Cualify.Appliance.Dialer.Telephony;
 using Cualify.Appliance.Dialer.Twilio;
@@ -21,6 +22,7 @@ public static class DialerServiceCollectionExtensions
     public static IServiceCollection AddDialer(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddPlaybooksAndCalls(configuration);
+        services.AddSpeech(configuration);
         services.AddTelephonyProvider<SimulatedTelephony>(SimulatedTelephony.ProviderName);
         services.AddSipTelephony(configuration);
         services.AddTwilioTelephony(configuration);

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 namespace Cualify.Appliance.Tests;
 
 /// <summary>
-/// The checks each feature adds to <c>doctor</c> (SMTP and IMAP login, SIP trunk OPTIONS, Twilio credentials), run
+/// The checks each feature adds to <c>doctor</c> (SMTP and IMAP login, SIP trunk OPTIONS, speech, Twilio credentials), run
 /// through the real verb against real servers and against wrong settings: each failure is named with its fix, and a
 /// check appears only when its feature is configured or selected.
 /// </summary>
@@ -145,6 +145,25 @@ public sealed class FeatureDoctorTests
         var line = Line(unanswered, "sip-trunk");
         Assert.StartsWith($"FAIL  sip-trunk: the trunk 127.0.0.1:{silent} did not answer OPTIONS within", line);
         Assert.EndsWith($"Fix: check Dialer:Sip:Trunk (now 127.0.0.1:{silent}), that the trunk provider allows this machine's public address, and that the firewall lets UDP to port {silent} and its answers through", line);
+    }
+
+    [Fact]
+    public async Task Speech_is_checked_when_sip_is_the_provider_and_a_missing_espeak_is_named_with_its_fix()
+    {
+        RequiredTool.Find("espeak-ng", "sudo apt-get install -y espeak-ng");
+        using var data = await InitializedAsync();
+        var trunk = FreeUdpPort();
+
+        var found = await DoctorAsync(data.Path, Sip(trunk));
+        Assert.StartsWith("ok    speech: espeak-ng at ", Line(found, "speech"));
+
+        var missing = await DoctorAsync(data.Path, new(Sip(trunk)) { ["CUALIFY__Speech__EspeakPath"] = "/nonexistent/espeak-ng" });
+        var line = Line(missing, "speech");
+        Assert.StartsWith("FAIL  speech: espeak-ng not found: SIP calls cannot speak playbook texts", line);
+        Assert.Contains("apt-get install espeak-ng", line);
+        Assert.Contains("Speech:EspeakPath", line);
+
+        Assert.Null(Line(await DoctorAsync(data.Path, []), "speech"));
     }
 
     [Fact]

@@ -1,12 +1,12 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Runtime.InteropServices;
 using System.Text;
 using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Tests;
 
 /// <summary>Started by hand (no systemd unit), under the most permissive umask, the appliance still keeps its files to itself.</summary>
-public sealed partial class PrivateFilesTests
+public sealed class PrivateFilesTests
 {
     private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -23,11 +23,9 @@ public sealed partial class PrivateFilesTests
 
         using var parent = new TempDirectory("private");
         var dataDir = parent.Combine("data");
-        Environment.SetEnvironmentVariable("INVOCATION_ID", null);
-        umask(0);
-        await using (var appliance = await RunningAppliance.StartAsync(dataDir, new Dictionary<string, string?> { ["Logging:Level"] = "Information" }))
+        await using (var appliance = await StartUnderUmask000Async(dataDir))
         {
-            using var admin = appliance.AdminClient();
+            using var admin = appliance.Client(await appliance.FirstAdminKeyAsync());
             await (await admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345678", name = "Riya Sharma", consent_capture = "manual" })).ExpectAsync(200);
             var playbook = (string)(await (await admin.PostJsonAsync("/api/v1/playbooks", new
             {
@@ -48,6 +46,25 @@ public sealed partial class PrivateFilesTests
                 .ToList();
             Assert.True(open.Count == 0, "not private: " + string.Join("; ", open));
         }
+    }
+
+    /// <summary>
+    /// The real executable started by a shell whose umask is 000, outside systemd (no INVOCATION_ID): the umask is
+    /// the process's own, so it is set in a child process and never in the test process.
+    /// </summary>
+    private static Task<ApplianceProcess> StartUnderUmask000Async(string dataDir)
+    {
+        var baseAddress = new Uri($"http://127.0.0.1:{ApplianceProcess.FreeTcpPort()}");
+        var start = new ProcessStartInfo("/bin/sh");
+        foreach (var argument in new[] { "-c", "umask 000 && exec \"$0\" \"$@\"", ApplianceProcess.ExecutablePath,
+                     "run", "--data-dir", dataDir, "--urls", baseAddress.ToString().TrimEnd('/') })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("INVOCATION_ID");
+        start.Environment["CUALIFY__Logging__Level"] = "Information";
+        return ApplianceProcess.LaunchAsync(start, baseAddress);
     }
 
     /// <summary>A tenth of a second of 8 kHz 16-bit mono silence.</summary>
@@ -72,7 +89,4 @@ public sealed partial class PrivateFilesTests
         writer.Flush();
         return stream.ToArray();
     }
-
-    [LibraryImport("libc")]
-    private static partial uint umask(uint mask);
 }

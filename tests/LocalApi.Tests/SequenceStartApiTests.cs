@@ -106,6 +106,21 @@ public sealed class SequenceStartApiTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_sending_window_that_never_opens_is_refused_at_save()
+    {
+        await using var appliance = await RunningAppliance.StartAsync();
+        using var admin = appliance.AdminClient();
+        await (await admin.PostJsonAsync("/api/v1/sequences/templates", new
+        {
+            name = "Leap day only",
+            allowed_channels = new[] { "email" },
+            steps = new object[] { new { channel = "email", delay_minutes = 0, subject = "Hello", body = "Hi." } },
+            sending_window = "0 9 30 2 *",
+        })).ExpectErrorAsync(422, "invalid_request", "sending_window");
+        Assert.Equal(0, await CountAsync(appliance, "SELECT count(*) FROM sequence_templates"));
+    }
+
+    [Fact]
     public async Task One_orgs_runaway_template_fails_its_step_and_does_not_delay_another_orgs_writes()
     {
         await using var appliance = await RunningAppliance.StartAsync();

@@ -20,7 +20,6 @@ public sealed class CliContext : IAsyncDisposable
     public static CliContext Create(ApplianceSettings settings)
     {
         ServiceFolderGuard.Check(settings.DataDirFullPath);
-        PrivateFiles.Apply();
         PrivateFiles.CreateFolder(settings.DataDirFullPath);
         var configuration = ApplianceConfiguration.Build(settings);
         var services = new ServiceCollection();

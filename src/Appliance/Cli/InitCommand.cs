@@ -17,7 +17,6 @@ public static class InitCommand
         {
             await using var cli = CliContext.Create(ApplianceCommandLine.Settings(parse));
             var result = await cli.Get<ApplianceInitializer>().InitializeAsync(cancellationToken);
-            await cli.Get<SecretKeyCanary>().VerifyOrSealAsync(cancellationToken);
             if (result.FirstAdminKey is null)
             {
                 await Console.Error.WriteLineAsync($"The store at {cli.Get<ApplianceStore>().Path} is already initialised; its keys are not shown again. Create another with: cualify-appliance keys create --org default --name NAME --scope admin");

@@ -35,7 +35,6 @@ public static class RunCommand
     public static async Task<ApplianceInitializer.Result> StartAsync(WebApplication app, CancellationToken cancellationToken)
     {
         var result = await app.Services.GetRequiredService<ApplianceInitializer>().InitializeAsync(cancellationToken);
-        await app.Services.GetRequiredService<SecretKeyCanary>().VerifyOrSealAsync(cancellationToken);
         if (result.FirstAdminKey is not null)
         {
             AnnounceFirstKey(result.FirstAdminKey, app.Services.GetRequiredService<DataDirectory>());

@@ -23,7 +23,6 @@ public static class ApplianceApp
     {
         if (createDataDir)
         {
-            PrivateFiles.Apply();
             PrivateFiles.CreateFolder(settings.DataDirFullPath);
         }
 

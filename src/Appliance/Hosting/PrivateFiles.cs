@@ -15,7 +15,10 @@ public static partial class PrivateFiles
 {
     private const uint OwnerOnly = 0b000_111_111; // 077: nothing for group or others
 
-    /// <summary>Makes files this process creates from now on private to its user.</summary>
+    /// <summary>
+    /// Makes files this process creates from now on private to its user. The umask belongs to the whole process,
+    /// so only the executable's entry point calls this (never a host built inside another process, such as a test's).
+    /// </summary>
     public static void Apply()
     {
         if (!OperatingSystem.IsWindows() && Environment.GetEnvironmentVariable("INVOCATION_ID") is null)

@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Playbooks;
+using Cualify.Appliance.Core.Playbooks.Audio;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,7 +26,9 @@ public static class CallServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<PlaybookStore>();
+        services.TryAddSingleton<IPlaybookSpeech, NoPlaybookSpeech>();
         services.TryAddSingleton<PlaybookAudioStore>();
+        services.TryAddSingleton<AudioConversionQueue>();
         services.TryAddSingleton<DialSignal>();
         services.TryAddSingleton<CallHangups>();
         services.TryAddSingleton<CallReader>();

@@ -6,7 +6,7 @@ namespace Cualify.Appliance.Core.Playbooks;
 public sealed class Playbook
 {
     public const string Columns = """
-        id, org_id, name, language, max_duration_sec, disclosure_text, message_text, audio_id, dtmf, handoff_target,
+        id, org_id, name, language, voice, max_duration_sec, disclosure_text, message_text, audio_id, dtmf, handoff_target,
         voicemail, created_at, updated_at, deleted_at
         """;
 
@@ -17,6 +17,9 @@ public sealed class Playbook
     public string Name { get; init; } = "";
 
     public string Language { get; init; } = "";
+
+    /// <summary>The text-to-speech voice, or null for the first voice of <see cref="Language"/>.</summary>
+    public string? Voice { get; init; }
 
     public int MaxDurationSec { get; init; }
 

@@ -1,14 +1,19 @@
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Playbooks.Audio;
 using Cualify.Appliance.Core.Store;
+using Microsoft.Extensions.Logging;
 
 namespace Cualify.Appliance.Core.Playbooks;
 
 /// <summary>
-/// Uploaded prompts: converted to 8 kHz mono G.711 (µ-law <c>.ulaw</c> and A-law <c>.alaw</c>, raw, no header)
-/// under <c>&lt;data-dir&gt;/audio/&lt;org&gt;/</c>, recorded in the store and made the playbook's <c>audio_id</c>.
+/// Uploaded prompts: converted once, on the <see cref="AudioConversionQueue"/>, to 8 kHz mono G.711 (µ-law <c>.ulaw</c>
+/// and A-law <c>.alaw</c>, raw, no header) under <c>&lt;data-dir&gt;/audio/&lt;org&gt;/</c>, recorded in the store and
+/// made the playbook's <c>audio_id</c>. Calls read the file of the law they negotiated; nothing converts per call.
+/// The prompt an upload replaces is deleted, row and files, unless another playbook of the org still plays it.
 /// </summary>
-public sealed class PlaybookAudioStore(ApplianceStore store, PlaybookStore playbooks, DataDirectory dataDirectory, TimeProvider time)
+public sealed class PlaybookAudioStore(
+    ApplianceStore store, PlaybookStore playbooks, DataDirectory dataDirectory, AudioConversionQueue conversions, TimeProvider time,
+    ILogger<PlaybookAudioStore> logger)
 {
     public const int MaxUploadBytes = 64 * 1024 * 1024;
 
@@ -18,7 +23,7 @@ public sealed class PlaybookAudioStore(ApplianceStore store, PlaybookStore playb
         TelephonePrompt prompt;
         try
         {
-            prompt = PromptConverter.Convert(wav);
+            prompt = await conversions.RunAsync(orgId, () => PromptConverter.Convert(wav), cancellationToken);
         }
         catch (UnsupportedAudioException ex)
         {
@@ -33,7 +38,7 @@ public sealed class PlaybookAudioStore(ApplianceStore store, PlaybookStore playb
         await File.WriteAllBytesAsync(dataDirectory.Combine(alawFile), prompt.Alaw, cancellationToken);
         try
         {
-            return await store.WriteAsync(async tx =>
+            var (updated, audio, replaced) = await store.WriteAsync(async tx =>
             {
                 var playbook = await playbooks.GetAsync(tx, orgId, playbookId) ?? throw ApplianceException.NotFound("Playbook", "id");
                 var audio = await tx.QuerySingleAsync<PlaybookAudio>("""
@@ -44,8 +49,15 @@ public sealed class PlaybookAudioStore(ApplianceStore store, PlaybookStore playb
                 var updated = await tx.QuerySingleAsync<Playbook>($"""
                     UPDATE playbooks SET audio_id = @audioId, updated_at = @Now WHERE id = @Id RETURNING {Playbook.Columns}
                     """, new { audioId, playbook.Id, tx.Now });
-                return (updated, audio);
+                var replaced = await ForgetUnusedAsync(tx, playbook.AudioId);
+                return (updated, audio, replaced);
             }, cancellationToken);
+            if (replaced is not null)
+            {
+                DeleteFiles(replaced);
+            }
+
+            return (updated, audio);
         }
         catch
         {
@@ -55,8 +67,39 @@ public sealed class PlaybookAudioStore(ApplianceStore store, PlaybookStore playb
         }
     }
 
-    /// <summary>Where the µ-law file of <paramref name="audio"/> lives; the A-law one sits beside it.</summary>
+    /// <summary>Where the µ-law file of <paramref name="audio"/> lives.</summary>
     public string UlawPath(PlaybookAudio audio) => dataDirectory.Combine(audio.UlawFile);
 
+    /// <summary>Where the A-law file of <paramref name="audio"/> lives.</summary>
     public string AlawPath(PlaybookAudio audio) => dataDirectory.Combine(audio.AlawFile);
+
+    /// <summary>Removes the row of <paramref name="audioId"/> when no live playbook names it any more; the files go after commit.</summary>
+    private static async Task<PlaybookAudio?> ForgetUnusedAsync(StoreTransaction tx, string? audioId)
+    {
+        if (audioId is null)
+        {
+            return null;
+        }
+
+        var users = await tx.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM playbooks WHERE audio_id = @audioId AND deleted_at IS NULL", new { audioId });
+        return users > 0
+            ? null
+            : await tx.QuerySingleOrDefaultAsync<PlaybookAudio>("DELETE FROM playbook_audio WHERE id = @audioId RETURNING *", new { audioId });
+    }
+
+    private void DeleteFiles(PlaybookAudio audio)
+    {
+        foreach (var file in new[] { audio.UlawFile, audio.AlawFile })
+        {
+            try
+            {
+                File.Delete(dataDirectory.Combine(file));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning("Replaced prompt {AudioId}: {File} could not be deleted ({Detail})", audio.Id, file, ex.Message);
+            }
+        }
+    }
 }

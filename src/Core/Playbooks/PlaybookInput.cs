@@ -16,7 +16,8 @@ public sealed record PlaybookInput(
     IReadOnlyDictionary<string, string>? Dtmf = null,
     string? HandoffTarget = null,
     string? Voicemail = null,
-    IReadOnlySet<string>? Clear = null)
+    IReadOnlySet<string>? Clear = null,
+    string? Voice = null)
 {
     public bool Clears(string field) => Clear?.Contains(field) == true;
 }
@@ -26,6 +27,7 @@ public sealed record PlaybookView(
     string Id,
     string Name,
     string Language,
+    string? Voice,
     int MaxDurationSec,
     string? DisclosureText,
     string? MessageText,
@@ -38,7 +40,7 @@ public sealed record PlaybookView(
     DateTimeOffset UpdatedAt)
 {
     public static PlaybookView From(Playbook p, PlaybookAudio? audio) => new(
-        p.Id, p.Name, p.Language, p.MaxDurationSec, p.DisclosureText, p.MessageText, p.AudioId, p.DtmfMap, p.HandoffTarget, p.Voicemail,
+        p.Id, p.Name, p.Language, p.Voice, p.MaxDurationSec, p.DisclosureText, p.MessageText, p.AudioId, p.DtmfMap, p.HandoffTarget, p.Voicemail,
         audio is null ? null : PlaybookAudioView.From(audio), p.CreatedAt, p.UpdatedAt);
 }
 

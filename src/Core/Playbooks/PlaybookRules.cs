@@ -34,6 +34,11 @@ public static partial class PlaybookRules
             errors.Add("language", "language must be a BCP 47 tag such as hi-IN or en-US");
         }
 
+        if (input.Voice is not null && (input.Voice.Length > 100 || !VoicePattern().IsMatch(input.Voice)))
+        {
+            errors.Add("voice", "voice must name a text-to-speech voice such as en-us, hi or gmw/en-US");
+        }
+
         if (input.MaxDurationSec is < 1 or > MaxDurationLimitSec)
         {
             errors.Add("max_duration_sec", $"max_duration_sec must be from 1 to {MaxDurationLimitSec}");
@@ -85,6 +90,9 @@ public static partial class PlaybookRules
 
     [GeneratedRegex(@"^[0-9*#]$")]
     private static partial Regex DigitPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_/+.-]*$")]
+    private static partial Regex VoicePattern();
 
     [GeneratedRegex(@"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     private static partial Regex LanguagePattern();

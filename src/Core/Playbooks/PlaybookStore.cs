@@ -5,19 +5,23 @@ using Dapper;
 
 namespace Cualify.Appliance.Core.Playbooks;
 
-/// <summary>Playbooks of an org: create, read, list, change and delete (kept for the calls that name them).</summary>
-public sealed class PlaybookStore(ApplianceStore store)
+/// <summary>
+/// Playbooks of an org: create, read, list, change and delete (kept for the calls that name them). A save is refused
+/// when no voice speaks its language, and its texts are synthesised once it is stored.
+/// </summary>
+public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
 {
-    public Task<Playbook> CreateAsync(string orgId, PlaybookInput input, CancellationToken cancellationToken = default)
+    public async Task<Playbook> CreateAsync(string orgId, PlaybookInput input, CancellationToken cancellationToken = default)
     {
         PlaybookRules.Check(input, creating: true);
-        return store.WriteAsync(async tx =>
+        await speech.CheckVoiceAsync(input.Language ?? PlaybookRules.DefaultLanguage, input.Voice, cancellationToken);
+        var created = await store.WriteAsync(async tx =>
         {
             await CheckAudioAsync(tx, orgId, input.AudioId);
             return await tx.QuerySingleAsync<Playbook>($"""
-                INSERT INTO playbooks (id, org_id, name, language, max_duration_sec, disclosure_text, message_text, audio_id, dtmf,
+                INSERT INTO playbooks (id, org_id, name, language, voice, max_duration_sec, disclosure_text, message_text, audio_id, dtmf,
                                        handoff_target, voicemail, created_at, updated_at)
-                VALUES (@Id, @OrgId, @Name, @Language, @MaxDurationSec, @DisclosureText, @MessageText, @AudioId, @Dtmf,
+                VALUES (@Id, @OrgId, @Name, @Language, @Voice, @MaxDurationSec, @DisclosureText, @MessageText, @AudioId, @Dtmf,
                         @HandoffTarget, @Voicemail, @Now, @Now)
                 RETURNING {Playbook.Columns}
                 """, new
@@ -26,6 +30,7 @@ public sealed class PlaybookStore(ApplianceStore store)
                 OrgId = orgId,
                 Name = input.Name!.Trim(),
                 Language = input.Language ?? PlaybookRules.DefaultLanguage,
+                input.Voice,
                 MaxDurationSec = input.MaxDurationSec ?? PlaybookRules.DefaultMaxDurationSec,
                 input.DisclosureText,
                 input.MessageText,
@@ -36,6 +41,8 @@ public sealed class PlaybookStore(ApplianceStore store)
                 tx.Now,
             });
         }, cancellationToken);
+        await speech.PrepareAsync(created, cancellationToken);
+        return created;
     }
 
     /// <summary>A playbook of the org that has not been deleted.</summary>
@@ -64,15 +71,21 @@ public sealed class PlaybookStore(ApplianceStore store)
             return new Page<Playbook>(rows.ToList(), page, total);
         }, cancellationToken);
 
-    public Task<Playbook> UpdateAsync(string orgId, string id, PlaybookInput input, CancellationToken cancellationToken = default)
+    public async Task<Playbook> UpdateAsync(string orgId, string id, PlaybookInput input, CancellationToken cancellationToken = default)
     {
         PlaybookRules.Check(input, creating: false);
-        return store.WriteAsync(async tx =>
+        var before = await GetAsync(orgId, id, cancellationToken) ?? throw ApplianceException.NotFound("Playbook", "id");
+        if (input.Language is not null || input.Voice is not null || input.Clears("voice"))
+        {
+            await speech.CheckVoiceAsync(input.Language ?? before.Language, input.Clears("voice") ? null : input.Voice ?? before.Voice, cancellationToken);
+        }
+
+        var updated = await store.WriteAsync(async tx =>
         {
             var current = await GetAsync(tx, orgId, id) ?? throw ApplianceException.NotFound("Playbook", "id");
             await CheckAudioAsync(tx, orgId, input.AudioId);
             return await tx.QuerySingleAsync<Playbook>($"""
-                UPDATE playbooks SET name = @Name, language = @Language, max_duration_sec = @MaxDurationSec,
+                UPDATE playbooks SET name = @Name, language = @Language, voice = @Voice, max_duration_sec = @MaxDurationSec,
                     disclosure_text = @DisclosureText, message_text = @MessageText, audio_id = @AudioId, dtmf = @Dtmf,
                     handoff_target = @HandoffTarget, voicemail = @Voicemail, updated_at = @Now
                 WHERE id = @Id
@@ -82,6 +95,7 @@ public sealed class PlaybookStore(ApplianceStore store)
                 current.Id,
                 Name = input.Name?.Trim() ?? current.Name,
                 Language = input.Language ?? current.Language,
+                Voice = input.Clears("voice") ? null : input.Voice ?? current.Voice,
                 MaxDurationSec = input.MaxDurationSec ?? current.MaxDurationSec,
                 DisclosureText = input.Clears("disclosure_text") ? null : input.DisclosureText ?? current.DisclosureText,
                 MessageText = input.Clears("message_text") ? null : input.MessageText ?? current.MessageText,
@@ -92,6 +106,8 @@ public sealed class PlaybookStore(ApplianceStore store)
                 tx.Now,
             });
         }, cancellationToken);
+        await speech.PrepareAsync(updated, cancellationToken);
+        return updated;
     }
 
     /// <summary>Deletes the playbook for the API; calls that name it keep their history, queued ones are not dialed.</summary>

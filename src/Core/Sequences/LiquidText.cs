@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Cualify.Appliance.Core.Contacts;
 using Fluid;
+using Fluid.Ast;
+using Fluid.Values;
 
 namespace Cualify.Appliance.Core.Sequences;
 
@@ -12,10 +14,20 @@ namespace Cualify.Appliance.Core.Sequences;
 /// <c>{{ contact.notes }}</c>, <c>{{ contact.metadata.company }}</c> (also <c>{{ metadata.company }}</c>).
 /// Unknown variables render as empty text; syntax errors are found when a template is saved.
 /// <para>
+/// Rendering lives in Core, not in the Mailer: a step's text is rendered once, when the contact is enrolled,
+/// and stored on the step as part of the enrollment's record (shown by <c>GET …/enrollments/{id}</c> and in the
+/// review email, exactly what approval sends, erased with the contact; SPEC §2), and refusing a template that
+/// cannot render is a rule checked when it is saved. The Mailer only sends text it finds stored.
+/// </para>
+/// <para>
 /// Every render is bounded, because a template is an org's code running on a machine every org shares: at
-/// most <see cref="MaxStatements"/> statements, <see cref="MaxRecursion"/> levels of nesting, and
-/// <see cref="MaxOutputChars"/> characters of output. A render that passes a bound stops at once with a
-/// <see cref="TemplateBoundsException"/> naming it. Rendering never runs inside a store write.
+/// most <see cref="MaxStatements"/> statements, <see cref="MaxRecursion"/> levels of nesting,
+/// <see cref="MaxOutputChars"/> characters of output, and the same caps on what a statement can build without
+/// running more statements: a range holds at most <see cref="MaxStatements"/> numbers (Fluid builds a range as
+/// an array before a loop starts), and no filter returns a string longer than the output cap or an array
+/// longer than the statement cap (<c>append</c> doubling a string would otherwise exhaust memory in 40 steps).
+/// A render that passes a bound stops at once with a <see cref="TemplateBoundsException"/> naming it.
+/// Rendering never runs inside a store write.
 /// </para>
 /// </summary>
 public static partial class LiquidText
@@ -25,7 +37,7 @@ public static partial class LiquidText
     public const int MaxOutputChars = 200_000;
 
     private static readonly FluidParser Parser = new();
-    private static readonly TemplateOptions Options = new() { MaxSteps = MaxStatements, MaxRecursion = MaxRecursion };
+    private static readonly TemplateOptions Options = BoundedOptions();
     private static readonly ConcurrentDictionary<string, IFluidTemplate> Parsed = new(StringComparer.Ordinal);
 
     /// <summary>The syntax error of <paramref name="text"/> as "line L, column C: what", or null when it parses.</summary>
@@ -69,7 +81,7 @@ public static partial class LiquidText
         }
 
         var template = Parsed.GetOrAdd(text, t => Parser.TryParse(t, out var parsed, out var error)
-            ? parsed
+            ? new RangeBounds().VisitTemplate(parsed)
             : throw new InvalidOperationException($"A stored template does not parse: {error}"));
         if (Parsed.Count > 10_000)
         {
@@ -127,6 +139,73 @@ public static partial class LiquidText
 
     [GeneratedRegex(@"at \((?<line>\d+):(?<column>\d+)\)")]
     private static partial Regex Position();
+
+    private static TemplateOptions BoundedOptions()
+    {
+        var options = new TemplateOptions { MaxSteps = MaxStatements, MaxRecursion = MaxRecursion };
+        foreach (var (name, filter) in options.Filters.ToList())
+        {
+            options.Filters.AddFilter(name, async (input, arguments, context) =>
+            {
+                CheckSize(name, input);
+                var result = await filter(input, arguments, context);
+                CheckSize(name, result);
+                return result;
+            });
+        }
+
+        return options;
+    }
+
+    /// <summary>A filter's input or result must stay within the caps, so no filter can build an unbounded value.</summary>
+    private static void CheckSize(string filter, FluidValue value)
+    {
+        if (value is StringValue && value.ToStringValue().Length > MaxOutputChars)
+        {
+            throw new TemplateBoundsException($"the {filter} filter makes a string longer than {MaxOutputChars} characters");
+        }
+
+        if (value is ArrayValue array)
+        {
+            if (array.Values.Count > MaxStatements)
+            {
+                throw new TemplateBoundsException($"the {filter} filter works on a list longer than {MaxStatements} items");
+            }
+
+            var chars = 0L;
+            foreach (var item in array.Values)
+            {
+                chars += item is StringValue ? item.ToStringValue().Length : 0;
+            }
+
+            if (chars > MaxOutputChars)
+            {
+                throw new TemplateBoundsException($"the {filter} filter works on a list holding more than {MaxOutputChars} characters");
+            }
+        }
+    }
+
+    /// <summary>Puts a size check in front of every range, because Fluid builds the whole range before using it.</summary>
+    private sealed class RangeBounds : AstRewriter
+    {
+        protected override Expression VisitRangeExpression(RangeExpression rangeExpression) =>
+            base.VisitRangeExpression(rangeExpression) is RangeExpression range ? new BoundedRange(range) : rangeExpression;
+    }
+
+    private sealed class BoundedRange(RangeExpression range) : Expression
+    {
+        public override async ValueTask<FluidValue> EvaluateAsync(TemplateContext context)
+        {
+            var from = (await range.From.EvaluateAsync(context)).ToNumberValue();
+            var to = (await range.To.EvaluateAsync(context)).ToNumberValue();
+            if (to - from >= MaxStatements)
+            {
+                throw new TemplateBoundsException($"a range ({from}..{to}) holds more than {MaxStatements} numbers");
+            }
+
+            return await range.EvaluateAsync(context);
+        }
+    }
 
     /// <summary>Collects the output and stops the render as soon as it grows past the limit.</summary>
     private sealed class BoundedWriter(int limit) : StringWriter(new StringBuilder(), System.Globalization.CultureInfo.InvariantCulture)

@@ -4,16 +4,19 @@ namespace Cualify.Appliance.Core.Sequences;
 
 /// <summary>
 /// A sending window: a cron expression of the minutes in which a step may go out, read in the contact's time
-/// zones. A number that spans several zones must be inside the window in every one of them.
+/// zones. A number that spans several zones must be inside the window in every one of them; when the window
+/// never opens in all of them at once, the first zone's window rules. These run inside store writes that serve
+/// every org at once (a batch of sent mail advances many enrollments), so they never throw for a saved window.
 /// </summary>
 public static class SendingWindow
 {
+    /// <summary>The expression parses and opens at some time (not, say, on the 30th of February).</summary>
     public static bool IsValid(string expression)
     {
         try
         {
-            CronExpression.Parse(expression, CronFormat.Standard);
-            return true;
+            var cron = CronExpression.Parse(expression, CronFormat.Standard);
+            return cron.GetNextOccurrence(new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc)) is not null;
         }
         catch (CronFormatException)
         {
@@ -47,15 +50,20 @@ public static class SendingWindow
             candidate = moved;
         }
 
-        throw new InvalidOperationException($"The sending window '{expression}' never opens in all of the contact's zones at once");
+        return NextAllowed(cron, zones[0], from);
     }
 
     private static DateTimeOffset NextAllowed(CronExpression cron, TimeZoneInfo zone, DateTimeOffset from)
     {
         var minute = new DateTimeOffset(from.UtcTicks - from.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
-        var next = cron.GetNextOccurrence(minute.UtcDateTime, zone, inclusive: true)
-            ?? throw new InvalidOperationException("The sending window never opens again");
-        return next == minute.UtcDateTime ? from : new DateTimeOffset(next, TimeSpan.Zero);
+        var next = cron.GetNextOccurrence(minute.UtcDateTime, zone, inclusive: true);
+        if (next is null)
+        {
+            // Only a window stored before save refused windows that never open: treat it as no window.
+            return from;
+        }
+
+        return next == minute.UtcDateTime ? from : new DateTimeOffset(next.Value, TimeSpan.Zero);
     }
 
     /// <summary>The zones of a contact: those of their number, else the configured default.</summary>

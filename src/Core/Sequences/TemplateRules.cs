@@ -81,7 +81,7 @@ public static partial class TemplateRules
 
         if (window is not null && !SendingWindow.IsValid(window))
         {
-            errors.Add("sending_window", "sending_window must be a 5-field cron expression of the minutes mail may leave, e.g. * 9-17 * * 1-5");
+            errors.Add("sending_window", "sending_window must be a 5-field cron expression of the minutes mail may leave that opens at some time, e.g. * 9-17 * * 1-5");
         }
 
         errors.ThrowIfAny();
@@ -204,7 +204,7 @@ public static partial class TemplateRules
 
     /// <summary>
     /// Every subject and body of a valid definition must render within <see cref="LiquidText"/>'s bounds for a
-    /// contact with no fields filled in; those that do not are reported together as one 422, each by its field.
+    /// contact with no fields filled in; those that do not are reported together as one validation failure, each by its field.
     /// </summary>
     public static async Task CheckBoundsAsync(TemplateDefinition definition)
     {

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Privacy;
+using Cualify.Appliance.Dialer.Sip;
+using Cualify.Appliance.Dialer.Speech;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,17 +25,19 @@ public sealed class LiveCalls : IDisposable
     private readonly SelectedTelephonyProvider _provider;
     private readonly CallHangups _hangups;
     private readonly PlaybookAudioStore _audio;
+    private readonly HeardPrompts _heard;
     private readonly DialerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<LiveCalls> _logger;
     private readonly LiveCallContext _context;
 
     public LiveCalls(SelectedTelephonyProvider provider, CallLifecycle lifecycle, CallHangups hangups, PlaybookAudioStore audio,
-        IOptions<DialerOptions> options, TimeProvider time, ILogger<LiveCalls> logger)
+        HeardPrompts heard, IOptions<DialerOptions> options, TimeProvider time, ILogger<LiveCalls> logger)
     {
         _provider = provider;
         _hangups = hangups;
         _audio = audio;
+        _heard = heard;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -53,7 +57,7 @@ public sealed class LiveCalls : IDisposable
 
     private async Task StartAsync(DialTicket ticket)
     {
-        var plan = PlanFor(ticket);
+        var (plan, unspeakable) = await PlanForAsync(ticket);
         var live = new LiveCall(ticket, plan, _context);
         _calls[live.CallId] = live;
         Track(live.CallId, async () =>
@@ -62,6 +66,13 @@ public sealed class LiveCalls : IDisposable
             _calls.TryRemove(live.CallId, out _);
         });
         live.Begin();
+        if (unspeakable is not null)
+        {
+            _logger.LogError("Call {CallId}: its playbook's texts cannot be spoken ({Detail}); not dialing rather than playing silence", live.CallId, unspeakable);
+            await live.ForceEndAsync(CallEndReasons.ProviderError, $"the playbook's texts cannot be spoken: {unspeakable}");
+            return;
+        }
+
         if (_pendingHangups.TryRemove(live.CallId, out var pending))
         {
             await live.RequestEndAsync(pending.Reason, null);
@@ -82,14 +93,33 @@ public sealed class LiveCalls : IDisposable
         await live.AttachAsync(providerCall);
     }
 
-    private CallPlan PlanFor(DialTicket ticket)
+    /// <summary>
+    /// The plan, with what a SIP callee hears already synthesised (normally cached when the playbook was saved, so this is a
+    /// lookup; a cache miss synthesises here, before the call is placed, never while it is live). The second value says
+    /// why the texts cannot be spoken, when they cannot.
+    /// </summary>
+    private async Task<(CallPlan Plan, string? Unspeakable)> PlanForAsync(DialTicket ticket)
     {
         var call = ticket.Call;
         var playbook = ticket.Playbook;
+        IReadOnlyList<PromptAudio> heard = ticket.Audio is null ? [] : [new PromptAudio(_audio.UlawPath(ticket.Audio), _audio.AlawPath(ticket.Audio))];
+        string? unspeakable = null;
+        if (string.Equals(_options.Provider, SipTelephonyProvider.ProviderName, StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                heard = await _heard.ForAsync(playbook, ticket.Audio, _stopping.Token);
+            }
+            catch (SpeechException ex)
+            {
+                unspeakable = ex.Message;
+            }
+        }
+
         var playbookPlan = new PlaybookPlan(playbook.Id, playbook.Name, playbook.Language, playbook.DisclosureText, playbook.MessageText,
-            ticket.Audio is null ? null : _audio.UlawPath(ticket.Audio), playbook.DtmfMap, playbook.HandoffTarget, playbook.Voicemail);
-        return new CallPlan(call.Id, call.OrgId, call.ToE164!, call.FromE164 ?? "", call.Language, playbookPlan,
-            TimeSpan.FromSeconds(ticket.Duration.Seconds), _options.RingTimeout);
+            ticket.Audio is null ? null : _audio.UlawPath(ticket.Audio), playbook.DtmfMap, playbook.HandoffTarget, playbook.Voicemail, heard);
+        return (new CallPlan(call.Id, call.OrgId, call.ToE164!, call.FromE164 ?? "", call.Language, playbookPlan,
+            TimeSpan.FromSeconds(ticket.Duration.Seconds), _options.RingTimeout), unspeakable);
     }
 
     private void OnHangupRequested(HangupRequest request)

@@ -15,6 +15,7 @@ public sealed record CallPlan(
 /// <param name="AudioPath">The uploaded prompt converted to 8 kHz mono G.711 µ-law (raw, no header), or null.</param>
 /// <param name="Dtmf">Digit → action, e.g. <c>"1" → "handoff"</c>, <c>"9" → "opt_out"</c>.</param>
 /// <param name="Voicemail"><c>hangup</c> or <c>leave_message</c>.</param>
+/// <param name="Heard">What a SIP callee hears, in order, each piece already 8 kHz G.711 in both laws (none: silence).</param>
 public sealed record PlaybookPlan(
     string Id,
     string Name,
@@ -24,4 +25,8 @@ public sealed record PlaybookPlan(
     string? AudioPath,
     IReadOnlyDictionary<string, string> Dtmf,
     string? HandoffTarget,
-    string Voicemail);
+    string Voicemail,
+    IReadOnlyList<PromptAudio>? Heard = null);
+
+/// <summary>One converted prompt: the same 8 kHz mono audio as raw µ-law and raw A-law files.</summary>
+public sealed record PromptAudio(string UlawPath, string AlawPath);

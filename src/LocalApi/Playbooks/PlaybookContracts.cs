@@ -15,18 +15,19 @@ public sealed record CreatePlaybookRequest(
     string? AudioId,
     Dictionary<string, string>? Dtmf,
     string? HandoffTarget,
-    string? Voicemail)
+    string? Voicemail,
+    string? Voice = null)
 {
-    public PlaybookInput ToInput() => new(Name, Language, MaxDurationSec, DisclosureText, MessageText, AudioId, Dtmf, HandoffTarget, Voicemail);
+    public PlaybookInput ToInput() => new(Name, Language, MaxDurationSec, DisclosureText, MessageText, AudioId, Dtmf, HandoffTarget, Voicemail, Voice: Voice);
 }
 
 /// <summary>
 /// <c>PATCH /playbooks/{id}</c>: only the fields present change; <c>disclosure_text</c>, <c>message_text</c>,
-/// <c>audio_id</c> and <c>handoff_target</c> may be sent as null to clear them.
+/// <c>audio_id</c>, <c>handoff_target</c> and <c>voice</c> may be sent as null to clear them.
 /// </summary>
 public static class PlaybookPatch
 {
-    private static readonly string[] Clearable = ["disclosure_text", "message_text", "audio_id", "handoff_target"];
+    private static readonly string[] Clearable = ["disclosure_text", "message_text", "audio_id", "handoff_target", "voice"];
 
     public static PlaybookInput Parse(JsonObject body)
     {
@@ -50,7 +51,8 @@ public static class PlaybookPatch
             Map(body, "dtmf", errors),
             Text(body, "handoff_target", errors),
             Text(body, "voicemail", errors),
-            clear);
+            clear,
+            Text(body, "voice", errors));
         errors.ThrowIfAny();
         return input;
     }

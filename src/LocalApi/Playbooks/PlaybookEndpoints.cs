@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Playbooks;
+using Cualify.Appliance.Core.Playbooks.Audio;
+using Cualify.Appliance.Dialer.Speech;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.Contacts;
 using Cualify.Appliance.LocalApi.Idempotency;
@@ -39,7 +41,10 @@ public static class PlaybookEndpoints
         group.MapPost("/{id}/audio", UploadAudioAsync)
             .Accepts<IFormFile>("multipart/form-data", "audio/wav").WithErrors(400, 413, 422)
             .WithSummary("Upload a prompt")
-            .WithDescription("Upload a PCM WAV prompt (8-, 16-, 24- or 32-bit, any channels and sample rate) as the request body (audio/wav) or as a multipart file; it is converted to 8 kHz mono G.711 and replaces the spoken message_text. The disclosure is still spoken first.");
+            .WithDescription("Upload a PCM WAV prompt (8-, 16-, 24- or 32-bit, 1 to 8 channels, 1 to 48 kHz, up to 10 minutes) as the request body (audio/wav) or as a multipart file; it is converted to 8 kHz mono G.711 and replaces the spoken message_text. The disclosure is still spoken first.");
+        group.MapGet("/{id}/preview", PreviewAsync).Produces<byte[]>(StatusCodes.Status200OK, "audio/wav")
+            .WithSummary("Preview a playbook")
+            .WithDescription("What a SIP callee hears, as audio/wav (8 kHz, 16-bit PCM, mono): the spoken disclosure, then the uploaded prompt or else the spoken message.");
         return api;
     }
 
@@ -84,6 +89,20 @@ public static class PlaybookEndpoints
         var wav = await ReadUploadAsync(context);
         var (playbook, stored) = await audio.UploadAsync(context.Caller().OrgId, id, wav, context.RequestAborted);
         return TypedResults.Created($"/api/v1/playbooks/{playbook.Id}", Envelopes.Wrap(PlaybookView.From(playbook, stored)));
+    }
+
+    private static async Task<FileContentHttpResult> PreviewAsync(string id, HttpContext context, PlaybookStore playbooks, HeardPrompts heard)
+    {
+        var playbook = await playbooks.GetAsync(context.Caller().OrgId, id, context.RequestAborted) ?? throw ApplianceException.NotFound("Playbook", "id");
+        try
+        {
+            var wav = await heard.PreviewWavAsync(playbook, await playbooks.AudioAsync(playbook.AudioId, context.RequestAborted), context.RequestAborted);
+            return TypedResults.File(wav, PcmWav.ContentType, $"{playbook.Id}-preview.wav");
+        }
+        catch (SpeechException ex)
+        {
+            throw ApplianceException.Conflict($"The playbook's texts cannot be spoken: {ex.Message}");
+        }
     }
 
     /// <summary>The WAV bytes: the first file of a multipart form, or the raw body.</summary>

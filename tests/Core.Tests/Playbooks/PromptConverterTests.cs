@@ -11,6 +11,8 @@ public sealed class PromptConverterTests
     [InlineData(48000, 24, 2)]
     [InlineData(22050, 32, 1)]
     [InlineData(11025, 16, 2)]
+    [InlineData(32000, 16, 1)]
+    [InlineData(33075, 16, 1)]
     public void Any_PCM_WAV_becomes_8_kHz_mono_G711_that_still_carries_the_tone(int rate, int bits, int channels)
     {
         var wav = WavFiles.Tone(rate, bits, channels, frequency: 440, seconds: 1.0);
@@ -29,13 +31,37 @@ public sealed class PromptConverterTests
         Assert.True(Power(decoded, 440) > 50 * Power(decoded, 1000), "the 440 Hz tone must survive conversion");
     }
 
-    [Fact]
-    public void A_tone_above_4_kHz_is_filtered_out_instead_of_folding_back()
+    [Theory]
+    [InlineData(48000, 6000)]
+    [InlineData(44100, 5000)]
+    [InlineData(32000, 4500)]
+    [InlineData(22050, 7000)]
+    [InlineData(16000, 6000)]
+    public void A_tone_above_4_kHz_is_filtered_out_instead_of_folding_back(int rate, int frequency)
     {
-        // 6 kHz sampled at 8 kHz would alias to 2 kHz without the low-pass filter.
-        var prompt = PromptConverter.Convert(WavFiles.Tone(48000, 16, 1, frequency: 6000, seconds: 0.5));
+        // Sampled at 8 kHz without the low-pass filters, each tone would alias into the speech band.
+        var prompt = PromptConverter.Convert(WavFiles.Tone(rate, 16, 1, frequency: frequency, seconds: 0.5));
         var decoded = prompt.Ulaw.Select(G711.UlawToLinear).Select(s => s / 32768.0).ToArray();
         Assert.True(Rms(decoded[200..3800]) < 0.01, $"aliasing left RMS {Rms(decoded[200..3800])}");
+    }
+
+    [Theory]
+    [InlineData(48001)]
+    [InlineData(96000)]
+    [InlineData(384000)]
+    public void Sample_rates_above_48_kHz_are_refused_naming_the_limit(int rate)
+    {
+        var error = Assert.Throws<UnsupportedAudioException>(() => PromptConverter.Convert(WavFiles.Wrap(new byte[rate * 2], rate, 16, 1)));
+        Assert.Contains($"{rate} Hz", error.Message);
+        Assert.Contains("48000 Hz or lower", error.Message);
+    }
+
+    [Fact]
+    public void A_prompt_over_ten_minutes_is_refused()
+    {
+        var error = Assert.Throws<UnsupportedAudioException>(() => PromptConverter.Convert(WavFiles.Wrap(new byte[8000 * 601], 8000, 8, 1)));
+        Assert.Contains("601 s", error.Message);
+        Assert.Contains("at most 10 minutes", error.Message);
     }
 
     [Fact]

@@ -1,8 +1,11 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Cualify.Appliance.Core.Playbooks.Audio;
 using Cualify.Appliance.Dialer.Sip.Media;
 using Cualify.Appliance.Dialer.Sip.Sdp;
+using Cualify.Appliance.Dialer.Telephony;
+using Cualify.Appliance.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -10,25 +13,6 @@ namespace Cualify.Appliance.Dialer.Tests.Sip;
 
 public sealed class MediaTests
 {
-    [Fact]
-    public void G711_silence_and_extremes_convert_between_the_laws()
-    {
-        Assert.Equal(0, G711.MuLawToLinear(0xFF));
-        Assert.Equal(-32124, G711.MuLawToLinear(0x00));
-        Assert.Equal(32124, G711.MuLawToLinear(0x80));
-        Assert.Equal(G711.ALawSilence, G711.MuLawToALaw(G711.MuLawSilence));
-        for (var value = 0; value < 256; value++)
-        {
-            // Every A-law code decodes and encodes back to itself.
-            Assert.Equal((byte)value, G711.LinearToALaw(G711.ALawToLinear((byte)value)));
-            // µ-law → A-law keeps sign and stays within one A-law step of the original level.
-            var linear = G711.MuLawToLinear((byte)value);
-            var converted = G711.ALawToLinear(G711.MuLawToALaw((byte)value));
-            Assert.True(Math.Sign(linear) == Math.Sign(converted) || Math.Abs(linear) < 16);
-            Assert.InRange(Math.Abs(linear - converted), 0, Math.Max(16, Math.Abs(linear) / 16));
-        }
-    }
-
     [Fact]
     public void RTP_headers_round_trip_and_CSRCs_extensions_and_padding_are_skipped()
     {
@@ -114,7 +98,7 @@ public sealed class MediaTests
         Assert.Equal(50, packets.Count);
         Assert.All(packets, p => Assert.Equal(172, p.Length));
         Assert.Equal(prompt, packets.Take(5).SelectMany(p => p[12..]).ToArray());
-        Assert.All(packets.Skip(5), p => Assert.All(p[12..], b => Assert.Equal(G711.MuLawSilence, b)));
+        Assert.All(packets.Skip(5), p => Assert.All(p[12..], b => Assert.Equal(G711.UlawSilence, b)));
 
         // A stall of a second sends a few frames, not fifty at once, and leaves a gap in the timestamps.
         var lastTimestamp = BinaryPrimitives.ReadUInt32BigEndian(packets[^1].AsSpan(4));
@@ -129,12 +113,31 @@ public sealed class MediaTests
         Assert.Equal(0, clock.StreamCount);
     }
 
-    [Fact]
-    public void PCMA_calls_get_the_prompt_in_A_law()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Calls_play_the_converted_file_of_their_law_one_piece_after_another(bool pcma)
     {
-        var muLaw = new byte[] { 0xFF, 0x00, 0x80, 0x7F };
+        using var folder = new TempDirectory("prompts");
+        var pieces = new[] { Piece(folder.Path, "notice", 0x10, 0x20), Piece(folder.Path, "message", 0x30, 0x40) };
+        var library = new PromptLibrary();
 
-        Assert.Equal(muLaw.Select(G711.MuLawToALaw).ToArray(), G711.MuLawToALaw(muLaw));
+        var audio = await library.LoadAsync(pieces, pcma ? AudioCodec.Pcma : AudioCodec.Pcmu, CancellationToken.None);
+
+        Assert.Equal(pcma ? new byte[] { 0x20, 0x20, 0x40, 0x40 } : [0x10, 0x10, 0x30, 0x30], audio);
+        Assert.Same(audio, await library.LoadAsync(pieces, pcma ? AudioCodec.Pcma : AudioCodec.Pcmu, CancellationToken.None));
+        Assert.Empty(await library.LoadAsync([], AudioCodec.Pcmu, CancellationToken.None));
+        File.Delete(pieces[1].AlawPath);
+        File.Delete(pieces[1].UlawPath);
+        await Assert.ThrowsAsync<FileNotFoundException>(() => library.LoadAsync(pieces, pcma ? AudioCodec.Pcma : AudioCodec.Pcmu, CancellationToken.None));
+    }
+
+    private static PromptAudio Piece(string folder, string name, byte ulaw, byte alaw)
+    {
+        var piece = new PromptAudio(Path.Combine(folder, name + ".ulaw"), Path.Combine(folder, name + ".alaw"));
+        File.WriteAllBytes(piece.UlawPath, [ulaw, ulaw]);
+        File.WriteAllBytes(piece.AlawPath, [alaw, alaw]);
+        return piece;
     }
 
     [Fact]

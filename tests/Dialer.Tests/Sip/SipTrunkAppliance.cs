@@ -11,7 +11,7 @@ namespace Cualify.Appliance.Dialer.Tests.Sip;
 /// The real appliance on the wall clock with <c>Dialer:Provider=sip</c>, its trunk a sipp on loopback: calls go in
 /// through the HTTP API and out over real UDP. Set up the way an operator and an org admin would: the org pays
 /// <see cref="RatePaisePerSec"/> paise a second in <see cref="BillingIncrementSec"/> s increments, may call at any
-/// hour (the clock is real, so the test must not depend on the time of day), and has one playbook with a WAV prompt.
+/// hour (the clock is real, so the test must not depend on the time of day), and has one playbook (by default the harness's renewal playbook with a WAV prompt).
 /// </summary>
 public sealed class SipTrunkAppliance : IAsyncDisposable
 {
@@ -37,13 +37,20 @@ public sealed class SipTrunkAppliance : IAsyncDisposable
     /// <param name="trunk">The sipp the appliance's calls go to.</param>
     /// <param name="promptSeconds">Length of the playbook's WAV prompt.</param>
     /// <param name="settings">More configuration, e.g. <c>Dialer:Sip:Username</c>.</param>
-    public static async Task<SipTrunkAppliance> StartAsync(SippRun trunk, double promptSeconds = 1, IReadOnlyDictionary<string, string?>? settings = null)
+    public static Task<SipTrunkAppliance> StartAsync(SippRun trunk, double promptSeconds = 1, IReadOnlyDictionary<string, string?>? settings = null) =>
+        StartAsync(trunk.Port, DialerHarness.RenewalPlaybook, WavFixtures.Tone(16_000, 16, 1, promptSeconds), settings);
+
+    /// <param name="trunkPort">Where the appliance's calls go (sipp, baresip…) on 127.0.0.1.</param>
+    /// <param name="playbook">The playbook to create, as <c>POST /api/v1/playbooks</c> takes it.</param>
+    /// <param name="prompt">A WAV to upload as its prompt, or null for a playbook that only speaks its texts.</param>
+    /// <param name="settings">More configuration.</param>
+    public static async Task<SipTrunkAppliance> StartAsync(int trunkPort, object playbook, byte[]? prompt, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var all = new Dictionary<string, string?>
         {
             ["Dialer:Provider"] = "sip",
             ["Dialer:RingTimeout"] = "00:00:15",
-            ["Dialer:Sip:Trunk"] = $"127.0.0.1:{trunk.Port}",
+            ["Dialer:Sip:Trunk"] = $"127.0.0.1:{trunkPort}",
             ["Dialer:Sip:LocalAddress"] = "127.0.0.1",
             ["Dialer:Sip:LocalPort"] = "0",
             ["Dialer:Sip:RtpPorts"] = "20000-27999", // below the ephemeral range the OS hands out for port 0
@@ -66,10 +73,14 @@ public sealed class SipTrunkAppliance : IAsyncDisposable
 
             using var admin = appliance.AdminClient();
             await (await admin.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *" })).ExpectAsync(200);
-            var playbook = await (await admin.PostJsonAsync("/api/v1/playbooks", DialerHarness.RenewalPlaybook)).ExpectAsync(201);
-            var agentId = (string)playbook["data"]!["id"]!;
-            var wav = new ByteArrayContent(WavFixtures.Tone(16_000, 16, 1, promptSeconds)) { Headers = { ContentType = new MediaTypeHeaderValue("audio/wav") } };
-            await (await admin.PostAsync($"/api/v1/playbooks/{agentId}/audio", wav)).ExpectAsync(201);
+            var created = await (await admin.PostJsonAsync("/api/v1/playbooks", playbook)).ExpectAsync(201);
+            var agentId = (string)created["data"]!["id"]!;
+            if (prompt is not null)
+            {
+                var wav = new ByteArrayContent(prompt) { Headers = { ContentType = new MediaTypeHeaderValue("audio/wav") } };
+                await (await admin.PostAsync($"/api/v1/playbooks/{agentId}/audio", wav)).ExpectAsync(201);
+            }
+
             return new SipTrunkAppliance(appliance, agentId);
         }
         catch

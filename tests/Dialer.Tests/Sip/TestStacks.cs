@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Playbooks.Audio;
 using Cualify.Appliance.Dialer.Sip;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Logging;
@@ -40,11 +41,15 @@ public static class TestStacks
             AudioPath: audioPath,
             Dtmf: new Dictionary<string, string> { ["1"] = "handoff", ["9"] = "opt_out" },
             HandoffTarget: "+918000000099",
-            Voicemail: "hangup"),
+            Voicemail: "hangup",
+            Heard: audioPath is null ? [] : [new PromptAudio(audioPath, Path.ChangeExtension(audioPath, ".alaw"))]),
         EffectiveMaxDuration: TimeSpan.FromMinutes(5),
         RingTimeout: ringTimeout ?? TimeSpan.FromSeconds(30));
 
-    /// <summary>A raw 8 kHz µ-law prompt of <paramref name="seconds"/> with a recognisable ramp pattern.</summary>
+    /// <summary>
+    /// A raw 8 kHz µ-law prompt of <paramref name="seconds"/> with a recognisable ramp pattern, and beside it
+    /// (<c>prompt.alaw</c>) the same audio in A-law, as an upload leaves them; returns the µ-law path.
+    /// </summary>
     public static string WritePrompt(string folder, double seconds)
     {
         var bytes = new byte[(int)(8000 * seconds)];
@@ -55,6 +60,7 @@ public static class TestStacks
 
         var path = Path.Combine(folder, "prompt.ulaw");
         File.WriteAllBytes(path, bytes);
+        File.WriteAllBytes(Path.ChangeExtension(path, ".alaw"), bytes.Select(b => G711.LinearToAlaw(G711.UlawToLinear(b))).ToArray());
         return path;
     }
 }

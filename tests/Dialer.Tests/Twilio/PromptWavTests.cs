@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Cualify.Appliance.Core.Playbooks.Audio;
 using Cualify.Appliance.Dialer.Twilio;
 
 namespace Cualify.Appliance.Dialer.Tests.Twilio;
@@ -12,7 +13,7 @@ public sealed class PromptWavTests
     [InlineData(0x00, -32124)]
     [InlineData(0xF0, 120)]
     [InlineData(0x70, -120)]
-    public void Decodes_g711_ulaw(byte encoded, short expected) => Assert.Equal(expected, PromptWav.DecodeUlaw(encoded));
+    public void Decodes_g711_ulaw(byte encoded, short expected) => Assert.Equal(expected, G711.UlawToLinear(encoded));
 
     [Fact]
     public void Wraps_the_prompt_in_a_16_bit_8_khz_mono_pcm_wav()

@@ -6,6 +6,7 @@ using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
 
 namespace Cualify.Appliance.LocalApi.Tests.Fuzz;
 
@@ -14,7 +15,7 @@ namespace Cualify.Appliance.LocalApi.Tests.Fuzz;
 /// admin key (operator key for <c>/orgs</c>): no answer may be a 5xx, and every non-2xx answer must be the
 /// contract's error envelope. Seeded and bounded in count, so every run sends the same requests.
 /// </summary>
-public sealed class ApiFuzzTests
+public sealed class ApiFuzzTests(ITestOutputHelper output)
 {
     private const int Seed = 20261201;
 
@@ -71,6 +72,7 @@ public sealed class ApiFuzzTests
             }
         }
 
+        output.WriteLine($"{sent} requests to {operations.Count} operations, {refused} refused, {failures.Count} answered badly");
         Assert.True(failures.Count == 0, $"{failures.Count} of {sent} malformed requests were answered badly:\n" + string.Join("\n", failures.Take(40)));
         Assert.True(sent >= 3000, $"only {sent} requests were sent");
         Assert.All(operations, o => Assert.True(perOperation.GetValueOrDefault(o.ToString()) >= 10, $"{o} got too few cases"));

@@ -6,6 +6,12 @@ namespace Cualify.Appliance.Core.Playbooks.Audio;
 /// </summary>
 public static class G711
 {
+    /// <summary>The µ-law byte of zero amplitude, what a frame without speech is filled with.</summary>
+    public const byte UlawSilence = 0xFF;
+
+    /// <summary>The A-law byte of (almost) zero amplitude.</summary>
+    public const byte AlawSilence = 0xD5;
+
     private const int UlawBias = 0x84;
     private const int UlawClip = 32635;
     private static readonly int[] AlawSegmentEnds = [0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF];

@@ -15,16 +15,19 @@ public sealed class UnsupportedAudioException(string message) : Exception(messag
 
 /// <summary>
 /// Reads RIFF/WAVE files holding linear PCM (format 1, or WAVE_FORMAT_EXTENSIBLE with the PCM sub-format):
-/// 8-bit unsigned, 16-, 24- and 32-bit signed samples, any number of channels (mixed down to mono) and any
-/// sample rate from 1 kHz to 384 kHz.
+/// 8-bit unsigned, 16-, 24- and 32-bit signed samples, 1 to 8 channels (mixed down to mono) and any sample rate from
+/// 1 kHz to 48 kHz. The length is checked from the header before anything is decoded, so an oversized file costs
+/// nothing to refuse.
 /// </summary>
 public static class WavDecoder
 {
+    public const int MaxSampleRate = 48_000;
+
     private const ushort FormatPcm = 1;
     private const ushort FormatFloat = 3;
     private const ushort FormatExtensible = 0xFFFE;
 
-    public static DecodedWav Decode(ReadOnlySpan<byte> file)
+    public static DecodedWav Decode(ReadOnlySpan<byte> file, TimeSpan maxDuration)
     {
         if (file.Length < 12 || !Tag(file, 0, "RIFF") || !Tag(file, 8, "WAVE"))
         {
@@ -49,6 +52,12 @@ public static class WavDecoder
                 if (format is null)
                 {
                     throw new UnsupportedAudioException("The WAV file has its data before its fmt chunk; re-export it as a standard PCM WAV.");
+                }
+
+                var seconds = (double)(body.Length / format.BlockAlign) / format.SampleRate;
+                if (seconds > maxDuration.TotalSeconds)
+                {
+                    throw new UnsupportedAudioException($"The prompt lasts {seconds:0} s; at most {maxDuration.TotalMinutes:0} minutes are allowed.");
                 }
 
                 return new DecodedWav(ToMono(body, format), format.SampleRate, format.Channels, format.Bits);
@@ -106,9 +115,10 @@ public static class WavDecoder
             throw new UnsupportedAudioException($"The WAV file has {channels} channels; 1 to 8 are supported.");
         }
 
-        if (rate is < 1_000 or > 384_000)
+        if (rate is < 1_000 or > MaxSampleRate)
         {
-            throw new UnsupportedAudioException($"The WAV file's sample rate is {rate} Hz; 1000 to 384000 Hz are supported.");
+            throw new UnsupportedAudioException(
+                $"The WAV file's sample rate is {rate} Hz; 1000 to {MaxSampleRate} Hz are supported (the telephone carries 8000 Hz). Export it at 48000 Hz or lower.");
         }
 
         var frame = channels * bits / 8;

@@ -1,45 +1,56 @@
 using System.Collections.Concurrent;
 using Cualify.Appliance.Dialer.Sip.Sdp;
+using Cualify.Appliance.Dialer.Telephony;
 
 namespace Cualify.Appliance.Dialer.Sip.Media;
 
 /// <summary>
-/// Loads playbook prompts (raw 8 kHz µ-law files, as the dialer stores uploads) once and keeps them in memory in
-/// both G.711 laws, so a thousand calls of one playbook share one copy. A changed file is reloaded.
+/// Loads what a call plays (the converted prompt files, in the law the call negotiated: nothing is converted here)
+/// once and keeps it in memory, so a thousand calls of one playbook share one copy. A changed file is reloaded.
 /// </summary>
 public sealed class PromptLibrary
 {
     private const int MaxEntries = 64;
-    private readonly ConcurrentDictionary<(string Path, AudioCodec Codec), (DateTime Written, long Length, byte[] Audio)> _cache = new();
+    private readonly ConcurrentDictionary<string, (string Stamp, byte[] Audio)> _cache = new(StringComparer.Ordinal);
 
-    /// <summary>The prompt in <paramref name="codec"/>'s law; empty when there is no prompt. Throws <see cref="IOException"/> when it cannot be read.</summary>
-    public async Task<byte[]> LoadAsync(string? path, AudioCodec codec, CancellationToken cancellationToken)
+    /// <summary>
+    /// The pieces one after another in <paramref name="codec"/>'s law; empty when there are none. Throws
+    /// <see cref="IOException"/> when a file cannot be read.
+    /// </summary>
+    public async Task<byte[]> LoadAsync(IReadOnlyList<PromptAudio>? pieces, AudioCodec codec, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(path))
+        if (pieces is null || pieces.Count == 0)
         {
             return [];
         }
 
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        var files = pieces.Select(piece => new FileInfo(codec == AudioCodec.Pcma ? piece.AlawPath : piece.UlawPath)).ToList();
+        foreach (var file in files.Where(file => !file.Exists))
         {
-            throw new FileNotFoundException("The playbook prompt is missing.", path);
+            throw new FileNotFoundException("A prompt of the playbook is missing.", file.FullName);
         }
 
-        var key = (info.FullName, codec);
-        if (_cache.TryGetValue(key, out var cached) && cached.Written == info.LastWriteTimeUtc && cached.Length == info.Length)
+        var key = string.Join('\n', files.Select(file => file.FullName));
+        var stamp = string.Join('\n', files.Select(file => $"{file.LastWriteTimeUtc.Ticks}:{file.Length}"));
+        if (_cache.TryGetValue(key, out var cached) && cached.Stamp == stamp)
         {
             return cached.Audio;
         }
 
-        var muLaw = await File.ReadAllBytesAsync(info.FullName, cancellationToken);
-        var audio = codec == AudioCodec.Pcma ? G711.MuLawToALaw(muLaw) : muLaw;
+        using var audio = new MemoryStream();
+        foreach (var file in files)
+        {
+            await using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 16 * 1024, useAsync: true);
+            await stream.CopyToAsync(audio, cancellationToken);
+        }
+
         if (_cache.Count >= MaxEntries)
         {
             _cache.Clear();
         }
 
-        _cache[key] = (info.LastWriteTimeUtc, info.Length, audio);
-        return audio;
+        var loaded = audio.ToArray();
+        _cache[key] = (stamp, loaded);
+        return loaded;
     }
 }

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Playbooks.Audio;
 using Cualify.Appliance.Dialer.Sip.Sdp;
 
 namespace Cualify.Appliance.Dialer.Sip.Media;
@@ -16,7 +17,7 @@ public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] pr
     private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly byte[] _frame = new byte[FrameBytes];
-    private readonly byte _silence = codec == AudioCodec.Pcma ? G711.ALawSilence : G711.MuLawSilence;
+    private readonly byte _silence = codec == AudioCodec.Pcma ? G711.AlawSilence : G711.UlawSilence;
     private long _startedAt = -1;
     private long _frames;
     private int _position;

@@ -26,7 +26,7 @@ public sealed partial class SipCall
         byte[] prompt;
         try
         {
-            prompt = await _ua.Media.Prompts.LoadAsync(_plan.Playbook.AudioPath, media.Codec, CancellationToken.None);
+            prompt = await _ua.Media.Prompts.LoadAsync(_plan.Playbook.Heard, media.Codec, CancellationToken.None);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

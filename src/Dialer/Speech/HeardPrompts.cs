@@ -1,0 +1,47 @@
+using Cualify.Appliance.Core.Playbooks;
+using Cualify.Appliance.Core.Playbooks.Audio;
+using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Dialer.Telephony;
+
+namespace Cualify.Appliance.Dialer.Speech;
+
+/// <summary>
+/// What a SIP callee hears, in order: the disclosure, spoken, then the uploaded prompt or else the spoken message.
+/// The same list plays on calls and makes the preview, so a user listens to exactly what a callee will. Without
+/// <c>uploaded</c> (a playbook being prepared at save) the texts are still synthesised and listed.
+/// </summary>
+public sealed class HeardPrompts(SpeechCache speech, DataDirectory dataDirectory)
+{
+    public async Task<IReadOnlyList<PromptAudio>> ForAsync(Playbook playbook, PlaybookAudio? uploaded, CancellationToken cancellationToken)
+    {
+        var pieces = new List<PromptAudio>();
+        if (!string.IsNullOrWhiteSpace(playbook.DisclosureText))
+        {
+            pieces.Add(await speech.GetAsync(playbook.OrgId, playbook.DisclosureText, playbook.Language, playbook.Voice, cancellationToken));
+        }
+
+        if (uploaded is not null)
+        {
+            pieces.Add(new PromptAudio(dataDirectory.Combine(uploaded.UlawFile), dataDirectory.Combine(uploaded.AlawFile)));
+        }
+        else if (playbook.AudioId is null && !string.IsNullOrWhiteSpace(playbook.MessageText))
+        {
+            pieces.Add(await speech.GetAsync(playbook.OrgId, playbook.MessageText, playbook.Language, playbook.Voice, cancellationToken));
+        }
+
+        return pieces;
+    }
+
+    /// <summary>The preview: the µ-law a PCMU callee receives, decoded to an 8 kHz 16-bit mono WAV.</summary>
+    public async Task<byte[]> PreviewWavAsync(Playbook playbook, PlaybookAudio? uploaded, CancellationToken cancellationToken)
+    {
+        using var ulaw = new MemoryStream();
+        foreach (var piece in await ForAsync(playbook, uploaded, cancellationToken))
+        {
+            await using var file = File.OpenRead(piece.UlawPath);
+            await file.CopyToAsync(ulaw, cancellationToken);
+        }
+
+        return PcmWav.FromUlaw(ulaw.GetBuffer().AsSpan(0, (int)ulaw.Length));
+    }
+}
