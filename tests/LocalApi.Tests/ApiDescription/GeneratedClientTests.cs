@@ -35,7 +35,7 @@ public sealed class GeneratedClientTests
         Func<Task> betweenPolls = async () =>
         {
             clock.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(5); // lets the dialer's workers react to the step before the next poll
+            await Task.Delay(25); // lets the dialer's workers react to the step before the next poll (a loaded box needs longer)
         };
         var results = await (Task<Dictionary<string, string?>>)run.Invoke(null, [appliance.BaseAddress, appliance.AdminKey!, operatorKey, betweenPolls])!;
 
