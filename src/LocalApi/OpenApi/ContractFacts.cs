@@ -60,7 +60,7 @@ internal static class ContractFacts
         ["TopUpRequest"] = ["amount_paise"],
         ["UpdateOrgRequest"] = [],
         ["UpdateOrgTermsRequest"] = [],
-        ["UpsertContactRequest"] = [],
+        ["ContactInput"] = [],
     };
 
     public static readonly IReadOnlyDictionary<string, string> SchemaDescriptions = new Dictionary<string, string>
@@ -68,7 +68,7 @@ internal static class ContractFacts
         ["ErrorEnvelope"] = "The body of every non-2xx response.",
         ["ErrorBody"] = "code is a stable string (invalid_request, unauthorized, forbidden, not_found, conflict, insufficient_credits, too_many_requests, upstream_error, internal_error); message says what to change; param names the offending field or parameter; details holds more (formErrors/fieldErrors for 422, reason for 403).",
         ["Pagination"] = "Where this page sits in the whole list; has_more tells whether another page follows.",
-        ["UpsertContactRequest"] = "A contact, matched on phone_e164 within the org: an existing one is updated, otherwise it is created.",
+        ["ContactInput"] = "A contact, matched on phone_e164 within the org: an existing one is updated, otherwise it is created.",
         ["CreateCallRequest"] = "One outbound call: the playbook (agent_id) it plays and the number it dials.",
     };
 
@@ -88,7 +88,7 @@ internal static class ContractFacts
             [("CallDetailView", "direction")] = ["outbound"],
             [("CallTimelineEntry", "type")] = CallTimelineType.All,
             [("ContactView", "consent_capture")] = ConsentCapture.All,
-            [("UpsertContactRequest", "consent_capture")] = ConsentCapture.All,
+            [("ContactInput", "consent_capture")] = ConsentCapture.All,
             [("SequenceStartContact", "consent_capture")] = ConsentCapture.All,
             [("ContactView", "opted_out_channels")] = Channels,
             [("OptOutRequest", "channel")] = [ContactChannel.Voice, ContactChannel.Email, ContactChannel.All],

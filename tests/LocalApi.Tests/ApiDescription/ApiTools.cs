@@ -31,8 +31,10 @@ public static class ApiTools
             start.ArgumentList.Add(argument);
         }
 
-        // No telemetry from either tool. (Kiota 1.38 still looks for a newer release once; offline that fails and is only logged.)
+        // No telemetry from either tool.
         start.Environment["KIOTA_CLI_TELEMETRY_OPTOUT"] = "true";
+        // Kiota asks GitHub for a newer release on every run unless its Update:Disabled setting is on.
+        start.Environment["KIOTA_UPDATE_DISABLED"] = "true";
         start.Environment["REDOCLY_TELEMETRY"] = "off";
         start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
 

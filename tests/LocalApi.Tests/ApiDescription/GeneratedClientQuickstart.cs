@@ -26,12 +26,12 @@ public static class Quickstart
         var topUp = await operatorClient.Api.V1.Orgs[orgId].Credits.Topups.PostAsync(new TopUpRequest { AmountPaise = 100_000, Reference = "quickstart" });
         results["balance_paise"] = topUp!.Credits!.BalancePaise.ToString();
 
-        var contact = await client.Api.V1.Contacts.PostAsync(new UpsertContactRequest
+        var contact = await client.Api.V1.Contacts.PostAsync(new ContactInput
         {
             PhoneE164 = "+919812345678",
             Name = "Riya Sharma",
             Email = "riya@example.com",
-            ConsentCapture = UpsertContactRequest_consent_capture.Website_form,
+            ConsentCapture = ContactInput_consent_capture.Website_form,
         });
         results["contact_id"] = contact!.Data!.Id.ToString();
         results["contact_phone"] = contact.Data.PhoneE164;

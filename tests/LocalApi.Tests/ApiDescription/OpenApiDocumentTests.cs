@@ -118,7 +118,7 @@ public sealed class OpenApiDocumentTests
         Assert.Equal(["agent_id", "to_e164"], create["required"]!.AsArray().Select(n => (string)n!).Order());
         Assert.Empty(schemas["UpdateOrgRequest"]!["required"]?.AsArray() ?? []);
         Assert.Equal(["pre_call", "website_form", "manual", "imported"],
-            schemas["UpsertContactRequest"]!["properties"]!["consent_capture"]!["enum"]!.AsArray().Where(n => n is not null).Select(n => (string?)n));
+            schemas["ContactInput"]!["properties"]!["consent_capture"]!["enum"]!.AsArray().Where(n => n is not null).Select(n => (string?)n));
         Assert.Matches((string)schemas["EnrollmentView"]!["properties"]!["id"]!["pattern"]!, "enr_0197a3b26c1e7d3a9f412b8c5e7d9a10");
 
         // A partial update names the fields it takes, none of them required.
