@@ -44,10 +44,10 @@ public static class LocalApiPipeline
         app.UseMiddleware<JsonBodyMiddleware>();
         app.UseMiddleware<IdempotencyMiddleware>();
 
-        app.MapHealth();
+        app.MapGroup("").DeclareErrorResponses().MapHealth();
         app.MapDocs();
         app.MapApplianceOpenApi();
-        app.MapGroup(ApiKeyMiddleware.ApiPrefix).MapApiV1();
+        app.MapGroup(ApiKeyMiddleware.ApiPrefix).DeclareErrorResponses().MapApiV1();
         return app;
     }
 

@@ -26,6 +26,12 @@ public sealed class DiscoveryTests
         var response = await appliance.Client().GetAsync("/docs");
         var html = await response.Content.ReadAsStringAsync();
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("/api/v1/openapi.json", html);
+        Assert.Contains("api/v1/openapi.json", html);
+        Assert.DoesNotContain("https://", html);
+
+        // The reference's script comes from the appliance itself (the package's copy), not from a CDN.
+        var script = await appliance.Client().GetAsync("/docs/scalar.js");
+        Assert.Equal(200, (int)script.StatusCode);
+        Assert.Contains("javascript", script.Content.Headers.ContentType?.MediaType);
     }
 }

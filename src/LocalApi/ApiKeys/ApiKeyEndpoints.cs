@@ -16,10 +16,18 @@ public static class ApiKeyEndpoints
     public static IEndpointRouteBuilder MapApiKeys(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/api-keys").WithTags("API keys");
-        group.MapPost("/", CreateAsync).RequireScope(Scope.Admin).WithIdempotency();
-        group.MapGet("/", ListAsync).RequireScope(Scope.Admin);
-        group.MapGet("/check", CheckAsync);
-        group.MapDelete("/{id}", RevokeAsync).RequireScope(Scope.Admin);
+        group.MapPost("/", CreateAsync).RequireScope(Scope.Admin).WithIdempotency()
+            .WithSummary("Create an API key")
+            .WithDescription("Creates a key for the calling org with scope read, write or admin, an optional IP allowlist (CIDR list), expiry and per-key rate limit. The full key (`key`) is in this answer only; afterwards only its prefix is shown. Operator keys are created with the CLI.");
+        group.MapGet("/", ListAsync).RequireScope(Scope.Admin)
+            .WithSummary("List API keys")
+            .WithDescription("The org's keys, masked (cuk_live_<prefix8>_…), newest first, with scope, allowlist, expiry, revocation and last use.");
+        group.MapGet("/check", CheckAsync)
+            .WithSummary("Check the calling key")
+            .WithDescription("Tells the calling key its org, scope, IP allowlist and rate limits (org, key and the one in effect), and the client address the appliance sees.");
+        group.MapDelete("/{id}", RevokeAsync).RequireScope(Scope.Admin)
+            .WithSummary("Revoke an API key")
+            .WithDescription("Revokes the key at once: its very next request gets 401 unauthorized.");
         return api;
     }
 

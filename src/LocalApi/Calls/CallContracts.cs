@@ -21,9 +21,9 @@ public sealed record CreateCallRequest(
 
 /// <summary><c>GET /calls</c> query, bound as text so that a bad value names its parameter in the 400.</summary>
 public sealed record ListCallsQuery(
-    string? Limit,
-    string? Offset,
-    string? Status,
+    [property: FromQuery(Name = "limit")] string? Limit,
+    [property: FromQuery(Name = "offset")] string? Offset,
+    [property: FromQuery(Name = "status")] string? Status,
     [property: FromQuery(Name = "agent_id")] string? AgentId,
     [property: FromQuery(Name = "contact_id")] string? ContactId,
     [property: FromQuery(Name = "created_after")] string? CreatedAfter,

@@ -4,6 +4,7 @@ using Cualify.Appliance.Core.Recordings;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.Json;
+using Cualify.Appliance.LocalApi.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,10 +18,18 @@ public static class CallEndpoints
     public static IEndpointRouteBuilder MapCalls(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/calls").WithTags("Calls");
-        group.MapPost("/", CreateAsync).WithIdempotency();
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPost("/{id}/cancel", CancelAsync);
+        group.MapPost("/", CreateAsync).WithIdempotency().WithErrors(402)
+            .WithSummary("Place a call")
+            .WithDescription("Queues an outbound call to to_e164 playing the playbook agent_id. Checked first: the playbook exists in the org (404, param agent_id), the plan is active (403 no_active_plan), the number is not opted out and has recorded consent (403 opted_out / no_consent), and the balance covers the minimum reservation (402 insufficient_credits). Outside the org's calling hours the call is accepted and scheduled_for names the next allowed moment in the callee's time zone. Statuses move queued, dialing, ringing, in_progress, then one final status: completed, failed, no_answer, busy or canceled.");
+        group.MapGet("/", ListAsync)
+            .WithSummary("List calls")
+            .WithDescription("The org's calls, newest first, filtered by status, agent_id, contact_id and created_after/created_before.");
+        group.MapGet("/{id}", GetAsync)
+            .WithSummary("Get a call")
+            .WithDescription("One call with its transcript and its ordered timeline (queued, dialing, ringing, answered, disclosure_played, dtmf_received, hangup…).");
+        group.MapPost("/{id}/cancel", CancelAsync).WithErrors(409)
+            .WithSummary("Cancel a call")
+            .WithDescription("A queued call is canceled at once (200); a live call is hung up (202) and reaches its final status shortly. A call that already ended cannot be canceled (409).");
         return api;
     }
 

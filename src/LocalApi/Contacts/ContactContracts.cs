@@ -7,11 +7,11 @@ namespace Cualify.Appliance.LocalApi.Contacts;
 public sealed record OptOutRequest(string? Channel, string? Source);
 
 public sealed record ListContactsQuery(
-    string? Limit,
-    string? Offset,
+    [property: FromQuery(Name = "limit")] string? Limit,
+    [property: FromQuery(Name = "offset")] string? Offset,
     [property: FromQuery(Name = "consent_capture")] string? ConsentCapture,
     [property: FromQuery(Name = "opted_out")] string? OptedOut,
-    string? Search,
+    [property: FromQuery(Name = "search")] string? Search,
     [property: FromQuery(Name = "created_after")] string? CreatedAfter,
     [property: FromQuery(Name = "created_before")] string? CreatedBefore)
 {

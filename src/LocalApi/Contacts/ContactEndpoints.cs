@@ -16,11 +16,21 @@ public static class ContactEndpoints
     public static IEndpointRouteBuilder MapContacts(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/contacts").WithTags("Contacts");
-        group.MapPost("/", UpsertAsync).WithIdempotency();
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPost("/{id}/opt-out", OptOutAsync);
-        group.MapDelete("/{id}", EraseAsync);
+        group.MapPost("/", UpsertAsync).WithIdempotency()
+            .WithSummary("Upsert a contact")
+            .WithDescription("Creates the contact or updates the one with the same phone_e164 in the org. Phone numbers are validated and normalised to E.164; emails are validated; consent_capture is one of pre_call, website_form, manual, imported.");
+        group.MapGet("/", ListAsync)
+            .WithSummary("List contacts")
+            .WithDescription("The org's contacts, newest first, filtered by consent_capture, opted_out, search (name, email, phone) and created_after/created_before.");
+        group.MapGet("/{id}", GetAsync)
+            .WithSummary("Get a contact")
+            .WithDescription("One contact of the org.");
+        group.MapPost("/{id}/opt-out", OptOutAsync)
+            .WithSummary("Opt a contact out")
+            .WithDescription("Stops calls (voice), emails (email) or both (all) to this contact from now on; running sequences stop.");
+        group.MapDelete("/{id}", EraseAsync)
+            .WithSummary("Erase a contact")
+            .WithDescription("Erases the contact's personal data (also from its calls) and keeps only a hashed do-not-contact entry, so the person is never called or mailed again.");
         return api;
     }
 

@@ -14,8 +14,12 @@ public static class CreditEndpoints
     public static IEndpointRouteBuilder MapCredits(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/credits").WithTags("Credits");
-        group.MapGet("/", GetAsync);
-        group.MapGet("/ledger", LedgerAsync);
+        group.MapGet("/", GetAsync)
+            .WithSummary("Get the credit balance")
+            .WithDescription("The org's balance, reserved and available paise, its per-second rate and billing increment.");
+        group.MapGet("/ledger", LedgerAsync)
+            .WithSummary("List the credit ledger")
+            .WithDescription("Every top-up, reservation, settlement and release, newest first; the balance is always the sum of the ledger.");
         return api;
     }
 

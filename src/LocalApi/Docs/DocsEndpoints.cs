@@ -1,22 +1,47 @@
+using Cualify.Appliance.LocalApi.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Scalar.AspNetCore;
 
 namespace Cualify.Appliance.LocalApi.Docs;
 
-/// <summary><c>/docs</c>: a self-contained page (no CDN, the box may be offline) rendering the OpenAPI document.</summary>
+/// <summary>
+/// <c>/docs</c>: the interactive reference (Scalar, its script served from the package: no CDN, no web fonts,
+/// no telemetry, so it works on a box without internet), and <c>/llms.txt</c>, the same document as a plain map.
+/// </summary>
 public static class DocsEndpoints
 {
-    private static readonly Lazy<string> Page = new(() =>
-    {
-        using var stream = typeof(DocsEndpoints).Assembly.GetManifestResourceStream("Cualify.Appliance.LocalApi.Docs.docs.html")!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
+    public const string DocsPath = "/docs";
+    public const string LlmsPath = "/llms.txt";
 
     public static IEndpointRouteBuilder MapDocs(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/docs", () => TypedResults.Content(Page.Value, "text/html; charset=utf-8")).ExcludeFromDescription();
+        app.MapScalarApiReference(DocsPath, options =>
+        {
+            options.Title = "Cualify Appliance API";
+            options.OpenApiRoutePattern = OpenApiSetup.Path;
+            options.DefaultFonts = false;
+            options.Telemetry = false;
+            options.AddDocument(OpenApiSetup.DocumentName);
+            options.DisableAgent();
+            options.DisableMcp();
+            options.HideClientButton();
+            options.ExpandAllTags();
+            options.AddPreferredSecuritySchemes("bearer");
+        });
+        app.MapGet(LlmsPath, LlmsAsync).ExcludeFromDescription();
         return app;
+    }
+
+    private static async Task<ContentHttpResult> LlmsAsync(
+        HttpRequest request, [FromKeyedServices(OpenApiSetup.DocumentName)] IOpenApiDocumentProvider provider, CancellationToken cancellationToken)
+    {
+        var document = await provider.GetOpenApiDocumentAsync(cancellationToken);
+        var origin = $"{request.Scheme}://{request.Host}";
+        return TypedResults.Text(LlmsText.Render(document, origin), "text/plain; charset=utf-8");
     }
 }

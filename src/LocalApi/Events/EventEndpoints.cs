@@ -19,8 +19,12 @@ public static class EventEndpoints
     {
         var group = api.MapGroup("/events").WithTags("Events");
         group.MapGet("/", EventStream.RunAsync)
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
-        group.MapPost("/{id}/replay", ReplayAsync).RequireScope(Scope.Admin);
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .WithSummary("Stream events")
+            .WithDescription("A live Server-Sent Events stream of the org's events (contact.*, call.*, sequence.*, email.*), each as `id`, `event` and `data` (the JSON payload a webhook would receive).");
+        group.MapPost("/{id}/replay", ReplayAsync).RequireScope(Scope.Admin)
+            .WithSummary("Replay an event")
+            .WithDescription("Queues the event again to every webhook subscribed to it, or to webhook_id only.");
         return api;
     }
 

@@ -2,6 +2,7 @@ using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Health;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.LocalApi.Errors;
+using Cualify.Appliance.LocalApi.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -19,10 +20,14 @@ public static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new Health("ok"))).WithTags("Health");
-        app.MapGet("/readyz", ReadyAsync).WithTags("Health");
+        app.MapGet("/healthz", () => TypedResults.Ok(new Health("ok"))).WithTags("Health")
+            .WithSummary("Liveness").WithDescription("Answers 200 while the process is up.");
+        app.MapGet("/readyz", ReadyAsync).WithTags("Health").Produces<Readiness>().WithErrors(503)
+            .WithSummary("Readiness").WithDescription("200 when the store, SMTP and the trunk answer; 503 with each failing check otherwise.");
         app.MapGet("/metrics", async (ApplianceMetrics metrics, CancellationToken cancellationToken) =>
-            TypedResults.Text(await metrics.ScrapeAsync(cancellationToken), "text/plain; version=0.0.4; charset=utf-8")).WithTags("Health");
+            TypedResults.Text(await metrics.ScrapeAsync(cancellationToken), "text/plain; version=0.0.4; charset=utf-8")).WithTags("Health")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .WithSummary("Prometheus metrics").WithDescription("Counters and gauges in the Prometheus text format: HTTP requests, calls by status, queue depths, deliveries.");
         return app;
     }
 

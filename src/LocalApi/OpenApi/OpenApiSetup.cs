@@ -1,7 +1,8 @@
+using Cualify.Appliance.LocalApi.Auth;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Cualify.Appliance.LocalApi.Auth;
 using Microsoft.OpenApi;
 
 namespace Cualify.Appliance.LocalApi.OpenApi;
@@ -10,31 +11,35 @@ namespace Cualify.Appliance.LocalApi.OpenApi;
 public static class OpenApiSetup
 {
     public const string Path = "/api/v1/openapi.json";
+    public const string DocumentName = "v1";
+
+    private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Health"] = "Liveness, readiness and Prometheus metrics, without a key.",
+        ["API keys"] = "Keys of the calling org: create (the full key is shown once), list masked, revoke, check the calling key.",
+        ["Org"] = "The calling key's own org: name, caller id, calling hours, attempts per day, admin emails.",
+        ["Operator"] = "Whoever runs the appliance, across all orgs (operator keys, created with the CLI): orgs, plans, rates, limits, credit top-ups.",
+        ["Credits"] = "The org's balance in paise and its ledger of top-ups, reservations, settlements and releases.",
+        ["Contacts"] = "People to call or mail: upsert on phone_e164, list and search, opt out per channel, erase (a hashed do-not-contact entry stays).",
+        ["Playbooks"] = "What a call says and how it reacts (the agent_id of a call): disclosure, message or uploaded prompt, DTMF actions, voicemail.",
+        ["Calls"] = "Outbound calls: place one (queued, then dialing, ringing, in_progress and one final status), list, read with timeline, cancel.",
+        ["Webhooks"] = "Signed event delivery (Standard Webhooks) to CRMs: register, test, delivery history, rotate the secret, re-enable.",
+        ["Events"] = "The org's events as a live Server-Sent Events stream, and replay of one event to its webhooks.",
+        ["Sequences"] = "Email and voice sequences: templates, start for a contact, enrollments with review, approval and stop.",
+    };
 
     public static IServiceCollection AddApplianceOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi("v1", options =>
+        services.AddOpenApi(DocumentName, options =>
         {
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
             options.ShouldInclude = description => description.RelativePath?.StartsWith("api/v1", StringComparison.Ordinal) == true
                                                    || description.RelativePath is "healthz" or "readyz" or "metrics";
+            options.AddSchemaTransformer(WireSchemas.TransformAsync);
+            options.AddOperationTransformer(OperationDocs.TransformAsync);
             options.AddDocumentTransformer((document, _, _) =>
             {
-                document.Info = new OpenApiInfo
-                {
-                    Title = "Cualify Appliance API",
-                    Version = "v1",
-                    Description = "The Cualify v1 REST API served by the appliance. Authenticate with Authorization: Bearer cuk_live_<prefix>_<secret>.",
-                };
-                document.Components ??= new OpenApiComponents();
-                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-                document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
-                {
-                    Type = SecuritySchemeType.Http,
-                    Scheme = "bearer",
-                    Description = "An API key: cuk_live_<prefix8>_<secret32>",
-                };
-                document.Security ??= [];
-                document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
+                Describe(document);
+                BodyExamples.AddTo(document);
                 return Task.CompletedTask;
             });
         });
@@ -43,5 +48,59 @@ public static class OpenApiSetup
     {
         app.MapOpenApi(Path).AllowWithoutKey();
         return app;
+    }
+
+    private static void Describe(OpenApiDocument document)
+    {
+        document.Info = new OpenApiInfo
+        {
+            Title = "Cualify Appliance API",
+            Version = "v1",
+            Summary = "Outbound voice and email, run on your own box.",
+            Description = """
+                The Cualify v1 REST API served by the appliance: contacts, playbooks, calls through a SIP trunk or Twilio,
+                email sequences, credits and signed webhooks to your CRM.
+
+                Every request under /api/v1 (except the public mail links) needs `Authorization: Bearer cuk_live_<prefix8>_<secret32>`.
+                Bodies are JSON with snake_case fields and UTC ISO 8601 timestamps; ids are UUIDv7 strings (events `evt_…`,
+                templates `tpl_…`, enrollments `enr_…`). Lists take `limit` (1-100, default 50) and `offset` and return
+                `{"data":[…],"pagination":{limit, offset, total, has_more}}`, newest first. Every error is
+                `{"error":{"code","message","param","details"}}`. Responses carry `X-RateLimit-Limit`, `X-RateLimit-Remaining`
+                and `X-RateLimit-Reset`; past the limit, 429 with `Retry-After`. Creating POSTs accept an `Idempotency-Key` header.
+                A map of the API for AI agents is at /llms.txt.
+                """,
+        };
+        foreach (var server in document.Servers ?? [])
+        {
+            server.Url = server.Url?.TrimEnd('/');
+        }
+
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            BearerFormat = "cuk_live_<prefix8>_<secret32>",
+            Description = "An API key of the org, created with POST /api/v1/api-keys or the CLI (cualify-appliance keys create).",
+        };
+        document.Security ??= [];
+        document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
+
+        document.Tags ??= new HashSet<OpenApiTag>();
+        var used = (document.Paths ?? []).Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []).SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>())
+            .Select(t => t.Name).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var (name, description) in TagDescriptions.Where(t => used.Contains(t.Key)))
+        {
+            var tag = document.Tags.FirstOrDefault(t => t.Name == name);
+            if (tag is null)
+            {
+                document.Tags.Add(new OpenApiTag { Name = name, Description = description });
+            }
+            else
+            {
+                tag.Description = description;
+            }
+        }
     }
 }

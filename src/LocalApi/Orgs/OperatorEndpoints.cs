@@ -20,11 +20,21 @@ public static class OperatorEndpoints
     public static IEndpointRouteBuilder MapOperatorOrgs(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/orgs").WithTags("Operator").RequireScope(Scope.Operator);
-        group.MapPost("/", CreateAsync).WithIdempotency();
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPatch("/{id}", UpdateAsync);
-        group.MapPost("/{id}/credits/topups", TopUpAsync).WithIdempotency();
+        group.MapPost("/", CreateAsync).WithIdempotency()
+            .WithSummary("Create an org")
+            .WithDescription("Operator only. Creates an org and its first admin key (admin_key, shown only in this answer).");
+        group.MapGet("/", ListAsync)
+            .WithSummary("List orgs")
+            .WithDescription("Operator only. Every org on the appliance with its plan, rate, limits and balance.");
+        group.MapGet("/{id}", GetAsync)
+            .WithSummary("Get an org")
+            .WithDescription("Operator only. One org with its terms and balance.");
+        group.MapPatch("/{id}", UpdateAsync)
+            .WithSummary("Change an org's terms")
+            .WithDescription("Operator only. Plan (active/inactive), rate_paise_per_sec, billing_increment_sec, max_concurrent_calls, calls_per_second, rate_limit_per_minute, and the org's own settings. Fields left out stay as they are.");
+        group.MapPost("/{id}/credits/topups", TopUpAsync).WithIdempotency()
+            .WithSummary("Top up an org's credits")
+            .WithDescription("Operator only. Adds amount_paise to the org's balance with a reference, recorded in its ledger.");
         return api;
     }
 

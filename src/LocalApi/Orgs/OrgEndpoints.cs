@@ -16,8 +16,12 @@ public static class OrgEndpoints
     public static IEndpointRouteBuilder MapOrg(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/org").WithTags("Org");
-        group.MapGet("/", GetAsync);
-        group.MapPatch("/", UpdateAsync).RequireScope(Scope.Admin);
+        group.MapGet("/", GetAsync)
+            .WithSummary("Get the calling org")
+            .WithDescription("The calling key's org: settings and terms.");
+        group.MapPatch("/", UpdateAsync).RequireScope(Scope.Admin)
+            .WithSummary("Change the org's settings")
+            .WithDescription("Admin keys change the name, default_caller_id, calling_hours (a cron of allowed minutes in the callee's zone, default `* 9-20 * * 1-6`), max_attempts_per_day, admin_emails and recording_notice. Credits, rate, plan and limits are the operator's (403 operator_only).");
         return api;
     }
 

@@ -7,6 +7,7 @@ using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.Contacts;
 using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.Json;
+using Cualify.Appliance.LocalApi.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,14 +23,27 @@ public static class PlaybookEndpoints
     public static IEndpointRouteBuilder MapPlaybooks(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/playbooks").WithTags("Playbooks");
-        group.MapPost("/", CreateAsync).WithIdempotency();
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPatch("/{id}", UpdateAsync);
-        group.MapDelete("/{id}", DeleteAsync);
+        group.MapPost("/", CreateAsync).WithIdempotency()
+            .WithSummary("Create a playbook")
+            .WithDescription("What a call says and does: the disclosure (always spoken first), the message (or an uploaded prompt), DTMF actions (`{\"1\":\"handoff\",\"9\":\"opt_out\"}`), the handoff target, what to do on voicemail, and the maximum duration. Its id is the agent_id of a call.");
+        group.MapGet("/", ListAsync)
+            .WithSummary("List playbooks")
+            .WithDescription("The org's playbooks, newest first.");
+        group.MapGet("/{id}", GetAsync)
+            .WithSummary("Get a playbook")
+            .WithDescription("One playbook with its uploaded audio, if any.");
+        group.MapPatch("/{id}", UpdateAsync).AcceptsPartial<CreatePlaybookRequest>()
+            .WithSummary("Change a playbook")
+            .WithDescription("Send only the fields to change, with the names and types of Create a playbook; null clears an optional field.");
+        group.MapDelete("/{id}", DeleteAsync).WithErrors(409)
+            .WithSummary("Delete a playbook")
+            .WithDescription("Deletes the playbook; calls already placed keep their history.");
         group.MapPost("/{id}/audio", UploadAudioAsync)
-            .WithDescription("Upload a PCM WAV prompt (8-, 16-, 24- or 32-bit, 1 to 8 channels, 1 to 48 kHz, up to 10 minutes) as the request body or as a multipart file; it is converted to 8 kHz mono G.711.");
-        group.MapGet("/{id}/preview", PreviewAsync)
+            .Accepts<IFormFile>("multipart/form-data", "audio/wav").WithErrors(400, 413, 422)
+            .WithSummary("Upload a prompt")
+            .WithDescription("Upload a PCM WAV prompt (8-, 16-, 24- or 32-bit, 1 to 8 channels, 1 to 48 kHz, up to 10 minutes) as the request body (audio/wav) or as a multipart file; it is converted to 8 kHz mono G.711 and replaces the spoken message_text. The disclosure is still spoken first.");
+        group.MapGet("/{id}/preview", PreviewAsync).Produces<byte[]>(StatusCodes.Status200OK, "audio/wav")
+            .WithSummary("Preview a playbook")
             .WithDescription("What a SIP callee hears, as audio/wav (8 kHz, 16-bit PCM, mono): the spoken disclosure, then the uploaded prompt or else the spoken message.");
         return api;
     }

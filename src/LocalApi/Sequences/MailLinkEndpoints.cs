@@ -20,9 +20,15 @@ public static class MailLinkEndpoints
 
     public static RouteGroupBuilder MapMailLinks(this RouteGroupBuilder group)
     {
-        group.MapPost(MailLinks.UnsubscribeRoute, UnsubscribeAsync).AllowWithoutKey().DisableAntiforgery();
-        group.MapGet(MailLinks.UnsubscribeRoute, ConfirmPage).AllowWithoutKey();
-        group.MapGet(MailLinks.OpenRoute, OpenAsync).AllowWithoutKey();
+        group.MapPost(MailLinks.UnsubscribeRoute, UnsubscribeAsync).AllowWithoutKey().DisableAntiforgery().Produces<string>(200, "text/html")
+            .WithSummary("Unsubscribe (one-click)")
+            .WithDescription("The RFC 8058 one-click unsubscribe of a sequence email: opts the recipient out of email and answers with a confirmation page. No key: the token in the link names the recipient.");
+        group.MapGet(MailLinks.UnsubscribeRoute, ConfirmPage).AllowWithoutKey().Produces<string>(200, "text/html")
+            .WithSummary("Unsubscribe page")
+            .WithDescription("The page a person sees on opening the unsubscribe link: one button that sends the POST. Opening it changes nothing.");
+        group.MapGet(MailLinks.OpenRoute, OpenAsync).AllowWithoutKey().Produces<byte[]>(200, "image/gif")
+            .WithSummary("Open-tracking pixel")
+            .WithDescription("A 1x1 GIF that records the email as opened.");
         return group;
     }
 

@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Sequences;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Cualify.Appliance.LocalApi.Sequences;
 
@@ -9,7 +10,7 @@ public sealed record SequenceStartView(string EnrollmentId, string ContactId, st
     public static SequenceStartView From(SequenceStartResult result) => new(result.EnrollmentId, result.ContactId, result.TemplateId, result.Status);
 }
 
-public sealed record ListTemplatesQuery(string? Limit, string? Offset)
+public sealed record ListTemplatesQuery([property: FromQuery(Name = "limit")] string? Limit, [property: FromQuery(Name = "offset")] string? Offset)
 {
     public PageRequest ToPage() => PageRequest.Parse(Limit, Offset);
 }

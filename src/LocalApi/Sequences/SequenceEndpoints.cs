@@ -4,6 +4,7 @@ using Cualify.Appliance.Core.Sequences;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.Idempotency;
 using Cualify.Appliance.LocalApi.Json;
+using Cualify.Appliance.LocalApi.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,15 +19,31 @@ public static class SequenceEndpoints
     public static IEndpointRouteBuilder MapSequences(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/sequences").WithTags("Sequences");
-        group.MapPost("/templates", CreateTemplateAsync).WithIdempotency();
-        group.MapGet("/templates", ListTemplatesAsync);
-        group.MapGet("/templates/{id}", GetTemplateAsync);
-        group.MapPatch("/templates/{id}", UpdateTemplateAsync);
-        group.MapPost("/start", StartAsync).WithIdempotency();
-        group.MapGet("/enrollments/{id}", GetEnrollmentAsync);
+        group.MapPost("/templates", CreateTemplateAsync).WithIdempotency()
+            .WithSummary("Create a sequence template")
+            .WithDescription("Steps (email or voice) with delays, optional variants per language, a sending window (cron of the minutes mail may leave) and whether a reply stops the sequence.");
+        group.MapGet("/templates", ListTemplatesAsync)
+            .WithSummary("List sequence templates")
+            .WithDescription("The org's templates, newest first.");
+        group.MapGet("/templates/{id}", GetTemplateAsync)
+            .WithSummary("Get a sequence template")
+            .WithDescription("One template (tpl_…).");
+        group.MapPatch("/templates/{id}", UpdateTemplateAsync)
+            .WithSummary("Replace a sequence template")
+            .WithDescription("Replaces the template's definition; enrollments already running keep the steps they were given.");
+        group.MapPost("/start", StartAsync).WithIdempotency()
+            .WithSummary("Start a sequence")
+            .WithDescription("Upserts the contact and enrolls it in the template. The enrollment waits in pending_review for an admin's approval unless auto_approve is set. A repeat with the same idempotency_key and body returns the original ids (200).");
+        group.MapGet("/enrollments/{id}", GetEnrollmentAsync)
+            .WithSummary("Get an enrollment")
+            .WithDescription("One enrollment (enr_…) with each step's status, schedule and outcome.");
         // The review gate is for a person: approving takes an admin key, not the write key that started the sequence.
-        group.MapPost("/enrollments/{id}/approve", ApproveAsync).RequireScope(Scope.Admin);
-        group.MapPost("/enrollments/{id}/stop", StopAsync);
+        group.MapPost("/enrollments/{id}/approve", ApproveAsync).RequireScope(Scope.Admin).WithErrors(409)
+            .WithSummary("Approve an enrollment")
+            .WithDescription("Admin only: releases a pending_review enrollment so its first step is scheduled.");
+        group.MapPost("/enrollments/{id}/stop", StopAsync)
+            .WithSummary("Stop an enrollment")
+            .WithDescription("Cancels the enrollment's remaining steps.");
         group.MapMailLinks();
         return api;
     }

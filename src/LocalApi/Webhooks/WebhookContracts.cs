@@ -63,7 +63,7 @@ public sealed record DeliveryAttemptView(
 }
 
 /// <summary>The deliveries query; <c>event_id</c> narrows the history to one event (the test endpoint's <c>Location</c>).</summary>
-public sealed record DeliveryHistoryQuery(string? Limit, string? Offset, [property: FromQuery(Name = "event_id")] string? EventId);
+public sealed record DeliveryHistoryQuery([property: FromQuery(Name = "limit")] string? Limit, [property: FromQuery(Name = "offset")] string? Offset, [property: FromQuery(Name = "event_id")] string? EventId);
 
 public sealed record QueuedDeliveryView(string Id, string WebhookId);
 

@@ -23,14 +23,30 @@ public static class WebhookEndpoints
         // An Idempotency-Key repeat replays the original answer, secret included: a client whose 201 was lost must
         // still learn the secret of the endpoint it created. The remembered answer is sealed with secrets.key
         // (IdempotencyRecords), like the secret in the webhooks table, so the store holds it in clear nowhere.
-        group.MapPost("/", CreateAsync).WithIdempotency();
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapDelete("/{id}", DeleteAsync);
-        group.MapPost("/{id}/test", TestAsync);
-        group.MapGet("/{id}/deliveries", DeliveriesAsync);
-        group.MapPost("/{id}/rotate-secret", RotateSecretAsync).WithIdempotency();
-        group.MapPost("/{id}/enable", EnableAsync);
+        group.MapPost("/", CreateAsync).WithIdempotency()
+            .WithSummary("Register a webhook")
+            .WithDescription("Registers an HTTPS endpoint for the listed event types (or `*`). Deliveries are signed the Standard Webhooks way; the secret is shown only in this answer (and in an Idempotency-Key replay of it).");
+        group.MapGet("/", ListAsync)
+            .WithSummary("List webhooks")
+            .WithDescription("The org's webhooks with their health: last delivery and status, consecutive failures, and why one was disabled.");
+        group.MapGet("/{id}", GetAsync)
+            .WithSummary("Get a webhook")
+            .WithDescription("One webhook with its health.");
+        group.MapDelete("/{id}", DeleteAsync)
+            .WithSummary("Delete a webhook")
+            .WithDescription("Stops deliveries to this endpoint and removes it.");
+        group.MapPost("/{id}/test", TestAsync)
+            .WithSummary("Send a test event")
+            .WithDescription("Queues a webhook.test event to this endpoint; follow it in the delivery history.");
+        group.MapGet("/{id}/deliveries", DeliveriesAsync)
+            .WithSummary("List delivery attempts")
+            .WithDescription("Every attempt to this endpoint, newest first: event, attempt number, status code, latency, result and the next retry; filter by event_id.");
+        group.MapPost("/{id}/rotate-secret", RotateSecretAsync).WithIdempotency()
+            .WithSummary("Rotate the signing secret")
+            .WithDescription("Issues a new secret (in this answer only); deliveries are signed with both the old and the new one for a while so receivers can switch.");
+        group.MapPost("/{id}/enable", EnableAsync)
+            .WithSummary("Re-enable a webhook")
+            .WithDescription("Turns deliveries back on for an endpoint disabled after failing for 72 h, and clears its failure count.");
         return api;
     }
 
