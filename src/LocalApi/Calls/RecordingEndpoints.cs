@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Recordings;
 using Cualify.Appliance.LocalApi.Auth;
+using Cualify.Appliance.LocalApi.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,8 +19,14 @@ public static class RecordingEndpoints
 
     public static IEndpointRouteBuilder MapRecordings(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/calls/{id}/recording", ByCallAsync).WithTags("Calls");
-        api.MapGet("/recordings/{file}", ByLinkAsync).WithTags("Calls").AllowWithoutKey();
+        api.MapGet("/calls/{id}/recording", ByCallAsync).WithTags("Calls")
+            .Produces<byte[]>(StatusCodes.Status200OK, ContentType).Produces<byte[]>(StatusCodes.Status206PartialContent, ContentType).WithErrors(416)
+            .WithSummary("Download a call's recording")
+            .WithDescription("The recording of a call whose playbook has record set, once call.recording_ready was emitted: audio/wav, 8 kHz 16-bit PCM, two channels (1: what the appliance said, 2: the callee), from answer to hang-up. Supports Range (206); a range outside the file is 416. 404 when the call has no recording, it was deleted by retention or the contact's erasure, or the call belongs to another org.");
+        api.MapGet("/recordings/{file}", ByLinkAsync).WithTags("Calls").AllowWithoutKey()
+            .Produces<byte[]>(StatusCodes.Status200OK, ContentType).Produces<byte[]>(StatusCodes.Status206PartialContent, ContentType).WithErrors(416)
+            .WithSummary("Download a recording by its public link")
+            .WithDescription("The recording_url a call carries when Api:PublicBaseUrl is set: {token}.wav, no API key needed, valid for Recordings:LinkLifetime (7 days by default); GET the call for a fresh link. Range as for the call's recording. 404 when the link is unknown or expired.");
         return api;
     }
 

@@ -44,7 +44,7 @@ public static class PlaybookEndpoints
             .WithDescription("Upload a PCM WAV prompt (8-, 16-, 24- or 32-bit, 1 to 8 channels, 1 to 48 kHz, up to 10 minutes) as the request body (audio/wav) or as a multipart file; it is converted to 8 kHz mono G.711 and replaces the spoken message_text. The disclosure is still spoken first.");
         group.MapGet("/{id}/preview", PreviewAsync).Produces<byte[]>(StatusCodes.Status200OK, "audio/wav")
             .WithSummary("Preview a playbook")
-            .WithDescription("What a SIP callee hears, as audio/wav (8 kHz, 16-bit PCM, mono): the spoken disclosure, then the uploaded prompt or else the spoken message.");
+            .WithDescription("What a SIP callee hears, as audio/wav (8 kHz, 16-bit PCM, mono): on a playbook with record set the org's recording_notice, then the spoken disclosure, then the uploaded prompt or else the spoken message.");
         return api;
     }
 
