@@ -49,6 +49,10 @@ public sealed class RecordingApiTests : IAsyncLifetime
         await (await anonymous.GetAsync(PathOf(first))).ExpectErrorAsync(404, "not_found");
         var fresh = (string)(await _harness.GetCallAsync(callId))["recording_url"]!;
         Assert.Equal(200, (int)(await anonymous.GetAsync(PathOf(fresh))).StatusCode);
+
+        var metrics = await anonymous.GetStringAsync("/metrics");
+        Assert.Contains("cualify_recordings_kept 1", metrics, StringComparison.Ordinal);
+        Assert.Contains($"cualify_recordings_bytes {wav.Length}", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -47,6 +47,7 @@ public static class CallServiceCollectionExtensions
         services.TryAddSingleton<CallRecordings>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, RecordingErasure>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RecordingRetention>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, RecordingMetrics>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, CallMetrics>());
         return services;
     }
