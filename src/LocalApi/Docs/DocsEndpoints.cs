@@ -23,10 +23,10 @@ public static class DocsEndpoints
         app.MapScalarApiReference(DocsPath, options =>
         {
             options.Title = "Cualify Appliance API";
-            options.OpenApiRoutePattern = OpenApiSetup.Path;
+            options.OpenApiRoutePattern = OpenApiEndpoints.Path;
             options.DefaultFonts = false;
             options.Telemetry = false;
-            options.AddDocument(OpenApiSetup.DocumentName);
+            options.AddDocument(OpenApiEndpoints.DocumentName);
             options.DisableAgent();
             options.DisableMcp();
             options.HideClientButton();
@@ -38,7 +38,7 @@ public static class DocsEndpoints
     }
 
     private static async Task<ContentHttpResult> LlmsAsync(
-        HttpRequest request, [FromKeyedServices(OpenApiSetup.DocumentName)] IOpenApiDocumentProvider provider, CancellationToken cancellationToken)
+        HttpRequest request, [FromKeyedServices(OpenApiEndpoints.DocumentName)] IOpenApiDocumentProvider provider, CancellationToken cancellationToken)
     {
         var document = await provider.GetOpenApiDocumentAsync(cancellationToken);
         var origin = $"{request.Scheme}://{request.Host}";

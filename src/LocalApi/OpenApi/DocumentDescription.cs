@@ -1,18 +1,10 @@
-using Cualify.Appliance.LocalApi.Auth;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.OpenApi;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 
 namespace Cualify.Appliance.LocalApi.OpenApi;
 
-/// <summary>The OpenAPI 3.1 document, generated from the endpoints, served at <c>/api/v1/openapi.json</c>.</summary>
-public static class OpenApiSetup
+/// <summary>What the document says of itself: title and overview, the bearer scheme, and a description for each resource's tag.</summary>
+public static class DocumentDescription
 {
-    public const string Path = "/api/v1/openapi.json";
-    public const string DocumentName = "v1";
-
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
     {
         ["Health"] = "Liveness, readiness and Prometheus metrics, without a key.",
@@ -28,29 +20,7 @@ public static class OpenApiSetup
         ["Sequences"] = "Email and voice sequences: templates, start for a contact, enrollments with review, approval and stop.",
     };
 
-    public static IServiceCollection AddApplianceOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(DocumentName, options =>
-        {
-            options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
-            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/v1", StringComparison.Ordinal) == true
-                                                   || description.RelativePath is "healthz" or "readyz" or "metrics";
-            options.AddSchemaTransformer(WireSchemas.TransformAsync);
-            options.AddOperationTransformer(OperationDocs.TransformAsync);
-            options.AddDocumentTransformer((document, _, _) =>
-            {
-                Describe(document);
-                BodyExamples.AddTo(document);
-                return Task.CompletedTask;
-            });
-        });
-
-    public static IEndpointRouteBuilder MapApplianceOpenApi(this IEndpointRouteBuilder app)
-    {
-        app.MapOpenApi(Path).AllowWithoutKey();
-        return app;
-    }
-
-    private static void Describe(OpenApiDocument document)
+    public static void Apply(OpenApiDocument document)
     {
         document.Info = new OpenApiInfo
         {
