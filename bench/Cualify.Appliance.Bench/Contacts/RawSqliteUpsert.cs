@@ -24,7 +24,7 @@ public static class RawSqliteUpsert
         await connection.OpenAsync();
         await using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=30000;";
+            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON;";
             await pragma.ExecuteNonQueryAsync();
             pragma.CommandText = "INSERT INTO orgs (id, name, created_at, updated_at) VALUES ('org', 'bench', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')";
             await pragma.ExecuteNonQueryAsync();
