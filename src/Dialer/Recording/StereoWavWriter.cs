@@ -5,7 +5,8 @@ namespace Cualify.Appliance.Dialer.Recording;
 
 /// <summary>
 /// A two-channel 8 kHz 16-bit PCM WAV written as the call goes: the header is written first with empty sizes,
-/// frames are appended through a small buffer (the file is never held in memory), and <see cref="Finish"/> writes the
+/// frames are appended through a small buffer (the file is never held in memory; at most
+/// <see cref="BufferBytes"/>, a quarter second, is not yet handed to the OS, which is what a kill -9 can cost), and <see cref="Finish"/> writes the
 /// real sizes and flushes to disk. A file a crash left behind is made playable by <see cref="Repair"/>.
 /// The file is created readable by the service user only.
 /// </summary>
@@ -14,6 +15,7 @@ public sealed class StereoWavWriter : IDisposable
     public const int SampleRate = 8000;
     public const int Channels = 2;
     public const int BytesPerFrame = Channels * 2;
+    public const int BufferBytes = SampleRate * BytesPerFrame / 4;
 
     private readonly FileStream _file;
     private readonly byte[] _interleaved = new byte[160 * BytesPerFrame];
@@ -22,7 +24,7 @@ public sealed class StereoWavWriter : IDisposable
     public StereoWavWriter(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 32 * 1024 };
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = BufferBytes };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
