@@ -23,7 +23,7 @@ public sealed class SipRecordingEndToEndTests
     {
         RequiredTool.Find("espeak-ng", "sudo apt-get install -y espeak-ng");
         const string number = "+919812345681";
-        await using var callee = await BaresipCallee.StartAsync(number, Tone(ToneHz, seconds: 40));
+        await using var callee = await BaresipCallee.StartAsync(number, HeardAudio.Tone(ToneHz, seconds: 40));
         await using var appliance = await StartAsync(callee.Port, new
         {
             name = "Recorded renewal",
@@ -38,9 +38,9 @@ public sealed class SipRecordingEndToEndTests
         var org = await (await appliance.Admin.GetAsync("/api/v1/org")).ExpectAsync(200);
         Assert.Equal("This call is recorded.", (string?)org["data"]!["recording_notice"]);
 
-        var withNotice = Mono(await GetBytesAsync(appliance.Admin, $"/api/v1/playbooks/{appliance.AgentId}/preview"));
+        var withNotice = HeardAudio.Mono(await GetBytesAsync(appliance.Admin, $"/api/v1/playbooks/{appliance.AgentId}/preview"));
         await (await appliance.Admin.PatchJsonAsync($"/api/v1/playbooks/{appliance.AgentId}", new { record = false })).ExpectAsync(200);
-        var withoutNotice = Mono(await GetBytesAsync(appliance.Admin, $"/api/v1/playbooks/{appliance.AgentId}/preview"));
+        var withoutNotice = HeardAudio.Mono(await GetBytesAsync(appliance.Admin, $"/api/v1/playbooks/{appliance.AgentId}/preview"));
         await (await appliance.Admin.PatchJsonAsync($"/api/v1/playbooks/{appliance.AgentId}", new { record = true })).ExpectAsync(200);
         Assert.True(withNotice.Length - withoutNotice.Length > 8000 * 0.8, "the notice adds most of a second of speech to the preview");
         Assert.Equal(withoutNotice, withNotice[^withoutNotice.Length..]);
@@ -66,16 +66,16 @@ public sealed class SipRecordingEndToEndTests
         Assert.InRange(seconds, (int)call["duration_sec"]! - 1.0, (int)call["duration_sec"]! + 1.0);
         Assert.InRange((long)ready["duration_sec"]!, (long)Math.Floor(seconds), (long)Math.Ceiling(seconds));
 
-        var (ours, theirs) = Channels(wav);
-        var (spokenStart, spokenEnd) = SoundSpan(ours);
-        var (previewStart, previewEnd) = SoundSpan(withNotice);
+        var (ours, theirs) = HeardAudio.Channels(wav);
+        var (spokenStart, spokenEnd) = HeardAudio.SoundSpan(ours);
+        var (previewStart, previewEnd) = HeardAudio.SoundSpan(withNotice);
         Assert.InRange(spokenEnd - spokenStart, previewEnd - previewStart - 0.5, previewEnd - previewStart + 0.5);
         Assert.True(spokenStart < 1.0, $"our speech starts {spokenStart:0.00} s after the answer");
         var middle = (int)(seconds / 2 * 8000);
         var theirMiddle = theirs[(middle - 4000)..(middle + 4000)];
         var ourMiddle = ours[(middle - 4000)..(middle + 4000)];
-        Assert.True(Power(theirMiddle, ToneHz) > 50 * Power(theirMiddle, 440), "channel 2 is baresip's 1 kHz tone");
-        Assert.True(Power(ourMiddle, ToneHz) < 0.05 * Power(theirMiddle, ToneHz), "channel 1 is not the callee's tone");
+        Assert.True(HeardAudio.Power(theirMiddle, ToneHz) > 50 * HeardAudio.Power(theirMiddle, 440), "channel 2 is baresip's 1 kHz tone");
+        Assert.True(HeardAudio.Power(ourMiddle, ToneHz) < 0.05 * HeardAudio.Power(theirMiddle, ToneHz), "channel 1 is not the callee's tone");
 
         using var range = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { Range = new RangeHeaderValue(0, 99) } };
         var partial = await appliance.Admin.SendAsync(range);
@@ -140,67 +140,5 @@ public sealed class SipRecordingEndToEndTests
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("audio/wav", response.Content.Headers.ContentType?.MediaType);
         return await response.Content.ReadAsByteArrayAsync();
-    }
-
-    private static float[] Mono(byte[] wav) =>
-        Enumerable.Range(0, (wav.Length - 44) / 2).Select(i => BinaryPrimitives.ReadInt16LittleEndian(wav.AsSpan(44 + (2 * i))) / 32768f).ToArray();
-
-    private static (float[] First, float[] Second) Channels(byte[] wav)
-    {
-        var frames = (wav.Length - 44) / 4;
-        var first = new float[frames];
-        var second = new float[frames];
-        for (var i = 0; i < frames; i++)
-        {
-            first[i] = BinaryPrimitives.ReadInt16LittleEndian(wav.AsSpan(44 + (4 * i))) / 32768f;
-            second[i] = BinaryPrimitives.ReadInt16LittleEndian(wav.AsSpan(46 + (4 * i))) / 32768f;
-        }
-
-        return (first, second);
-    }
-
-    /// <summary>Seconds from the first to the end of the last 20 ms window with sound in it.</summary>
-    private static (double Start, double End) SoundSpan(float[] samples)
-    {
-        var loud = new List<int>();
-        for (var window = 0; (window + 1) * 160 <= samples.Length; window++)
-        {
-            var rms = Math.Sqrt(samples.AsSpan(window * 160, 160).ToArray().Average(s => (double)s * s));
-            if (rms > 0.01)
-            {
-                loud.Add(window);
-            }
-        }
-
-        Assert.True(loud.Count > 0, "there is no sound at all");
-        return (loud[0] * 0.02, (loud[^1] + 1) * 0.02);
-    }
-
-    /// <summary>Power of one frequency (Goertzel) at 8 kHz.</summary>
-    private static double Power(float[] samples, double frequency)
-    {
-        var coefficient = 2 * Math.Cos(2 * Math.PI * frequency / 8000);
-        double previous = 0, beforePrevious = 0;
-        foreach (var sample in samples)
-        {
-            var current = sample + (coefficient * previous) - beforePrevious;
-            beforePrevious = previous;
-            previous = current;
-        }
-
-        return (previous * previous) + (beforePrevious * beforePrevious) - (coefficient * previous * beforePrevious);
-    }
-
-    private static byte[] Tone(int hertz, double seconds)
-    {
-        var samples = (int)(8000 * seconds);
-        var wav = new byte[44 + (samples * 2)];
-        Cualify.Appliance.Core.Playbooks.Audio.PcmWav.WriteHeader(wav, 8000, 1, samples * 2);
-        for (var i = 0; i < samples; i++)
-        {
-            BinaryPrimitives.WriteInt16LittleEndian(wav.AsSpan(44 + (2 * i)), (short)(0.3 * 32767 * Math.Sin(2 * Math.PI * hertz * i / 8000)));
-        }
-
-        return wav;
     }
 }

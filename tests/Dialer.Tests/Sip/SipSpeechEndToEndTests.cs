@@ -10,8 +10,6 @@ namespace Cualify.Appliance.Dialer.Tests.Sip;
 /// </summary>
 public sealed class SipSpeechEndToEndTests
 {
-    private const double WindowSeconds = 0.02;
-    private const double SpeechRms = 0.01;
 
     private static readonly Dictionary<string, string?> QuickEnd = new() { ["Dialer:Sip:DigitWait"] = "00:00:01" };
 
@@ -20,7 +18,7 @@ public sealed class SipSpeechEndToEndTests
     {
         RequiredTool.Find("espeak-ng", "sudo apt-get install -y espeak-ng");
         const string number = "+919812345671";
-        await using var callee = await BaresipCallee.StartAsync(number, Silence(seconds: 40));
+        await using var callee = await BaresipCallee.StartAsync(number, HeardAudio.Silence(seconds: 40));
         await using var appliance = await StartAsync(callee.Port, new
         {
             name = "Spoken renewal",
@@ -36,11 +34,11 @@ public sealed class SipSpeechEndToEndTests
 
         Assert.Equal(("completed", "playbook_finished"), ((string?)call["status"], (string?)call["end_reason"]));
         Assert.Contains("disclosure_played", Timeline(call));
-        var (previewStart, previewEnd) = SpokenSpan(preview);
-        var (heardStart, heardEnd) = SpokenSpan(heard);
+        var (previewStart, previewEnd) = HeardAudio.SoundSpan(preview);
+        var (heardStart, heardEnd) = HeardAudio.SoundSpan(heard);
         Assert.True(previewEnd - previewStart > 3, $"the preview holds {previewEnd - previewStart:0.00} s of speech");
         Assert.InRange(heardEnd - heardStart, previewEnd - previewStart - 0.5, previewEnd - previewStart + 0.5);
-        Assert.True(SpeechShare(heard, heardStart, heardEnd) > 0.5, "what baresip heard between the first and last sound is mostly sound, not silence");
+        Assert.True(HeardAudio.SoundShare(heard, heardStart, heardEnd) > 0.5, "what baresip heard between the first and last sound is mostly sound, not silence");
     }
 
     [Fact]
@@ -48,7 +46,7 @@ public sealed class SipSpeechEndToEndTests
     {
         RequiredTool.Find("espeak-ng", "sudo apt-get install -y espeak-ng");
         const string number = "+919812345672";
-        await using var callee = await BaresipCallee.StartAsync(number, Silence(seconds: 40));
+        await using var callee = await BaresipCallee.StartAsync(number, HeardAudio.Silence(seconds: 40));
         await using var appliance = await StartAsync(callee.Port, new
         {
             name = "Disclosure then tone",
@@ -63,14 +61,14 @@ public sealed class SipSpeechEndToEndTests
         var heard = await callee.HeardAsync();
 
         Assert.Equal("completed", (string?)call["status"]);
-        var (previewStart, previewEnd) = SpokenSpan(preview);
-        var (heardStart, heardEnd) = SpokenSpan(heard);
+        var (previewStart, previewEnd) = HeardAudio.SoundSpan(preview);
+        var (heardStart, heardEnd) = HeardAudio.SoundSpan(heard);
         Assert.InRange(heardEnd - heardStart, previewEnd - previewStart - 0.5, previewEnd - previewStart + 0.5);
         // The last 1.5 s heard are the uploaded 440 Hz tone; the first 1.5 s are speech, not that tone.
-        var tone = Slice(heard, heardEnd - 1.6, heardEnd - 0.1);
-        var speech = Slice(heard, heardStart, heardStart + 1.5);
-        Assert.True(Power(tone, 440) > 20 * Power(tone, 1000), "the uploaded tone ends the call");
-        Assert.True(Power(speech, 440) < 0.1 * Power(tone, 440), "the call starts with the spoken disclosure, not the tone");
+        var tone = HeardAudio.Slice(heard, heardEnd - 1.6, heardEnd - 0.1);
+        var speech = HeardAudio.Slice(heard, heardStart, heardStart + 1.5);
+        Assert.True(HeardAudio.Power(tone, 440) > 20 * HeardAudio.Power(tone, 1000), "the uploaded tone ends the call");
+        Assert.True(HeardAudio.Power(speech, 440) < 0.1 * HeardAudio.Power(tone, 440), "the call starts with the spoken disclosure, not the tone");
     }
 
     private static async Task<float[]> PreviewAsync(SipTrunkAppliance appliance)
@@ -80,55 +78,6 @@ public sealed class SipSpeechEndToEndTests
         Assert.Equal("audio/wav", response.Content.Headers.ContentType?.MediaType);
         var wav = await response.Content.ReadAsByteArrayAsync();
         Assert.Equal((1, 8000, 16), (BinaryPrimitives.ReadInt16LittleEndian(wav.AsSpan(22)), BinaryPrimitives.ReadInt32LittleEndian(wav.AsSpan(24)), BinaryPrimitives.ReadInt16LittleEndian(wav.AsSpan(34))));
-        return Enumerable.Range(0, (wav.Length - 44) / 2).Select(i => BinaryPrimitives.ReadInt16LittleEndian(wav.AsSpan(44 + (2 * i))) / 32768f).ToArray();
-    }
-
-    /// <summary>Seconds from the first to the end of the last 20 ms window with sound in it.</summary>
-    private static (double Start, double End) SpokenSpan(float[] samples)
-    {
-        var loud = Windows(samples).Select((rms, index) => (rms, index)).Where(w => w.rms > SpeechRms).Select(w => w.index).ToList();
-        Assert.True(loud.Count > 0, "there is no sound at all");
-        return (loud[0] * WindowSeconds, (loud[^1] + 1) * WindowSeconds);
-    }
-
-    private static double SpeechShare(float[] samples, double start, double end)
-    {
-        var windows = Windows(samples).Skip((int)(start / WindowSeconds)).Take((int)((end - start) / WindowSeconds)).ToList();
-        return (double)windows.Count(rms => rms > SpeechRms) / windows.Count;
-    }
-
-    private static IEnumerable<double> Windows(float[] samples)
-    {
-        var size = (int)(8000 * WindowSeconds);
-        for (var start = 0; start + size <= samples.Length; start += size)
-        {
-            yield return Math.Sqrt(samples.AsSpan(start, size).ToArray().Average(s => (double)s * s));
-        }
-    }
-
-    private static float[] Slice(float[] samples, double from, double to) =>
-        samples[(int)(Math.Max(0, from) * 8000)..(int)(Math.Min(samples.Length / 8000.0, to) * 8000)];
-
-    /// <summary>Power of one frequency (Goertzel) at 8 kHz.</summary>
-    private static double Power(float[] samples, double frequency)
-    {
-        var coefficient = 2 * Math.Cos(2 * Math.PI * frequency / 8000);
-        double previous = 0, beforePrevious = 0;
-        foreach (var sample in samples)
-        {
-            var current = sample + (coefficient * previous) - beforePrevious;
-            beforePrevious = previous;
-            previous = current;
-        }
-
-        return (previous * previous) + (beforePrevious * beforePrevious) - (coefficient * previous * beforePrevious);
-    }
-
-    private static byte[] Silence(double seconds)
-    {
-        var bytes = (int)(8000 * seconds) * 2;
-        var wav = new byte[44 + bytes];
-        Cualify.Appliance.Core.Playbooks.Audio.PcmWav.WriteHeader(wav, 8000, 1, bytes);
-        return wav;
+        return HeardAudio.Mono(wav);
     }
 }
