@@ -33,7 +33,7 @@ public static class SequenceEndpoints
             .WithDescription("Replaces the template's definition; enrollments already running keep the steps they were given.");
         group.MapPost("/start", StartAsync).WithIdempotency()
             .WithSummary("Start a sequence")
-            .WithDescription("Upserts the contact and enrolls it in the template. The enrollment waits in pending_review for an admin's approval unless auto_approve is set. A repeat with the same idempotency_key and body returns the original ids (200).");
+            .WithDescription("Upserts the contact and enrolls it in the template. The enrollment waits in pending_review for an admin's approval unless auto_approve is set. A repeat with the same idempotency_key returns the original ids (200) and creates nothing, whatever its body; the Idempotency-Key header keeps its 409 for another body.");
         group.MapGet("/enrollments/{id}", GetEnrollmentAsync)
             .WithSummary("Get an enrollment")
             .WithDescription("One enrollment (enr_…) with each step's status, schedule and outcome.");
@@ -72,7 +72,7 @@ public static class SequenceEndpoints
         return TypedResults.Ok(Envelopes.Wrap(SequenceTemplateView.From(template)));
     }
 
-    /// <summary>201 with new ids; 200 with the original ids when the idempotency_key was seen with this same body.</summary>
+    /// <summary>201 with new ids; 200 with the original ids when the idempotency_key was seen before, whatever the body.</summary>
     private static async Task<Results<Created<DataOf<SequenceStartView>>, Ok<DataOf<SequenceStartView>>>> StartAsync(
         SequenceStartInput request, HttpContext context, SequenceStarter starter)
     {
