@@ -1,7 +1,9 @@
 using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.ApiKeys;
 using Cualify.Appliance.Core.Calls;
+using Cualify.Appliance.Core.Campaigns;
 using Cualify.Appliance.Core.Contacts;
+using Cualify.Appliance.Core.Contacts.Import;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Idempotency;
@@ -54,6 +56,8 @@ public static class CoreServiceCollectionExtensions
         services.AddPlaybooksAndCalls(configuration);
         services.AddSequences(configuration);
         services.AddMail();
+        services.AddContactImports(configuration);
+        services.AddCampaigns();
         return services;
     }
 }

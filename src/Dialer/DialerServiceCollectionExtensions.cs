@@ -31,6 +31,7 @@ public static class DialerServiceCollectionExtensions
         services.AddSingleton<LiveCalls>();
         services.AddSingleton<RecordingRecovery>();
         services.AddHostedService<DialScheduler>();
+        services.AddHostedService<CampaignHopper>();
         services.AddHostedService<LiveCallHeartbeat>();
         return services;
     }

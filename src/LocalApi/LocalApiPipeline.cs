@@ -1,6 +1,7 @@
 using Cualify.Appliance.LocalApi.ApiKeys;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.Calls;
+using Cualify.Appliance.LocalApi.Campaigns;
 using Cualify.Appliance.LocalApi.Contacts;
 using Cualify.Appliance.LocalApi.Credits;
 using Cualify.Appliance.LocalApi.Docs;
@@ -57,11 +58,13 @@ public static class LocalApiPipeline
         .MapOperatorOrgs()
         .MapCredits()
         .MapContacts()
+        .MapContactImports()
         .MapPlaybooks()
         .MapCalls()
         .MapRecordings()
         .MapWebhooks()
         .MapEvents()
         .MapSequences()
+        .MapCampaigns()
         .MapTwilioCallbacks();
 }

@@ -31,6 +31,7 @@ public static class ApplianceCommandLine
         root.Subcommands.Add(OrgsCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(CreditsCommand.Create());
+        root.Subcommands.Add(ContactsCommand.Create());
         root.Subcommands.Add(Doctor.DoctorCommand.Create());
         root.Subcommands.Add(BackupCommand.Create());
         root.Subcommands.Add(SecretsCommand.Create());

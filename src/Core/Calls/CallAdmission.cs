@@ -24,6 +24,9 @@ public sealed class CallAdmission(
     ApplianceMetrics metrics)
 {
     private const int PageSize = 64;
+
+    /// <summary>A campaign's queued calls wait while it is paused (or stopped): pausing stops new dials at once.</summary>
+    private const string RunningCampaignOnly = "(campaign_id IS NULL OR campaign_id IN (SELECT id FROM campaigns WHERE status = 'running'))";
     private static readonly string[] LiveStatuses = [.. CallStatus.Live];
     private readonly Counter _decisions = metrics.Counter("cualify_dial_decisions_total",
         "Admission decisions on due calls: admitted, refused (the call ends failed) or waiting, by reason", "decision", "reason");
@@ -51,6 +54,7 @@ public sealed class CallAdmission(
             var page = (await tx.QueryAsync<Call>($"""
                 SELECT {Call.Columns} FROM calls
                 WHERE status = 'queued' AND scheduled_for <= @now AND (scheduled_for, id) > (@At, @Id) AND org_id NOT IN @held
+                  AND {RunningCampaignOnly}
                 ORDER BY scheduled_for, id
                 LIMIT {PageSize}
                 """, new { now, cursor.At, cursor.Id, held })).ToList();
@@ -121,7 +125,7 @@ public sealed class CallAdmission(
         }
 
         var nextDue = await tx.ExecuteScalarAsync<DateTimeOffset?>(
-            "SELECT min(scheduled_for) FROM calls WHERE status = 'queued' AND scheduled_for > @now", new { now });
+            $"SELECT min(scheduled_for) FROM calls WHERE status = 'queued' AND scheduled_for > @now AND {RunningCampaignOnly}", new { now });
         return new AdmissionRound(admitted, refused, deferred, full, Earliest(wake, nextDue));
     }
 

@@ -32,7 +32,8 @@ public sealed class CallPlacement(
         store.WriteAsync(tx => QueueAsync(tx, orgId, request), cancellationToken);
 
     /// <summary>Checks and queues a call inside <paramref name="tx"/>; usable from another feature's transaction.</summary>
-    public async Task<Call> QueueAsync(StoreTransaction tx, string orgId, CallRequest request)
+    /// <param name="campaignId">The campaign placing the call (its hopper), which the call then carries.</param>
+    public async Task<Call> QueueAsync(StoreTransaction tx, string orgId, CallRequest request, string? campaignId = null)
     {
         Validate(request, tx.Now);
         var settings = options.Value;
@@ -83,9 +84,9 @@ public sealed class CallPlacement(
 
         var call = await tx.QuerySingleAsync<Call>($"""
             INSERT INTO calls (id, org_id, agent_id, contact_id, status, from_e164, to_e164, language, requested_max_duration_sec,
-                               provider, metadata, not_before, scheduled_for, created_at, updated_at)
+                               provider, metadata, not_before, scheduled_for, created_at, updated_at, campaign_id)
             VALUES (@Id, @orgId, @AgentId, @ContactId, 'queued', @From, @to, @Language, @MaxDurationSec,
-                    @Provider, @Metadata, @NotBefore, @scheduledFor, @Now, @Now)
+                    @Provider, @Metadata, @NotBefore, @scheduledFor, @Now, @Now, @campaignId)
             RETURNING {Call.Columns}
             """, new
         {
@@ -102,6 +103,7 @@ public sealed class CallPlacement(
             request.NotBefore,
             scheduledFor,
             tx.Now,
+            campaignId,
         });
         await CallTimeline.AppendAsync(tx, call.Id, CallTimelineType.Queued, tx.Now, new { scheduled_for = scheduledFor });
         await outbox.AppendAsync(tx, orgId, CallEvents.Queued, CallView.From(call));

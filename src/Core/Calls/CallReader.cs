@@ -10,7 +10,8 @@ public sealed record CallFilter(
     string? AgentId = null,
     string? ContactId = null,
     DateTimeOffset? CreatedAfter = null,
-    DateTimeOffset? CreatedBefore = null);
+    DateTimeOffset? CreatedBefore = null,
+    string? CampaignId = null);
 
 /// <summary>Reads calls and their timelines; every read is scoped to one org except the dialer's own by-id reads.</summary>
 public sealed class CallReader(ApplianceStore store)
@@ -43,5 +44,6 @@ public sealed class CallReader(ApplianceStore store)
             .Where(filter.ContactId is not null, "contact_id = @ContactId")
             .Where(filter.CreatedAfter is not null, "created_at > @CreatedAfter")
             .Where(filter.CreatedBefore is not null, "created_at < @CreatedBefore")
-            .ReadAsync<Call>(store, new { OrgId = orgId, filter.Status, filter.AgentId, filter.ContactId, filter.CreatedAfter, filter.CreatedBefore }, page, cancellationToken);
+            .Where(filter.CampaignId is not null, "campaign_id = @CampaignId")
+            .ReadAsync<Call>(store, new { OrgId = orgId, filter.Status, filter.AgentId, filter.ContactId, filter.CreatedAfter, filter.CreatedBefore, filter.CampaignId }, page, cancellationToken);
 }

@@ -31,12 +31,13 @@ public record CallView(
     DateTimeOffset ScheduledFor,
     DateTimeOffset? AnsweredAt,
     int? MaxDurationSec,
-    int? BilledSec)
+    int? BilledSec,
+    string? CampaignId)
 {
     public static CallView From(Call c) => new(
         c.Id, c.Status, c.Direction, c.FromE164, c.ToE164, c.Language, c.AgentId, c.ContactId, c.DurationSec, c.CreditsDebitedPaise,
         c.RecordingUrl, c.LlmExtractedIntent, c.LlmSentiment, c.LlmOutcome, c.Outcome, c.EndReason, c.Provider, c.ProviderCallId,
-        ApplianceJson.Element(c.Metadata), c.StartedAt, c.EndedAt, c.CreatedAt, c.ScheduledFor, c.AnsweredAt, c.MaxDurationSec, c.BilledSec);
+        ApplianceJson.Element(c.Metadata), c.StartedAt, c.EndedAt, c.CreatedAt, c.ScheduledFor, c.AnsweredAt, c.MaxDurationSec, c.BilledSec, c.CampaignId);
 }
 
 /// <summary>

@@ -21,4 +21,5 @@ public sealed record ContactFilter(
     DateTimeOffset? CreatedAfter = null,
     DateTimeOffset? CreatedBefore = null);
 
-public sealed record UpsertResult(Contact Contact, bool Created);
+/// <param name="Changed">For an existing contact: whether the upsert changed any field.</param>
+public sealed record UpsertResult(Contact Contact, bool Created, bool Changed = true);

@@ -22,13 +22,20 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     public Task<UpsertResult> UpsertAsync(string orgId, ContactInput input, CancellationToken cancellationToken = default)
     {
         var normalized = ContactNormalizer.Normalize(input, phoneRequired: true);
-        return store.WriteAsync(async tx =>
+        return store.WriteAsync(tx => UpsertAsync(tx, orgId, normalized), cancellationToken);
+    }
+
+    /// <summary>The upsert of <c>POST /contacts</c> inside the caller's transaction, from already normalized fields.</summary>
+    public async Task<UpsertResult> UpsertAsync(StoreTransaction tx, string orgId, ContactInput normalized)
+    {
+        var existing = await FindByPhoneAsync(tx, orgId, normalized.PhoneE164!);
+        if (existing is null)
         {
-            var existing = await FindByPhoneAsync(tx, orgId, normalized.PhoneE164!);
-            return existing is null
-                ? new UpsertResult(await InsertAsync(tx, orgId, normalized), Created: true)
-                : new UpsertResult(await UpdateAsync(tx, existing, normalized), Created: false);
-        }, cancellationToken);
+            return new UpsertResult(await InsertAsync(tx, orgId, normalized), Created: true);
+        }
+
+        var updated = await UpdateAsync(tx, existing, normalized);
+        return new UpsertResult(updated, Created: false, Changed: !ReferenceEquals(updated, existing));
     }
 
     public Task<Contact?> FindByPhoneAsync(StoreTransaction tx, string orgId, string phoneE164) =>

@@ -27,7 +27,8 @@ public sealed record ListCallsQuery(
     [property: FromQuery(Name = "agent_id")] string? AgentId,
     [property: FromQuery(Name = "contact_id")] string? ContactId,
     [property: FromQuery(Name = "created_after")] string? CreatedAfter,
-    [property: FromQuery(Name = "created_before")] string? CreatedBefore)
+    [property: FromQuery(Name = "created_before")] string? CreatedBefore,
+    [property: FromQuery(Name = "campaign_id")] string? CampaignId)
 {
     public PageRequest ToPage() => PageRequest.Parse(Limit, Offset);
 
@@ -36,5 +37,6 @@ public sealed record ListCallsQuery(
         string.IsNullOrEmpty(AgentId) ? null : AgentId,
         string.IsNullOrEmpty(ContactId) ? null : ContactId,
         QueryValues.Timestamp(CreatedAfter, "created_after"),
-        QueryValues.Timestamp(CreatedBefore, "created_before"));
+        QueryValues.Timestamp(CreatedBefore, "created_before"),
+        string.IsNullOrEmpty(CampaignId) ? null : CampaignId);
 }

@@ -23,7 +23,7 @@ public static class CallEndpoints
             .WithDescription("Queues an outbound call to to_e164 playing the playbook agent_id. Checked first: the playbook exists in the org (404, param agent_id), the plan is active (403 no_active_plan), the number is not opted out and has recorded consent (403 opted_out / no_consent), and the balance covers the minimum reservation (402 insufficient_credits). Outside the org's calling hours the call is accepted and scheduled_for names the next allowed moment in the callee's time zone. Statuses move queued, dialing, ringing, in_progress, then one final status: completed, failed, no_answer, busy or canceled.");
         group.MapGet("/", ListAsync)
             .WithSummary("List calls")
-            .WithDescription("The org's calls, newest first, filtered by status, agent_id, contact_id and created_after/created_before.");
+            .WithDescription("The org's calls, newest first, filtered by status, agent_id, contact_id, campaign_id and created_after/created_before.");
         group.MapGet("/{id}", GetAsync)
             .WithSummary("Get a call")
             .WithDescription("One call with its transcript and its ordered timeline (queued, dialing, ringing, answered, disclosure_played, dtmf_received, hangup…).");

@@ -1,4 +1,6 @@
 using Cualify.Appliance.Core.Calls;
+using Cualify.Appliance.Core.Campaigns;
+using Cualify.Appliance.Core.Contacts.Import;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Orgs;
@@ -61,6 +63,11 @@ internal static class ContractFacts
         ["UpdateOrgRequest"] = [],
         ["UpdateOrgTermsRequest"] = [],
         ["ContactInput"] = [],
+        ["CampaignInput"] = ["name", "contacts"],
+        ["CampaignContactsInput"] = [],
+        ["CampaignFilterInput"] = [],
+        ["CampaignPacingInput"] = [],
+        ["CampaignRetryInput"] = [],
     };
 
     public static readonly IReadOnlyDictionary<string, string> SchemaDescriptions = new Dictionary<string, string>
@@ -109,11 +116,16 @@ internal static class ContractFacts
             [("EnrollmentView", "status")] = EnrollmentStatuses,
             [("SequenceStartView", "status")] = EnrollmentStatuses,
             [("EnrollmentStepView", "status")] = StepStatuses,
+            [("CampaignView", "status")] = CampaignStatus.All,
+            [("CampaignRetryInput", "on")] = CampaignRules.Retryable,
+            [("CampaignRetryView", "on")] = CampaignRules.Retryable,
+            [("CampaignFilterInput", "consent_capture")] = ConsentCapture.All,
+            [("ContactImportView", "status")] = [ContactImportStatus.Running, ContactImportStatus.Completed, ContactImportStatus.Failed],
         };
 
     private static readonly HashSet<string> UuidFields = new(StringComparer.Ordinal)
     {
-        "agent_id", "contact_id", "webhook_id", "delivery_id", "audio_id", "call_id", "org_id",
+        "agent_id", "contact_id", "webhook_id", "delivery_id", "audio_id", "call_id", "org_id", "campaign_id", "import_id",
     };
 
     /// <summary>The path parameter <c>{id}</c> of each resource that does not use a plain UUIDv7.</summary>

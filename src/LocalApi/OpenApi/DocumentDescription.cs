@@ -18,6 +18,7 @@ public static class DocumentDescription
         ["Webhooks"] = "Signed event delivery (Standard Webhooks) to CRMs: register, test, delivery history, rotate the secret, re-enable.",
         ["Events"] = "The org's events as a live Server-Sent Events stream, and replay of one event to its webhooks.",
         ["Sequences"] = "Email and voice sequences: templates, start for a contact, enrollments with review, approval and stop.",
+        ["Campaigns"] = "Dial or enroll a whole list at a pace: contacts by filter, import or ids (snapshotted at start), retries, pause, resume, stop and live progress.",
     };
 
     public static void Apply(OpenApiDocument document)

@@ -14,6 +14,7 @@ public static class EventCatalog
         "call.queued", "call.answered", "call.completed", "call.failed", "call.recording_ready",
         "sequence.enrollment_created", "sequence.completed", "sequence.stopped",
         "email.sent", "email.opened", "email.replied", "email.bounced",
+        "campaign.started", "campaign.paused", "campaign.resumed", "campaign.completed", "campaign.stopped",
         WebhookEvents.Disabled, WebhookEvents.Test,
     };
 
