@@ -11,7 +11,7 @@ namespace Cualify.Appliance.Core.Campaigns;
 /// refused for want of credits, an active plan or its playbook was never dialed: its member goes back to pending
 /// (the attempt not counted) and the campaign pauses with the reason. The campaign completes with its last member.
 /// </summary>
-public sealed class CampaignCallEnded(CampaignStore campaigns, CampaignSignal signal) : ICallEndedStep
+public sealed class CampaignCallEnded(CampaignTransitions campaigns, CampaignSignal signal) : ICallEndedStep
 {
     public async Task CallEndedAsync(StoreTransaction tx, Call ended)
     {

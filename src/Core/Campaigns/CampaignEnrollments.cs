@@ -12,7 +12,7 @@ namespace Cualify.Appliance.Core.Campaigns;
 /// writes; a crash between them repeats the start with the same key, which returns the same enrollment, so each
 /// contact is enrolled once whatever happens.
 /// </summary>
-public sealed class CampaignEnrollments(ApplianceStore store, CampaignStore campaigns, ContactStore contacts, SequenceStarter starter)
+public sealed class CampaignEnrollments(ApplianceStore store, CampaignTransitions campaigns, ContactStore contacts, SequenceStarter starter)
 {
     private sealed record Due(Campaign? Campaign, CampaignMember? Member, DateTimeOffset Slot);
 

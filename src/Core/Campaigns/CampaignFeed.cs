@@ -20,7 +20,7 @@ namespace Cualify.Appliance.Core.Campaigns;
 /// </summary>
 public sealed class CampaignFeed(
     ApplianceStore store,
-    CampaignStore campaigns,
+    CampaignTransitions campaigns,
     CallPlacement placement,
     OrgStore orgs,
     ApplianceMetrics metrics)

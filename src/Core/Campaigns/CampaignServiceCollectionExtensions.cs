@@ -12,6 +12,7 @@ public static class CampaignServiceCollectionExtensions
     public static IServiceCollection AddCampaigns(this IServiceCollection services)
     {
         services.TryAddSingleton<CampaignSignal>();
+        services.TryAddSingleton<CampaignTransitions>();
         services.TryAddSingleton<CampaignStore>();
         services.TryAddSingleton<CampaignFeed>();
         services.TryAddSingleton<CampaignEnrollments>();

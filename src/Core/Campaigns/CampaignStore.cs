@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Errors;
-using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Sequences;
@@ -22,7 +21,7 @@ public sealed class CampaignStore(
     PlaybookStore playbooks,
     SequenceTemplateStore templates,
     CallSettlement settlement,
-    EventOutbox outbox,
+    CampaignTransitions transitions,
     CampaignSignal signal,
     TimeProvider time)
 {
@@ -69,12 +68,6 @@ public sealed class CampaignStore(
         }, cancellationToken);
     }
 
-    public Task<Campaign?> GetAsync(StoreTransaction tx, string orgId, string id) =>
-        tx.QuerySingleOrDefaultAsync<Campaign>($"SELECT {Campaign.Columns} FROM campaigns WHERE org_id = @orgId AND id = @id", new { orgId, id });
-
-    public Task<Campaign?> GetAsync(StoreTransaction tx, string id) =>
-        tx.QuerySingleOrDefaultAsync<Campaign>($"SELECT {Campaign.Columns} FROM campaigns WHERE id = @id", new { id });
-
     public Task<CampaignView?> GetViewAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
         store.ReadAsync(async connection =>
         {
@@ -102,26 +95,18 @@ public sealed class CampaignStore(
         ChangeAsync(orgId, id, [CampaignStatus.Draft], "started", async (tx, campaign) =>
         {
             await CampaignAudience.SnapshotAsync(tx, campaign);
-            var started = await SetStatusAsync(tx, campaign, CampaignStatus.Running, null, "started_at = @Now, next_dial_at = @Now,");
-            await AppendAsync(tx, started, CampaignEvents.Started, null);
+            var started = await transitions.SetStatusAsync(tx, campaign, CampaignStatus.Running, null, "started_at = @Now, next_dial_at = @Now,");
+            await transitions.AppendAsync(tx, started, CampaignEvents.Started, null);
             return started;
         }, cancellationToken);
 
     public Task<CampaignView> PauseAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
-        ChangeAsync(orgId, id, [CampaignStatus.Running], "paused", (tx, campaign) => PauseAsync(tx, campaign, CampaignPauseReasons.Requested), cancellationToken);
-
-    /// <summary>Pauses a running campaign inside the caller's transaction (the dialer's own pauses: credits, plan).</summary>
-    public async Task<Campaign> PauseAsync(StoreTransaction tx, Campaign campaign, string reason)
-    {
-        var paused = await SetStatusAsync(tx, campaign, CampaignStatus.Paused, reason, "");
-        await AppendAsync(tx, paused, CampaignEvents.Paused, reason);
-        return paused;
-    }
+        ChangeAsync(orgId, id, [CampaignStatus.Running], "paused", (tx, campaign) => transitions.PauseAsync(tx, campaign, CampaignPauseReasons.Requested), cancellationToken);
 
     public Task<CampaignView> ResumeAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
         ChangeAsync(orgId, id, [CampaignStatus.Paused], "resumed", async (tx, campaign) =>
         {
-            var resumed = await SetStatusAsync(tx, campaign, CampaignStatus.Running, null, "next_dial_at = @Now,");
+            var resumed = await transitions.SetStatusAsync(tx, campaign, CampaignStatus.Running, null, "next_dial_at = @Now,");
             var queued = (await tx.QueryAsync<(string Id, DateTimeOffset ScheduledFor)>(
                 "SELECT id, scheduled_for FROM calls WHERE campaign_id = @Id AND status = 'queued' ORDER BY scheduled_for, id", new { campaign.Id })).ToList();
             var slot = tx.Now;
@@ -133,14 +118,14 @@ public sealed class CampaignStore(
             }
 
             resumed = await tx.QuerySingleAsync<Campaign>($"UPDATE campaigns SET next_dial_at = @slot WHERE id = @Id RETURNING {Campaign.Columns}", new { slot, campaign.Id });
-            await AppendAsync(tx, resumed, CampaignEvents.Resumed, null);
+            await transitions.AppendAsync(tx, resumed, CampaignEvents.Resumed, null);
             return resumed;
         }, cancellationToken);
 
     public Task<CampaignView> StopAsync(string orgId, string id, CancellationToken cancellationToken = default) =>
         ChangeAsync(orgId, id, [CampaignStatus.Draft, CampaignStatus.Running, CampaignStatus.Paused], "stopped", async (tx, campaign) =>
         {
-            var stopped = await SetStatusAsync(tx, campaign, CampaignStatus.Stopped, null, "ended_at = @Now,");
+            var stopped = await transitions.SetStatusAsync(tx, campaign, CampaignStatus.Stopped, null, "ended_at = @Now,");
             var queued = await tx.QueryAsync<Call>($"SELECT {Call.Columns} FROM calls WHERE campaign_id = @Id AND status = 'queued'", new { campaign.Id });
             foreach (var call in queued)
             {
@@ -150,28 +135,9 @@ public sealed class CampaignStore(
             await tx.ExecuteAsync("""
                 UPDATE campaign_members SET state = 'done', result = 'not_called', updated_at = @Now WHERE campaign_id = @Id AND state = 'pending'
                 """, new { campaign.Id, tx.Now });
-            await AppendAsync(tx, stopped, CampaignEvents.Stopped, null);
+            await transitions.AppendAsync(tx, stopped, CampaignEvents.Stopped, null);
             return stopped;
         }, cancellationToken);
-
-    /// <summary>Completes a running campaign whose every member is done; returns whether it did.</summary>
-    public async Task<bool> CompleteIfDoneAsync(StoreTransaction tx, Campaign campaign)
-    {
-        if (campaign.Status != CampaignStatus.Running)
-        {
-            return false;
-        }
-
-        var open = await tx.ExecuteScalarAsync<long>("SELECT count(*) FROM campaign_members WHERE campaign_id = @Id AND state <> 'done'", new { campaign.Id });
-        if (open > 0)
-        {
-            return false;
-        }
-
-        var completed = await SetStatusAsync(tx, campaign, CampaignStatus.Completed, null, "ended_at = @Now,");
-        await AppendAsync(tx, completed, CampaignEvents.Completed, null);
-        return true;
-    }
 
     public async Task<CampaignView> ViewAsync(StoreTransaction tx, Campaign campaign) =>
         CampaignView.From(campaign, await CampaignProgress.ReadAsync(tx, campaign));
@@ -179,7 +145,7 @@ public sealed class CampaignStore(
     private Task<CampaignView> ChangeAsync(string orgId, string id, string[] from, string verb, Func<StoreTransaction, Campaign, Task<Campaign>> change, CancellationToken cancellationToken) =>
         store.WriteAsync(async tx =>
         {
-            var campaign = (Ids.IsUuid(id) ? await GetAsync(tx, orgId, id) : null) ?? throw ApplianceException.NotFound("Campaign", "id");
+            var campaign = (Ids.IsUuid(id) ? await transitions.GetAsync(tx, orgId, id) : null) ?? throw ApplianceException.NotFound("Campaign", "id");
             if (!from.Contains(campaign.Status))
             {
                 throw ApplianceException.Conflict($"A {campaign.Status} campaign cannot be {verb}; it must be {string.Join(" or ", from)}");
@@ -190,18 +156,6 @@ public sealed class CampaignStore(
             return await ViewAsync(tx, changed);
         }, cancellationToken);
 
-    private static Task<Campaign> SetStatusAsync(StoreTransaction tx, Campaign campaign, string status, string? reason, string extra) =>
-        tx.QuerySingleAsync<Campaign>($"""
-            UPDATE campaigns SET status = @status, pause_reason = @reason, {extra} updated_at = @Now
-            WHERE id = @Id
-            RETURNING {Campaign.Columns}
-            """, new { status, reason, tx.Now, campaign.Id });
-
-    private async Task AppendAsync(StoreTransaction tx, Campaign campaign, string type, string? reason)
-    {
-        var progress = await CampaignProgress.ReadAsync(tx, campaign);
-        await outbox.AppendAsync(tx, campaign.OrgId, type, new { campaign_id = campaign.Id, name = campaign.Name, status = campaign.Status, reason, progress });
-    }
 }
 
 /// <summary>A campaign started, resumed or has a free slot: the hopper looks again at once.</summary>

@@ -22,7 +22,7 @@ public static class ContactImportEndpoints
             .Accepts<string>("text/csv").WithErrors(400, 413, 422)
             .WithSummary("Import contacts from CSV")
             .WithDescription("A CSV file as the request body (text/csv, UTF-8, up to 1,000,000 rows): a header row naming the columns phone_e164 (required), name, first_name, last_name, email, language_pref, consent_capture, notes and any metadata.<key>, then one contact per row. The file is checked first (UTF-8, a header with phone_e164 and no unknown column, well-formed CSV, the size and row limits) and refused as a whole with 422 (param file) when it is not right; then the answer is 202 at once and the rows are imported in the background. Each row is the same upsert as POST /contacts (numbers normalised, matched on phone_e164, an empty cell leaves the field as it is); a row without consent_capture is imported but never called; numbers on the do-not-contact list stay blocked. Follow it with GET /contacts/imports/{id}.");
-        group.MapGet("/imports/{id}", GetAsync)
+        group.MapGet("/imports/{id}", GetImportAsync)
             .WithSummary("Get a contact import")
             .WithDescription("An import's status (running, completed, failed) and counts: rows read so far of rows_total, created, updated (an existing contact changed), unchanged (an existing contact the row did not change), skipped (rows with errors), do_not_contact and without_consent; then the first 1,000 errors, each with its row (the header is row 1), field and message.");
         return api;
@@ -52,7 +52,7 @@ public static class ContactImportEndpoints
         return TypedResults.Accepted($"/api/v1/contacts/imports/{import.Id}", Envelopes.Wrap(ContactImportView.From(import, [])));
     }
 
-    private static async Task<Ok<DataOf<ContactImportView>>> GetAsync(string id, HttpContext context, ContactImports imports) =>
+    private static async Task<Ok<DataOf<ContactImportView>>> GetImportAsync(string id, HttpContext context, ContactImports imports) =>
         TypedResults.Ok(Envelopes.Wrap((Core.Store.Ids.IsUuid(id) ? await imports.ViewAsync(context.Caller().OrgId, id, context.RequestAborted) : null)
             ?? throw ApplianceException.NotFound("Import", "id")));
 }

@@ -18,6 +18,7 @@ public static class ImportFile
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var buffer = new byte[64 * 1024];
+        var text = new Utf8Check();
         long total = 0;
         await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
         int read;
@@ -29,8 +30,11 @@ public static class ImportFile
                 throw TooLarge(maxBytes);
             }
 
+            text.Add(buffer.AsSpan(0, read));
             await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
+
+        text.End();
 
         if (total == 0)
         {
@@ -73,7 +77,7 @@ public static class ImportFile
         }
         catch (DecoderFallbackException)
         {
-            throw Refused($"The file is not UTF-8 text (invalid bytes in row {csv.Record + 1}); save it as \"CSV UTF-8\" and upload it again");
+            throw NotUtf8(null);
         }
         catch (CsvFormatException ex)
         {
@@ -88,4 +92,62 @@ public static class ImportFile
         new(ErrorKind.TooLarge, $"The file is larger than {maxBytes / (1024 * 1024)} MiB (Contacts:Import:MaxBytes); split it into smaller files", "file");
 
     private static ApplianceException Refused(string message) => new FieldErrors().Add("file", message).ToException();
+
+    private static ApplianceException NotUtf8(long? line) =>
+        Refused($"The file is not UTF-8 text (invalid bytes{(line is null ? "" : $" on line {line}")}); save it as \"CSV UTF-8\" and upload it again");
+
+    /// <summary>Checks bytes as they stream by for valid UTF-8, counting lines so that a failure can say where.</summary>
+    private sealed class Utf8Check
+    {
+        private readonly char[] _chars = new char[64 * 1024];
+        private readonly byte[] _carry = new byte[4];
+        private int _carried;
+        private long _line = 1;
+
+        public void Add(ReadOnlySpan<byte> bytes)
+        {
+            while (bytes.Length > 0)
+            {
+                // At most three bytes of a character split between chunks wait for the next one.
+                ReadOnlySpan<byte> input = bytes;
+                if (_carried > 0)
+                {
+                    var joined = new byte[_carried + Math.Min(bytes.Length, _chars.Length - _carried)];
+                    _carry.AsSpan(0, _carried).CopyTo(joined);
+                    bytes[..(joined.Length - _carried)].CopyTo(joined.AsSpan(_carried));
+                    input = joined;
+                }
+                else if (input.Length > _chars.Length)
+                {
+                    input = input[.._chars.Length];
+                }
+
+                var consumedFromBytes = input.Length - _carried;
+                var status = System.Text.Unicode.Utf8.ToUtf16(input, _chars, out var read, out _, replaceInvalidSequences: false, isFinalBlock: false);
+                _line += input[..read].Count((byte)'\n');
+                _carried = 0;
+                if (status == System.Buffers.OperationStatus.InvalidData)
+                {
+                    throw NotUtf8(_line);
+                }
+
+                if (status == System.Buffers.OperationStatus.NeedMoreData)
+                {
+                    var rest = input[read..];
+                    rest.CopyTo(_carry);
+                    _carried = rest.Length;
+                }
+
+                bytes = bytes[consumedFromBytes..];
+            }
+        }
+
+        public void End()
+        {
+            if (_carried > 0)
+            {
+                throw NotUtf8(_line);
+            }
+        }
+    }
 }
