@@ -155,7 +155,7 @@ public sealed class CampaignRestartTests
         while (!await condition())
         {
             Assert.True(TimeProvider.System.GetUtcNow() < deadline, "the condition did not come true in time");
-            await Task.Delay(200);
+            await Task.Delay(1000);
         }
     }
 
