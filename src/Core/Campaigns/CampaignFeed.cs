@@ -26,6 +26,7 @@ public sealed class CampaignFeed(
     ApplianceMetrics metrics)
 {
     public static readonly TimeSpan LookAhead = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(2);
     private readonly Counter _placed = metrics.Counter("cualify_campaign_calls_placed_total", "Calls a campaign's hopper queued, by campaign", "campaign");
 
     /// <summary>Running campaigns, the one fed longest ago first.</summary>
@@ -52,9 +53,11 @@ public sealed class CampaignFeed(
         var maxInFlight = Math.Min(campaign.MaxConcurrent ?? int.MaxValue, fairShare);
         var inFlight = await tx.ExecuteScalarAsync<int>("SELECT count(*) FROM campaign_members WHERE campaign_id = @Id AND state = 'queued'", new { campaign.Id });
         var ahead = await tx.ExecuteScalarAsync<int>("SELECT count(*) FROM calls WHERE campaign_id = @Id AND status = 'queued'", new { campaign.Id });
-        var maxAhead = Math.Max(2, (int)Math.Ceiling(LookAhead / campaign.Interval));
+        // Room for the look-ahead's calls and as many due ones the dialer has not taken yet.
+        var maxAhead = Math.Max(2, 2 * (int)Math.Ceiling(LookAhead / campaign.Interval));
         var window = campaign.DialWindow is null ? null : CallingHours.Parse(campaign.DialWindow);
-        var slot = campaign.NextDialAt is { } next && next > tx.Now ? next : tx.Now;
+        // A round that comes late (a busy store) may place the slots it missed, but never more than CatchUp's worth at once.
+        var slot = campaign.NextDialAt is { } next && next > tx.Now - CatchUp ? next : tx.Now - CatchUp;
         var horizon = tx.Now + LookAhead;
         var placed = 0;
         var exhausted = false;
@@ -62,16 +65,16 @@ public sealed class CampaignFeed(
         {
             var member = await tx.QuerySingleOrDefaultAsync<CampaignMember>($"""
                 SELECT {CampaignMember.Columns} FROM campaign_members
-                WHERE campaign_id = @Id AND state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= @horizon)
+                WHERE campaign_id = @Id AND state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= @slot)
                 ORDER BY position LIMIT 1
-                """, new { campaign.Id, horizon });
+                """, new { campaign.Id, slot });
             if (member is null)
             {
                 exhausted = true;
                 break;
             }
 
-            var notBefore = member.NextAttemptAt is { } retryAt && retryAt > slot ? retryAt : slot;
+            var notBefore = slot;
             var outcome = await PlaceAsync(tx, campaign, member, notBefore, window);
             if (outcome is Placement.Paused)
             {
@@ -99,10 +102,11 @@ public sealed class CampaignFeed(
         }
 
         var nextRetry = await tx.ExecuteScalarAsync<DateTimeOffset?>(
-            "SELECT min(next_attempt_at) FROM campaign_members WHERE campaign_id = @Id AND state = 'pending' AND next_attempt_at > @horizon", new { campaign.Id, horizon });
+            "SELECT min(next_attempt_at) FROM campaign_members WHERE campaign_id = @Id AND state = 'pending' AND next_attempt_at > @slot", new { campaign.Id, slot });
         // A full campaign is woken by a call ending (the settlement signals); otherwise its next slot or retry.
         DateTimeOffset? wake = exhausted || inFlight >= maxInFlight || ahead >= maxAhead ? null : slot - LookAhead;
-        var retryWake = nextRetry - LookAhead;
+        // A retry is placed once its time has come (it takes the slot then, like any other member).
+        var retryWake = nextRetry;
         return wake is null ? retryWake : retryWake is null || wake < retryWake ? wake : retryWake;
     }
 

@@ -32,7 +32,7 @@ public sealed class CampaignDialingTests
         await using var harness = await DialerHarness.StartAsync(settings: CampaignRun.RoomySettings);
         await CampaignRun.RaiseOrgLimitsAsync(harness);
         await harness.TopUpAsync(50_000_000);
-        var agentId = await harness.CreatePlaybookAsync(new { name = "Campaign", disclosure_text = "This is Acme.", max_duration_sec = 60 });
+        var agentId = await harness.CreatePlaybookAsync(new { name = "Campaign", disclosure_text = "This is Acme.", max_duration_sec = 60, dtmf = new Dictionary<string, string> { ["9"] = "opt_out" } });
         var contacts = Enumerable.Range(0, Contacts).Select(Contact).ToList();
         var importId = await CampaignRun.ImportAsync(harness, contacts.Select(c => (c.Phone, c.Consent)));
         var orgId = await harness.DefaultOrgIdAsync();
@@ -124,20 +124,22 @@ public sealed class CampaignDialingTests
         {
             var expected = role switch { "busy" or "no_answer" => 2, "skipped_no_consent" or "do_not_contact" => 0, _ => 1 };
             var made = byNumber.GetValueOrDefault(phone) ?? [];
-            Assert.True(expected == made.Count, $"{phone} ({role}) was called {made.Count} times, not {expected}");
+            Assert.True(expected == made.Count, $"{phone} ({role}) was called {made.Count} times, not {expected}: {string.Join("; ", made)}");
             if (expected == 2)
             {
                 Assert.True(made[1].StartedAt >= made[0].EndedAt + TimeSpan.FromMinutes(10), $"{phone} was retried before the 10 minutes");
             }
         }
 
-        // Pacing: first attempts, in any minute of the run, stay within the pace, and the run as a whole keeps it.
-        var firsts = calls.GroupBy(c => c.ToE164).Select(g => g.First().StartedAt!.Value).Order().ToList();
-        var busiestMinute = firsts.Select(t => firsts.Count(u => u >= t && u < t + TimeSpan.FromMinutes(1))).Max();
+        // Pacing (first attempts and retries share the campaign's pace): no minute of the run holds more than the
+        // pace, and while first attempts remained (so there was always someone to call) the run as a whole kept it.
+        var starts = calls.Select(c => c.StartedAt!.Value).Order().ToList();
+        var busiestMinute = starts.Select(t => starts.Count(u => u >= t && u < t + TimeSpan.FromMinutes(1))).Max();
         Assert.InRange(busiestMinute, CallsPerMinute * 0.9, CallsPerMinute + 5);
-        var running = (firsts[^1] - firsts[0]) - (resumedAt!.Value - pausedAt!.Value);
-        var perMinute = (firsts.Count - 1) / running.TotalMinutes;
-        Assert.InRange(perMinute, CallsPerMinute * 0.9, CallsPerMinute * 1.02);
+        var lastFirst = calls.GroupBy(c => c.ToE164).Max(g => g.First().StartedAt!.Value);
+        var busy = (lastFirst - starts[0]) - (resumedAt!.Value - pausedAt!.Value);
+        var perMinute = (starts.Count(s => s <= lastFirst) - 1) / busy.TotalMinutes;
+        Assert.InRange(perMinute, CallsPerMinute * 0.95, CallsPerMinute * 1.02);
 
         campaign = await CampaignRun.CampaignAsync(harness, campaignId);
         var finalDone = campaign["progress"]!["done"]!;
@@ -156,7 +158,7 @@ public sealed class CampaignDialingTests
             Assert.Null(call.CampaignId);
         }
 
-        Assert.True(apiCalls.Take(apiCalls.Count - 1).All(id => harness.CallAsync(id).Result!.EndedAt < firsts[^1]), "API calls waited for the campaign to finish");
+        Assert.True(apiCalls.Take(apiCalls.Count - 1).All(id => harness.CallAsync(id).Result!.EndedAt < lastFirst), "API calls waited for the campaign to finish");
         var listed = await (await harness.Admin.GetAsync($"/api/v1/calls?campaign_id={campaignId}&limit=1")).ExpectAsync(200);
         Assert.Equal(calls.Count, (long)listed["pagination"]!["total"]!);
         Assert.Equal(campaignId, (string?)listed["data"]![0]!["campaign_id"]);

@@ -73,14 +73,32 @@ internal static class CampaignRun
         harness.Time.Advance(step);
         var previous = "";
         var stable = 0;
-        for (var i = 0; i < 400 && stable < 2; i++)
+        for (var i = 0; i < 400 && stable < 3; i++)
         {
-            await Task.Delay(2);
+            await Task.Delay(3);
             var state = await StateAsync(harness);
             var idle = ThreadPool.PendingWorkItemCount == 0 || i > 20;
             stable = state == previous && idle ? stable + 1 : 0;
             previous = state;
         }
+
+        for (var i = 0; i < 400 && !await CaughtUpAsync(harness); i++)
+        {
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>
+    /// Whether the dialer has taken every due call of a running campaign: a test that moved the clock on before it
+    /// had would measure its own haste, not the pace.
+    /// </summary>
+    private static async Task<bool> CaughtUpAsync(DialerHarness harness)
+    {
+        await using var connection = await harness.Appliance.Get<ApplianceStore>().OpenReaderAsync();
+        return await connection.ExecuteScalarAsync<long>("""
+            SELECT count(*) FROM calls WHERE status = 'queued' AND scheduled_for <= @now
+              AND campaign_id IN (SELECT id FROM campaigns WHERE status = 'running')
+            """, new { now = harness.Time.GetUtcNow() }) == 0;
     }
 
     private static async Task<string> StateAsync(DialerHarness harness)
