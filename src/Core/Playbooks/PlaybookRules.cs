@@ -18,7 +18,7 @@ public static partial class PlaybookRules
     public static readonly IReadOnlyList<string> VoicemailModes = [VoicemailHangup, VoicemailLeaveMessage];
     public static readonly IReadOnlyList<string> DtmfActions = [ActionHandoff, ActionOptOut];
 
-    public static void Check(PlaybookInput input, bool creating)
+    public static void Check(PlaybookInput input, bool creating, IReadOnlyCollection<string>? allowWsHosts = null)
     {
         var errors = new FieldErrors();
         if (creating || input.Name is not null)
@@ -66,6 +66,11 @@ public static partial class PlaybookRules
         if (input.Voicemail is not null && !VoicemailModes.Contains(input.Voicemail))
         {
             errors.Add("voicemail", "voicemail must be hangup or leave_message");
+        }
+
+        if (input.Agent is { } agent)
+        {
+            AgentStreamRules.Check(errors, agent, allowWsHosts ?? []);
         }
 
         errors.ThrowIfAny();
