@@ -4,6 +4,7 @@ using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Privacy;
 using Cualify.Appliance.Core.Recordings;
 using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Dialer.AgentStreams;
 using Cualify.Appliance.Dialer.Recording;
 using Cualify.Appliance.Dialer.Sip;
 using Cualify.Appliance.Dialer.Speech;
@@ -35,11 +36,13 @@ public sealed class LiveCalls : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<LiveCalls> _logger;
     private readonly LiveCallContext _context;
+    private readonly PlaybookStore _playbooks;
 
     public LiveCalls(SelectedTelephonyProvider provider, CallLifecycle lifecycle, CallHangups hangups, PlaybookAudioStore audio,
         HeardPrompts heard, CallRecordings recordings, DataDirectory dataDirectory, IOptions<DialerOptions> options, TimeProvider time,
-        ILogger<LiveCalls> logger)
+        ILogger<LiveCalls> logger, PlaybookStore playbooks)
     {
+        _playbooks = playbooks;
         _recordings = recordings;
         _dataDirectory = dataDirectory;
         _provider = provider;
@@ -112,12 +115,14 @@ public sealed class LiveCalls : IDisposable
         var call = ticket.Call;
         var playbook = ticket.Playbook;
         IReadOnlyList<PromptAudio> heard = ticket.Audio is null ? [] : [new PromptAudio(_audio.UlawPath(ticket.Audio), _audio.AlawPath(ticket.Audio))];
+        IReadOnlyList<PromptAudio> fallback = heard;
         string? unspeakable = null;
         if (string.Equals(_options.Provider, SipTelephonyProvider.ProviderName, StringComparison.OrdinalIgnoreCase))
         {
             try
             {
                 heard = await _heard.ForAsync(playbook, ticket.Audio, _stopping.Token);
+                fallback = playbook.HasAgent ? await _heard.FallbackForAsync(playbook, ticket.Audio, _stopping.Token) : [];
             }
             catch (SpeechException ex)
             {
@@ -128,7 +133,7 @@ public sealed class LiveCalls : IDisposable
         var recordingFile = playbook.Record ? _dataDirectory.Combine(RecordingFiles.RelativePath(call.OrgId, call.Id)) : null;
         var playbookPlan = new PlaybookPlan(playbook.Id, playbook.Name, playbook.Language, playbook.DisclosureText, playbook.MessageText,
             ticket.Audio is null ? null : _audio.UlawPath(ticket.Audio), playbook.DtmfMap, playbook.HandoffTarget, playbook.Voicemail, heard,
-            recordingFile);
+            recordingFile, playbook.HasAgent ? AgentStreamPlans.For(playbook, call, _playbooks.OpenAgentToken(playbook), fallback) : null);
         return (new CallPlan(call.Id, call.OrgId, call.ToE164!, call.FromE164 ?? "", call.Language, playbookPlan,
             TimeSpan.FromSeconds(ticket.Duration.Seconds), _options.RingTimeout), unspeakable);
     }
