@@ -26,20 +26,24 @@ internal static class AgentAudio
             .Select(f => Math.Sqrt(samples.AsSpan(f * FrameSamples, FrameSamples).ToArray().Average(s => (double)s * s)) > HeardAudio.SoundRms)
             .ToArray();
 
-    /// <summary>The longest run of silent frames between the first and the last loud one, in seconds.</summary>
-    public static double LongestInnerSilence(float[] samples)
+    /// <summary>The longest run of silent frames between the first and the last loud one, and where the sound resumes after it, in seconds.</summary>
+    public static (double Length, double ResumesAt) LongestInnerSilence(float[] samples)
     {
         var loud = LoudFrames(samples);
         var first = Array.IndexOf(loud, true);
         var last = Array.LastIndexOf(loud, true);
-        int longest = 0, run = 0;
+        int longest = 0, run = 0, resumes = 0;
         for (var i = first; i >= 0 && i <= last; i++)
         {
             run = loud[i] ? 0 : run + 1;
-            longest = Math.Max(longest, run);
+            if (run > longest)
+            {
+                longest = run;
+                resumes = i + 1;
+            }
         }
 
-        return longest * 0.02;
+        return (longest * 0.02, resumes * 0.02);
     }
 
     /// <summary>Whether some half second of <paramref name="samples"/> is dominated by <paramref name="hertz"/> (50× the power of <paramref name="other"/>).</summary>
