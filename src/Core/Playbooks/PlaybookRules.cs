@@ -82,7 +82,7 @@ public static partial class PlaybookRules
 
     public static bool IsLanguage(string value) => value.Length <= 35 && LanguagePattern().IsMatch(value);
 
-    private static bool IsHandoffTarget(string value) =>
+    public static bool IsHandoffTarget(string value) =>
         PhoneNumberRules.ToE164(value) is not null || SipUriPattern().IsMatch(value.Trim());
 
     private static void CheckLength(FieldErrors errors, string field, string? value, int max)

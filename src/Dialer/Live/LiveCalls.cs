@@ -37,12 +37,15 @@ public sealed class LiveCalls : IDisposable
     private readonly ILogger<LiveCalls> _logger;
     private readonly LiveCallContext _context;
     private readonly PlaybookStore _playbooks;
+    private readonly CallTransfers _transfers;
 
     public LiveCalls(SelectedTelephonyProvider provider, CallLifecycle lifecycle, CallHangups hangups, PlaybookAudioStore audio,
         HeardPrompts heard, CallRecordings recordings, DataDirectory dataDirectory, IOptions<DialerOptions> options, TimeProvider time,
-        ILogger<LiveCalls> logger, PlaybookStore playbooks)
+        ILogger<LiveCalls> logger, PlaybookStore playbooks, CallTransfers transfers)
     {
         _playbooks = playbooks;
+        _transfers = transfers;
+        transfers.Requested += OnTransferRequested;
         _recordings = recordings;
         _dataDirectory = dataDirectory;
         _provider = provider;
@@ -165,6 +168,17 @@ public sealed class LiveCalls : IDisposable
         }
     }
 
+    private void OnTransferRequested(TransferRequest request)
+    {
+        if (_calls.TryGetValue(request.CallId, out var live))
+        {
+            Track(request.CallId, () => live.TransferAsync(request.Target));
+            return;
+        }
+
+        _logger.LogWarning("Call {CallId}: a transfer was asked for, but the call is not live in this process", request.CallId);
+    }
+
     /// <summary>Hangs every call up and waits for their ends; those the provider does not confirm are ended here.</summary>
     public async Task StopAllAsync(CancellationToken cancellationToken)
     {
@@ -217,6 +231,7 @@ public sealed class LiveCalls : IDisposable
     public void Dispose()
     {
         _hangups.Requested -= OnHangupRequested;
+        _transfers.Requested -= OnTransferRequested;
         _stopping.Dispose();
     }
 }
