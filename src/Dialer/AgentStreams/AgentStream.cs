@@ -190,6 +190,9 @@ public sealed class AgentStream : IFrameSource, IAsyncDisposable
         _released.Clear();
     }
 
+    /// <summary>Frames the line skipped after a stall count as late: the callee heard a gap.</summary>
+    public void Skipped(long frames) => _metrics.FramesSkipped(frames);
+
     /// <summary>Sends <c>stop</c>, lets the send loop drain, closes the socket and waits for the loops. Idempotent.</summary>
     public async Task StopAsync()
     {

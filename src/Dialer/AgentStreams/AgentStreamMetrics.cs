@@ -38,6 +38,8 @@ public sealed class AgentStreamMetrics : IMetricsSource
 
     internal void FrameToAgent() => Interlocked.Increment(ref _framesToAgent);
 
+    internal void FramesSkipped(long frames) => Interlocked.Add(ref _framesLate, frames);
+
     public Task CollectAsync(ApplianceMetrics metrics, CancellationToken cancellationToken)
     {
         metrics.ScrapeGauge("cualify_agent_streams_live", "Calls bridged to a voice agent's media stream right now").Set(Live);
@@ -46,7 +48,7 @@ public sealed class AgentStreamMetrics : IMetricsSource
         var frames = metrics.Counter("cualify_agent_stream_frames_total", "20 ms frames bridged, by direction", "direction");
         frames.SetTotal(FramesPlayed, "to_callee");
         frames.SetTotal(FramesToAgent, "to_agent");
-        metrics.Counter("cualify_agent_stream_frames_late_total", "Agent frames sent to the callee 20 ms or more behind their schedule").SetTotal(FramesLate);
+        metrics.Counter("cualify_agent_stream_frames_late_total", "Frames of bridged calls sent to the callee 20 ms or more behind their schedule, or skipped after a stall").SetTotal(FramesLate);
         return Task.CompletedTask;
     }
 }

@@ -9,4 +9,7 @@ namespace Cualify.Appliance.Dialer.Sip.Media;
 public interface IFrameSource
 {
     void Fill(Span<byte> frame, AudioCodec codec, bool late);
+
+    /// <summary>The player stalled and skipped <paramref name="frames"/> frames rather than burst them.</summary>
+    void Skipped(long frames);
 }

@@ -59,6 +59,7 @@ public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] pr
             var skipped = due - MaxCatchUpFrames - _frames;
             session.Skip((uint)(skipped * FrameBytes));
             tap?.Skipped((int)(skipped * FrameBytes));
+            _source?.Skipped(skipped);
             _frames += skipped;
         }
 
