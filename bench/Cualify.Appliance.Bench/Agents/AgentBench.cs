@@ -10,9 +10,10 @@ namespace Cualify.Appliance.Bench.Agents;
 
 /// <summary>
 /// Agent-bridged calls: our SIP user agent calls sipp (a UAS whose SDP points the media at an in-process RTP echo) and
-/// bridges each call to an echoing voice agent over Twilio Media Streams. Per step: the calls bridged at once, the
-/// share of agent frames sent 20 ms or more late (or skipped), and the latency the bridge adds each way, timed with
-/// probe frames: WebSocket in → RTP out (includes the 20 ms pacing) and RTP in → WebSocket out.
+/// bridges each call to a voice agent over Twilio Media Streams that speaks in turns and listens throughout. Per step:
+/// the calls bridged at once, the share of agent frames sent 20 ms or more late (or skipped), and the latency the
+/// bridge adds each way, timed with probe frames: WebSocket in → RTP out (the first frame of a turn; includes waiting
+/// for the next 20 ms frame slot) and RTP in → WebSocket out.
 /// <c>bench agents [--calls 100,250,500] [--ramp 50] [--window 8]</c>
 /// </summary>
 public static class AgentBench

@@ -10,11 +10,15 @@ using Microsoft.Extensions.Logging;
 namespace Cualify.Appliance.Bench.Agents;
 
 /// <summary>
-/// A voice agent that answers every inbound 20 ms frame with one frame of its own (a tone, or a probe every tenth), so
-/// it speaks exactly as fast as the line and the bridge's queue stays short. Kestrel on loopback, Twilio Media Streams.
+/// A voice agent that speaks in turns, as a text-to-speech agent does: every second it sends 0.9 s of audio at once
+/// (in 800-byte chunks), the first frame of each turn a probe, so the bridge's queue is empty when a turn begins and
+/// the probe times what the bridge adds, not a backlog. It listens throughout (every inbound frame is checked for
+/// returning probes). Kestrel on loopback, Twilio Media Streams.
 /// </summary>
 public sealed class EchoAgent(WebApplication app, ProbeFrames probes) : IAsyncDisposable
 {
+    private const int TurnFrames = 45;
+    private const int ChunkBytes = 800;
     private static readonly byte[] Tone = Enumerable.Range(0, ProbeFrames.FrameBytes).Select(i => (byte)(i % 2 == 0 ? 0x20 : 0xA0)).ToArray();
 
     public Uri Url { get; private set; } = null!;
@@ -36,21 +40,22 @@ public sealed class EchoAgent(WebApplication app, ProbeFrames probes) : IAsyncDi
     private async Task RunAsync(HttpContext context)
     {
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var speaking = SpeakAsync(socket, started.Task, done.Token);
         var buffer = new byte[8192];
-        var streamSid = "";
-        long frames = 0;
         try
         {
             while (true)
             {
                 var result = await socket.ReceiveAsync(buffer, context.RequestAborted);
-                if (result.MessageType == WebSocketMessageType.Close)
+                if (result.MessageType == WebSocketMessageType.Close || !result.EndOfMessage)
                 {
-                    break;
-                }
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
 
-                if (!result.EndOfMessage)
-                {
                     continue;
                 }
 
@@ -59,16 +64,48 @@ public sealed class EchoAgent(WebApplication app, ProbeFrames probes) : IAsyncDi
                 switch (root.GetProperty("event").GetString())
                 {
                     case "start":
-                        streamSid = root.GetProperty("streamSid").GetString()!;
+                        started.TrySetResult(root.GetProperty("streamSid").GetString()!);
                         break;
                     case "media":
                         probes.OnAgent(root.GetProperty("media").GetProperty("payload").GetBytesFromBase64());
-                        var reply = ++frames % 10 == 0 ? probes.NewProbe() : Tone;
-                        var json = $$$"""{"event":"media","streamSid":"{{{streamSid}}}","media":{"payload":"{{{Convert.ToBase64String(reply)}}}"}}""";
-                        await socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, context.RequestAborted);
                         break;
                 }
             }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            await done.CancelAsync();
+            started.TrySetCanceled();
+            await speaking;
+        }
+    }
+
+    private async Task SpeakAsync(WebSocket socket, Task<string> started, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var streamSid = await started;
+            using var turns = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            var turn = new byte[TurnFrames * ProbeFrames.FrameBytes];
+            do
+            {
+                probes.NewProbe().CopyTo(turn, 0);
+                for (var frame = 1; frame < TurnFrames; frame++)
+                {
+                    Tone.CopyTo(turn, frame * ProbeFrames.FrameBytes);
+                }
+
+                for (var offset = 0; offset < turn.Length; offset += ChunkBytes)
+                {
+                    var chunk = Convert.ToBase64String(turn, offset, Math.Min(ChunkBytes, turn.Length - offset));
+                    var json = $$$"""{"event":"media","streamSid":"{{{streamSid}}}","media":{"payload":"{{{chunk}}}"}}""";
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, cancellationToken);
+                }
+            }
+            while (await turns.WaitForNextTickAsync(cancellationToken));
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
