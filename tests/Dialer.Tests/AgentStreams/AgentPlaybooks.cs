@@ -11,7 +11,7 @@ internal static class AgentPlaybooks
     public const string Fallback = "Our assistant cannot take your call right now. We will call you back tomorrow.";
 
     public static Task<SipTrunkAppliance> StartAsync(int trunkPort, Uri streamUrl, bool disclosure = true, bool record = false,
-        Dictionary<string, string>? dtmf = null)
+        Dictionary<string, string>? dtmf = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         RequiredTool.Find("espeak-ng", "sudo apt-get install -y espeak-ng");
         return SipTrunkAppliance.StartAsync(trunkPort, new
@@ -23,7 +23,7 @@ internal static class AgentPlaybooks
             dtmf = dtmf ?? new Dictionary<string, string>(),
             record,
             agent = new { stream_url = streamUrl.ToString(), auth_token = Token, parameters = new Dictionary<string, string> { ["campaign"] = "renewal" } },
-        }, prompt: null);
+        }, prompt: null, settings);
     }
 
     /// <summary>The timeline entry of <paramref name="type"/>; fails when there is none.</summary>

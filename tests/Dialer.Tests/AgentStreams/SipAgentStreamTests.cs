@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Cualify.Appliance.Core.ApiKeys;
 using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.Testing;
 using Cualify.Appliance.Dialer.AgentStreams;
 using Cualify.Appliance.Dialer.Tests.Sip;
 using static Cualify.Appliance.Dialer.Tests.Sip.SipTrunkAppliance;
@@ -133,6 +135,37 @@ public sealed class SipAgentStreamTests
         Assert.Equal("max_duration_reached", (string?)AgentPlaybooks.Entry(call, "agent_disconnected")["data"]!["reason"]);
         Assert.True(session.InboundFrames > 50, "the callee's audio flowed to the agent until the cut");
         await appliance.AssertBilledAsync(call);
+        Assert.Empty(session.Violations);
+    }
+
+    [Fact]
+    public async Task Running_out_of_credits_cuts_a_call_with_the_agent_connected()
+    {
+        await using var agent = await AgentStandIn.StartAsync();
+        await using var sipp = SippRun.StartUas("uas_answer_wait_bye.xml", extra: ["-rtp_echo"]);
+        await using var appliance = await AgentPlaybooks.StartAsync(sipp.Port, agent.Url, disclosure: false,
+            settings: new Dictionary<string, string?> { ["Dialer:MinimumCallDuration"] = "00:00:02" });
+        var orgId = (await appliance.Appliance.Get<OrgStore>().FindAsync(OrgStore.DefaultName))!.Id;
+        var operatorKey = await appliance.Appliance.Get<ApiKeyStore>().CreateAsync(orgId, new NewApiKey("operator", Scope.Operator));
+        using (var op = appliance.Appliance.Client(operatorKey.FullKey))
+        {
+            // The balance (100 000 paise) now pays for 4 s of talk.
+            await (await op.PatchJsonAsync($"/api/v1/orgs/{orgId}", new { rate_paise_per_sec = 25_000, billing_increment_sec = 1 })).ExpectAsync(200);
+        }
+
+        var callId = await appliance.PlaceCallAsync("+919812345697");
+        var session = await agent.NextSessionAsync();
+        var stop = await session.Stopped.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(callId, (string?)stop["stop"]!["callSid"]);
+
+        var call = await appliance.EndedCallAsync(callId);
+        Assert.Equal("credits_exhausted", (string?)call["end_reason"]);
+        Assert.Equal("credits_exhausted", (string?)AgentPlaybooks.Entry(call, "agent_disconnected")["data"]!["reason"]);
+        Assert.Contains("agent_connected", Timeline(call));
+        var credits = (await (await appliance.Admin.GetAsync("/api/v1/credits")).ExpectAsync(200))["data"]!;
+        Assert.Equal(0, (long)credits["reserved_paise"]!);
+        Assert.InRange((long)credits["balance_paise"]!, 0, TopUpPaise);
+        Assert.Equal(TopUpPaise - (long)credits["balance_paise"]!, (long)call["credits_debited_paise"]!);
         Assert.Empty(session.Violations);
     }
 }
