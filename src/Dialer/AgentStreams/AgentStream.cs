@@ -23,6 +23,9 @@ public sealed class AgentStream : IFrameSource, IAsyncDisposable
     /// <summary>The largest message accepted from the agent (a minute of base64 audio and then some).</summary>
     public const int MaxMessageBytes = 1 << 20;
 
+    /// <summary>Callee audio not yet sent to an agent that stopped reading is dropped beyond 10 s, rather than held.</summary>
+    public const int MaxUnsentMedia = 500;
+
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     private readonly AgentStreamPlan _plan;
@@ -44,6 +47,7 @@ public sealed class AgentStream : IFrameSource, IAsyncDisposable
     private Task _receiving = Task.CompletedTask;
     private long _sequence;
     private long _chunk;
+    private int _unsentMedia;
     private long _startedAt;
     private volatile bool _bridged;
     private bool _stopped;
@@ -145,11 +149,17 @@ public sealed class AgentStream : IFrameSource, IAsyncDisposable
             return;
         }
 
+        if (Volatile.Read(ref _unsentMedia) >= MaxUnsentMedia)
+        {
+            return;
+        }
+
         lock (_sendLock)
         {
             if (!_stopped)
             {
                 var at = (long)_time.GetElapsedTime(_startedAt).TotalMilliseconds;
+                Interlocked.Increment(ref _unsentMedia);
                 _outbox.Writer.TryWrite(MediaStreamMessages.Media(++_sequence, StreamSid, ++_chunk, at, ulaw));
             }
         }
@@ -264,6 +274,10 @@ public sealed class AgentStream : IFrameSource, IAsyncDisposable
             await foreach (var message in _outbox.Reader.ReadAllAsync())
             {
                 await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, _closing.Token);
+                if (IsMedia(message))
+                {
+                    Interlocked.Decrement(ref _unsentMedia);
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -343,6 +357,8 @@ public sealed class AgentStream : IFrameSource, IAsyncDisposable
             _gone.TrySetResult(reason);
         }
     }
+
+    private static bool IsMedia(byte[] message) => message.AsSpan().StartsWith("{\"event\":\"media\""u8);
 
     private static string Describe(Exception ex) => ex.InnerException is { } inner ? $"{ex.Message} ({inner.Message})" : ex.Message;
 
