@@ -71,7 +71,7 @@ public sealed class ChatCompletionsWriter(IOptions<StepWriterOptions> options, T
 
     private async Task<(WriterReply Reply, bool Transient, TimeSpan? RetryAfter)> SendOnceAsync(string body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, options.Value.CompletionsUrl)
+        using var request = new HttpRequestMessage(HttpMethod.Post, options.Value.CompletionsUrl())
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };

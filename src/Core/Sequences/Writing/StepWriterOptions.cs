@@ -34,8 +34,8 @@ public sealed class StepWriterOptions : IValidatableObject
         ? RetryDelays
         : [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
 
-    /// <summary>The URL the requests go to.</summary>
-    public Uri CompletionsUrl => new(new Uri(Endpoint!.AbsoluteUri.TrimEnd('/') + "/"), "chat/completions");
+    /// <summary>The URL the requests go to (a method: option validation reads every property, and this one needs an endpoint).</summary>
+    public Uri CompletionsUrl() => new(new Uri(Endpoint!.AbsoluteUri.TrimEnd('/') + "/"), "chat/completions");
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
