@@ -168,7 +168,7 @@ public sealed class WrittenStepTests
             });
             await h.Smtp.WaitForMessagesAsync("lena@example.de", 1);
             await h.App.StopAsync();
-            logs = string.Concat(Directory.GetFiles(Path.Combine(h.App.DataDir, "logs")).Select(ReadShared));
+            logs = await LogsOnceFlushedAsync(h.App.DataDir, "503");
         }
 
         var calls = writer.Calls;
@@ -342,6 +342,22 @@ public sealed class WrittenStepTests
         var subject = block.Single(l => l.StartsWith("  Subject: ", StringComparison.Ordinal))["  Subject: ".Length..];
         var body = string.Join('\n', block.Where(l => l.StartsWith("  | ", StringComparison.Ordinal) || l == "  |").Select(l => l.Length > 4 ? l[4..] : ""));
         return (subject, body);
+    }
+
+    /// <summary>The log files once <paramref name="expected"/> is in them: the file sink flushes about once a second.</summary>
+    private static async Task<string> LogsOnceFlushedAsync(string dataDir, string expected)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var logs = string.Concat(Directory.GetFiles(Path.Combine(dataDir, "logs")).Select(ReadShared));
+            if (logs.Contains(expected, StringComparison.Ordinal) || DateTime.UtcNow > deadline)
+            {
+                return logs;
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     private static string ReadShared(string path)
