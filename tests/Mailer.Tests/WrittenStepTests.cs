@@ -332,6 +332,36 @@ public sealed class WrittenStepTests
         Assert.Null(step["fallback_reason"]);
     }
 
+    [Fact]
+    public async Task A_sealed_key_reaches_the_writer_in_clear_and_a_bad_writer_setting_stops_start_up_naming_it()
+    {
+        var secretKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var sealedKey = Core.Secrets.SealedSetting.Seal(new Core.Secrets.SecretProtector(secretKey), ChatCompletionsStandIn.Key);
+        var (writer, h) = await StartAsync(extra: new Dictionary<string, string?>
+        {
+            ["Store:SecretKey"] = Convert.ToBase64String(secretKey),
+            ["Sequences:Writer:ApiKey"] = sealedKey,
+        });
+        await using (writer)
+        await using (h)
+        {
+            var template = await h.CreateTemplateAsync(WrittenTemplate());
+            await h.StartSequenceAsync(Maria(template, true));
+
+            Assert.Equal($"Bearer {ChatCompletionsStandIn.Key}", Assert.Single(writer.Calls).Authorization);
+            Assert.Empty(writer.Problems);
+        }
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => RunningAppliance.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Sequences:Writer:Endpoint"] = "ftp://writer.example.com/v1",
+            ["Sequences:Writer:Timeout"] = "00:00:00",
+        }));
+        Assert.Contains("Sequences:Writer:Endpoint", refused.Message);
+        Assert.Contains("Sequences:Writer:Model", refused.Message);
+        Assert.Contains("Sequences:Writer:Timeout", refused.Message);
+    }
+
     /// <summary>The subject and body lines of Step 1 in a review email.</summary>
     private static (string Subject, string Body) FirstStepOf(string review)
     {
