@@ -60,6 +60,11 @@ public static class MailerServiceCollectionExtensions
             services.AddDoctorCheck<ImapDoctorCheck>();
         }
 
+        if (!string.IsNullOrWhiteSpace(configuration[$"{StepWriterOptions.Section}:Endpoint"]))
+        {
+            services.AddDoctorCheck<WriterDoctorCheck>();
+        }
+
         services.AddHostedService<SequenceMailRunner>();
         services.AddHostedService<ImapWatcher>();
         return services;

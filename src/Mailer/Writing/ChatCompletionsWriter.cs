@@ -100,6 +100,19 @@ public sealed class ChatCompletionsWriter(IOptions<StepWriterOptions> options, T
         }
     }
 
+    /// <summary>GET <c>…/models</c> with the key, as <c>doctor</c> asks it: the status, and the model ids when it answered 200.</summary>
+    public async Task<(int Status, string Body)> ListModelsAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(options.Value.Endpoint!.AbsoluteUri.TrimEnd('/') + "/"), "models"));
+        if (!string.IsNullOrEmpty(options.Value.ApiKey))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Value.ApiKey);
+        }
+
+        using var response = await _http.SendAsync(request, cancellationToken);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
     private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,

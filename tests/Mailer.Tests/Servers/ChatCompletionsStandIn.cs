@@ -61,7 +61,7 @@ public abstract record WriterAnswer
 }
 
 /// <summary>
-/// A real Kestrel server in the place of an OpenAI-compatible chat-completions endpoint. It checks every request as the
+/// A real Kestrel server in the place of an OpenAI-compatible chat-completions endpoint (and its GET /v1/models). It checks every request as the
 /// API documents it — POST /v1/chat/completions, the bearer key, the model, system and user messages, and
 /// <c>response_format</c> of type <c>json_schema</c> with a strict schema for subject and body — refusing a wrong one
 /// with 400/401 and an OpenAI error body (and noting it in <see cref="Problems"/>), and answers as the real API does
@@ -148,6 +148,12 @@ public sealed class ChatCompletionsStandIn : IAsyncDisposable
 
             using var reader = new StreamReader(context.Request.Body);
             var text = await reader.ReadToEndAsync(context.RequestAborted);
+            if (context.Request.Method == "GET" && context.Request.Path == "/v1/models")
+            {
+                await ModelsAsync(context);
+                return;
+            }
+
             if (context.Request.Method != "POST" || context.Request.Path != "/v1/chat/completions")
             {
                 await RefuseAsync(context, 404, "invalid_request_error", $"{context.Request.Method} {context.Request.Path} is not the chat completions endpoint");
@@ -190,6 +196,25 @@ public sealed class ChatCompletionsStandIn : IAsyncDisposable
         {
             Interlocked.Decrement(ref _inFlight);
         }
+    }
+
+    /// <summary>GET /v1/models, as the API lists the models a key may use.</summary>
+    private static Task ModelsAsync(HttpContext context)
+    {
+        if (context.Request.Headers.Authorization.ToString() != $"Bearer {Key}")
+        {
+            return WriteErrorAsync(context, 401, "invalid_api_key", "Incorrect API key provided.");
+        }
+
+        var models = new JsonObject
+        {
+            ["object"] = "list",
+            ["data"] = new JsonArray(
+                new JsonObject { ["id"] = ModelName, ["object"] = "model", ["created"] = 1_730_000_000, ["owned_by"] = "stand-in" },
+                new JsonObject { ["id"] = "llama-3.1-8b-instruct", ["object"] = "model", ["created"] = 1_730_000_000, ["owned_by"] = "stand-in" }),
+        };
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(models.ToJsonString());
     }
 
     private static string? ShapeProblem(string? contentType, JsonObject body)
