@@ -12,7 +12,7 @@ public sealed class WrittenStepTests
 {
     private const string Instructions = "Thank {{ contact.first_name }} for asking about pricing and offer a 15-minute call.";
 
-    private static object WrittenTemplate(string? fixedSubject = "Your pricing question", string? fixedBody = "Hi {{ contact.first_name }}, thanks for asking about pricing.") => new
+    internal static object WrittenTemplate(string? fixedSubject = "Your pricing question", string? fixedBody = "Hi {{ contact.first_name }}, thanks for asking about pricing.") => new
     {
         name = "Written lead",
         allowed_channels = new[] { "email" },
@@ -24,7 +24,7 @@ public sealed class WrittenStepTests
         stop_on_reply = true,
     };
 
-    private static async Task<(ChatCompletionsStandIn Writer, MailerHarness Harness)> StartAsync(
+    internal static async Task<(ChatCompletionsStandIn Writer, MailerHarness Harness)> StartAsync(
         bool fakeTime = false, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? extra = null)
     {
         var writer = await ChatCompletionsStandIn.StartAsync();
@@ -81,9 +81,15 @@ public sealed class WrittenStepTests
         Assert.Null(second["written_by"]);
         Assert.Equal("Re: Hola María, sobre sus precios", (string?)second["subject"]);
 
+        // The same form posted again returns the first enrollment and asks the writer nothing.
+        var again = await h.StartSequenceAsync(new { template_id = template, contact = new { first_name = "María", emails = new[] { "maria@example.es" }, notes = "Otra vez." }, auto_approve = true, idempotency_key = "form-1" }, 201);
+        var repeat = await h.StartSequenceAsync(new { template_id = template, contact = new { first_name = "María", emails = new[] { "maria@example.es" }, notes = "Otra vez." }, auto_approve = true, idempotency_key = "form-1" }, 200);
+        Assert.Equal((string?)again["enrollment_id"], (string?)repeat["enrollment_id"]);
+        Assert.Equal(2, writer.Calls.Count);
+
         var metrics = await h.App.Client().GetStringAsync("/metrics");
-        Assert.Contains("cualify_sequence_steps_written_total 1", metrics);
-        Assert.Contains("cualify_sequence_writer_requests_total{outcome=\"written\"} 1", metrics);
+        Assert.Contains("cualify_sequence_steps_written_total 2", metrics);
+        Assert.Contains("cualify_sequence_writer_requests_total{outcome=\"written\"} 2", metrics);
     }
 
     [Fact]
@@ -140,54 +146,6 @@ public sealed class WrittenStepTests
         Assert.Equal(reviewedSubject, sent.Subject);
         Assert.Equal(reviewedBody, Text(sent)[..Text(sent).IndexOf("\n\n--\n", StringComparison.Ordinal)]);
         Assert.Single(writer.Calls);
-    }
-
-    [Fact]
-    public async Task The_writer_sees_only_its_own_contacts_data_and_the_key_and_notes_never_reach_the_log()
-    {
-        var (writer, h) = await StartAsync(extra: new Dictionary<string, string?> { ["Logging:Level"] = "Debug" });
-        await using var _ = writer;
-        string logs;
-        await using (h)
-        {
-            writer.Respond = call => call.FirstName == "Lena" && writer.Calls.Count(c => c.FirstName == "Lena") == 1
-                ? WriterAnswer.Error(503, "server_error")
-                : WriterAnswer.Write($"Hi {call.FirstName}", $"Hello {call.FirstName}.");
-            var template = await h.CreateTemplateAsync(WrittenTemplate());
-            await h.StartSequenceAsync(new
-            {
-                template_id = template,
-                contact = new { first_name = "María", emails = new[] { "maria@example.es" }, notes = "Speaks Spanish. Budget 40k EUR.", metadata = new { company = "Acme Madrid" } },
-                auto_approve = true,
-            });
-            await h.StartSequenceAsync(new
-            {
-                template_id = template,
-                contact = new { first_name = "Lena", emails = new[] { "lena@example.de" }, notes = "Prefers German. Berlin office.", metadata = new { company = "Beta GmbH" } },
-                auto_approve = true,
-            });
-            await h.Smtp.WaitForMessagesAsync("lena@example.de", 1);
-            await h.App.StopAsync();
-            logs = await LogsOnceFlushedAsync(h.App.DataDir, "503");
-        }
-
-        var calls = writer.Calls;
-        Assert.Equal(3, calls.Count);
-        Assert.Empty(writer.Problems);
-        foreach (var call in calls)
-        {
-            var everything = call.Body.ToJsonString();
-            var (own, other) = call.FirstName == "María" ? ("Budget 40k EUR", "Berlin office") : ("Berlin office", "Budget 40k EUR");
-            Assert.Contains(own, everything);
-            Assert.DoesNotContain(other, everything);
-            Assert.DoesNotContain(call.FirstName == "María" ? "Beta GmbH" : "Acme Madrid", everything);
-            Assert.DoesNotContain(call.FirstName == "María" ? "lena@example.de" : "maria@example.es", everything);
-        }
-
-        Assert.Contains("503", logs);
-        Assert.DoesNotContain(ChatCompletionsStandIn.Key, logs);
-        Assert.DoesNotContain("Budget 40k EUR", logs);
-        Assert.DoesNotContain("Berlin office", logs);
     }
 
     [Fact]
@@ -290,7 +248,7 @@ public sealed class WrittenStepTests
         var (writer, h) = await StartAsync(extra: new Dictionary<string, string?> { ["Sequences:Writer:MaxConcurrentPerOrg"] = "2" });
         await using var _ = writer;
         await using var __ = h;
-        writer.Respond = call => WriterAnswer.Slow(Task.Delay(200), WriterAnswer.Write($"Step {call.StepNumber}", $"Body {call.StepNumber}."));
+        writer.Respond = call => WriterAnswer.Slow(Task.Delay(500), WriterAnswer.Write($"Step {call.StepNumber}", $"Body {call.StepNumber}."));
         var template = await h.CreateTemplateAsync(new
         {
             name = "Five written steps",
@@ -372,28 +330,5 @@ public sealed class WrittenStepTests
         var subject = block.Single(l => l.StartsWith("  Subject: ", StringComparison.Ordinal))["  Subject: ".Length..];
         var body = string.Join('\n', block.Where(l => l.StartsWith("  | ", StringComparison.Ordinal) || l == "  |").Select(l => l.Length > 4 ? l[4..] : ""));
         return (subject, body);
-    }
-
-    /// <summary>The log files once <paramref name="expected"/> is in them: the file sink flushes about once a second.</summary>
-    private static async Task<string> LogsOnceFlushedAsync(string dataDir, string expected)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var logs = string.Concat(Directory.GetFiles(Path.Combine(dataDir, "logs")).Select(ReadShared));
-            if (logs.Contains(expected, StringComparison.Ordinal) || DateTime.UtcNow > deadline)
-            {
-                return logs;
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private static string ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 }
