@@ -5,6 +5,7 @@ using Cualify.Appliance.Bench.Dialer;
 using Cualify.Appliance.Bench.Mail;
 using Cualify.Appliance.Bench.Relay;
 using Cualify.Appliance.Bench.Sip;
+using Cualify.Appliance.Bench.Writer;
 
 // Each benchmark measures the appliance and, in the same run, a reference for the same work.
 var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
@@ -15,6 +16,7 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["dialer"] = DialerBench.RunAsync,
     ["sip"] = SipBench.RunAsync,
     ["agents"] = AgentBench.RunAsync,
+    ["writer"] = WriterBench.RunAsync,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
