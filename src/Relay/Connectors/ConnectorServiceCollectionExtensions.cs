@@ -1,0 +1,36 @@
+using Cualify.Appliance.Core.Metrics;
+using Cualify.Appliance.Relay.Connectors.HubSpot;
+using Cualify.Appliance.Relay.Connectors.Inbound;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cualify.Appliance.Relay.Connectors;
+
+public static class ConnectorServiceCollectionExtensions
+{
+    /// <summary>CRM connectors (SPEC §7): the resource, the outbound writers on the outbox, inbound requests and metrics.</summary>
+    public static IServiceCollection AddConnectors(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ConnectorsOptions>()
+            .Bind(configuration.GetSection(ConnectorsOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<ConnectorSignal>();
+        services.AddSingleton<InboundSignal>();
+        services.AddSingleton<CrmHttp>();
+        services.AddSingleton<HubSpotTokens>();
+        services.AddSingleton<HubSpotApi>();
+        services.AddSingleton<HubSpotContacts>();
+        services.AddSingleton<ICrmWriter, HubSpotWriter>();
+        services.AddSingleton<ConnectorStore>();
+        services.AddSingleton<ConnectorSyncs>();
+        services.AddSingleton<ConnectorTester>();
+        services.AddSingleton<ConnectorCounters>();
+        services.AddSingleton<SyncRecorder>();
+        services.AddSingleton<InboundReceiver>();
+        services.AddSingleton<IMetricsSource, ConnectorMetrics>();
+        services.AddHostedService<ConnectorDispatcher>();
+        services.AddHostedService<InboundProcessor>();
+        return services;
+    }
+}
