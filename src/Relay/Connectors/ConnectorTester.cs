@@ -43,7 +43,9 @@ public sealed class ConnectorTester(ConnectorStore connectors, HubSpotApi api, H
         }
         catch (CrmAuthFailedException ex)
         {
-            checks.Add(new ConnectorCheck("credentials", false, ex.Message));
+            // A static token is only known to be wrong once HubSpot refuses it.
+            checks.RemoveAll(c => c.Name == "credentials");
+            checks.Insert(0, new ConnectorCheck("credentials", false, ex.Message));
         }
         catch (Exception ex) when (ex is CrmOutcomeUnknownException or CrmRefusedException or HubSpotDailyLimitException)
         {

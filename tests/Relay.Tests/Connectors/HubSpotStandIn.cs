@@ -70,6 +70,9 @@ public sealed class HubSpotStandIn : IAsyncDisposable
 
     public TimeSpan WindowLength { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>When set, creating calls is refused with a 400 validation error (a required property the portal added).</summary>
+    public bool RefuseCallCreates { get; set; }
+
     /// <summary>When set, every request gets 429 DAILY.</summary>
     public bool DailyLimitReached { get; set; }
 
@@ -351,6 +354,11 @@ public sealed class HubSpotStandIn : IAsyncDisposable
         if (type == "contacts")
         {
             return null;
+        }
+
+        if (type == "calls" && RefuseCallCreates)
+        {
+            return "Property values were not valid: hs_call_custom_region is required";
         }
 
         if (!DateTimeOffset.TryParse(Prop("hs_timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
