@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Relay.Connectors.HubSpot;
 using Cualify.Appliance.Relay.Connectors.Inbound;
+using Cualify.Appliance.Relay.Connectors.Zoho;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,6 +23,9 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<HubSpotApi>();
         services.AddSingleton<HubSpotContacts>();
         services.AddSingleton<ICrmWriter, HubSpotWriter>();
+        services.AddSingleton<ZohoTokens>();
+        services.AddSingleton<ZohoApi>();
+        services.AddSingleton<ICrmWriter, ZohoWriter>();
         services.AddSingleton<ConnectorStore>();
         services.AddSingleton<ConnectorSyncs>();
         services.AddSingleton<ConnectorTester>();

@@ -16,7 +16,7 @@ public sealed record ConnectorWithSecret(Connector Connector, string InboundSecr
 public sealed record ConnectorPatch(string? Name, JsonObject? Credentials, JsonObject? Options, bool? Enabled);
 
 /// <summary>An org's CRM connectors: creation (credentials checked and sealed, a fresh inbound secret), listing, changes and deletion.</summary>
-public sealed class ConnectorStore(ApplianceStore store, SecretProtector protector, ConnectorSignal signal, HubSpotTokens tokens)
+public sealed class ConnectorStore(ApplianceStore store, SecretProtector protector, ConnectorSignal signal, HubSpotTokens tokens, Zoho.ZohoTokens zohoTokens)
 {
     public const int MaxPerOrg = 20;
 
@@ -124,6 +124,7 @@ public sealed class ConnectorStore(ApplianceStore store, SecretProtector protect
         if (credentials is not null)
         {
             tokens.Forget(id);
+            zohoTokens.Forget(id);
         }
 
         signal.Notify();
@@ -146,7 +147,11 @@ public sealed class ConnectorStore(ApplianceStore store, SecretProtector protect
                 UPDATE connector_syncs SET status = 'failed', next_attempt_at = NULL, last_error = 'connector deleted', updated_at = @Now
                 WHERE connector_id = @id AND status IN ('pending', 'sending') AND status = 'pending'
                 """, new { id, tx.Now });
-            tx.AfterCommit(() => tokens.Forget(id));
+            tx.AfterCommit(() =>
+            {
+                tokens.Forget(id);
+                zohoTokens.Forget(id);
+            });
         }, cancellationToken);
 
     private static string CheckName(string? name, FieldErrors errors)

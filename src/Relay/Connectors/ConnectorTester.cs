@@ -10,7 +10,7 @@ public sealed record ConnectorTestResult(bool Ok, IReadOnlyList<ConnectorCheck> 
 /// <c>POST /connectors/{id}/test</c>: signs in with the stored credentials and reads one record of each object the
 /// connector writes, so a missing scope is named before the first call is logged.
 /// </summary>
-public sealed class ConnectorTester(ConnectorStore connectors, HubSpotApi api, HubSpotTokens tokens)
+public sealed class ConnectorTester(ConnectorStore connectors, HubSpotApi api, HubSpotTokens tokens, Zoho.ZohoApi zoho)
 {
     private static readonly (string Object, string Scope)[] HubSpotObjects =
     [
@@ -19,9 +19,9 @@ public sealed class ConnectorTester(ConnectorStore connectors, HubSpotApi api, H
 
     public async Task<ConnectorTestResult> TestAsync(Connector connector, CancellationToken cancellationToken)
     {
-        if (connector.Kind != ConnectorKinds.HubSpot)
+        if (connector.Kind == ConnectorKinds.Zoho)
         {
-            return new ConnectorTestResult(false, [new ConnectorCheck("outbound", false, "Zoho outbound writing is not available in this build; inbound requests work")]);
+            return await TestZohoAsync(connector, cancellationToken);
         }
 
         var checks = new List<ConnectorCheck>();
@@ -55,6 +55,37 @@ public sealed class ConnectorTester(ConnectorStore connectors, HubSpotApi api, H
         if (connector.ParsedOptions.InboundTemplateId is null)
         {
             checks.Add(new ConnectorCheck("inbound", true, "no options.inbound_template_id: inbound requests are logged but start nothing"));
+        }
+
+        return new ConnectorTestResult(checks.All(c => c.Ok), checks);
+    }
+
+    private async Task<ConnectorTestResult> TestZohoAsync(Connector connector, CancellationToken cancellationToken)
+    {
+        var checks = new List<ConnectorCheck>();
+        var session = new Zoho.ZohoApi.Session(connector, connectors.CredentialsOf(connector), connector.ParsedOptions);
+        try
+        {
+            foreach (var module in new[] { "Contacts", connector.ParsedOptions.CreateAs, "Calls" }.Distinct())
+            {
+                var answer = await zoho.SendAsync(session, HttpMethod.Get, $"{module}?fields=id&per_page=1", null, cancellationToken);
+                if (checks.Count == 0)
+                {
+                    checks.Add(new ConnectorCheck("credentials", true, $"refresh token works; access token valid until {session.TokenExpiresAt:u}"));
+                }
+
+                checks.Add(answer.Status is >= 200 and < 300
+                    ? new ConnectorCheck(module, true, $"can read {module}")
+                    : new ConnectorCheck(module, false, $"Zoho answered {answer.Status} for {module} (scope ZohoCRM.modules.{module.ToLowerInvariant()}.ALL needed): {answer.Body?["code"]}"));
+            }
+        }
+        catch (CrmAuthFailedException ex)
+        {
+            checks.Insert(0, new ConnectorCheck("credentials", false, ex.Message));
+        }
+        catch (Exception ex) when (ex is CrmOutcomeUnknownException or CrmRefusedException or CrmRateLimitedException)
+        {
+            checks.Add(new ConnectorCheck("reachable", false, ex.Message));
         }
 
         return new ConnectorTestResult(checks.All(c => c.Ok), checks);

@@ -10,6 +10,12 @@ public sealed class CrmAuthFailedException(string message) : Exception(message);
 /// <summary>A request whose outcome is unknown (timeout, dropped connection after sending): the record may exist.</summary>
 public sealed class CrmOutcomeUnknownException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>The CRM (or our own cap on it) says to wait: nothing was written; try again after <see cref="Wait"/>.</summary>
+public sealed class CrmRateLimitedException(TimeSpan wait, string message) : Exception(message)
+{
+    public TimeSpan Wait { get; } = wait;
+}
+
 /// <summary>The CRM answered with an error that says nothing was written.</summary>
 public sealed class CrmRefusedException(int status, string message) : Exception(message)
 {

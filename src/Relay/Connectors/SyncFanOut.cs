@@ -6,7 +6,7 @@ namespace Cualify.Appliance.Relay.Connectors;
 /// <summary>
 /// Turns new outbox events into sync rows, one per (connector, record), and moves the connectors' cursor past them in
 /// the same transaction, so an event becomes syncs exactly once. Final calls, sent emails and (when the connector has
-/// an opt-out property) opt-outs are written; the unique (connector, object, object_id) key makes a replayed or
+/// an opt-out property) opt-outs are written (Zoho: calls); the unique (connector, object, object_id) key makes a replayed or
 /// repeated event add nothing.
 /// </summary>
 internal static class SyncFanOut
@@ -29,16 +29,15 @@ internal static class SyncFanOut
             return 0;
         }
 
-        // Zoho outbound is not built yet: only HubSpot connectors get syncs (Zoho connectors serve inbound requests).
         var targets = (await tx.QueryAsync<Target>(
-                "SELECT id, org_id, kind, options, from_seq FROM connectors WHERE deleted_at IS NULL AND status <> 'disabled' AND kind = 'hubspot'"))
+                "SELECT id, org_id, kind, options, from_seq FROM connectors WHERE deleted_at IS NULL AND status <> 'disabled'"))
             .ToLookup(t => t.OrgId, StringComparer.Ordinal);
         foreach (var evt in events.Where(e => Types.Contains(e.Type)))
         {
             foreach (var target in targets[evt.OrgId].Where(t => evt.Seq > t.FromSeq))
             {
                 var (obj, objectId) = Subject(evt);
-                if (objectId is null || (obj == "contact" && ConnectorOptionsJson.Parse(target.Options).OptOutProperty is null))
+                if (objectId is null || !Writes(target, obj))
                 {
                     continue;
                 }
@@ -54,6 +53,11 @@ internal static class SyncFanOut
         await tx.ExecuteAsync("UPDATE relay_cursors SET seq = @seq WHERE name = @CursorName", new { seq = events[^1].Seq, CursorName });
         return events.Count;
     }
+
+    /// <summary>HubSpot takes calls, emails and (with an opt-out property) opt-outs; Zoho takes calls as Calls records.</summary>
+    private static bool Writes(Target target, string obj) => target.Kind == ConnectorKinds.Zoho
+        ? obj == "call"
+        : obj != "contact" || ConnectorOptionsJson.Parse(target.Options).OptOutProperty is not null;
 
     private static (string Object, string? Id) Subject(OutboxRow evt)
     {

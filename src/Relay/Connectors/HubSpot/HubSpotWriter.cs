@@ -44,6 +44,11 @@ internal sealed class HubSpotWriter(HubSpotApi api, HubSpotContacts contacts, Co
             pausedUntil = time.GetUtcNow() + DailyLimitPause;
             Rest(batch, outcomes, SyncEnd.Requeue, ex.Message, DailyLimitPause);
         }
+        catch (CrmRateLimitedException ex)
+        {
+            lastError = ex.Message;
+            Rest(batch, outcomes, SyncEnd.Requeue, ex.Message, ex.Wait);
+        }
         catch (CrmOutcomeUnknownException ex)
         {
             lastError = ex.Message;
