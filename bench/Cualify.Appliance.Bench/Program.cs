@@ -13,6 +13,7 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["mail"] = MailBench.RunAsync,
     ["dialer"] = DialerBench.RunAsync,
     ["sip"] = SipBench.RunAsync,
+    ["connectors"] = ConnectorBench.RunAsync,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
