@@ -3,7 +3,9 @@ using Cualify.Appliance.Relay.Connectors.HubSpot;
 using Cualify.Appliance.Relay.Connectors.Inbound;
 using Cualify.Appliance.Relay.Connectors.Zoho;
 using Microsoft.Extensions.Configuration;
+using Cualify.Appliance.Core.Contacts;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cualify.Appliance.Relay.Connectors;
 
@@ -33,6 +35,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<SyncRecorder>();
         services.AddSingleton<InboundReceiver>();
         services.AddSingleton<IMetricsSource, ConnectorMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, InboundErasure>());
         services.AddHostedService<ConnectorDispatcher>();
         services.AddHostedService<InboundProcessor>();
         return services;

@@ -60,14 +60,14 @@ internal static class SyncClaims
             var contact = contactId is null ? null : await tx.QuerySingleOrDefaultAsync<ContactRow>(
                 "SELECT email, phone_e164, first_name, last_name, name FROM contacts WHERE id = @contactId", new { contactId });
             var syncContact = contact is null
-                ? new SyncContact(row.Object == "email" ? Text(data, "to") : null, row.Object == "call" ? Text(data, "to_e164") : null, null, null)
+                ? new SyncContact(row.Object == "email" ? Text(data, "to") ?? Text(data, "from") : null, row.Object == "call" ? Text(data, "to_e164") : null, null, null)
                 : new SyncContact(
                     row.Object == "email" ? Text(data, "to") ?? contact.Email : contact.Email,
                     contact.PhoneE164 ?? (row.Object == "call" ? Text(data, "to_e164") : null),
                     contact.FirstName ?? FirstWord(contact.Name),
                     contact.LastName ?? RestWords(contact.Name));
             string? body = null;
-            if (row.Object == "email" && Text(data, "enrollment_id") is { } enrollmentId && data.TryGetProperty("step", out var step) && step.TryGetInt32(out var position))
+            if (row.Object == "email" && !row.ObjectId.StartsWith(HubSpot.HubSpotRecords.ReplyPrefix, StringComparison.Ordinal) && Text(data, "enrollment_id") is { } enrollmentId && data.TryGetProperty("step", out var step) && step.TryGetInt32(out var position))
             {
                 body = await tx.ExecuteScalarAsync<string?>(
                     "SELECT body FROM sequence_steps WHERE enrollment_id = @enrollmentId AND position = @position", new { enrollmentId, position });

@@ -5,7 +5,7 @@ namespace Cualify.Appliance.Relay.Connectors;
 
 /// <summary>
 /// Turns new outbox events into sync rows, one per (connector, record), and moves the connectors' cursor past them in
-/// the same transaction, so an event becomes syncs exactly once. Final calls, sent emails and (when the connector has
+/// the same transaction, so an event becomes syncs exactly once. Final calls, sent emails, replies and (when the connector has
 /// an opt-out property) opt-outs are written (Zoho: calls); the unique (connector, object, object_id) key makes a replayed or
 /// repeated event add nothing.
 /// </summary>
@@ -13,7 +13,7 @@ internal static class SyncFanOut
 {
     public const string CursorName = "connectors";
 
-    private static readonly string[] Types = ["call.completed", "call.failed", "email.sent", "contact.opted_out"];
+    private static readonly string[] Types = ["call.completed", "call.failed", "email.sent", "email.replied", "contact.opted_out"];
 
     private sealed record OutboxRow(long Seq, string OrgId, string Type, string Data);
 
@@ -66,6 +66,8 @@ internal static class SyncFanOut
         return evt.Type switch
         {
             "email.sent" => ("email", root.TryGetProperty("message_id", out var m) ? m.GetString()?.Trim('<', '>') : null),
+            // One reply is counted per step; it is its own email record, told apart from the sent one.
+            "email.replied" => ("email", root.TryGetProperty("message_id", out var r) ? $"{HubSpot.HubSpotRecords.ReplyPrefix}{r.GetString()?.Trim('<', '>')}" : null),
             "contact.opted_out" => ("contact", root.TryGetProperty("contact", out var c) && c.TryGetProperty("id", out var cid) ? cid.GetString() : null),
             _ => ("call", root.TryGetProperty("id", out var id) ? id.GetString() : null),
         };

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Relay.Tests.Connectors;
@@ -256,5 +258,34 @@ public sealed class HubSpotOutboundTests
         await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == 1, "the call is written after the pause", step: TimeSpan.FromMinutes(1), limit: TimeSpan.FromHours(3));
         Assert.Single(world.HubSpot.Records("calls"));
         Assert.Equal("healthy", (string?)(await world.ConnectorAsync(connectorId))["status"]);
+    }
+
+    [Fact]
+    public async Task A_reply_the_mailer_recorded_becomes_an_incoming_email_on_the_contact_next_to_the_sent_one()
+    {
+        await using var world = await ConnectorWorld.StartAsync();
+        var (connectorId, _) = await world.CreateHubSpotAsync();
+        var contactId = await world.ContactAsync("+919812345610", "replier@example.in", "Reply Person");
+        var orgId = await world.Dialer.DefaultOrgIdAsync();
+        // The mailer's IMAP watcher writes email.replied with the reply's own change; here the outbox gets it directly.
+        await world.Appliance.Get<ApplianceStore>().WriteAsync(tx => world.Appliance.Get<EventOutbox>().AppendAsync(tx, orgId, "email.replied", new
+        {
+            enrollment_id = "enr_0197a3b26c1e7d3a9f412b8c5e7d9a10",
+            contact_id = contactId,
+            step = 0,
+            message_id = "<0197a3b2.step0@mail.cualify.test>",
+            from = "replier@example.in",
+            subject = "Re: Your renewal",
+            received_at = tx.Now,
+        }));
+
+        await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == 1, "the reply is synced");
+        var email = Assert.Single(world.HubSpot.Records("emails"));
+        Assert.Equal("INCOMING_EMAIL", email.Properties["hs_email_direction"]);
+        Assert.Equal("Re: Your renewal", email.Properties["hs_email_subject"]);
+        var (toId, typeId) = Assert.Single(email.Associations);
+        Assert.Equal(198, typeId);
+        Assert.Equal("replier@example.in", world.HubSpot.Records("contacts").Single(c => c.Id == toId).Properties["email"]);
+        Assert.Equal("reply:0197a3b2.step0@mail.cualify.test", (string?)(await world.SyncListAsync(connectorId)).Single()!["object_id"]);
     }
 }

@@ -60,6 +60,11 @@ public sealed class InboundTests
         var contact = (await (await admin.GetAsync($"/api/v1/contacts/{started["contact_id"]}")).ExpectAsync(200))["data"]!;
         Assert.Equal("riya@example.in", (string?)contact["email"]);
         Assert.Equal("+919812345678", (string?)contact["phone_e164"]);
+
+        // Erasing the person drops the CRM payloads that carried their address; the log keeps the entries.
+        await (await admin.DeleteAsync($"/api/v1/contacts/{started["contact_id"]}")).ExpectAsync(200);
+        Assert.Equal(0, await CountAsync(appliance, "SELECT count(*) FROM connector_inbound WHERE body LIKE '%riya@example.in%'"));
+        Assert.Equal(3, (await (await admin.GetAsync($"/api/v1/connectors/{connector}/inbound")).ExpectAsync(200))["data"]!.AsArray().Count);
     }
 
     [Fact]

@@ -21,6 +21,9 @@ public static class HubSpotRecords
         public const string WrongNumber = "17b47fee-58de-441e-a44c-c6300d46f273";
     }
 
+    /// <summary>Marks the object id of a reply, which is the Message-ID it answered with this prefix.</summary>
+    public const string ReplyPrefix = "reply:";
+
     /// <summary>HUBSPOT_DEFINED association type ids.</summary>
     public const int CallToContact = 194;
     public const int EmailToContact = 198;
@@ -72,16 +75,21 @@ public static class HubSpotRecords
     public static Dictionary<string, string> EmailProperties(SyncJob job)
     {
         var data = job.Data;
-        var at = Time(data, "sent_at") ?? DateTimeOffset.UnixEpoch;
+        var reply = job.ObjectId.StartsWith(ReplyPrefix, StringComparison.Ordinal);
+        var at = Time(data, reply ? "received_at" : "sent_at") ?? DateTimeOffset.UnixEpoch;
         var properties = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["hs_timestamp"] = at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            ["hs_email_direction"] = "EMAIL",
-            ["hs_email_status"] = "SENT",
+            ["hs_email_direction"] = reply ? "INCOMING_EMAIL" : "EMAIL",
             ["hs_email_subject"] = Text(data, "subject") ?? "",
-            ["hs_email_text"] = job.EmailBody ?? Text(data, "subject") ?? "",
+            ["hs_email_text"] = reply ? $"Reply from {Text(data, "from") ?? "the contact"} to a sequence email" : job.EmailBody ?? Text(data, "subject") ?? "",
             ["hs_email_headers"] = EmailHeaders(job),
         };
+        if (!reply)
+        {
+            properties["hs_email_status"] = "SENT";
+        }
+
         return properties;
     }
 
