@@ -1,9 +1,11 @@
 using Cualify.Appliance.Bench;
+using Cualify.Appliance.Bench.Agents;
 using Cualify.Appliance.Bench.Contacts;
 using Cualify.Appliance.Bench.Dialer;
 using Cualify.Appliance.Bench.Mail;
 using Cualify.Appliance.Bench.Relay;
 using Cualify.Appliance.Bench.Sip;
+using Cualify.Appliance.Bench.Writer;
 
 // Each benchmark measures the appliance and, in the same run, a reference for the same work.
 var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
@@ -13,6 +15,8 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["mail"] = MailBench.RunAsync,
     ["dialer"] = DialerBench.RunAsync,
     ["sip"] = SipBench.RunAsync,
+    ["agents"] = AgentBench.RunAsync,
+    ["writer"] = WriterBench.RunAsync,
     ["connectors"] = ConnectorBench.RunAsync,
 };
 
