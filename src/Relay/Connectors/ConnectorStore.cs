@@ -16,7 +16,7 @@ public sealed record ConnectorWithSecret(Connector Connector, string InboundSecr
 public sealed record ConnectorPatch(string? Name, JsonObject? Credentials, JsonObject? Options, bool? Enabled);
 
 /// <summary>An org's CRM connectors: creation (credentials checked and sealed, a fresh inbound secret), listing, changes and deletion.</summary>
-public sealed class ConnectorStore(ApplianceStore store, SecretProtector protector, ConnectorSignal signal, HubSpotTokens tokens, Zoho.ZohoTokens zohoTokens)
+public sealed class ConnectorStore(ApplianceStore store, SecretProtector protector, ConnectorSignal signal, HubSpotTokens tokens, Zoho.ZohoTokens zohoTokens, Addresses.WebhookAddressPolicy policy)
 {
     public const int MaxPerOrg = 20;
 
@@ -31,6 +31,7 @@ public sealed class ConnectorStore(ApplianceStore store, SecretProtector protect
         var checkedName = CheckName(name, errors);
         var creds = kind is null ? null : ConnectorCredentials.Read(kind, credentials, errors);
         var opts = ConnectorOptionsJson.Read(options ?? [], errors);
+        CheckAddresses(opts, options ?? [], errors);
         errors.ThrowIfAny();
         await RequireTemplateAsync(orgId, opts.InboundTemplateId, cancellationToken);
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
@@ -86,6 +87,7 @@ public sealed class ConnectorStore(ApplianceStore store, SecretProtector protect
         var credentials = patch.Credentials is null ? null : ConnectorCredentials.Read(current.Kind, patch.Credentials, errors);
         var options = patch.Options ?? (JsonNode.Parse(current.Options) as JsonObject ?? []);
         var parsed = ConnectorOptionsJson.Read(options, errors);
+        CheckAddresses(parsed, options, errors);
         errors.ThrowIfAny();
         await RequireTemplateAsync(orgId, parsed.InboundTemplateId, cancellationToken);
         var updated = await store.WriteAsync(async tx =>
@@ -153,6 +155,18 @@ public sealed class ConnectorStore(ApplianceStore store, SecretProtector protect
                 zohoTokens.Forget(id);
             });
         }, cancellationToken);
+
+    /// <summary>The CRM's URLs follow the webhook rules: https except loopback and Relay:AllowHttpHosts, never link-local or metadata.</summary>
+    private void CheckAddresses(ConnectorOptionsJson options, JsonObject given, FieldErrors errors)
+    {
+        foreach (var (field, url) in new[] { ("base_url", options.BaseUrl), ("accounts_url", options.AccountsUrl) })
+        {
+            if (given[field] is not null && url is not null && policy.Check(url, out _) is { } refusal)
+            {
+                errors.Add($"options.{field}", refusal);
+            }
+        }
+    }
 
     private static string CheckName(string? name, FieldErrors errors)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Cualify.Appliance.Relay.Addresses;
 using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Relay.Connectors;
@@ -26,7 +27,8 @@ public sealed class CrmRefusedException(int status, string message) : Exception(
 }
 
 /// <summary>
-/// The HTTP client connectors talk to CRMs with: redirects not followed, no proxy, each request bounded by
+/// The HTTP client connectors talk to CRMs with: redirects not followed, no proxy, connections only to addresses
+/// the webhook rules allow (never link-local or cloud metadata, also after DNS), each request bounded by
 /// <see cref="ConnectorsOptions.RequestTimeout"/>. A timeout or a dropped connection is an unknown outcome.
 /// </summary>
 public sealed class CrmHttp : IDisposable
@@ -35,7 +37,7 @@ public sealed class CrmHttp : IDisposable
     private readonly HttpClient _client;
     private readonly TimeProvider _time;
 
-    public CrmHttp(IOptions<ConnectorsOptions> options, TimeProvider time)
+    public CrmHttp(GuardedConnector connector, IOptions<ConnectorsOptions> options, TimeProvider time)
     {
         _time = time;
         Timeout = options.Value.RequestTimeout;
@@ -45,6 +47,7 @@ public sealed class CrmHttp : IDisposable
             UseProxy = false,
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.None,
+            ConnectCallback = connector.ConnectAsync,
             ConnectTimeout = Timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         };

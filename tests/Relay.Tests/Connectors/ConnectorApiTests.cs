@@ -80,6 +80,8 @@ public sealed class ConnectorApiTests
         await RefusedAsync(new { kind = "zoho", name = "x", credentials = new { access_token = "t" } }, "credentials");
         await RefusedAsync(new { kind = "hubspot", name = "", credentials = new { access_token = "t" } }, "name");
         await RefusedAsync(new { kind = "hubspot", name = "x", credentials = new { access_token = "t" }, options = new { api_version = "v3" } }, "options.api_version");
+        await RefusedAsync(new { kind = "hubspot", name = "x", credentials = new { access_token = "t" }, options = new { base_url = "http://api.hubapi.com" } }, "options.base_url");
+        await RefusedAsync(new { kind = "zoho", name = "x", credentials = new { client_id = "c", client_secret = "s", refresh_token = "r" }, options = new { accounts_url = "https://169.254.169.254" } }, "options.accounts_url");
         await RefusedAsync(new { kind = "hubspot", name = "x", credentials = new { access_token = "t" }, options = new { time_zone = "Mars/Olympus" } }, "options.time_zone");
         await RefusedAsync(new { kind = "hubspot", name = "x", credentials = new { access_token = "t" }, options = new { inbound_template_id = "tpl_00000000000000000000000000000000" } }, "options.inbound_template_id");
 
