@@ -66,7 +66,7 @@ public static class ConnectorEndpoints
     }
 
     private static async Task<Created<ConnectorSecretView>> CreateAsync(
-        CreateConnectorRequest request, HttpContext context, ConnectorStore connectors, ConnectorSyncs syncs, IOptions<ApiOptions> api)
+        CreateConnectorRequest request, HttpContext context, ConnectorStore connectors, IOptions<ApiOptions> api)
     {
         var created = await connectors.CreateAsync(context.Caller().OrgId, request.Kind?.Trim(), request.Name,
             request.Credentials is null ? null : ToObject(request.Credentials), request.Options is null ? null : ToObject(request.Options), context.RequestAborted);

@@ -22,8 +22,8 @@ public sealed class CrmRefusedException(int status, string message) : Exception(
 {
     public int Status { get; } = status;
 
-    /// <summary>Worth another attempt later (5xx, 408, 409 lock conflicts) rather than a final failure.</summary>
-    public bool Transient => Status is >= 500 or 408 or 409 or 423;
+    /// <summary>Worth another attempt later (5xx, 408, 409 lock conflicts, a 429 that kept coming) rather than a final failure.</summary>
+    public bool Transient => Status is >= 500 or 408 or 409 or 423 or 429;
 }
 
 /// <summary>
