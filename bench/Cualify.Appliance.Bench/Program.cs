@@ -1,4 +1,5 @@
 using Cualify.Appliance.Bench;
+using Cualify.Appliance.Bench.Agents;
 using Cualify.Appliance.Bench.Contacts;
 using Cualify.Appliance.Bench.Dialer;
 using Cualify.Appliance.Bench.Mail;
@@ -14,6 +15,7 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["mail"] = MailBench.RunAsync,
     ["dialer"] = DialerBench.RunAsync,
     ["sip"] = SipBench.RunAsync,
+    ["agents"] = AgentBench.RunAsync,
     ["writer"] = WriterBench.RunAsync,
 };
 
