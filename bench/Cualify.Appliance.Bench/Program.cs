@@ -20,6 +20,7 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["writer"] = WriterBench.RunAsync,
     ["import"] = CampaignBench.RunImportAsync,
     ["pacing"] = CampaignBench.RunPacingAsync,
+    ["connectors"] = ConnectorBench.RunAsync,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))

@@ -2,6 +2,7 @@ using Cualify.Appliance.LocalApi.ApiKeys;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.Calls;
 using Cualify.Appliance.LocalApi.Campaigns;
+using Cualify.Appliance.LocalApi.Connectors;
 using Cualify.Appliance.LocalApi.Contacts;
 using Cualify.Appliance.LocalApi.Credits;
 using Cualify.Appliance.LocalApi.Docs;
@@ -66,5 +67,7 @@ public static class LocalApiPipeline
         .MapEvents()
         .MapSequences()
         .MapCampaigns()
-        .MapTwilioCallbacks();
+        .MapTwilioCallbacks()
+        .MapConnectors()
+        .MapConnectorInbound();
 }

@@ -19,6 +19,7 @@ public static class DocumentDescription
         ["Events"] = "The org's events as a live Server-Sent Events stream, and replay of one event to its webhooks.",
         ["Sequences"] = "Email and voice sequences: templates, start for a contact, enrollments with review, approval and stop.",
         ["Campaigns"] = "Dial or enroll a whole list at a pace: contacts by filter, import or ids (snapshotted at start), retries, pause, resume, stop and live progress.",
+        ["Connectors"] = "Native HubSpot and Zoho connectors: calls, emails and opt-outs written to the CRM exactly once, and CRM workflows starting sequences through a signed inbound URL.",
     };
 
     public static void Apply(OpenApiDocument document)

@@ -16,6 +16,7 @@ public static class EventCatalog
         "email.sent", "email.opened", "email.replied", "email.bounced",
         "campaign.started", "campaign.paused", "campaign.resumed", "campaign.completed", "campaign.stopped",
         WebhookEvents.Disabled, WebhookEvents.Test,
+        Connectors.ConnectorEvents.SyncFailed, Connectors.ConnectorEvents.AuthFailed,
     };
 
     public static bool IsKnown(string type) => Types.Contains(type);
