@@ -40,6 +40,10 @@ public sealed class HeardPrompts(SpeechCache speech, DataDirectory dataDirectory
         return pieces;
     }
 
+    /// <summary>What a recorded playbook's calls say first (the org's recording notice); null when the playbook does not record.</summary>
+    public async Task<string?> RecordingNoticeAsync(Playbook playbook, CancellationToken cancellationToken) =>
+        playbook.Record ? (await orgs.RequireAsync(playbook.OrgId, cancellationToken)).EffectiveRecordingNotice : null;
+
     /// <summary>The preview: the µ-law a PCMU callee receives, decoded to an 8 kHz 16-bit mono WAV.</summary>
     public async Task<byte[]> PreviewWavAsync(Playbook playbook, PlaybookAudio? uploaded, CancellationToken cancellationToken)
     {

@@ -17,6 +17,7 @@ public sealed record CallPlan(
 /// <param name="Voicemail"><c>hangup</c> or <c>leave_message</c>.</param>
 /// <param name="Heard">What a SIP callee hears, in order, each piece already 8 kHz G.711 in both laws (none: silence).</param>
 /// <param name="RecordingFile">Where the call's two-channel WAV goes when the playbook records (null: not recorded).</param>
+/// <param name="RecordingNotice">What a recorded call says before the disclosure (the org's notice); null when not recorded.</param>
 public sealed record PlaybookPlan(
     string Id,
     string Name,
@@ -28,7 +29,8 @@ public sealed record PlaybookPlan(
     string? HandoffTarget,
     string Voicemail,
     IReadOnlyList<PromptAudio>? Heard = null,
-    string? RecordingFile = null);
+    string? RecordingFile = null,
+    string? RecordingNotice = null);
 
 /// <summary>One converted prompt: the same 8 kHz mono audio as raw µ-law and raw A-law files.</summary>
 public sealed record PromptAudio(string UlawPath, string AlawPath);
