@@ -171,6 +171,7 @@ public sealed partial class TwilioRecordingFetcher(
         var relative = RecordingFiles.RelativePath(due.OrgId, due.CallId);
         var final = dataDirectory.Combine(relative);
         var partial = final + DownloadSuffix;
+        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
         File.Delete(partial);
         long bytes;
         try
