@@ -9,23 +9,29 @@ namespace Cualify.Appliance.Dialer.Sip.Media;
 /// <paramref name="onPromptFinished"/> runs once, on the clock's thread, when the last prompt frame has gone.
 /// A late clock tick sends the frames that fell due since, up to <see cref="MaxCatchUpFrames"/> (200 ms, what a
 /// receiver's jitter buffer absorbs); a longer stall skips frames and leaves a gap in the RTP timestamps instead.
+/// <see cref="FramesLate"/> counts the frames that left more than <see cref="LateThreshold"/> after their due moment
+/// (skipped ones included), the measure of pacing under load.
 /// </summary>
 public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] prompt, TimeProvider time, Action onPromptFinished, ISentAudioTap? tap = null)
     : IPacedStream
 {
     public const int FrameBytes = 160;
     public const int MaxCatchUpFrames = 10;
+    public static readonly TimeSpan LateThreshold = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly byte[] _frame = new byte[FrameBytes];
     private readonly byte _silence = codec == AudioCodec.Pcma ? G711.AlawSilence : G711.UlawSilence;
     private long _startedAt = -1;
     private long _frames;
+    private long _late;
     private int _position;
     private bool _finishedReported;
     private volatile bool _stopped;
 
     public long FramesSent => Interlocked.Read(ref _frames);
+
+    public long FramesLate => Interlocked.Read(ref _late);
 
     public void Stop() => _stopped = true;
 
@@ -49,10 +55,16 @@ public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] pr
             session.Skip((uint)(skipped * FrameBytes));
             tap?.Skipped((int)(skipped * FrameBytes));
             _frames += skipped;
+            Interlocked.Add(ref _late, skipped);
         }
 
         while (_frames < due)
         {
+            if (time.GetElapsedTime(_startedAt) - (_frames * FrameInterval) > LateThreshold)
+            {
+                Interlocked.Increment(ref _late);
+            }
+
             SendFrame();
         }
 

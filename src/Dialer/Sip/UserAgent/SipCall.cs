@@ -57,6 +57,9 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
     /// <summary>RTP packets sent and received so far (for tests and metrics).</summary>
     public (long Sent, long Received) RtpPackets => _rtp is null ? (0, 0) : (_rtp.PacketsSent, _rtp.PacketsReceived);
 
+    /// <summary>Audio frames paced out so far, and how many of them left more than 10 ms after their due moment.</summary>
+    public (long Sent, long Late) PacedFrames => _player is null ? (0, 0) : (_player.FramesSent, _player.FramesLate);
+
     /// <summary>
     /// Queues the hang-up and returns: the call's loop acts on it in order (CANCEL while ringing, BYE once answered)
     /// and reports the end. It never waits for the loop, so a dialer may call it from inside a progress callback.
