@@ -4,6 +4,7 @@ using Cualify.Appliance.Bench.Dialer;
 using Cualify.Appliance.Bench.Mail;
 using Cualify.Appliance.Bench.Relay;
 using Cualify.Appliance.Bench.Sip;
+using Cualify.Appliance.Bench.Speech;
 
 // Each benchmark measures the appliance and, in the same run, a reference for the same work.
 var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
@@ -13,6 +14,7 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["mail"] = MailBench.RunAsync,
     ["dialer"] = DialerBench.RunAsync,
     ["sip"] = SipBench.RunAsync,
+    ["speech"] = SpeechBench.RunAsync,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
