@@ -62,6 +62,21 @@ public sealed class SippDialogTests
     }
 
     [Fact]
+    public async Task The_answer_to_a_request_asking_for_rport_names_the_source_address_and_port_in_its_via()
+    {
+        await using var sipp = SippRun.StartUas("uas_remote_bye_rport.xml");
+        await using var stack = await TestStacks.StartAsync(sipp.Port, o => o.DigitWait = TimeSpan.FromSeconds(30));
+        var progress = new RecordingProgress();
+
+        await new SipTelephonyProvider(stack).StartAsync(TestStacks.Plan(), progress, CancellationToken.None);
+        var end = await progress.EndAsync();
+
+        // sipp fails the call unless the 200 to its BYE carries received= (the address it sent from) and rport=.
+        await sipp.AssertSucceededAsync();
+        Assert.Equal(new CallEnd(CallOutcome.Completed, "remote_hangup"), end);
+    }
+
+    [Fact]
     public async Task A_retransmitted_200_OK_gets_the_ACK_again()
     {
         await using var sipp = SippRun.StartUas("uas_retransmit_200.xml");
