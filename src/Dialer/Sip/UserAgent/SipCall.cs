@@ -167,6 +167,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         TransferRequested transfer => OnTransferRequestedAsync(transfer),
         DigitReceived digit => OnDigitAsync(digit.Digit),
         PromptFinished => OnPromptFinishedAsync(),
+        MediaTimedOut => OnMediaTimeoutAsync(),
         TimerFired timer => OnTimerAsync(timer.Timer),
         _ => Task.CompletedTask,
     };
@@ -203,6 +204,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         }
 
         _endReported = true;
+        end = WithMediaQuality(end);
         SipCallLog.Ended(_logger, _plan.CallId, end.Outcome, end.EndReason, end.Detail);
         await ReportAsync(() => _progress.EndedAsync(end));
     }
@@ -272,6 +274,11 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         if (_rtpReceiving is not null)
         {
             await _rtpReceiving;
+        }
+
+        if (_rtcp is not null)
+        {
+            await _rtcp.DisposeAsync();
         }
     }
 }

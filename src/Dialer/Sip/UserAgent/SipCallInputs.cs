@@ -31,6 +31,9 @@ internal sealed record DigitReceived(char Digit) : SipCallInput;
 
 internal sealed record PromptFinished : SipCallInput;
 
+/// <summary>Neither RTP nor RTCP came from the callee for <c>Dialer:Sip:MediaTimeout</c>.</summary>
+internal sealed record MediaTimedOut : SipCallInput;
+
 internal sealed record TimerFired(CallTimer Timer) : SipCallInput;
 
 internal enum CallTimer
