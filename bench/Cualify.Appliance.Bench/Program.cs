@@ -1,10 +1,12 @@
 using Cualify.Appliance.Bench;
+using Cualify.Appliance.Bench.Agents;
 using Cualify.Appliance.Bench.Contacts;
 using Cualify.Appliance.Bench.Dialer;
 using Cualify.Appliance.Bench.Mail;
 using Cualify.Appliance.Bench.Relay;
 using Cualify.Appliance.Bench.Sip;
 using Cualify.Appliance.Bench.Speech;
+using Cualify.Appliance.Bench.Writer;
 
 // Each benchmark measures the appliance and, in the same run, a reference for the same work.
 var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
@@ -15,6 +17,8 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["dialer"] = DialerBench.RunAsync,
     ["sip"] = SipBench.RunAsync,
     ["speech"] = SpeechBench.RunAsync,
+    ["agents"] = AgentBench.RunAsync,
+    ["writer"] = WriterBench.RunAsync,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))

@@ -1,4 +1,5 @@
 using Cualify.Appliance.Core.Calls;
+using Cualify.Appliance.Dialer.AgentStreams;
 using Cualify.Appliance.Dialer.Live;
 using Cualify.Appliance.Dialer.Recording;
 using Cualify.Appliance.Dialer.Scheduling;
@@ -25,6 +26,7 @@ public static class DialerServiceCollectionExtensions
         services.AddPlaybooksAndCalls(configuration);
         services.AddSpeech(configuration);
         services.AddTelephonyProvider<SimulatedTelephony>(SimulatedTelephony.ProviderName);
+        services.AddAgentStreams();
         services.AddSipTelephony(configuration);
         services.AddTwilioTelephony(configuration);
         services.AddSingleton<SelectedTelephonyProvider>();

@@ -1,12 +1,15 @@
 using Cualify.Appliance.Core.Health;
 using Cualify.Appliance.Core.Secrets;
+using Cualify.Appliance.Core.Sequences.Writing;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Mailer.Health;
 using Cualify.Appliance.Mailer.Inbound;
 using Cualify.Appliance.Mailer.Runner;
 using Cualify.Appliance.Mailer.Sending;
+using Cualify.Appliance.Mailer.Writing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +19,7 @@ public static class MailerServiceCollectionExtensions
 {
     /// <summary>
     /// The mailer: the step runner, SMTP sending through pooled MailKit clients (or the pickup folder when no
-    /// SMTP server is set), the IMAP reply and bounce watcher, the SMTP readiness check, and doctor's SMTP (and, when set, IMAP) login checks.
+    /// SMTP server is set), the step writer's chat-completions client (used when Sequences:Writer:Endpoint is set), the IMAP reply and bounce watcher, the SMTP readiness check, and doctor's SMTP (and, when set, IMAP) login checks.
     /// </summary>
     public static IServiceCollection AddMailer(this IServiceCollection services, IConfiguration configuration)
     {
@@ -46,6 +49,7 @@ public static class MailerServiceCollectionExtensions
                 : options.PickupDirectory;
             return new PickupDirectoryTransport(directory, provider.GetRequiredService<TimeProvider>());
         });
+        services.Replace(ServiceDescriptor.Singleton<IStepWriter, ChatCompletionsWriter>());
         services.AddSingleton<MessageComposer>();
         services.AddSingleton<AdminNoticeSender>();
         services.AddSingleton<InboundMailHandler>();
@@ -54,6 +58,11 @@ public static class MailerServiceCollectionExtensions
         if (!string.IsNullOrWhiteSpace(configuration[$"{MailerOptions.Section}:Imap:Host"]))
         {
             services.AddDoctorCheck<ImapDoctorCheck>();
+        }
+
+        if (!string.IsNullOrWhiteSpace(configuration[$"{StepWriterOptions.Section}:Endpoint"]))
+        {
+            services.AddDoctorCheck<WriterDoctorCheck>();
         }
 
         services.AddHostedService<SequenceMailRunner>();

@@ -27,6 +27,49 @@ public sealed class TemplateTests
     }
 
     [Fact]
+    public async Task Writer_instructions_are_checked_at_save_and_a_step_may_have_a_writer_instead_of_fixed_text()
+    {
+        await using var h = await MailerHarness.StartAsync();
+
+        var error = await (await h.Admin.PostJsonAsync("/api/v1/sequences/templates", new
+        {
+            name = "Broken writer",
+            allowed_channels = new[] { "email", "voice" },
+            steps = new object[]
+            {
+                new { channel = "email", delay_minutes = 0, writer = new { instructions = "Greet\n{{ contact.first_name " } },
+                new { channel = "email", delay_minutes = 60, writer = new { instructions = "  " } },
+                new { channel = "voice", delay_minutes = 60, agent_id = "00000000-0000-0000-0000-000000000000", writer = new { instructions = "Say hello" } },
+                new { channel = "email", delay_minutes = 60, writer = new { instructions = "{% for i in (1..100000000) %}x{% endfor %}" } },
+            },
+        })).ExpectErrorAsync(422, "invalid_request");
+
+        var fields = error["details"]!["fieldErrors"]!.AsObject();
+        Assert.Contains("line 2, column", (string)fields["steps[0].writer.instructions"]![0]!);
+        Assert.True(fields.ContainsKey("steps[1].writer.instructions"), fields.ToJsonString());
+        Assert.Contains("email steps", (string)fields["steps[2].writer"]![0]!);
+        Assert.Equal(0, await h.CountAsync("SELECT count(*) FROM sequence_templates"));
+
+        var bounds = await (await h.Admin.PostJsonAsync("/api/v1/sequences/templates", new
+        {
+            name = "Looping writer",
+            allowed_channels = new[] { "email" },
+            steps = new object[] { new { channel = "email", delay_minutes = 0, writer = new { instructions = "{% for i in (1..100000000) %}x{% endfor %}" } } },
+        })).ExpectErrorAsync(422, "invalid_request", "steps[0].writer.instructions");
+        Assert.Contains("bounds", (string)bounds["message"]! + bounds["details"]!.ToJsonString());
+
+        var id = await h.CreateTemplateAsync(new
+        {
+            name = "Written only",
+            allowed_channels = new[] { "email" },
+            steps = new object[] { new { channel = "email", delay_minutes = 0, writer = new { instructions = "Thank {{ contact.first_name }} for the visit." } } },
+        });
+        var stored = (await (await h.Admin.GetAsync($"/api/v1/sequences/templates/{id}")).ExpectAsync(200))["data"]!["steps"]![0]!;
+        Assert.Equal("Thank {{ contact.first_name }} for the visit.", (string?)stored["writer"]!["instructions"]);
+        Assert.Null(stored["subject"]);
+    }
+
+    [Fact]
     public async Task Channels_outside_allowed_channels_a_bad_window_and_a_voice_step_without_playbook_are_refused()
     {
         await using var h = await MailerHarness.StartAsync();

@@ -8,7 +8,7 @@ public sealed class Call
         max_duration_sec, max_duration_limited_by, rate_paise_per_sec, billing_increment_sec, reservation_id, duration_sec,
         billed_sec, credits_debited_paise, recording_url, transcript, llm_extracted_intent, llm_sentiment, llm_outcome, outcome,
         end_reason, end_detail, provider, provider_call_id, metadata, not_before, scheduled_for, cancel_requested_at,
-        started_at, answered_at, last_seen_at, ended_at, created_at, updated_at
+        started_at, answered_at, last_seen_at, ended_at, created_at, updated_at, summary, analyzed_at
         """;
 
     public string Id { get; init; } = "";
@@ -58,6 +58,12 @@ public sealed class Call
     public string? LlmSentiment { get; init; }
 
     public string? LlmOutcome { get; init; }
+
+    /// <summary>The analysis's summary, when one was posted.</summary>
+    public string? Summary { get; init; }
+
+    /// <summary>When the latest analysis was posted (null: none yet).</summary>
+    public DateTimeOffset? AnalyzedAt { get; init; }
 
     public string? Outcome { get; init; }
 

@@ -39,7 +39,7 @@ public sealed class CallErasure(CallSettlement settlement, CallHangups hangups) 
                       (SELECT id FROM calls WHERE org_id = @OrgId AND (contact_id = @Id OR to_e164 = @PhoneE164)))
             """, args);
         await tx.ExecuteAsync("""
-            UPDATE calls SET to_e164 = NULL, transcript = NULL, metadata = '{}', llm_extracted_intent = NULL, updated_at = @Now
+            UPDATE calls SET to_e164 = NULL, transcript = NULL, metadata = '{}', llm_extracted_intent = NULL, summary = NULL, updated_at = @Now
             WHERE org_id = @OrgId AND (contact_id = @Id OR to_e164 = @PhoneE164)
             """, new { contact.OrgId, contact.Id, contact.PhoneE164, tx.Now });
     }

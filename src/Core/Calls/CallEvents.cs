@@ -11,4 +11,7 @@ public static class CallEvents
 
     /// <summary>A call ended without being answered: <c>data.status</c> is failed, no_answer, busy or canceled.</summary>
     public const string Failed = "call.failed";
+
+    /// <summary>An analysis was posted after the call ended (one posted before the end rides on <c>call.completed</c>).</summary>
+    public const string Analyzed = "call.analyzed";
 }

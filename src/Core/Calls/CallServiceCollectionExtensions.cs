@@ -39,6 +39,8 @@ public static class CallServiceCollectionExtensions
         services.TryAddSingleton<CallAdmission>();
         services.TryAddSingleton<CallLifecycle>();
         services.TryAddSingleton<CallRecovery>();
+        services.TryAddSingleton<CallAnalyses>();
+        services.TryAddSingleton<CallTransfers>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, CallErasure>());
         services.AddOptions<RecordingOptions>()
             .Bind(configuration.GetSection(RecordingOptions.Section))

@@ -88,7 +88,7 @@ public sealed class CallSettlement(
         }
 
         var ended = await reader.GetAsync(tx, call.Id) ?? throw new InvalidOperationException($"Call {call.Id} vanished while ending");
-        await outbox.AppendAsync(tx, call.OrgId, status == CallStatus.Completed ? CallEvents.Completed : CallEvents.Failed, CallView.From(ended));
+        await outbox.AppendAsync(tx, call.OrgId, status == CallStatus.Completed ? CallEvents.Completed : CallEvents.Failed, AnalyzedCallView.EventData(ended));
         foreach (var step in endedSteps)
         {
             await step.CallEndedAsync(tx, ended);

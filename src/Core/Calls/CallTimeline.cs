@@ -15,12 +15,15 @@ public static class CallTimelineType
     public const string DtmfReceived = "dtmf_received";
     public const string HandoffRequested = "handoff_requested";
     public const string OptedOut = "opted_out";
+    public const string AgentConnected = "agent_connected";
+    public const string AgentDisconnected = "agent_disconnected";
     public const string MaxDurationReached = "max_duration_reached";
     public const string CreditsExhausted = "credits_exhausted";
     public const string Hangup = "hangup";
 
     public static readonly IReadOnlyList<string> All =
-        [Queued, Dialing, Ringing, Answered, DisclosurePlayed, DtmfReceived, HandoffRequested, OptedOut, MaxDurationReached, CreditsExhausted, Hangup];
+        [Queued, Dialing, Ringing, Answered, DisclosurePlayed, DtmfReceived, HandoffRequested, OptedOut, AgentConnected, AgentDisconnected, MaxDurationReached,
+            CreditsExhausted, Hangup];
 }
 
 /// <summary>One <c>{type, at, data}</c> entry of a call's timeline.</summary>

@@ -57,19 +57,55 @@ public sealed record CallDetailView : CallView
     [JsonPropertyOrder(2)]
     public string? EndDetail { get; init; }
 
+    /// <summary>The posted transcript, <c>[{speaker, text, at?}]</c>, or null before any analysis.</summary>
     [JsonPropertyOrder(3)]
-    public string? Transcript { get; init; }
+    public IReadOnlyList<TranscriptEntry>? Transcript { get; init; }
 
     [JsonPropertyOrder(4)]
+    public string? Summary { get; init; }
+
+    [JsonPropertyOrder(5)]
     public required IReadOnlyList<CallTimelineEntry> Timeline { get; init; }
 
     public static CallDetailView From(Call c, IReadOnlyList<CallTimelineEntry> timeline) => new(CallView.From(c))
     {
         MaxDurationLimitedBy = c.MaxDurationLimitedBy,
         EndDetail = c.EndDetail,
-        Transcript = c.Transcript,
+        Transcript = TranscriptEntry.Read(c.Transcript),
+        Summary = c.Summary,
         Timeline = timeline,
     };
+}
+
+/// <summary>
+/// The data of <c>call.analyzed</c>, and of <c>call.completed</c> when an analysis was posted before the end: the call
+/// with its transcript, summary and when it was analyzed.
+/// </summary>
+public sealed record AnalyzedCallView : CallView
+{
+    private AnalyzedCallView(CallView view)
+        : base(view)
+    {
+    }
+
+    [JsonPropertyOrder(1)]
+    public IReadOnlyList<TranscriptEntry>? Transcript { get; init; }
+
+    [JsonPropertyOrder(2)]
+    public string? Summary { get; init; }
+
+    [JsonPropertyOrder(3)]
+    public DateTimeOffset? AnalyzedAt { get; init; }
+
+    public static AnalyzedCallView Of(Call c) => new(CallView.From(c))
+    {
+        Transcript = TranscriptEntry.Read(c.Transcript),
+        Summary = c.Summary,
+        AnalyzedAt = c.AnalyzedAt,
+    };
+
+    /// <summary>What a <c>call.*</c> event carries: the analysis too once there is one.</summary>
+    public static CallView EventData(Call c) => c.AnalyzedAt is null ? CallView.From(c) : Of(c);
 }
 
 /// <summary>The <c>201</c> answer of <c>POST /calls</c>.</summary>

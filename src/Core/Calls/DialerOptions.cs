@@ -42,6 +42,9 @@ public sealed class DialerOptions : IValidatableObject
     /// <summary>Most calls admitted in one store transaction.</summary>
     public int AdmissionBatchSize { get; set; } = 50;
 
+    /// <summary>Hosts a playbook's <c>agent.stream_url</c> may reach over plain <c>ws://</c> (loopback always may).</summary>
+    public string[] AgentStreamAllowWsHosts { get; set; } = [];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!ProviderNames.Contains(Provider))

@@ -36,6 +36,9 @@ public sealed class Org
 
     public string EffectiveRecordingNotice => string.IsNullOrWhiteSpace(RecordingNotice) ? DefaultRecordingNotice : RecordingNotice;
 
+    /// <summary>Whether steps with a <c>writer</c> are written for this org's contacts (when a writer is configured).</summary>
+    public bool WriterEnabled { get; init; } = true;
+
     public long BalancePaise { get; init; }
 
     public long ReservedPaise { get; init; }

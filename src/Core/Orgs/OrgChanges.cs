@@ -8,7 +8,8 @@ public sealed record OrgSettingsChange(
     string? CallingHours = null,
     int? MaxAttemptsPerDay = null,
     IReadOnlyList<string>? AdminEmails = null,
-    string? RecordingNotice = null);
+    string? RecordingNotice = null,
+    bool? WriterEnabled = null);
 
 /// <summary>What only an operator may change: plan, pricing and limits.</summary>
 public sealed record OrgTermsChange(

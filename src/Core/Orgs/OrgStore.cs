@@ -14,7 +14,7 @@ public sealed class OrgStore(ApplianceStore store)
     private const string Columns = """
         id, name, plan, rate_paise_per_sec, billing_increment_sec, max_concurrent_calls, calls_per_second,
         rate_limit_per_minute, default_caller_id, calling_hours, max_attempts_per_day, admin_emails, settings,
-        recording_notice, balance_paise, reserved_paise, created_at, updated_at
+        recording_notice, writer_enabled, balance_paise, reserved_paise, created_at, updated_at
         """;
 
     public const string DefaultName = "default";
@@ -115,6 +115,7 @@ public sealed class OrgStore(ApplianceStore store)
                     max_attempts_per_day = coalesce(@MaxAttemptsPerDay, max_attempts_per_day),
                     admin_emails = coalesce(@AdminEmails, admin_emails),
                     recording_notice = coalesce(@RecordingNotice, recording_notice),
+                    writer_enabled = coalesce(@WriterEnabled, writer_enabled),
                     updated_at = @Now
                 WHERE id = @OrgId
                 RETURNING {Columns}
@@ -122,6 +123,7 @@ public sealed class OrgStore(ApplianceStore store)
             {
                 Name = change.Name?.Trim(),
                 RecordingNotice = change.RecordingNotice?.Trim(),
+                change.WriterEnabled,
                 DefaultCallerId = change.DefaultCallerId is null ? null : PhoneNumberRules.ToE164(change.DefaultCallerId),
                 change.ClearDefaultCallerId,
                 CallingHours = change.CallingHours?.Trim(),

@@ -7,7 +7,7 @@ public sealed class Playbook
 {
     public const string Columns = """
         id, org_id, name, language, voice, max_duration_sec, disclosure_text, message_text, audio_id, dtmf, handoff_target,
-        voicemail, record, created_at, updated_at, deleted_at
+        voicemail, record, agent_stream_url, agent_auth_token, agent_parameters, created_at, updated_at, deleted_at
         """;
 
     public string Id { get; init; } = "";
@@ -39,11 +39,24 @@ public sealed class Playbook
     /// <summary>Whether its calls are recorded (the org's recording notice is spoken first).</summary>
     public bool Record { get; init; }
 
+    /// <summary>The voice agent's Twilio-Media-Streams WebSocket, or null when the playbook runs no agent.</summary>
+    public string? AgentStreamUrl { get; init; }
+
+    /// <summary>The agent's bearer token, sealed (<c>v1:…</c>); open it with the install's SecretProtector.</summary>
+    public string? AgentAuthToken { get; init; }
+
+    /// <summary>JSON object name → value sent to the agent as <c>customParameters</c>.</summary>
+    public string? AgentParameters { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset UpdatedAt { get; init; }
 
     public DateTimeOffset? DeletedAt { get; init; }
+
+    public bool HasAgent => AgentStreamUrl is not null;
+
+    public IReadOnlyDictionary<string, string> AgentParameterMap => PlaybookAgentJson.Deserialize(AgentParameters);
 
     public IReadOnlyDictionary<string, string> DtmfMap =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(Dtmf) ?? [];

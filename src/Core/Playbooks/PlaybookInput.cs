@@ -18,7 +18,8 @@ public sealed record PlaybookInput(
     string? Voicemail = null,
     IReadOnlySet<string>? Clear = null,
     string? Voice = null,
-    bool? Record = null)
+    bool? Record = null,
+    PlaybookAgentInput? Agent = null)
 {
     public bool Clears(string field) => Clear?.Contains(field) == true;
 }
@@ -37,12 +38,13 @@ public sealed record PlaybookView(
     string? HandoffTarget,
     string Voicemail,
     bool Record,
+    PlaybookAgentView? Agent,
     PlaybookAudioView? Audio,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
     public static PlaybookView From(Playbook p, PlaybookAudio? audio) => new(
-        p.Id, p.Name, p.Language, p.Voice, p.MaxDurationSec, p.DisclosureText, p.MessageText, p.AudioId, p.DtmfMap, p.HandoffTarget, p.Voicemail, p.Record,
+        p.Id, p.Name, p.Language, p.Voice, p.MaxDurationSec, p.DisclosureText, p.MessageText, p.AudioId, p.DtmfMap, p.HandoffTarget, p.Voicemail, p.Record, PlaybookAgentView.From(p),
         audio is null ? null : PlaybookAudioView.From(audio), p.CreatedAt, p.UpdatedAt);
 }
 

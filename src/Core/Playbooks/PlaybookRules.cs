@@ -18,7 +18,7 @@ public static partial class PlaybookRules
     public static readonly IReadOnlyList<string> VoicemailModes = [VoicemailHangup, VoicemailLeaveMessage];
     public static readonly IReadOnlyList<string> DtmfActions = [ActionHandoff, ActionOptOut];
 
-    public static void Check(PlaybookInput input, bool creating)
+    public static void Check(PlaybookInput input, bool creating, IReadOnlyCollection<string>? allowWsHosts = null)
     {
         var errors = new FieldErrors();
         if (creating || input.Name is not null)
@@ -68,6 +68,11 @@ public static partial class PlaybookRules
             errors.Add("voicemail", "voicemail must be hangup or leave_message");
         }
 
+        if (input.Agent is { } agent)
+        {
+            AgentStreamRules.Check(errors, agent, allowWsHosts ?? []);
+        }
+
         errors.ThrowIfAny();
     }
 
@@ -77,7 +82,7 @@ public static partial class PlaybookRules
 
     public static bool IsLanguage(string value) => value.Length <= 35 && LanguagePattern().IsMatch(value);
 
-    private static bool IsHandoffTarget(string value) =>
+    public static bool IsHandoffTarget(string value) =>
         PhoneNumberRules.ToE164(value) is not null || SipUriPattern().IsMatch(value.Trim());
 
     private static void CheckLength(FieldErrors errors, string field, string? value, int max)

@@ -1,28 +1,32 @@
+using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Core.Secrets;
 using Dapper;
+using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Core.Playbooks;
 
 /// <summary>
 /// Playbooks of an org: create, read, list, change and delete (kept for the calls that name them). A save is refused
-/// when no voice speaks its language, and its texts are synthesised once it is stored.
+/// when no voice speaks its language, and its texts are synthesised once it is stored. An agent's token is sealed
+/// before it is stored.
 /// </summary>
-public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
+public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech, SecretProtector protector, IOptions<DialerOptions> dialer)
 {
     public async Task<Playbook> CreateAsync(string orgId, PlaybookInput input, CancellationToken cancellationToken = default)
     {
-        PlaybookRules.Check(input, creating: true);
+        PlaybookRules.Check(input, creating: true, dialer.Value.AgentStreamAllowWsHosts);
         await speech.CheckVoiceAsync(input.Language ?? PlaybookRules.DefaultLanguage, input.Voice, cancellationToken);
         var created = await store.WriteAsync(async tx =>
         {
             await CheckAudioAsync(tx, orgId, input.AudioId);
             return await tx.QuerySingleAsync<Playbook>($"""
                 INSERT INTO playbooks (id, org_id, name, language, voice, max_duration_sec, disclosure_text, message_text, audio_id, dtmf,
-                                       handoff_target, voicemail, record, created_at, updated_at)
+                                       handoff_target, voicemail, record, agent_stream_url, agent_auth_token, agent_parameters, created_at, updated_at)
                 VALUES (@Id, @OrgId, @Name, @Language, @Voice, @MaxDurationSec, @DisclosureText, @MessageText, @AudioId, @Dtmf,
-                        @HandoffTarget, @Voicemail, @Record, @Now, @Now)
+                        @HandoffTarget, @Voicemail, @Record, @AgentStreamUrl, @AgentAuthToken, @AgentParameters, @Now, @Now)
                 RETURNING {Playbook.Columns}
                 """, new
             {
@@ -39,6 +43,9 @@ public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
                 HandoffTarget = PlaybookRules.NormalizeHandoffTarget(input.HandoffTarget),
                 Voicemail = input.Voicemail ?? PlaybookRules.VoicemailHangup,
                 Record = input.Record ?? false,
+                AgentStreamUrl = input.Agent?.StreamUrl?.Trim(),
+                AgentAuthToken = input.Agent?.AuthToken is { } token ? protector.Protect(token) : null,
+                AgentParameters = input.Agent is null ? null : PlaybookAgentJson.Serialize(input.Agent.Parameters ?? new Dictionary<string, string>()),
                 tx.Now,
             });
         }, cancellationToken);
@@ -65,7 +72,7 @@ public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
 
     public async Task<Playbook> UpdateAsync(string orgId, string id, PlaybookInput input, CancellationToken cancellationToken = default)
     {
-        PlaybookRules.Check(input, creating: false);
+        PlaybookRules.Check(input, creating: false, dialer.Value.AgentStreamAllowWsHosts);
         var before = await GetAsync(orgId, id, cancellationToken) ?? throw ApplianceException.NotFound("Playbook", "id");
         if (input.Language is not null || input.Voice is not null || input.Clears("voice"))
         {
@@ -79,7 +86,8 @@ public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
             return await tx.QuerySingleAsync<Playbook>($"""
                 UPDATE playbooks SET name = @Name, language = @Language, voice = @Voice, max_duration_sec = @MaxDurationSec,
                     disclosure_text = @DisclosureText, message_text = @MessageText, audio_id = @AudioId, dtmf = @Dtmf,
-                    handoff_target = @HandoffTarget, voicemail = @Voicemail, record = @Record, updated_at = @Now
+                    handoff_target = @HandoffTarget, voicemail = @Voicemail, record = @Record, agent_stream_url = @AgentStreamUrl,
+                    agent_auth_token = @AgentAuthToken, agent_parameters = @AgentParameters, updated_at = @Now
                 WHERE id = @Id
                 RETURNING {Playbook.Columns}
                 """, new
@@ -96,6 +104,10 @@ public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
                 HandoffTarget = input.Clears("handoff_target") ? null : PlaybookRules.NormalizeHandoffTarget(input.HandoffTarget) ?? current.HandoffTarget,
                 Voicemail = input.Voicemail ?? current.Voicemail,
                 Record = input.Record ?? current.Record,
+                AgentStreamUrl = input.Clears("agent") ? null : input.Agent?.StreamUrl?.Trim() ?? current.AgentStreamUrl,
+                AgentAuthToken = AgentTokenAfter(input, current),
+                AgentParameters = input.Clears("agent") ? null
+                    : input.Agent is null ? current.AgentParameters : PlaybookAgentJson.Serialize(input.Agent.Parameters ?? new Dictionary<string, string>()),
                 tx.Now,
             });
         }, cancellationToken);
@@ -115,6 +127,19 @@ public sealed class PlaybookStore(ApplianceStore store, IPlaybookSpeech speech)
                 throw ApplianceException.NotFound("Playbook", "id");
             }
         }, cancellationToken);
+
+    /// <summary>The agent's token, opened: what the dialer sends as the bearer token. Null when none is set.</summary>
+    public string? OpenAgentToken(Playbook playbook) => playbook.AgentAuthToken is { } sealedToken ? protector.Unprotect(sealedToken) : null;
+
+    /// <summary>An update keeps the sealed token unless it sends a new one, clears it, or removes the agent.</summary>
+    private string? AgentTokenAfter(PlaybookInput input, Playbook current) => input switch
+    {
+        _ when input.Clears("agent") => null,
+        { Agent: null } => current.AgentAuthToken,
+        { Agent.ClearsAuthToken: true } => null,
+        { Agent.AuthToken: { } token } => protector.Protect(token),
+        _ => current.AgentAuthToken,
+    };
 
     public Task<PlaybookAudio?> AudioAsync(StoreTransaction tx, string? audioId) =>
         audioId is null

@@ -111,7 +111,22 @@ public sealed class EnrollmentStep
     public string Token { get; init; } = "";
 
     public string? LastError { get; init; }
+
+    /// <summary>The model that wrote the subject and body (null: the step's fixed text).</summary>
+    public string? WrittenModel { get; init; }
+
+    public string? WrittenPromptSha256 { get; init; }
+
+    /// <summary>Why a step with a writer went out with its fixed text, or failed: <c>timeout</c>, <c>error</c>, <c>refused</c>, <c>unusable</c>.</summary>
+    public string? FallbackReason { get; init; }
+
+    public string? FallbackDetail { get; init; }
+
+    public WrittenBy? WrittenBy => WrittenModel is null ? null : new WrittenBy(WrittenModel, WrittenPromptSha256 ?? "");
 }
+
+/// <summary>Which model wrote a step, from which prompt (the SHA-256 of the request's model, messages and schema).</summary>
+public sealed record WrittenBy(string Model, string PromptSha256);
 
 public sealed record EnrollmentStepView(
     int Position,
@@ -127,11 +142,15 @@ public sealed record EnrollmentStepView(
     string? CallId,
     string? CallOutcome,
     int Attempts,
-    string? Error)
+    string? Error,
+    WrittenBy? WrittenBy,
+    string? FallbackReason,
+    string? FallbackDetail)
 {
     public static EnrollmentStepView From(EnrollmentStep s) => new(
         s.Position, s.Channel, s.Status, s.DelayMinutes, s.ScheduledAt, s.SentAt, s.Subject, s.Body, s.AgentId,
-        s.MessageId is null ? null : $"<{s.MessageId}>", s.CallId, s.CallOutcome, s.Attempts, s.LastError);
+        s.MessageId is null ? null : $"<{s.MessageId}>", s.CallId, s.CallOutcome, s.Attempts, s.LastError,
+        s.WrittenBy, s.FallbackReason, s.FallbackDetail);
 }
 
 /// <summary>The contract's enrollment representation: live status and per-step state.</summary>

@@ -23,7 +23,8 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
 
     public const string StepColumns = """
         id, enrollment_id, position, channel, delay_minutes, subject, body, agent_id, status, scheduled_at, claimed_until,
-        attempts, forced, sent_at, message_id, to_address, mailbox, call_id, call_outcome, token, last_error
+        attempts, forced, sent_at, message_id, to_address, mailbox, call_id, call_outcome, token, last_error,
+        written_model, written_prompt_sha256, fallback_reason, fallback_detail
         """;
 
     public Task<Enrollment?> GetAsync(StoreTransaction tx, string orgId, string id) =>

@@ -34,6 +34,15 @@ public sealed class ReviewRequest(IOptions<ApiOptions> api)
                 text.AppendLine(CultureInfo.InvariantCulture, $"  Subject: {step.Subject}");
             }
 
+            if (step.WrittenBy is { } writtenBy)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  (written by {writtenBy.Model}, prompt sha256 {writtenBy.PromptSha256})");
+            }
+            else if (step.FallbackReason is not null)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  (not written, {step.FallbackReason}: {step.FallbackDetail}{(step.Status == StepStatus.Failed ? "" : "; the fixed text below goes out")})");
+            }
+
             if (step.Status == StepStatus.Failed)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"  (will not be sent: {step.LastError})");

@@ -5,6 +5,8 @@ using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Json;
+using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.Core.Sequences.Writing;
 using Cualify.Appliance.Core.Store;
 using Microsoft.Extensions.Options;
 
@@ -23,9 +25,17 @@ namespace Cualify.Appliance.Core.Sequences;
 /// the rendered text, provided the template and the contact still render from the same input (else it renders
 /// again). A step whose text passes a bound is stored <c>failed</c> with the reason, and the sequence goes on.
 /// </para>
+/// <para>
+/// Steps with a <c>writer</c> are written in the same outside-the-writer pass (<see cref="StepWriting"/>, all at once,
+/// each within <c>Sequences:Writer:Timeout</c>), so the first step of an auto-approved start is written inline. A step
+/// the writer did not write goes out with its fixed text, its <c>fallback_reason</c> recorded; with no fixed text it is
+/// stored <c>failed</c>, and when that is the first step of an auto-approved start the enrollment waits in
+/// <c>pending_review</c> instead, so a person decides.
+/// </para>
 /// </summary>
 public sealed class SequenceStarter(
     ApplianceStore store,
+    OrgStore orgs,
     ContactStore contacts,
     SequenceTemplateStore templates,
     EnrollmentStore enrollments,
@@ -33,20 +43,26 @@ public sealed class SequenceStarter(
     AdminNoticeStore notices,
     ReviewRequest reviewRequest,
     VoiceSteps voiceSteps,
+    StepWriting writing,
     TimeProvider time,
     IOptions<SendingWindowOptions> windowOptions)
 {
     private const int MaxRenderPasses = 3;
 
-    /// <summary>The text of one step for one contact, or why it could not be rendered.</summary>
-    private sealed record RenderedStep(string? Subject, string? Body, string? Error);
+    /// <summary>
+    /// The text of one step for one contact, or why it could not be rendered; for a step with a writer, how the
+    /// writing went. <see cref="HoldsStart"/>: a writer step left with no text, which keeps an auto-approved start in review.
+    /// </summary>
+    private sealed record RenderedStep(string? Subject, string? Body, string? Error, StepWritingResult? Writing = null, bool HoldsStart = false);
 
     /// <summary>What the steps were rendered from, and the result; reused only while the input is the same.</summary>
     private sealed record Rendering(string Input, IReadOnlyList<RenderedStep> Steps);
 
     /// <summary>Thrown inside the write to roll it back: the steps must be rendered (again) for this input.</summary>
-    private sealed class RenderFirst(SequenceTemplate template, Contact contact, string input) : Exception("The steps must be rendered outside the writer")
+    private sealed class RenderFirst(Org org, SequenceTemplate template, Contact contact, string input) : Exception("The steps must be rendered outside the writer")
     {
+        public Org Org { get; } = org;
+
         public SequenceTemplate Template { get; } = template;
 
         public Contact Contact { get; } = contact;
@@ -70,7 +86,7 @@ public sealed class SequenceStarter(
             }
             catch (RenderFirst needed) when (pass <= MaxRenderPasses)
             {
-                rendering = new Rendering(needed.Input, await RenderAsync(needed.Template, needed.Contact));
+                rendering = new Rendering(needed.Input, await RenderAsync(needed.Org, needed.Template, needed.Contact, cancellationToken));
             }
             catch (RenderFirst)
             {
@@ -92,12 +108,15 @@ public sealed class SequenceStarter(
         }
 
         var template = await templates.GetAsync(tx, orgId, request.TemplateId) ?? throw ApplianceException.NotFound("Sequence template", "template_id");
+        var org = await orgs.GetAsync(tx, orgId) ?? throw ApplianceException.NotFound("Org");
         var contact = await UpsertContactAsync(tx, orgId, request, stamp);
-        var renderInput = RenderInput(template, contact);
+        var renderInput = RenderInput(org, template, contact);
         if (rendering is null || rendering.Input != renderInput)
         {
-            throw new RenderFirst(template, contact, renderInput);
+            throw new RenderFirst(org, template, contact, renderInput);
         }
+
+        var activate = input.AutoApprove && !rendering.Steps[0].HoldsStart;
 
         var enrollment = await CreateEnrollmentAsync(tx, template, contact, request.IdempotencyKey, stamp.Fingerprint, rendering.Steps);
         // Created comes first in the outbox, before anything activation may emit (a completion when no step could be rendered).
@@ -106,11 +125,11 @@ public sealed class SequenceStarter(
             enrollment_id = enrollment.Id,
             template_id = enrollment.TemplateId,
             contact_id = enrollment.ContactId,
-            status = input.AutoApprove ? EnrollmentStatus.Active : enrollment.Status,
+            status = activate ? EnrollmentStatus.Active : enrollment.Status,
             language = enrollment.Language,
             auto_approve = input.AutoApprove,
         });
-        if (input.AutoApprove)
+        if (activate)
         {
             enrollment = await enrollments.ActivateAsync(tx, enrollment, forceFirstStep: true);
         }
@@ -121,7 +140,7 @@ public sealed class SequenceStarter(
             await notices.QueueAsync(tx, orgId, subject, body, contact.Id);
         }
 
-        if (input.AutoApprove)
+        if (activate)
         {
             // A refused first call may already end the enrollment (an opted-out number): report what it is now.
             await voiceSteps.PlaceFirstAsync(tx, enrollment);
@@ -135,34 +154,76 @@ public sealed class SequenceStarter(
         tx.QuerySingleOrDefaultAsync<Enrollment>(
             $"SELECT {EnrollmentStore.Columns} FROM sequence_enrollments WHERE org_id = @orgId AND idempotency_key = @key", new { orgId, key });
 
-    /// <summary>Everything the rendered text depends on: the template's steps and variants and the contact's fields.</summary>
-    private static string RenderInput(SequenceTemplate template, Contact contact) =>
-        ApplianceJson.Serialize(new { template.Id, template.Steps, template.VariantsByLanguage, contact = LiquidText.Model(contact) });
+    /// <summary>Everything the rendered text depends on: the template's steps and variants, the contact's fields, and whether the org's steps are written.</summary>
+    private static string RenderInput(Org org, SequenceTemplate template, Contact contact) =>
+        ApplianceJson.Serialize(new { template.Id, template.Steps, template.VariantsByLanguage, org.WriterEnabled, contact = LiquidText.Model(contact) });
 
-    /// <summary>Renders each step's subject and body for the contact, outside the writer; a step past a bound records why.</summary>
-    private static async Task<IReadOnlyList<RenderedStep>> RenderAsync(SequenceTemplate template, Contact contact)
+    /// <summary>
+    /// Renders each step's subject and body for the contact and has the steps with a writer written, outside the
+    /// store's writer; a step past a bound records why.
+    /// </summary>
+    private async Task<IReadOnlyList<RenderedStep>> RenderAsync(Org org, SequenceTemplate template, Contact contact, CancellationToken cancellationToken)
     {
         var (steps, _) = template.StepsFor(contact.LanguagePref);
-        var rendered = new List<RenderedStep>(steps.Count);
+        var rendered = new List<Task<RenderedStep>>(steps.Count);
+        var emailsBefore = 0;
         for (var position = 0; position < steps.Count; position++)
         {
             var step = steps[position];
-            var field = "subject";
-            try
+            var fixedText = await RenderFixedAsync(step, position, contact);
+            var followUp = emailsBefore > 0;
+            if (step.Channel == ContactChannel.Email)
             {
-                var subject = await LiquidText.RenderAsync(step.Subject, contact);
-                field = "body";
-                var body = await LiquidText.RenderAsync(step.Body, contact);
-                rendered.Add(new RenderedStep(subject, body, null));
+                emailsBefore++;
             }
-            catch (Exception failure) when (failure is TemplateBoundsException or InvalidOperationException)
-            {
-                rendered.Add(new RenderedStep(null, null, $"steps[{position}].{field} could not be rendered for this contact: {failure.Message}"));
-            }
+
+            rendered.Add(step.Writer is null || step.Channel != ContactChannel.Email || fixedText.Error is not null
+                ? Task.FromResult(fixedText)
+                : WriteAsync(org, step.Writer, contact, new StepContext(position + 1, steps.Count, followUp, NullIfEmpty(fixedText.Subject), NullIfEmpty(fixedText.Body)), position, fixedText, cancellationToken));
         }
 
-        return rendered;
+        return await Task.WhenAll(rendered);
     }
+
+    private static async Task<RenderedStep> RenderFixedAsync(TemplateStep step, int position, Contact contact)
+    {
+        var field = "subject";
+        try
+        {
+            var subject = await LiquidText.RenderAsync(step.Subject, contact);
+            field = "body";
+            var body = await LiquidText.RenderAsync(step.Body, contact);
+            return new RenderedStep(subject, body, null);
+        }
+        catch (Exception failure) when (failure is TemplateBoundsException or InvalidOperationException)
+        {
+            return new RenderedStep(null, null, $"steps[{position}].{field} could not be rendered for this contact: {failure.Message}");
+        }
+    }
+
+    /// <summary>The written text; else the fixed text with the reason recorded; else a failed step that holds an auto-approved start.</summary>
+    private async Task<RenderedStep> WriteAsync(
+        Org org, WriterBrief brief, Contact contact, StepContext context, int position, RenderedStep fixedText, CancellationToken cancellationToken)
+    {
+        var hasFixedText = context.DraftBody is not null && (context.FollowUp || context.DraftSubject is not null);
+        if (!writing.IsConfigured || !org.WriterEnabled)
+        {
+            var why = writing.IsConfigured ? "writing is turned off for this org (writer_enabled)" : "no writer is configured (Sequences:Writer:Endpoint)";
+            return hasFixedText ? fixedText : new RenderedStep(null, null, $"steps[{position}] has a writer but no fixed text, and {why}", null, HoldsStart: true);
+        }
+
+        var result = await writing.WriteAsync(org.Id, brief, contact, context, cancellationToken);
+        if (result.Text is { } text)
+        {
+            return new RenderedStep(text.Subject, text.Body, null, result);
+        }
+
+        return hasFixedText
+            ? fixedText with { Writing = result }
+            : new RenderedStep(null, null, $"steps[{position}] was not written ({result.FallbackReason}: {result.Detail}) and has no fixed text", result, HoldsStart: true);
+    }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     private async Task<Contact> UpsertContactAsync(StoreTransaction tx, string orgId, StartRequest request, StartStamp stamp)
     {
@@ -258,8 +319,10 @@ public sealed class SequenceStarter(
             }
 
             await tx.ExecuteAsync("""
-                INSERT INTO sequence_steps (id, enrollment_id, position, channel, delay_minutes, subject, body, agent_id, status, token, last_error)
-                VALUES (@Id, @EnrollmentId, @position, @Channel, @DelayMinutes, @subject, @body, @AgentId, @status, @token, @Error)
+                INSERT INTO sequence_steps (id, enrollment_id, position, channel, delay_minutes, subject, body, agent_id, status, token, last_error,
+                                            written_model, written_prompt_sha256, fallback_reason, fallback_detail)
+                VALUES (@Id, @EnrollmentId, @position, @Channel, @DelayMinutes, @subject, @body, @AgentId, @status, @token, @Error,
+                        @WrittenModel, @PromptSha256, @FallbackReason, @FallbackDetail)
                 """, new
             {
                 Id = Ids.New(tx.Now),
@@ -273,6 +336,10 @@ public sealed class SequenceStarter(
                 text.Error,
                 step.AgentId,
                 token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+                WrittenModel = text.Writing?.Model,
+                PromptSha256 = text.Writing?.PromptSha256,
+                FallbackReason = text.Writing?.FallbackReason,
+                FallbackDetail = text.Writing?.Detail,
             });
         }
 

@@ -3,8 +3,14 @@ using Cualify.Appliance.Core.Json;
 
 namespace Cualify.Appliance.Core.Sequences;
 
-/// <summary>One step of a template: what goes out on which channel, how long after the step before it.</summary>
-public sealed record TemplateStep(string Channel, int DelayMinutes, string? Subject, string? Body, string? AgentId);
+/// <summary>
+/// One step of a template: what goes out on which channel, how long after the step before it. An email step with a
+/// <see cref="Writer"/> is written for each contact at enrollment; its subject and body, when set, are the fallback.
+/// </summary>
+public sealed record TemplateStep(string Channel, int DelayMinutes, string? Subject, string? Body, string? AgentId, WriterBrief? Writer = null);
+
+/// <summary>A step's <c>writer</c>: what the writer is asked to write, in Liquid over the contact like the body.</summary>
+public sealed record WriterBrief(string Instructions);
 
 /// <summary>A language's own subject and body for a step, aligned with the template's steps by position.</summary>
 public sealed record StepVariant(string? Subject, string? Body);

@@ -14,7 +14,9 @@ public sealed record TemplateInput(
     string? SendingWindow,
     bool? StopOnReply);
 
-public sealed record TemplateStepInput(string? Channel, int? DelayMinutes, string? Subject, string? Body, string? AgentId);
+public sealed record TemplateStepInput(string? Channel, int? DelayMinutes, string? Subject, string? Body, string? AgentId, WriterBriefInput? Writer = null);
+
+public sealed record WriterBriefInput(string? Instructions);
 
 /// <summary>A template that passed every rule, ready to store.</summary>
 public sealed record TemplateDefinition(
@@ -27,12 +29,13 @@ public sealed record TemplateDefinition(
 
 /// <summary>
 /// The rules a template must meet when saved, all reported at once as one validation failure: channels, delays, the sending
-/// window's cron, and every Liquid subject and body, each error naming the step and the line and column.
+/// window's cron, and every Liquid subject, body and writer's instructions, each error naming the step and the line and column.
 /// </summary>
 public static partial class TemplateRules
 {
     public const int MaxSteps = 20;
     public const int MaxDelayMinutes = 525_600;
+    public const int MaxInstructionsChars = 20_000;
     private static readonly string[] Channels = [ContactChannel.Email, ContactChannel.Voice];
 
     public static TemplateDefinition Validate(TemplateInput input, SequenceTemplate? existing = null)
@@ -122,16 +125,17 @@ public static partial class TemplateRules
                 errors.Add($"{field}.delay_minutes", $"{field}.delay_minutes must be from 0 to {MaxDelayMinutes}");
             }
 
+            var writer = CheckWriter(errors, field, step.Writer, channel);
             if (channel == ContactChannel.Email)
             {
-                if (firstEmail && string.IsNullOrWhiteSpace(step.Subject))
+                if (firstEmail && writer is null && string.IsNullOrWhiteSpace(step.Subject))
                 {
-                    errors.Add($"{field}.subject", $"{field}.subject is required on the first email step (follow-ups may leave it empty to reply as 'Re: …')");
+                    errors.Add($"{field}.subject", $"{field}.subject is required on the first email step without a writer (follow-ups may leave it empty to reply as 'Re: …')");
                 }
 
-                if (string.IsNullOrWhiteSpace(step.Body))
+                if (writer is null && string.IsNullOrWhiteSpace(step.Body))
                 {
-                    errors.Add($"{field}.body", $"{field}.body is required on an email step");
+                    errors.Add($"{field}.body", $"{field}.body is required on an email step without a writer");
                 }
 
                 firstEmail = false;
@@ -143,10 +147,33 @@ public static partial class TemplateRules
 
             CheckLiquid(errors, $"{field}.subject", step.Subject, 998);
             CheckLiquid(errors, $"{field}.body", step.Body, 100_000);
-            steps.Add(new TemplateStep(channel, step.DelayMinutes ?? 0, NullIfEmpty(step.Subject), NullIfEmpty(step.Body), NullIfEmpty(step.AgentId?.Trim())));
+            steps.Add(new TemplateStep(channel, step.DelayMinutes ?? 0, NullIfEmpty(step.Subject), NullIfEmpty(step.Body), NullIfEmpty(step.AgentId?.Trim()), writer));
         }
 
         return steps;
+    }
+
+    /// <summary>A step's <c>writer</c>: email steps only, with instructions that parse as Liquid.</summary>
+    private static WriterBrief? CheckWriter(FieldErrors errors, string field, WriterBriefInput? writer, string channel)
+    {
+        if (writer is null)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(writer.Instructions))
+        {
+            errors.Add($"{field}.writer.instructions", $"{field}.writer.instructions must say what to write, e.g. \"Thank {{{{ contact.first_name }}}} for asking about pricing\"");
+            return null;
+        }
+
+        if (channel != ContactChannel.Email)
+        {
+            errors.Add($"{field}.writer", $"{field}.writer is for email steps; a voice step speaks its playbook");
+        }
+
+        CheckLiquid(errors, $"{field}.writer.instructions", writer.Instructions, MaxInstructionsChars);
+        return new WriterBrief(writer.Instructions);
     }
 
     private static Dictionary<string, LanguageVariant> CheckVariants(IReadOnlyDictionary<string, LanguageVariant> input, IReadOnlyList<TemplateStep> steps, FieldErrors errors)
@@ -213,6 +240,7 @@ public static partial class TemplateRules
         {
             texts.Add(($"steps[{i}].subject", definition.Steps[i].Subject));
             texts.Add(($"steps[{i}].body", definition.Steps[i].Body));
+            texts.Add(($"steps[{i}].writer.instructions", definition.Steps[i].Writer?.Instructions));
         }
 
         foreach (var (language, variant) in definition.VariantsByLanguage)

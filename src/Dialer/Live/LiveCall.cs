@@ -115,6 +115,16 @@ internal sealed class LiveCall(DialTicket ticket, CallPlan plan, LiveCallContext
         }
     }
 
+    /// <summary>A transfer asked for through the API (already in the timeline): passed on to the provider, if the call is answered.</summary>
+    public async Task TransferAsync(string target)
+    {
+        if (_provider is { } provider && IsAnswered && !_ended)
+        {
+            _outcome = CallOutcomes.Handoff;
+            await provider.TransferAsync(target, CancellationToken.None);
+        }
+    }
+
     public async ValueTask EndedAsync(CallEnd end, CancellationToken cancellationToken = default)
     {
         var at = context.Time.GetUtcNow();

@@ -4,6 +4,7 @@ using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Privacy;
 using Cualify.Appliance.Core.Recordings;
 using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Dialer.AgentStreams;
 using Cualify.Appliance.Dialer.Recording;
 using Cualify.Appliance.Dialer.Sip;
 using Cualify.Appliance.Dialer.Speech;
@@ -35,11 +36,16 @@ public sealed class LiveCalls : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<LiveCalls> _logger;
     private readonly LiveCallContext _context;
+    private readonly PlaybookStore _playbooks;
+    private readonly CallTransfers _transfers;
 
     public LiveCalls(SelectedTelephonyProvider provider, CallLifecycle lifecycle, CallHangups hangups, PlaybookAudioStore audio,
         HeardPrompts heard, CallRecordings recordings, DataDirectory dataDirectory, IOptions<DialerOptions> options, TimeProvider time,
-        ILogger<LiveCalls> logger)
+        ILogger<LiveCalls> logger, PlaybookStore playbooks, CallTransfers transfers)
     {
+        _playbooks = playbooks;
+        _transfers = transfers;
+        transfers.Requested += OnTransferRequested;
         _recordings = recordings;
         _dataDirectory = dataDirectory;
         _provider = provider;
@@ -112,12 +118,14 @@ public sealed class LiveCalls : IDisposable
         var call = ticket.Call;
         var playbook = ticket.Playbook;
         IReadOnlyList<PromptAudio> heard = ticket.Audio is null ? [] : [new PromptAudio(_audio.UlawPath(ticket.Audio), _audio.AlawPath(ticket.Audio))];
+        IReadOnlyList<PromptAudio> fallback = heard;
         string? unspeakable = null;
         if (string.Equals(_options.Provider, SipTelephonyProvider.ProviderName, StringComparison.OrdinalIgnoreCase))
         {
             try
             {
                 heard = await _heard.ForAsync(playbook, ticket.Audio, _stopping.Token);
+                fallback = playbook.HasAgent ? await _heard.FallbackForAsync(playbook, ticket.Audio, _stopping.Token) : [];
             }
             catch (SpeechException ex)
             {
@@ -128,7 +136,8 @@ public sealed class LiveCalls : IDisposable
         var recordingFile = playbook.Record ? _dataDirectory.Combine(RecordingFiles.RelativePath(call.OrgId, call.Id)) : null;
         var playbookPlan = new PlaybookPlan(playbook.Id, playbook.Name, playbook.Language, playbook.DisclosureText, playbook.MessageText,
             ticket.Audio is null ? null : _audio.UlawPath(ticket.Audio), playbook.DtmfMap, playbook.HandoffTarget, playbook.Voicemail, heard,
-            recordingFile, await _heard.RecordingNoticeAsync(playbook, _stopping.Token));
+            recordingFile, await _heard.RecordingNoticeAsync(playbook, _stopping.Token),
+            playbook.HasAgent ? AgentStreamPlans.For(playbook, call, _playbooks.OpenAgentToken(playbook), fallback) : null);
         return (new CallPlan(call.Id, call.OrgId, call.ToE164!, call.FromE164 ?? "", call.Language, playbookPlan,
             TimeSpan.FromSeconds(ticket.Duration.Seconds), _options.RingTimeout), unspeakable);
     }
@@ -158,6 +167,17 @@ public sealed class LiveCalls : IDisposable
         {
             _pendingHangups.TryRemove(stale.Key, out _);
         }
+    }
+
+    private void OnTransferRequested(TransferRequest request)
+    {
+        if (_calls.TryGetValue(request.CallId, out var live))
+        {
+            Track(request.CallId, () => live.TransferAsync(request.Target));
+            return;
+        }
+
+        _logger.LogWarning("Call {CallId}: a transfer was asked for, but the call is not live in this process", request.CallId);
     }
 
     /// <summary>Hangs every call up and waits for their ends; those the provider does not confirm are ended here.</summary>
@@ -212,6 +232,7 @@ public sealed class LiveCalls : IDisposable
     public void Dispose()
     {
         _hangups.Requested -= OnHangupRequested;
+        _transfers.Requested -= OnTransferRequested;
         _stopping.Dispose();
     }
 }

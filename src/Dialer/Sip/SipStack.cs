@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Cualify.Appliance.Dialer.AgentStreams;
 using Cualify.Appliance.Dialer.Sip.UserAgent;
 using Cualify.Appliance.Dialer.Sip.Media;
 using Cualify.Appliance.Dialer.Sip.Transactions;
@@ -40,7 +41,8 @@ public sealed class SipStack : IAsyncDisposable
     /// Throws <see cref="SocketException"/> when the port cannot be bound.
     /// </summary>
     public static async Task<SipStack> StartAsync(
-        SipOptions options, TimeProvider time, ILoggerFactory loggers, IDatagramChannel? channel = null, CancellationToken cancellationToken = default)
+        SipOptions options, TimeProvider time, ILoggerFactory loggers, IDatagramChannel? channel = null, CancellationToken cancellationToken = default,
+        AgentStreamConnector? agents = null)
     {
         var logger = loggers.CreateLogger<SipStack>();
         var bindAddress = IPAddress.Parse(options.LocalAddress);
@@ -52,7 +54,7 @@ public sealed class SipStack : IAsyncDisposable
         var transactions = new SipTransactionLayer(transport, time, timers, loggers.CreateLogger<SipTransactionLayer>());
         var identity = new LocalIdentity(advertised.ToString(), channel.LocalEndPoint.Port, transport.Protocol, options.UserAgent);
         var (firstRtp, lastRtp) = options.RtpPortRange;
-        var media = new SipMedia(new RtpPortPool(bindAddress, firstRtp, lastRtp), new MediaClock(time, loggers.CreateLogger<MediaClock>()), new PromptLibrary());
+        var media = new SipMedia(new RtpPortPool(bindAddress, firstRtp, lastRtp), new MediaClock(time, loggers.CreateLogger<MediaClock>()), new PromptLibrary(), agents);
         var userAgent = new SipUserAgent(transactions, identity, options, media, resolver, time, loggers);
         var registration = options.Register ? new SipRegistration(userAgent, loggers.CreateLogger<SipRegistration>()) : null;
         var stack = new SipStack(transport, userAgent, registration, logger);

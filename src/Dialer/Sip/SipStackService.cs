@@ -1,3 +1,4 @@
+using Cualify.Appliance.Dialer.AgentStreams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace Cualify.Appliance.Dialer.Sip;
 /// Runs the SIP stack for the life of the host: binds it at start (a busy port stops start-up with the reason),
 /// watches its loops, and on shutdown hangs up live calls and unregisters before closing the socket.
 /// </summary>
-public sealed class SipStackService(IOptions<SipOptions> options, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+public sealed class SipStackService(IOptions<SipOptions> options, TimeProvider time, ILoggerFactory loggers, AgentStreamConnector? agents = null) : BackgroundService
 {
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
     private readonly TaskCompletionSource<SipStack> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,7 +24,7 @@ public sealed class SipStackService(IOptions<SipOptions> options, TimeProvider t
     {
         try
         {
-            _started.TrySetResult(await SipStack.StartAsync(options.Value, time, loggers, cancellationToken: cancellationToken));
+            _started.TrySetResult(await SipStack.StartAsync(options.Value, time, loggers, cancellationToken: cancellationToken, agents: agents));
         }
         catch (Exception exception)
         {

@@ -8,7 +8,8 @@ namespace Cualify.Appliance.Dialer.Speech;
 
 /// <summary>
 /// What a SIP callee hears, in order: on a recorded playbook the org's recording notice, then the disclosure, spoken,
-/// then the uploaded prompt or else the spoken message.
+/// then the uploaded prompt or else the spoken message. A playbook with an agent stops after the disclosure: the agent
+/// speaks next, and the message is only its fallback (<see cref="FallbackForAsync"/>).
 /// The same list plays on calls and makes the preview, so a user listens to exactly what a callee will. Without
 /// <c>uploaded</c> (a playbook being prepared at save) the texts are still synthesised and listed.
 /// </summary>
@@ -28,13 +29,9 @@ public sealed class HeardPrompts(SpeechCache speech, DataDirectory dataDirectory
             pieces.Add(await speech.GetAsync(playbook.OrgId, playbook.DisclosureText, playbook.Language, playbook.Voice, cancellationToken));
         }
 
-        if (uploaded is not null)
+        if (!playbook.HasAgent)
         {
-            pieces.Add(new PromptAudio(dataDirectory.Combine(uploaded.UlawFile), dataDirectory.Combine(uploaded.AlawFile)));
-        }
-        else if (playbook.AudioId is null && !string.IsNullOrWhiteSpace(playbook.MessageText))
-        {
-            pieces.Add(await speech.GetAsync(playbook.OrgId, playbook.MessageText, playbook.Language, playbook.Voice, cancellationToken));
+            pieces.AddRange(await FallbackForAsync(playbook, uploaded, cancellationToken));
         }
 
         return pieces;
@@ -43,6 +40,22 @@ public sealed class HeardPrompts(SpeechCache speech, DataDirectory dataDirectory
     /// <summary>What a recorded playbook's calls say first (the org's recording notice); null when the playbook does not record.</summary>
     public async Task<string?> RecordingNoticeAsync(Playbook playbook, CancellationToken cancellationToken) =>
         playbook.Record ? (await orgs.RequireAsync(playbook.OrgId, cancellationToken)).EffectiveRecordingNotice : null;
+
+    /// <summary>The message: the uploaded prompt or else the spoken <c>message_text</c> (what an agent playbook plays when its agent is unreachable).</summary>
+    public async Task<IReadOnlyList<PromptAudio>> FallbackForAsync(Playbook playbook, PlaybookAudio? uploaded, CancellationToken cancellationToken)
+    {
+        if (uploaded is not null)
+        {
+            return [new PromptAudio(dataDirectory.Combine(uploaded.UlawFile), dataDirectory.Combine(uploaded.AlawFile))];
+        }
+
+        if (playbook.AudioId is null && !string.IsNullOrWhiteSpace(playbook.MessageText))
+        {
+            return [await speech.GetAsync(playbook.OrgId, playbook.MessageText, playbook.Language, playbook.Voice, cancellationToken)];
+        }
+
+        return [];
+    }
 
     /// <summary>The preview: the µ-law a PCMU callee receives, decoded to an 8 kHz 16-bit mono WAV.</summary>
     public async Task<byte[]> PreviewWavAsync(Playbook playbook, PlaybookAudio? uploaded, CancellationToken cancellationToken)

@@ -51,6 +51,7 @@ public sealed class PlaybookSpeech(EspeakEngine engine, HeardPrompts heard, IOpt
         try
         {
             await heard.ForAsync(playbook, uploaded: null, cancellationToken);
+            await heard.FallbackForAsync(playbook, uploaded: null, cancellationToken);
         }
         catch (SpeechException ex)
         {

@@ -18,6 +18,7 @@ public sealed record CallPlan(
 /// <param name="Heard">What a SIP callee hears, in order, each piece already 8 kHz G.711 in both laws (none: silence).</param>
 /// <param name="RecordingFile">Where the call's two-channel WAV goes when the playbook records (null: not recorded).</param>
 /// <param name="RecordingNotice">What a recorded call says before the disclosure (the org's notice); null when not recorded.</param>
+/// <param name="Agent">The voice agent the conversation is handed to after <paramref name="Heard"/>, or null.</param>
 public sealed record PlaybookPlan(
     string Id,
     string Name,
@@ -30,7 +31,18 @@ public sealed record PlaybookPlan(
     string Voicemail,
     IReadOnlyList<PromptAudio>? Heard = null,
     string? RecordingFile = null,
-    string? RecordingNotice = null);
+    string? RecordingNotice = null,
+    AgentStreamPlan? Agent = null);
 
 /// <summary>One converted prompt: the same 8 kHz mono audio as raw µ-law and raw A-law files.</summary>
 public sealed record PromptAudio(string UlawPath, string AlawPath);
+
+/// <summary>A playbook's voice agent as the dialer reaches it.</summary>
+/// <param name="StreamUrl">The agent's <c>wss://</c> (or allowed <c>ws://</c>) Media Streams endpoint.</param>
+/// <param name="AuthToken">Sent as <c>Authorization: Bearer</c>, opened from the store; never logged.</param>
+/// <param name="CustomParameters">The <c>customParameters</c> of the <c>start</c> message.</param>
+/// <param name="Fallback">What the callee hears when the agent cannot be reached (the spoken message), in both laws.</param>
+public sealed record AgentStreamPlan(Uri StreamUrl, string? AuthToken, IReadOnlyDictionary<string, string> CustomParameters, IReadOnlyList<PromptAudio> Fallback)
+{
+    public override string ToString() => $"AgentStreamPlan {{ StreamUrl = {StreamUrl} }}";
+}

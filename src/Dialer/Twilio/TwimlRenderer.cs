@@ -3,6 +3,7 @@ using Cualify.Appliance.Dialer.Telephony;
 using Twilio.TwiML;
 using Twilio.TwiML.Voice;
 using TwilioHttpMethod = Twilio.Http.HttpMethod;
+using TwimlStream = Twilio.TwiML.Voice.Stream;
 
 namespace Cualify.Appliance.Dialer.Twilio;
 
@@ -20,6 +21,10 @@ public sealed record TwimlLinks(string? GatherAction, string? AudioUrl)
 /// <c>&lt;Play&gt;</c>, else the message text as <c>&lt;Say&gt;</c> — inside a one-digit <c>&lt;Gather&gt;</c> whose
 /// action also hears about a silent end (<c>actionOnEmptyResult</c>), so the appliance knows the playbook finished.
 /// Without a public URL there is no Gather and no Play: the text is spoken and the call hangs up.
+/// A playbook with an agent says its disclosure, then <c>&lt;Connect&gt;&lt;Stream url&gt;</c> with a
+/// <c>&lt;Parameter&gt;</c> per custom parameter, so Twilio streams the call to the same agent (bidirectionally);
+/// when the agent closes the stream the call hangs up. Twilio cannot send the agent's bearer token: on Twilio the
+/// agent checks the <c>X-Twilio-Signature</c> of the WebSocket request instead.
 /// </summary>
 public static class TwimlRenderer
 {
@@ -47,6 +52,12 @@ public static class TwimlRenderer
         if (includeDisclosure && !string.IsNullOrWhiteSpace(playbook.DisclosureText))
         {
             SayInParts(response, playbook.DisclosureText, language);
+        }
+
+        if (playbook.Agent is { } agent)
+        {
+            response.Append(AgentStream(agent));
+            return Document(response.Hangup());
         }
 
         var message = messageText ?? playbook.MessageText;
@@ -121,6 +132,18 @@ public static class TwimlRenderer
     }
 
     public static string Hangup() => Document(new VoiceResponse().Hangup());
+
+    /// <summary><c>&lt;Connect&gt;&lt;Stream&gt;</c>: Twilio's bidirectional media stream to the agent, with its custom parameters.</summary>
+    private static Connect AgentStream(AgentStreamPlan agent)
+    {
+        var stream = new TwimlStream(url: agent.StreamUrl.ToString());
+        foreach (var (name, value) in agent.CustomParameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            stream.Parameter(name: name, value: value);
+        }
+
+        return new Connect().Append(stream);
+    }
 
     /// <summary>The language <c>&lt;Say&gt;</c> speaks in: the call's, else the playbook's (BCP 47, e.g. <c>hi-IN</c>).</summary>
     public static string SayLanguage(CallPlan plan) =>

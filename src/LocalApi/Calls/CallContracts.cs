@@ -38,3 +38,17 @@ public sealed record ListCallsQuery(
         QueryValues.Timestamp(CreatedAfter, "created_after"),
         QueryValues.Timestamp(CreatedBefore, "created_before"));
 }
+
+/// <summary><c>POST /calls/{id}/analysis</c>: what an agent or classifier learned; a later post replaces an earlier one.</summary>
+public sealed record PostCallAnalysisRequest(
+    List<TranscriptEntry>? Transcript,
+    string? LlmExtractedIntent = null,
+    string? LlmSentiment = null,
+    string? LlmOutcome = null,
+    string? Summary = null)
+{
+    public CallAnalysis ToAnalysis() => new(Transcript, LlmExtractedIntent, LlmSentiment, LlmOutcome, Summary);
+}
+
+/// <summary><c>POST /calls/{id}/transfer</c>: where to transfer the live call (an E.164 number or a sip: URI).</summary>
+public sealed record TransferCallRequest(string? Target);

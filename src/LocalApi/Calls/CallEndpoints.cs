@@ -30,6 +30,12 @@ public static class CallEndpoints
         group.MapPost("/{id}/cancel", CancelAsync).WithErrors(409)
             .WithSummary("Cancel a call")
             .WithDescription("A queued call is canceled at once (200); a live call is hung up (202) and reaches its final status shortly. A call that already ended cannot be canceled (409).");
+        group.MapPost("/{id}/analysis", PostAnalysisAsync).WithErrors(409)
+            .WithSummary("Post a call's analysis")
+            .WithDescription("What a voice agent or classifier learned about the call: transcript [{speaker: agent|callee, text, at?}], llm_extracted_intent, llm_sentiment, llm_outcome and summary. Accepted while the call is in progress and up to 24 h after it ended (409 otherwise); a later post replaces an earlier one. The fields appear on the call; posted before the end they are part of call.completed, posted after it they are sent as call.analyzed.");
+        group.MapPost("/{id}/transfer", TransferAsync).WithErrors(409)
+            .WithSummary("Transfer a live call")
+            .WithDescription("Transfers an answered call in progress to target (an E.164 number or a sip: URI): a SIP REFER on the appliance's own trunk, a <Dial> on Twilio. Answers 202 once the request is recorded (handoff_requested in the timeline); the call then ends with end_reason handoff, or records handoff_failed and carries on. 409 when the call is not in progress.");
         return api;
     }
 
@@ -57,6 +63,18 @@ public static class CallEndpoints
         }
 
         return TypedResults.Ok(Envelopes.Wrap(view));
+    }
+
+    private static async Task<Ok<DataOf<CallDetailView>>> PostAnalysisAsync(string id, PostCallAnalysisRequest request, HttpContext context, CallAnalyses analyses, CallReader calls)
+    {
+        var call = await analyses.PostAsync(context.Caller().OrgId, id, request.ToAnalysis(), context.RequestAborted);
+        return TypedResults.Ok(Envelopes.Wrap(CallDetailView.From(call, await calls.TimelineAsync(call.Id, context.RequestAborted))));
+    }
+
+    private static async Task<Accepted<DataOf<CallView>>> TransferAsync(string id, TransferCallRequest request, HttpContext context, CallTransfers transfers)
+    {
+        var call = await transfers.RequestAsync(context.Caller().OrgId, id, request.Target, context.RequestAborted);
+        return TypedResults.Accepted($"/api/v1/calls/{call.Id}", Envelopes.Wrap(CallView.From(call)));
     }
 
     /// <summary>A queued call is canceled at once (200); a live one is being hung up (202) and ends shortly.</summary>

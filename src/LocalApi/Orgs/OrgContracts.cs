@@ -18,6 +18,7 @@ public sealed record OrgView(
     int MaxAttemptsPerDay,
     IReadOnlyList<string> AdminEmails,
     string RecordingNotice,
+    bool WriterEnabled,
     long BalancePaise,
     long ReservedPaise,
     DateTimeOffset CreatedAt,
@@ -26,7 +27,7 @@ public sealed record OrgView(
     public static OrgView From(Org org) => new(
         org.Id, org.Name, org.Plan, org.RatePaisePerSec, org.BillingIncrementSec, org.MaxConcurrentCalls, org.CallsPerSecond,
         org.RateLimitPerMinute, org.DefaultCallerId, org.CallingHours, org.MaxAttemptsPerDay, org.AdminEmailList, org.EffectiveRecordingNotice,
-        org.BalancePaise, org.ReservedPaise, org.CreatedAt, org.UpdatedAt);
+        org.WriterEnabled, org.BalancePaise, org.ReservedPaise, org.CreatedAt, org.UpdatedAt);
 }
 
 /// <summary>
@@ -46,7 +47,8 @@ public sealed record UpdateOrgRequest(
     JsonElement? CallsPerSecond,
     JsonElement? RateLimitPerMinute,
     JsonElement? BalancePaise,
-    string? RecordingNotice = null)
+    string? RecordingNotice = null,
+    bool? WriterEnabled = null)
 {
     public string? FirstOperatorField() =>
         Plan is not null ? "plan"
@@ -65,7 +67,8 @@ public sealed record UpdateOrgRequest(
         CallingHours,
         MaxAttemptsPerDay,
         AdminEmails,
-        RecordingNotice);
+        RecordingNotice,
+        WriterEnabled);
 }
 
 public sealed record CreateOrgRequest(string? Name);

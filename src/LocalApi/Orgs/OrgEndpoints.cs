@@ -21,7 +21,7 @@ public static class OrgEndpoints
             .WithDescription("The calling key's org: settings and terms.");
         group.MapPatch("/", UpdateAsync).RequireScope(Scope.Admin)
             .WithSummary("Change the org's settings")
-            .WithDescription("Admin keys change the name, default_caller_id, calling_hours (a cron of allowed minutes in the callee's zone, default `* 9-20 * * 1-6`), max_attempts_per_day, admin_emails and recording_notice. Credits, rate, plan and limits are the operator's (403 operator_only).");
+            .WithDescription("Admin keys change the name, default_caller_id, calling_hours (a cron of allowed minutes in the callee's zone, default `* 9-20 * * 1-6`), max_attempts_per_day, admin_emails, recording_notice and writer_enabled (whether sequence steps with a writer are written by the configured Sequences:Writer endpoint; default true). Credits, rate, plan and limits are the operator's (403 operator_only).");
         return api;
     }
 

@@ -17,18 +17,31 @@ public sealed record CreatePlaybookRequest(
     string? HandoffTarget,
     string? Voicemail,
     string? Voice = null,
-    bool? Record = null)
+    bool? Record = null,
+    PlaybookAgentRequest? Agent = null)
 {
-    public PlaybookInput ToInput() => new(Name, Language, MaxDurationSec, DisclosureText, MessageText, AudioId, Dtmf, HandoffTarget, Voicemail, Voice: Voice, Record: Record);
+    public PlaybookInput ToInput() => new(Name, Language, MaxDurationSec, DisclosureText, MessageText, AudioId, Dtmf, HandoffTarget, Voicemail, Voice: Voice, Record: Record,
+        Agent: Agent?.ToInput());
+}
+
+/// <summary>
+/// The <c>agent</c> of a playbook: the voice agent's Twilio-Media-Streams WebSocket (<c>wss://</c>), an optional bearer
+/// token (write-only: stored encrypted, never shown again) and parameters passed to the agent as <c>customParameters</c>.
+/// </summary>
+public sealed record PlaybookAgentRequest(string? StreamUrl, string? AuthToken = null, Dictionary<string, string>? Parameters = null)
+{
+    public PlaybookAgentInput ToInput() => new(StreamUrl, AuthToken, Parameters);
 }
 
 /// <summary>
 /// <c>PATCH /playbooks/{id}</c>: only the fields present change; <c>disclosure_text</c>, <c>message_text</c>,
-/// <c>audio_id</c>, <c>handoff_target</c> and <c>voice</c> may be sent as null to clear them.
+/// <c>audio_id</c>, <c>handoff_target</c>, <c>voice</c> and <c>agent</c> may be sent as null to clear them. An
+/// <c>agent</c> object replaces the agent's URL and parameters; its <c>auth_token</c> is kept when omitted and removed
+/// when sent as null.
 /// </summary>
 public static class PlaybookPatch
 {
-    private static readonly string[] Clearable = ["disclosure_text", "message_text", "audio_id", "handoff_target", "voice"];
+    private static readonly string[] Clearable = ["disclosure_text", "message_text", "audio_id", "handoff_target", "voice", "agent"];
 
     public static PlaybookInput Parse(JsonObject body)
     {
@@ -54,7 +67,8 @@ public static class PlaybookPatch
             Text(body, "voicemail", errors),
             clear,
             Text(body, "voice", errors),
-            Flag(body, "record", errors));
+            Flag(body, "record", errors),
+            Agent(body, errors));
         errors.ThrowIfAny();
         return input;
     }
@@ -73,6 +87,24 @@ public static class PlaybookPatch
 
         errors.Add(field, $"{field} must be a string");
         return null;
+    }
+
+    private static PlaybookAgentInput? Agent(JsonObject body, FieldErrors errors)
+    {
+        if (!body.TryGetPropertyValue("agent", out var node) || node is null)
+        {
+            return null;
+        }
+
+        if (node is not JsonObject agent)
+        {
+            errors.Add("agent", "agent must be an object such as {\"stream_url\":\"wss://agent.example.com/media\"}");
+            return null;
+        }
+
+        var clearsToken = agent.TryGetPropertyValue("auth_token", out var token) && token is null;
+        var parameters = Map(agent, "parameters", errors, "agent.parameters");
+        return new PlaybookAgentInput(Text(agent, "stream_url", errors), Text(agent, "auth_token", errors), parameters, clearsToken);
     }
 
     private static bool? Flag(JsonObject body, string field, FieldErrors errors)
@@ -107,7 +139,7 @@ public static class PlaybookPatch
         return null;
     }
 
-    private static Dictionary<string, string>? Map(JsonObject body, string field, FieldErrors errors)
+    private static Dictionary<string, string>? Map(JsonObject body, string field, FieldErrors errors, string? named = null)
     {
         if (!body.TryGetPropertyValue(field, out var node) || node is null)
         {
@@ -123,6 +155,10 @@ public static class PlaybookPatch
                 {
                     map[key] = text.GetValue<string>();
                 }
+                else if (named is not null)
+                {
+                    errors.Add(named, $"{named}['{key}'] must be a string");
+                }
                 else
                 {
                     errors.Add(field, $"{field}['{key}'] must be a string action such as \"handoff\" or \"opt_out\"");
@@ -132,7 +168,9 @@ public static class PlaybookPatch
             return map;
         }
 
-        errors.Add(field, $"{field} must be an object of digit → action, e.g. {{\"1\":\"handoff\",\"9\":\"opt_out\"}}");
+        errors.Add(named ?? field, named is null
+            ? $"{field} must be an object of digit → action, e.g. {{\"1\":\"handoff\",\"9\":\"opt_out\"}}"
+            : $"{named} must be an object of name → string value");
         return null;
     }
 }

@@ -25,7 +25,7 @@ public static class PlaybookEndpoints
         var group = api.MapGroup("/playbooks").WithTags("Playbooks");
         group.MapPost("/", CreateAsync).WithIdempotency()
             .WithSummary("Create a playbook")
-            .WithDescription("What a call says and does: the disclosure (always spoken first), the message (or an uploaded prompt), DTMF actions (`{\"1\":\"handoff\",\"9\":\"opt_out\"}`), the handoff target, what to do on voicemail, and the maximum duration. Its id is the agent_id of a call.");
+            .WithDescription("What a call says and does: the disclosure (always spoken first), the message (or an uploaded prompt), DTMF actions (`{\"1\":\"handoff\",\"9\":\"opt_out\"}`), the handoff target, what to do on voicemail, and the maximum duration. Its id is the agent_id of a call. With `agent` ({stream_url, auth_token?, parameters?}) the conversation is handed, after the recording notice and disclosure, to a voice agent over a Twilio-Media-Streams WebSocket (wss://; ws:// only to loopback or hosts in Dialer:AgentStreamAllowWsHosts); auth_token is write-only, stored encrypted, and shown only as auth_token_set.");
         group.MapGet("/", ListAsync)
             .WithSummary("List playbooks")
             .WithDescription("The org's playbooks, newest first.");

@@ -21,7 +21,7 @@ public static class SequenceEndpoints
         var group = api.MapGroup("/sequences").WithTags("Sequences");
         group.MapPost("/templates", CreateTemplateAsync).WithIdempotency()
             .WithSummary("Create a sequence template")
-            .WithDescription("Steps (email or voice) with delays, optional variants per language, a sending window (cron of the minutes mail may leave) and whether a reply stops the sequence.");
+            .WithDescription("Steps (email or voice) with delays, optional variants per language, a sending window (cron of the minutes mail may leave) and whether a reply stops the sequence. An email step may carry writer.instructions (Liquid over the contact, checked at save) so that the configured Sequences:Writer writes its subject and body for each contact; its fixed subject and body, when set, are the fallback.");
         group.MapGet("/templates", ListTemplatesAsync)
             .WithSummary("List sequence templates")
             .WithDescription("The org's templates, newest first.");
@@ -33,10 +33,10 @@ public static class SequenceEndpoints
             .WithDescription("Replaces the template's definition; enrollments already running keep the steps they were given.");
         group.MapPost("/start", StartAsync).WithIdempotency()
             .WithSummary("Start a sequence")
-            .WithDescription("Upserts the contact and enrolls it in the template. The enrollment waits in pending_review for an admin's approval unless auto_approve is set. A repeat with the same idempotency_key returns the original ids (200) and creates nothing, whatever its body; the Idempotency-Key header keeps its 409 for another body.");
+            .WithDescription("Upserts the contact and enrolls it in the template. The enrollment waits in pending_review for an admin's approval unless auto_approve is set. Steps with a writer are written now, each within Sequences:Writer:Timeout; a step not written uses its fixed text (fallback_reason on the step), and an auto-approved start whose first step has neither waits in pending_review. A repeat with the same idempotency_key returns the original ids (200) and creates nothing, whatever its body; the Idempotency-Key header keeps its 409 for another body.");
         group.MapGet("/enrollments/{id}", GetEnrollmentAsync)
             .WithSummary("Get an enrollment")
-            .WithDescription("One enrollment (enr_…) with each step's status, schedule and outcome.");
+            .WithDescription("One enrollment (enr_…) with each step's status, schedule and outcome, its text, and for a step with a writer written_by {model, prompt_sha256} or fallback_reason (timeout, error, refused, unusable) with fallback_detail.");
         // The review gate is for a person: approving takes an admin key, not the write key that started the sequence.
         group.MapPost("/enrollments/{id}/approve", ApproveAsync).RequireScope(Scope.Admin).WithErrors(409)
             .WithSummary("Approve an enrollment")

@@ -11,7 +11,7 @@ public static class EventCatalog
     public static IReadOnlySet<string> Types { get; } = new SortedSet<string>(StringComparer.Ordinal)
     {
         "contact.created", "contact.updated", "contact.opted_out", "contact.deleted",
-        "call.queued", "call.answered", "call.completed", "call.failed", "call.recording_ready",
+        "call.queued", "call.answered", "call.completed", "call.failed", "call.recording_ready", "call.analyzed",
         "sequence.enrollment_created", "sequence.completed", "sequence.stopped",
         "email.sent", "email.opened", "email.replied", "email.bounced",
         WebhookEvents.Disabled, WebhookEvents.Test,

@@ -91,13 +91,18 @@ public sealed class SipTrunkAppliance : IAsyncDisposable
     }
 
     /// <summary>Records <paramref name="phone"/> as a consenting contact and asks for a call to it.</summary>
-    public async Task<string> PlaceCallAsync(string phone, int? maxDurationSec = null)
+    public async Task<string> PlaceCallAsync(string phone, int? maxDurationSec = null, JsonObject? metadata = null)
     {
         await (await Admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = phone, name = "Riya Sharma", consent_capture = "website_form" })).ExpectAsync(200);
         var body = new JsonObject { ["agent_id"] = AgentId, ["to_e164"] = phone, ["from_e164"] = CallerId };
         if (maxDurationSec is { } max)
         {
             body["max_duration_sec"] = max;
+        }
+
+        if (metadata is not null)
+        {
+            body["metadata"] = metadata;
         }
 
         var created = await (await Admin.PostJsonAsync("/api/v1/calls", body)).ExpectAsync(201);

@@ -41,6 +41,7 @@ public sealed partial class SipCall
         _promptPlayed = prompt.Length > 0;
         _player = new PromptPlayer(_rtp, media.Codec, prompt, _ua.Time, () => Post(new PromptFinished()), _recorder);
         _ua.Media.Clock.Add(_player);
+        OpenAgentStream();
         _rtpReceiving = _rtp.ReceiveAsync(OnRtp);
     }
 
@@ -48,6 +49,7 @@ public sealed partial class SipCall
     private void OnRtp(in RtpPacket packet, IPEndPoint from)
     {
         _recorder?.Received(packet.PayloadType, packet.Payload);
+        _agent?.Inbound(packet.PayloadType, packet.Payload);
         if (packet.PayloadType == AudioCodec.TelephoneEventPayloadType || packet.PayloadType == _media?.TelephoneEventPayloadType)
         {
             if (_dtmf.Accept(packet.Ssrc, packet.Timestamp, packet.Payload) is { } digit)
@@ -62,6 +64,7 @@ public sealed partial class SipCall
         if (_phase == CallPhase.Answered)
         {
             _logger.LogInformation("Call {CallId}: key {Digit} pressed", _plan.CallId, digit);
+            _agent?.Dtmf(digit);
             await ReportAsync(() => _progress.DtmfAsync(digit));
         }
     }
@@ -73,6 +76,12 @@ public sealed partial class SipCall
             return;
         }
 
+        if (_agentFallback)
+        {
+            await EndForAgentAsync(AgentUnavailable, "the agent could not be reached; the message was played instead");
+            return;
+        }
+
         if (_promptPlayed)
         {
             if (_recorder is not null)
@@ -81,6 +90,12 @@ public sealed partial class SipCall
             }
 
             await ReportAsync(() => _progress.TimelineAsync("disclosure_played"));
+        }
+
+        if (_agent is { } agent)
+        {
+            AwaitAgentAfterDisclosure(agent);
+            return;
         }
 
         StartTimer(CallTimer.DigitWait, _ua.Options.DigitWait);

@@ -168,6 +168,9 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         DigitReceived digit => OnDigitAsync(digit.Digit),
         PromptFinished => OnPromptFinishedAsync(),
         MediaTimedOut => OnMediaTimeoutAsync(),
+        AgentReachable => OnAgentReachableAsync(),
+        AgentUnreachable unreachable => OnAgentUnreachableAsync(unreachable.Detail),
+        AgentGone gone => OnAgentGoneAsync(gone.Reason),
         TimerFired timer => OnTimerAsync(timer.Timer),
         _ => Task.CompletedTask,
     };
@@ -196,6 +199,11 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
     private async Task EndAsync(CallEnd end, bool awaitingBye = false)
     {
         _phase = awaitingBye ? CallPhase.Ending : CallPhase.Ended;
+        if (!_endReported)
+        {
+            await DisconnectAgentAsync(end);
+        }
+
         StopMedia();
         FinishRecording();
         if (_endReported)
@@ -266,6 +274,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
 
         StopMedia();
         FinishRecording();
+        await ReleaseAgentAsync();
         if (_rtp is not null)
         {
             await _rtp.DisposeAsync();

@@ -34,6 +34,15 @@ internal sealed record PromptFinished : SipCallInput;
 /// <summary>Neither RTP nor RTCP came from the callee for <c>Dialer:Sip:MediaTimeout</c>.</summary>
 internal sealed record MediaTimedOut : SipCallInput;
 
+/// <summary>The voice agent's socket is open: bridge it.</summary>
+internal sealed record AgentReachable : SipCallInput;
+
+/// <summary>The voice agent could not be reached in time.</summary>
+internal sealed record AgentUnreachable(string Detail) : SipCallInput;
+
+/// <summary>The voice agent's stream ended (it closed the socket, or it failed).</summary>
+internal sealed record AgentGone(string Reason) : SipCallInput;
+
 internal sealed record TimerFired(CallTimer Timer) : SipCallInput;
 
 internal enum CallTimer
