@@ -62,6 +62,9 @@ public sealed partial class RtcpTests
         Assert.Equal(10.0, end.Media["jitter_ms"]);
         Assert.Equal(1L, end.Media["rtcp_received"]);
         Assert.True((long)end.Media["rtp_sent"]! > 0);
+        var totals = peer.Stack.UserAgent.MediaReports;
+        Assert.Equal((1L, 1L, 12L, 10.0), (totals.RtcpReceived, totals.CallsReported, totals.LostPackets, totals.JitterMsSum));
+        Assert.True(totals.RtcpSent >= 1);
     }
 
     [Fact]
@@ -93,6 +96,7 @@ public sealed partial class RtcpTests
         var end = await progress.EndAsync(TimeSpan.FromSeconds(30));
         Assert.Equal((CallOutcome.Completed, "media_timeout"), (end.Outcome, end.EndReason));
         Assert.Equal(0L, end.Media!["rtp_received"]);
+        Assert.Equal(1, peer.Stack.UserAgent.MediaReports.MediaTimeouts);
     }
 
     [Fact]

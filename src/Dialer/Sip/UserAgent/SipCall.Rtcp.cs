@@ -95,6 +95,7 @@ public sealed partial class SipCall
             ["rtp_received"] = _rtp.PacketsReceived,
             ["rtcp_received"] = _rtcp?.PacketsReceived ?? 0,
         };
+        _ua.MediaReports.Ended(_rtcp?.ReportsSent ?? 0, _rtcp?.PacketsReceived ?? 0, _rtcp?.LastReport, end.EndReason == MediaTimeoutReason);
         if (_rtcp?.LastReport is { } report)
         {
             quality["fraction_lost"] = Math.Round(report.FractionLost, 4);
