@@ -33,6 +33,8 @@ public static class SipBench
             LocalPort = 0,
             RtpPorts = "20000-39999",
             DigitWait = TimeSpan.FromMinutes(5),
+            // sipp's UAS without -rtp_echo sends no media: calls held longer than the default 30 s must not end media_timeout.
+            MediaTimeout = TimeSpan.FromHours(1),
         };
         await using var stack = await SipStack.StartAsync(sipOptions, TimeProvider.System, NullLoggerFactory.Instance);
 
