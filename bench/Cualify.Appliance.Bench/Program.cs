@@ -19,6 +19,7 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["speech"] = SpeechBench.RunAsync,
     ["agents"] = AgentBench.RunAsync,
     ["writer"] = WriterBench.RunAsync,
+    ["connectors"] = ConnectorBench.RunAsync,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))

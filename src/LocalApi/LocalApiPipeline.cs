@@ -1,6 +1,7 @@
 using Cualify.Appliance.LocalApi.ApiKeys;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.Calls;
+using Cualify.Appliance.LocalApi.Connectors;
 using Cualify.Appliance.LocalApi.Contacts;
 using Cualify.Appliance.LocalApi.Credits;
 using Cualify.Appliance.LocalApi.Docs;
@@ -63,5 +64,7 @@ public static class LocalApiPipeline
         .MapWebhooks()
         .MapEvents()
         .MapSequences()
-        .MapTwilioCallbacks();
+        .MapTwilioCallbacks()
+        .MapConnectors()
+        .MapConnectorInbound();
 }

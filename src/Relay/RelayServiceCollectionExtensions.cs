@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Relay.Addresses;
+using Cualify.Appliance.Relay.Connectors;
 using Cualify.Appliance.Relay.Delivery;
 using Cualify.Appliance.Relay.Metrics;
 using Cualify.Appliance.Relay.Webhooks;
@@ -34,6 +35,7 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<DeliveryClaims>();
         services.AddSingleton<IMetricsSource, RelayMetrics>();
         services.AddHostedService<OutboxDispatcher>();
+        services.AddConnectors(configuration);
         return services;
     }
 }

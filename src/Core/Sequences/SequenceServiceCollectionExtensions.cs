@@ -25,6 +25,7 @@ public static class SequenceServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<IStepWriter, NoStepWriter>();
         services.AddSingleton<StepWriting>();
+        services.AddSingleton<StepTexts>();
         services.AddSingleton<AdminNoticeStore>();
         services.AddSingleton<SequenceTemplateStore>();
         services.AddSingleton<EnrollmentStore>();

@@ -43,20 +43,14 @@ public sealed class SequenceStarter(
     AdminNoticeStore notices,
     ReviewRequest reviewRequest,
     VoiceSteps voiceSteps,
-    StepWriting writing,
+    StepTexts stepTexts,
     TimeProvider time,
     IOptions<SendingWindowOptions> windowOptions)
 {
     private const int MaxRenderPasses = 3;
 
-    /// <summary>
-    /// The text of one step for one contact, or why it could not be rendered; for a step with a writer, how the
-    /// writing went. <see cref="HoldsStart"/>: a writer step left with no text, which keeps an auto-approved start in review.
-    /// </summary>
-    private sealed record RenderedStep(string? Subject, string? Body, string? Error, StepWritingResult? Writing = null, bool HoldsStart = false);
-
     /// <summary>What the steps were rendered from, and the result; reused only while the input is the same.</summary>
-    private sealed record Rendering(string Input, IReadOnlyList<RenderedStep> Steps);
+    private sealed record Rendering(string Input, IReadOnlyList<StepText> Steps);
 
     /// <summary>Thrown inside the write to roll it back: the steps must be rendered (again) for this input.</summary>
     private sealed class RenderFirst(Org org, SequenceTemplate template, Contact contact, string input) : Exception("The steps must be rendered outside the writer")
@@ -86,7 +80,7 @@ public sealed class SequenceStarter(
             }
             catch (RenderFirst needed) when (pass <= MaxRenderPasses)
             {
-                rendering = new Rendering(needed.Input, await RenderAsync(needed.Org, needed.Template, needed.Contact, cancellationToken));
+                rendering = new Rendering(needed.Input, await stepTexts.RenderAsync(needed.Org, needed.Template, needed.Contact, cancellationToken));
             }
             catch (RenderFirst)
             {
@@ -158,73 +152,6 @@ public sealed class SequenceStarter(
     private static string RenderInput(Org org, SequenceTemplate template, Contact contact) =>
         ApplianceJson.Serialize(new { template.Id, template.Steps, template.VariantsByLanguage, org.WriterEnabled, contact = LiquidText.Model(contact) });
 
-    /// <summary>
-    /// Renders each step's subject and body for the contact and has the steps with a writer written, outside the
-    /// store's writer; a step past a bound records why.
-    /// </summary>
-    private async Task<IReadOnlyList<RenderedStep>> RenderAsync(Org org, SequenceTemplate template, Contact contact, CancellationToken cancellationToken)
-    {
-        var (steps, _) = template.StepsFor(contact.LanguagePref);
-        var rendered = new List<Task<RenderedStep>>(steps.Count);
-        var emailsBefore = 0;
-        for (var position = 0; position < steps.Count; position++)
-        {
-            var step = steps[position];
-            var fixedText = await RenderFixedAsync(step, position, contact);
-            var followUp = emailsBefore > 0;
-            if (step.Channel == ContactChannel.Email)
-            {
-                emailsBefore++;
-            }
-
-            rendered.Add(step.Writer is null || step.Channel != ContactChannel.Email || fixedText.Error is not null
-                ? Task.FromResult(fixedText)
-                : WriteAsync(org, step.Writer, contact, new StepContext(position + 1, steps.Count, followUp, NullIfEmpty(fixedText.Subject), NullIfEmpty(fixedText.Body)), position, fixedText, cancellationToken));
-        }
-
-        return await Task.WhenAll(rendered);
-    }
-
-    private static async Task<RenderedStep> RenderFixedAsync(TemplateStep step, int position, Contact contact)
-    {
-        var field = "subject";
-        try
-        {
-            var subject = await LiquidText.RenderAsync(step.Subject, contact);
-            field = "body";
-            var body = await LiquidText.RenderAsync(step.Body, contact);
-            return new RenderedStep(subject, body, null);
-        }
-        catch (Exception failure) when (failure is TemplateBoundsException or InvalidOperationException)
-        {
-            return new RenderedStep(null, null, $"steps[{position}].{field} could not be rendered for this contact: {failure.Message}");
-        }
-    }
-
-    /// <summary>The written text; else the fixed text with the reason recorded; else a failed step that holds an auto-approved start.</summary>
-    private async Task<RenderedStep> WriteAsync(
-        Org org, WriterBrief brief, Contact contact, StepContext context, int position, RenderedStep fixedText, CancellationToken cancellationToken)
-    {
-        var hasFixedText = context.DraftBody is not null && (context.FollowUp || context.DraftSubject is not null);
-        if (!writing.IsConfigured || !org.WriterEnabled)
-        {
-            var why = writing.IsConfigured ? "writing is turned off for this org (writer_enabled)" : "no writer is configured (Sequences:Writer:Endpoint)";
-            return hasFixedText ? fixedText : new RenderedStep(null, null, $"steps[{position}] has a writer but no fixed text, and {why}", null, HoldsStart: true);
-        }
-
-        var result = await writing.WriteAsync(org.Id, brief, contact, context, cancellationToken);
-        if (result.Text is { } text)
-        {
-            return new RenderedStep(text.Subject, text.Body, null, result);
-        }
-
-        return hasFixedText
-            ? fixedText with { Writing = result }
-            : new RenderedStep(null, null, $"steps[{position}] was not written ({result.FallbackReason}: {result.Detail}) and has no fixed text", result, HoldsStart: true);
-    }
-
-    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
-
     private async Task<Contact> UpsertContactAsync(StoreTransaction tx, string orgId, StartRequest request, StartStamp stamp)
     {
         Contact? existing = null;
@@ -267,7 +194,7 @@ public sealed class SequenceStarter(
     }
 
     private async Task<Enrollment> CreateEnrollmentAsync(
-        StoreTransaction tx, SequenceTemplate template, Contact contact, string? idempotencyKey, string fingerprint, IReadOnlyList<RenderedStep> rendered)
+        StoreTransaction tx, SequenceTemplate template, Contact contact, string? idempotencyKey, string fingerprint, IReadOnlyList<StepText> rendered)
     {
         var (steps, language) = template.StepsFor(contact.LanguagePref);
         var reachable = steps.Any(s => s.Channel == ContactChannel.Email ? contact.Email is not null : contact.PhoneE164 is not null);

@@ -18,6 +18,7 @@ public static class DocumentDescription
         ["Webhooks"] = "Signed event delivery (Standard Webhooks) to CRMs: register, test, delivery history, rotate the secret, re-enable.",
         ["Events"] = "The org's events as a live Server-Sent Events stream, and replay of one event to its webhooks.",
         ["Sequences"] = "Email and voice sequences: templates, start for a contact, enrollments with review, approval and stop.",
+        ["Connectors"] = "Native HubSpot and Zoho connectors: calls, emails and opt-outs written to the CRM exactly once, and CRM workflows starting sequences through a signed inbound URL.",
     };
 
     public static void Apply(OpenApiDocument document)

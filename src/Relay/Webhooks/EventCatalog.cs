@@ -15,6 +15,7 @@ public static class EventCatalog
         "sequence.enrollment_created", "sequence.completed", "sequence.stopped",
         "email.sent", "email.opened", "email.replied", "email.bounced",
         WebhookEvents.Disabled, WebhookEvents.Test,
+        Connectors.ConnectorEvents.SyncFailed, Connectors.ConnectorEvents.AuthFailed,
     };
 
     public static bool IsKnown(string type) => Types.Contains(type);

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Cualify.Appliance.Core.Store;
+
+namespace Cualify.Appliance.Relay.Connectors;
+
+/// <summary>
+/// Claims due syncs of a connector (pending → sending, the attempt counted before anything is sent, so a crash
+/// mid-request leaves a trace that makes the next attempt look the record up first) and gathers what the writer
+/// needs: the event's data, the contact and, for an email, its text.
+/// </summary>
+internal static class SyncClaims
+{
+    private sealed class ClaimedRow
+    {
+        public string Id { get; init; } = "";
+
+        public string Object { get; init; } = "";
+
+        public string ObjectId { get; init; } = "";
+
+        public int Attempts { get; init; }
+
+        public string? CrmObjectId { get; init; }
+
+        public string Data { get; init; } = "{}";
+    }
+
+    private sealed record ContactRow(string? Email, string? PhoneE164, string? FirstName, string? LastName, string? Name);
+
+    /// <summary>Connectors that may write now: not disabled, not waiting for credentials, not paused by a daily limit.</summary>
+    public static async Task<IReadOnlyList<Connector>> WritableAsync(StoreTransaction tx) =>
+        (await tx.QueryAsync<Connector>($"""
+            SELECT {Connector.Columns} FROM connectors
+            WHERE deleted_at IS NULL AND status IN ('healthy', 'degraded') AND (paused_until IS NULL OR paused_until <= @Now)
+            """, new { tx.Now })).ToList();
+
+    public static async Task<ConnectorBatch?> ClaimAsync(StoreTransaction tx, Connector connector, int limit)
+    {
+        var rows = (await tx.QueryAsync<ClaimedRow>("""
+            UPDATE connector_syncs
+            SET status = 'sending', attempts = attempts + 1, updated_at = @Now
+            WHERE id IN (
+                SELECT id FROM connector_syncs
+                WHERE connector_id = @connectorId AND status IN ('pending', 'sending') AND status = 'pending' AND next_attempt_at <= @Now
+                ORDER BY next_attempt_at
+                LIMIT @limit)
+              AND status = 'pending'
+            RETURNING id, object, object_id, attempts, crm_object_id, (SELECT data FROM events WHERE seq = connector_syncs.event_seq) AS data
+            """, new { connectorId = connector.Id, limit, tx.Now })).ToList();
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        var jobs = new List<SyncJob>(rows.Count);
+        foreach (var row in rows.OrderBy(r => r.Id, StringComparer.Ordinal))
+        {
+            var data = JsonDocument.Parse(row.Data).RootElement.Clone();
+            var contactId = row.Object == "contact" ? row.ObjectId : Text(data, "contact_id");
+            var contact = contactId is null ? null : await tx.QuerySingleOrDefaultAsync<ContactRow>(
+                "SELECT email, phone_e164, first_name, last_name, name FROM contacts WHERE id = @contactId", new { contactId });
+            var syncContact = contact is null
+                ? new SyncContact(row.Object == "email" ? Text(data, "to") ?? Text(data, "from") : null, row.Object == "call" ? Text(data, "to_e164") : null, null, null)
+                : new SyncContact(
+                    row.Object == "email" ? Text(data, "to") ?? contact.Email : contact.Email,
+                    contact.PhoneE164 ?? (row.Object == "call" ? Text(data, "to_e164") : null),
+                    contact.FirstName ?? FirstWord(contact.Name),
+                    contact.LastName ?? RestWords(contact.Name));
+            string? body = null;
+            if (row.Object == "email" && !row.ObjectId.StartsWith(HubSpot.HubSpotRecords.ReplyPrefix, StringComparison.Ordinal) && Text(data, "enrollment_id") is { } enrollmentId && data.TryGetProperty("step", out var step) && step.TryGetInt32(out var position))
+            {
+                body = await tx.ExecuteScalarAsync<string?>(
+                    "SELECT body FROM sequence_steps WHERE enrollment_id = @enrollmentId AND position = @position", new { enrollmentId, position });
+            }
+
+            var playbook = row.Object == "call" && Text(data, "agent_id") is { } agentId
+                ? await tx.ExecuteScalarAsync<string?>("SELECT name FROM playbooks WHERE id = @agentId", new { agentId })
+                : null;
+            jobs.Add(new SyncJob(row.Id, row.Object, row.ObjectId, row.Attempts - 1, row.CrmObjectId, data, syncContact, body, playbook));
+        }
+
+        return new ConnectorBatch(connector, jobs);
+    }
+
+    /// <summary>At start nothing of ours is in flight: a claim left by a crash goes back to pending, its attempt still counted.</summary>
+    public static Task<int> RecoverAsync(StoreTransaction tx) =>
+        tx.ExecuteAsync(
+            "UPDATE connector_syncs SET status = 'pending', next_attempt_at = coalesce(next_attempt_at, @Now), updated_at = @Now WHERE status IN ('pending', 'sending') AND status = 'sending'",
+            new { tx.Now });
+
+    /// <summary>The earliest future sync of a writable connector, or when a paused one resumes.</summary>
+    public static Task<DateTimeOffset?> NextDueAsync(StoreTransaction tx) =>
+        tx.ExecuteScalarAsync<DateTimeOffset?>("""
+            SELECT min(due) FROM (
+                SELECT (SELECT min(s.next_attempt_at) FROM connector_syncs s
+                        WHERE s.connector_id = c.id AND s.status IN ('pending', 'sending') AND s.status = 'pending' AND s.next_attempt_at > @Now) AS due
+                FROM connectors c WHERE c.deleted_at IS NULL AND c.status IN ('healthy', 'degraded')
+                UNION ALL
+                SELECT paused_until FROM connectors WHERE deleted_at IS NULL AND paused_until > @Now)
+            """, new { tx.Now });
+
+    private static string? Text(JsonElement data, string name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static string? FirstWord(string? name) => name?.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+
+    private static string? RestWords(string? name) => name?.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries) is [_, var rest] ? rest : null;
+}
