@@ -33,7 +33,7 @@ public sealed class SipMetrics(SipStackService service) : IMetricsSource
         rtcp.SetTotal(media.RtcpReceived, "received");
         metrics.Counter("cualify_sip_rtcp_reported_calls_total", "Ended calls whose callee reported on our audio over RTCP").SetTotal(media.CallsReported);
         metrics.Counter("cualify_sip_rtcp_reported_lost_packets_total", "Our RTP packets the callees reported lost (their last report of each call)").SetTotal(media.LostPackets);
-        metrics.Counter("cualify_sip_rtcp_reported_jitter_ms_sum", "Sum of the jitter the callees last reported, ms; divided by cualify_sip_rtcp_reported_calls_total it is the mean").SetTotal(media.JitterMsSum);
+        metrics.Counter("cualify_sip_rtcp_reported_jitter_ms_total", "Sum of the jitter the callees last reported, ms; divided by cualify_sip_rtcp_reported_calls_total it is the mean").SetTotal(media.JitterMsSum);
         metrics.Counter("cualify_sip_media_timeouts_total", "Answered calls hung up because the callee sent no RTP or RTCP for Dialer:Sip:MediaTimeout").SetTotal(media.MediaTimeouts);
         var counters = stack.Transport.Counters;
         var datagrams = metrics.ScrapeGauge("cualify_sip_datagrams_total", "SIP datagrams by what became of them", "kind");
