@@ -6,6 +6,7 @@ using Cualify.Appliance.Bench.Dialer;
 using Cualify.Appliance.Bench.Mail;
 using Cualify.Appliance.Bench.Relay;
 using Cualify.Appliance.Bench.Sip;
+using Cualify.Appliance.Bench.Speech;
 using Cualify.Appliance.Bench.Writer;
 
 // Each benchmark measures the appliance and, in the same run, a reference for the same work.
@@ -16,6 +17,7 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["mail"] = MailBench.RunAsync,
     ["dialer"] = DialerBench.RunAsync,
     ["sip"] = SipBench.RunAsync,
+    ["speech"] = SpeechBench.RunAsync,
     ["agents"] = AgentBench.RunAsync,
     ["writer"] = WriterBench.RunAsync,
     ["import"] = CampaignBench.RunImportAsync,

@@ -43,6 +43,9 @@ public sealed class BackupTests
                     await WriteAsync(i++, 1);
                 }
             });
+            // A recording is a file beside the store, not in it: the backup says so and how to copy it.
+            Directory.CreateDirectory(data.Combine("recordings", "org-1"));
+            await File.WriteAllBytesAsync(data.Combine("recordings", "org-1", "call-1.wav"), new byte[64_000]);
             var backup = await ApplianceProcess.RunVerbAsync(["backup", "--data-dir", data.Path, "--out", backupFile]);
             await stop.CancelAsync();
             await writer;
@@ -50,6 +53,8 @@ public sealed class BackupTests
             Assert.Contains("Backing up", backup.StandardOutput);
             Assert.Contains("integrity ok", backup.StandardOutput);
             Assert.Contains("Keep the secret key", backup.StandardOutput);
+            Assert.Contains($"Not in the copy: call recordings, 1 files (0.1 MB) in {data.Combine("recordings")}; copy that folder with the backup", backup.StandardOutput);
+            Assert.Contains("(speech/) is a cache", backup.StandardOutput);
             Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(backupFile));
             Assert.False(File.Exists(backupFile + ".partial"));
             Assert.False(File.Exists(backupFile + "-wal"));

@@ -7,8 +7,12 @@ namespace Cualify.Appliance.Bench.Sip;
 
 public sealed record LoadResult(
     int Calls, double IssueSeconds, int Completed, Dictionary<string, int> Failures, int PeakAnswered,
-    double ByeP50Ms, double ByeP99Ms, double ByeMaxMs, int ByeSamples, double RtpPacketsPerSecond, double RtpPerCall)
+    double ByeP50Ms, double ByeP99Ms, double ByeMaxMs, int ByeSamples, double RtpPacketsPerSecond, double RtpPerCall,
+    long FramesSent = 0, long FramesLate = 0)
 {
+    /// <summary>Share of the audio frames paced out more than 10 ms after their due moment.</summary>
+    public double LateShare => FramesSent == 0 ? 0 : (double)FramesLate / FramesSent;
+
     public double AchievedRate => Calls / IssueSeconds;
 
     public bool Clean => Failures.Count == 0 && Completed == Calls;
@@ -17,7 +21,8 @@ public sealed record LoadResult(
 /// <summary>Places calls through the provider at a steady rate and waits for every one to end.</summary>
 public static class LoadRunner
 {
-    public static async Task<LoadResult> RunAsync(SipStack stack, int rate, int calls, TimeSpan hold, TimeSpan? rtpWindowAfterRamp = null)
+    /// <param name="recordings">A folder to record every call into (two-channel WAV, as <c>record: true</c> does); null: not recorded.</param>
+    public static async Task<LoadResult> RunAsync(SipStack stack, int rate, int calls, TimeSpan hold, TimeSpan? rtpWindowAfterRamp = null, string? recordings = null)
     {
         var provider = new SipTelephonyProvider(stack);
         var stats = new LoadStats();
@@ -34,7 +39,7 @@ public static class LoadRunner
             }
 
             var progress = new BenchProgress(hold, stats);
-            var call = await provider.StartAsync(Plan(i, hold), progress, CancellationToken.None);
+            var call = await provider.StartAsync(Plan(i, hold, recordings), progress, CancellationToken.None);
             progress.Started(call);
             live.Add((SipCall)call);
             ends.Add(progress.Ended);
@@ -78,16 +83,18 @@ public static class LoadRunner
         }
 
         return new LoadResult(calls, issueSeconds, completed, failures, stats.Peak,
-            stats.ByeErrorPercentile(50), stats.ByeErrorPercentile(99), stats.ByeErrorPercentile(100), stats.ByeSamples, rtpRate, rtpPerCall);
+            stats.ByeErrorPercentile(50), stats.ByeErrorPercentile(99), stats.ByeErrorPercentile(100), stats.ByeSamples, rtpRate, rtpPerCall,
+            live.Sum(c => c.PacedFrames.Sent), live.Sum(c => c.PacedFrames.Late));
     }
 
-    private static CallPlan Plan(int i, TimeSpan hold) => new(
+    private static CallPlan Plan(int i, TimeSpan hold, string? recordings) => new(
         CallId: $"call_bench_{i}",
         OrgId: "org_bench",
         ToE164: "+9198" + (10_000_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture),
         FromE164: "+918000000001",
         Language: "en",
-        Playbook: new PlaybookPlan("pb_bench", "Bench", "en", null, null, null, new Dictionary<string, string>(), null, "hangup"),
+        Playbook: new PlaybookPlan("pb_bench", "Bench", "en", null, null, null, new Dictionary<string, string>(), null, "hangup",
+            RecordingFile: recordings is null ? null : Path.Combine(recordings, $"call_bench_{i}.wav")),
         EffectiveMaxDuration: hold,
         RingTimeout: TimeSpan.FromSeconds(30));
 }

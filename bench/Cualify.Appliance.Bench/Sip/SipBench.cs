@@ -6,8 +6,9 @@ namespace Cualify.Appliance.Bench.Sip;
 
 /// <summary>
 /// SIP bench: sipp's built-in UAS on loopback; our user agent and sipp's built-in UAC (the reference) against it in
-/// the same run. <c>bench sip [cps|concurrent|all] [--rates 100,200,…] [--seconds 10] [--concurrent 500,1000]
-/// [--ramp 200] [--hold 30] [--rtp-echo]</c>
+/// the same run. <c>bench sip [cps|concurrent|recorded|all] [--rates 100,200,…] [--seconds 10] [--concurrent 500,1000]
+/// [--ramp 200] [--hold 30] [--rtp-echo]</c>. <c>recorded</c>: concurrent calls with RTP echo and every call recorded,
+/// passing while at most 1 % of our audio frames leave more than 10 ms late; also the disk bytes per recorded minute.
 /// </summary>
 public static class SipBench
 {
@@ -20,7 +21,7 @@ public static class SipBench
         int[] concurrent = options.Get("concurrent", "500,1000,1500").Split(',').Select(int.Parse).ToArray();
         var ramp = options.Int("ramp", 200);
         var holdSeconds = options.Int("hold", 30);
-        var rtpEcho = args.Contains("--rtp-echo");
+        var rtpEcho = args.Contains("--rtp-echo") || mode == "recorded";
 
         Console.WriteLine($"# SIP bench {DateTimeOffset.UtcNow:u} on {MachineInfo.Describe()}, load average {LoadAverage()}");
         await using var uas = Sipp.StartUas(rtpEcho);
@@ -32,6 +33,8 @@ public static class SipBench
             LocalPort = 0,
             RtpPorts = "20000-39999",
             DigitWait = TimeSpan.FromMinutes(5),
+            // sipp's UAS without -rtp_echo sends no media: calls held longer than the default 30 s must not end media_timeout.
+            MediaTimeout = TimeSpan.FromHours(1),
         };
         await using var stack = await SipStack.StartAsync(sipOptions, TimeProvider.System, NullLoggerFactory.Instance);
 
@@ -128,8 +131,47 @@ public static class SipBench
                 }
             }
         }
+        if (mode == "recorded")
+        {
+            await RecordedAsync(stack, uas, concurrent, ramp, holdSeconds);
+        }
+
                 Console.WriteLine($"\nload average after: {LoadAverage()}");
                 return 0;
+    }
+
+    private static async Task RecordedAsync(SipStack stack, Sipp uas, int[] concurrent, int ramp, int holdSeconds)
+    {
+        Console.WriteLine($"\n## Concurrent answered calls with RTP echo and recording on (ramp {ramp} cps, hold {holdSeconds} s; pass: 0 failed and <= 1 % of frames sent > 10 ms late)");
+        Console.WriteLine("| calls | peak answered at once | failed | frames sent | late > 10 ms | RTP pkt/s per call | recorded: files, MB, bytes per minute |");
+        Console.WriteLine("|---:|---:|---|---:|---:|---:|---|");
+        var best = 0;
+        foreach (var count in concurrent)
+        {
+            // The reference, in the same run: the same calls without recording.
+            var plain = await LoadRunner.RunAsync(stack, ramp, count, TimeSpan.FromSeconds(holdSeconds), rtpWindowAfterRamp: TimeSpan.FromSeconds(5));
+            await Sipp.SettleAsync();
+            Console.WriteLine($"| {count}, not recorded (reference) | {plain.PeakAnswered} | {(plain.Clean ? "0" : Describe(plain.Failures))} | {plain.FramesSent} | {plain.FramesLate} ({plain.LateShare:P2}) | {plain.RtpPerCall:0.0} | – |");
+
+            using var folder = new Cualify.Appliance.Testing.TempDirectory("bench-recordings");
+            var failedBefore = uas.FailedCalls;
+            var result = await LoadRunner.RunAsync(stack, ramp, count, TimeSpan.FromSeconds(holdSeconds), rtpWindowAfterRamp: TimeSpan.FromSeconds(5), recordings: folder.Path);
+            await Sipp.SettleAsync();
+            var uasFailed = uas.FailedCalls - failedBefore;
+            var files = Directory.GetFiles(folder.Path, "*.wav").Select(f => new FileInfo(f)).ToList();
+            var bytes = files.Sum(f => f.Length);
+            var minutes = files.Sum(f => Math.Max(0, f.Length - 44)) / (8000.0 * 2 * 2) / 60;
+            var failed = result.Clean && uasFailed == 0 ? "0" : $"{Describe(result.Failures)} uas_failed={uasFailed}";
+            var pass = result.Clean && uasFailed == 0 && result.LateShare <= 0.01;
+            Console.WriteLine($"| {count}, recorded | {result.PeakAnswered} | {failed} | {result.FramesSent} | {result.FramesLate} ({result.LateShare:P2}){(pass ? "" : " FAIL")} | {result.RtpPerCall:0.0} | " +
+                              $"{files.Count}, {bytes / 1e6:0.0}, {(minutes == 0 ? 0 : bytes / minutes):0} |");
+            if (pass)
+            {
+                best = count;
+            }
+        }
+
+        Console.WriteLine($"\nMost concurrent recorded calls with <= 1 % of frames > 10 ms late: {best} (goal >= 1000)");
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

@@ -24,6 +24,7 @@ public static class BackupCommand
             await using var cli = CliContext.Create(ApplianceCommandLine.Settings(parse));
             var options = cli.Get<IOptions<StoreOptions>>().Value;
             await BackupAsync(options, Path.GetFullPath(parse.GetValue(output)!), Console.Out, cancellationToken);
+            FilesBesideTheStore(cli.Get<DataDirectory>(), Console.Out);
             return 0;
         }));
         return command;
@@ -79,6 +80,30 @@ public static class BackupCommand
         progress.WriteLine(
             $"Keep the secret key {SecretProtector.KeyFilePath(options)} safe and apart from the backups: the secrets in the store are encrypted with it, " +
             "so this file alone reveals none of them, and a restore needs that same key.");
+    }
+
+    /// <summary>
+    /// Says what the copy leaves out: call recordings and uploaded prompts are files in the data folder, not rows, so
+    /// the operator copies those folders with the backup. The synthesised speech is a cache rebuilt on demand.
+    /// </summary>
+    public static void FilesBesideTheStore(DataDirectory data, TextWriter progress)
+    {
+        var kept = new[] { ("recordings", "call recordings"), ("audio", "uploaded prompts") }
+            .Select(f => (Folder: data.Combine(f.Item1), Name: f.Item1, What: f.Item2))
+            .Where(f => Directory.Exists(f.Folder))
+            .Select(f => (f.Name, f.What, Files: Directory.EnumerateFiles(f.Folder, "*", SearchOption.AllDirectories).Select(p => new FileInfo(p)).ToList()))
+            .Where(f => f.Files.Count > 0)
+            .ToList();
+        foreach (var (name, what, files) in kept)
+        {
+            progress.WriteLine($"Not in the copy: {what}, {files.Count} files ({files.Sum(f => f.Length) / (1024.0 * 1024):0.0} MB) in {Path.Combine(data.Path, name)}; " +
+                $"copy that folder with the backup, e.g. rsync -a {Path.Combine(data.Path, name)}/ BACKUP-FOLDER/{name}/");
+        }
+
+        if (kept.Count > 0)
+        {
+            progress.WriteLine("The synthesised speech (speech/) is a cache and need not be copied: it is rebuilt when a playbook is saved or called.");
+        }
     }
 
     private static void CreatePrivateFile(string path)

@@ -47,6 +47,7 @@ public static class CallServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<CallRecordings>();
+        services.TryAddSingleton<RecordingDownloads>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, RecordingErasure>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RecordingRetention>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, RecordingMetrics>());

@@ -17,7 +17,8 @@ public sealed record CallFinish(
     string? Detail = null,
     string? Outcome = null,
     bool Retryable = false,
-    DateTimeOffset? AnsweredAt = null);
+    DateTimeOffset? AnsweredAt = null,
+    IReadOnlyDictionary<string, object?>? Media = null);
 
 /// <summary>
 /// Ends a call in the caller's transaction: moves it to its final status with a conditional update, settles its
@@ -83,7 +84,7 @@ public sealed class CallSettlement(
         if (call.StartedAt is not null)
         {
             await CallTimeline.AppendAsync(tx, call.Id, CallTimelineType.Hangup, finish.EndedAt,
-                new { status, end_reason = finish.EndReason, detail = finish.Detail, duration_sec = durationSec, retryable = finish.Retryable });
+                new { status, end_reason = finish.EndReason, detail = finish.Detail, duration_sec = durationSec, retryable = finish.Retryable, media = finish.Media });
         }
 
         var ended = await reader.GetAsync(tx, call.Id) ?? throw new InvalidOperationException($"Call {call.Id} vanished while ending");

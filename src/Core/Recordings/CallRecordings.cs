@@ -3,6 +3,7 @@ using System.Text;
 using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 using Microsoft.Extensions.Logging;
@@ -18,10 +19,16 @@ namespace Cualify.Appliance.Core.Recordings;
 /// </summary>
 public sealed class CallRecordings(
     ApplianceStore store, EventOutbox outbox, DataDirectory dataDirectory, IOptions<ApiOptions> api, IOptions<RecordingOptions> options,
-    ILogger<CallRecordings> logger)
+    ApplianceMetrics metrics, ILogger<CallRecordings> logger)
 {
+    private readonly Counter _written = metrics.Counter("cualify_recordings_written_total", "Call recordings completed and registered, by how they were made (sip: written here; twilio: downloaded)", "source");
+    private readonly Counter _writtenBytes = metrics.Counter("cualify_recording_bytes_written_total", "Bytes of the call recordings completed and registered", "source");
+
     private const int WavHeaderBytes = 44;
     private const int BytesPerSecond = 8000 * 2 * 2;
+
+    /// <summary>The source of recordings the appliance wrote itself (SIP calls).</summary>
+    public const string WrittenHere = "sip";
 
     public static string ApiPath(string callId) => $"/api/v1/calls/{callId}/recording";
 
@@ -30,7 +37,11 @@ public sealed class CallRecordings(
     /// recording was registered before (a repeat after a restart changes nothing); a call whose contact was erased
     /// meanwhile keeps no recording (the file is deleted).
     /// </summary>
-    public async Task<bool> CompleteAsync(string callId, string relativeFile, CancellationToken cancellationToken = default)
+    public Task<bool> CompleteAsync(string callId, string relativeFile, CancellationToken cancellationToken = default) =>
+        CompleteAsync(callId, relativeFile, WrittenHere, cancellationToken);
+
+    /// <summary>As above, for a file that <paramref name="source"/> (a provider's name) made, for the metrics.</summary>
+    public async Task<bool> CompleteAsync(string callId, string relativeFile, string source, CancellationToken cancellationToken)
     {
         var info = new FileInfo(dataDirectory.Combine(relativeFile));
         if (!info.Exists)
@@ -68,6 +79,11 @@ public sealed class CallRecordings(
                 new { url = ApiPath(callId), callId, tx.Now });
             var url = await UrlAsync(tx, callId);
             await outbox.AppendAsync(tx, found.OrgId, RecordingEvents.Ready, new RecordingReady(callId, url, durationSec));
+            tx.AfterCommit(() =>
+            {
+                _written.Inc(source);
+                _writtenBytes.Add(info.Length, source);
+            });
             return true;
         }, cancellationToken);
     }

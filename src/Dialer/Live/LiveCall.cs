@@ -153,7 +153,7 @@ internal sealed class LiveCall(DialTicket ticket, CallPlan plan, LiveCallContext
             var talk = end.TalkSeconds ?? (_answeredAt is { } answeredAt ? (at - answeredAt).TotalSeconds : 0);
             var outcome = _outcome ?? (end.EndReason.StartsWith(CallEndReasons.Voicemail, StringComparison.Ordinal) ? CallOutcomes.Voicemail : null);
             var ended = await context.Lifecycle.EndAsync(CallId,
-                new CallFinish(status, endReason, at, talk, end.Detail, outcome, end.Retryable, IsAnswered ? end.AnsweredAt : null));
+                new CallFinish(status, endReason, at, talk, end.Detail, outcome, end.Retryable, IsAnswered ? end.AnsweredAt : null, end.Media));
             if (ended is not null)
             {
                 context.Logger.LogInformation("Call {CallId} to {To} ended {Status} ({EndReason}) after {Duration} s, debited {Debit} paise",

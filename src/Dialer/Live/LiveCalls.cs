@@ -136,7 +136,8 @@ public sealed class LiveCalls : IDisposable
         var recordingFile = playbook.Record ? _dataDirectory.Combine(RecordingFiles.RelativePath(call.OrgId, call.Id)) : null;
         var playbookPlan = new PlaybookPlan(playbook.Id, playbook.Name, playbook.Language, playbook.DisclosureText, playbook.MessageText,
             ticket.Audio is null ? null : _audio.UlawPath(ticket.Audio), playbook.DtmfMap, playbook.HandoffTarget, playbook.Voicemail, heard,
-            recordingFile, playbook.HasAgent ? AgentStreamPlans.For(playbook, call, _playbooks.OpenAgentToken(playbook), fallback) : null);
+            recordingFile, await _heard.RecordingNoticeAsync(playbook, _stopping.Token),
+            playbook.HasAgent ? AgentStreamPlans.For(playbook, call, _playbooks.OpenAgentToken(playbook), fallback) : null);
         return (new CallPlan(call.Id, call.OrgId, call.ToE164!, call.FromE164 ?? "", call.Language, playbookPlan,
             TimeSpan.FromSeconds(ticket.Duration.Seconds), _options.RingTimeout), unspeakable);
     }

@@ -27,6 +27,14 @@ public sealed class SipMetrics(SipStackService service) : IMetricsSource
         again.SetTotal(retransmissions.ResponsesSent, "sent", "response");
         again.SetTotal(retransmissions.RequestsReceived, "received", "request");
         again.SetTotal(retransmissions.ResponsesReceived, "received", "response");
+        var media = ua.MediaReports;
+        var rtcp = metrics.Counter("cualify_sip_rtcp_packets_total", "RTCP packets of ended calls: our sender reports (sent) and the callees' reports (received)", "direction");
+        rtcp.SetTotal(media.RtcpSent, "sent");
+        rtcp.SetTotal(media.RtcpReceived, "received");
+        metrics.Counter("cualify_sip_rtcp_reported_calls_total", "Ended calls whose callee reported on our audio over RTCP").SetTotal(media.CallsReported);
+        metrics.Counter("cualify_sip_rtcp_reported_lost_packets_total", "Our RTP packets the callees reported lost (their last report of each call)").SetTotal(media.LostPackets);
+        metrics.Counter("cualify_sip_rtcp_reported_jitter_ms_total", "Sum of the jitter the callees last reported, ms; divided by cualify_sip_rtcp_reported_calls_total it is the mean").SetTotal(media.JitterMsSum);
+        metrics.Counter("cualify_sip_media_timeouts_total", "Answered calls hung up because the callee sent no RTP or RTCP for Dialer:Sip:MediaTimeout").SetTotal(media.MediaTimeouts);
         var counters = stack.Transport.Counters;
         var datagrams = metrics.ScrapeGauge("cualify_sip_datagrams_total", "SIP datagrams by what became of them", "kind");
         datagrams.Set(counters.Received, "received");

@@ -58,6 +58,9 @@ public sealed class SipOptions
     /// <summary>How long an answered call stays up after the prompt, listening for a key, before hanging up.</summary>
     public TimeSpan DigitWait { get; set; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>An answered call with no RTP or RTCP from the callee for this long is hung up (<c>media_timeout</c>).</summary>
+    public TimeSpan MediaTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>RFC 3261 T1 (the round-trip estimate all retransmission timers derive from).</summary>
     public TimeSpan T1 { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -65,6 +65,11 @@ public sealed class SipOptionsValidator : IValidateOptions<SipOptions>
             errors.Add("Dialer:Sip:RegistrarRefresh must be between 00:00:30 and 12:00:00");
         }
 
+        if (options.MediaTimeout < TimeSpan.FromSeconds(5) || options.MediaTimeout > TimeSpan.FromHours(1))
+        {
+            errors.Add("Dialer:Sip:MediaTimeout must be between 00:00:05 and 01:00:00");
+        }
+
         if (options.DigitWait < TimeSpan.Zero || options.DigitWait > TimeSpan.FromMinutes(5))
         {
             errors.Add("Dialer:Sip:DigitWait must be between 00:00:00 and 00:05:00");

@@ -77,7 +77,7 @@ public static class SipTrunkProbe
         Trunk = o.Trunk, Transport = o.Transport, Username = o.Username, Password = o.Password, FromUser = o.FromUser,
         FromDomain = o.FromDomain, LocalAddress = o.LocalAddress, PublicAddress = o.PublicAddress, LocalPort = o.LocalPort,
         RtpPorts = o.RtpPorts, Codecs = o.Codecs, OutboundProxy = o.OutboundProxy, SendPAssertedIdentity = o.SendPAssertedIdentity,
-        Register = o.Register, Registrar = o.Registrar, RegistrarRefresh = o.RegistrarRefresh, DigitWait = o.DigitWait, T1 = o.T1,
+        Register = o.Register, Registrar = o.Registrar, RegistrarRefresh = o.RegistrarRefresh, DigitWait = o.DigitWait, MediaTimeout = o.MediaTimeout, T1 = o.T1,
         UserAgent = o.UserAgent,
     };
 }

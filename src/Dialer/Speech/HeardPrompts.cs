@@ -37,6 +37,10 @@ public sealed class HeardPrompts(SpeechCache speech, DataDirectory dataDirectory
         return pieces;
     }
 
+    /// <summary>What a recorded playbook's calls say first (the org's recording notice); null when the playbook does not record.</summary>
+    public async Task<string?> RecordingNoticeAsync(Playbook playbook, CancellationToken cancellationToken) =>
+        playbook.Record ? (await orgs.RequireAsync(playbook.OrgId, cancellationToken)).EffectiveRecordingNotice : null;
+
     /// <summary>The message: the uploaded prompt or else the spoken <c>message_text</c> (what an agent playbook plays when its agent is unreachable).</summary>
     public async Task<IReadOnlyList<PromptAudio>> FallbackForAsync(Playbook playbook, PlaybookAudio? uploaded, CancellationToken cancellationToken)
     {

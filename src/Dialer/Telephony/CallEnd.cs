@@ -30,10 +30,12 @@ public enum HangupReason
 /// <param name="TalkSeconds">The talk time the carrier bills (Twilio's <c>duration</c>), when it reports one; the dialer's
 /// own clock otherwise.</param>
 /// <param name="AnsweredAt">When the carrier says the callee answered, when it reports it.</param>
+/// <param name="Media">What the media did (packets, the peer's loss and jitter reports), for the hang-up's timeline entry.</param>
 public sealed record CallEnd(
     CallOutcome Outcome,
     string EndReason,
     bool Retryable = false,
     string? Detail = null,
     double? TalkSeconds = null,
-    DateTimeOffset? AnsweredAt = null);
+    DateTimeOffset? AnsweredAt = null,
+    IReadOnlyDictionary<string, object?>? Media = null);

@@ -17,6 +17,7 @@ public sealed record CallPlan(
 /// <param name="Voicemail"><c>hangup</c> or <c>leave_message</c>.</param>
 /// <param name="Heard">What a SIP callee hears, in order, each piece already 8 kHz G.711 in both laws (none: silence).</param>
 /// <param name="RecordingFile">Where the call's two-channel WAV goes when the playbook records (null: not recorded).</param>
+/// <param name="RecordingNotice">What a recorded call says before the disclosure (the org's notice); null when not recorded.</param>
 /// <param name="Agent">The voice agent the conversation is handed to after <paramref name="Heard"/>, or null.</param>
 public sealed record PlaybookPlan(
     string Id,
@@ -30,6 +31,7 @@ public sealed record PlaybookPlan(
     string Voicemail,
     IReadOnlyList<PromptAudio>? Heard = null,
     string? RecordingFile = null,
+    string? RecordingNotice = null,
     AgentStreamPlan? Agent = null);
 
 /// <summary>One converted prompt: the same 8 kHz mono audio as raw µ-law and raw A-law files.</summary>

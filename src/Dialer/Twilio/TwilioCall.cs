@@ -250,9 +250,18 @@ public sealed class TwilioCall : IProviderCall
     /// </summary>
     public async Task<string> GatherAsync(string? digits, CancellationToken cancellationToken)
     {
-        if (!string.IsNullOrEmpty(Plan.Playbook.DisclosureText) && Interlocked.Exchange(ref _disclosureReported, 1) == 0)
+        // The Gather's action comes only after the notices before it have been spoken.
+        if (Interlocked.Exchange(ref _disclosureReported, 1) == 0)
         {
-            await _progress.TimelineAsync("disclosure_played", null, cancellationToken);
+            if (!string.IsNullOrWhiteSpace(Plan.Playbook.RecordingNotice))
+            {
+                await _progress.TimelineAsync("recording_notice_played", null, cancellationToken);
+            }
+
+            if (!string.IsNullOrEmpty(Plan.Playbook.DisclosureText))
+            {
+                await _progress.TimelineAsync("disclosure_played", null, cancellationToken);
+            }
         }
 
         if (string.IsNullOrEmpty(digits))

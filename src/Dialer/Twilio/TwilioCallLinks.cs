@@ -7,13 +7,14 @@ namespace Cualify.Appliance.Dialer.Twilio;
 /// Callbacks are named by the appliance's call id and verified by signature; the prompt audio is named by a
 /// random 256-bit token that lives only while the call does (Twilio fetches it without signing).
 /// </summary>
-public sealed record TwilioCallLinks(string StatusCallback, string GatherAction, string Twiml, string MachineDetection, string? Audio)
+public sealed record TwilioCallLinks(string StatusCallback, string GatherAction, string Twiml, string MachineDetection, string RecordingStatus, string? Audio)
 {
     public const string Prefix = "providers/twilio";
     public const string StatusRoute = "calls/{callId}/status";
     public const string GatherRoute = "calls/{callId}/gather";
     public const string TwimlRoute = "calls/{callId}/twiml";
     public const string MachineRoute = "calls/{callId}/machine";
+    public const string RecordingRoute = "calls/{callId}/recording";
     public const string AudioRoute = "audio/{token}.wav";
 
     public static TwilioCallLinks For(Uri publicBase, string callId, string? audioToken)
@@ -26,6 +27,7 @@ public sealed record TwilioCallLinks(string StatusCallback, string GatherAction,
             Link(GatherRoute.Replace("{callId}", id, StringComparison.Ordinal)),
             Link(TwimlRoute.Replace("{callId}", id, StringComparison.Ordinal)),
             Link(MachineRoute.Replace("{callId}", id, StringComparison.Ordinal)),
+            Link(RecordingRoute.Replace("{callId}", id, StringComparison.Ordinal)),
             audioToken is null ? null : Link(AudioRoute.Replace("{token}", audioToken, StringComparison.Ordinal)));
     }
 

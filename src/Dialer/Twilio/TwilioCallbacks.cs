@@ -12,6 +12,7 @@ public enum TwilioCallbackKind
     Gather,
     Twiml,
     Machine,
+    Recording,
 }
 
 /// <summary>
@@ -19,7 +20,8 @@ public enum TwilioCallbackKind
 /// <c>X-Twilio-Signature</c> over the exact URL the appliance gave Twilio for that call (rebuilt from
 /// <c>Api:PublicBaseUrl</c>, so a proxy in front changes nothing) and the POSTed parameters.
 /// </summary>
-public sealed class TwilioCallbacks(TwilioCallRegistry registry, IOptions<TwilioOptions> options, IOptions<ApiOptions> api, ILogger<TwilioCallbacks> logger)
+public sealed class TwilioCallbacks(
+    TwilioCallRegistry registry, TwilioRecordingFetcher recordings, IOptions<TwilioOptions> options, IOptions<ApiOptions> api, ILogger<TwilioCallbacks> logger)
 {
     public const string TwimlContentType = "application/xml; charset=utf-8";
 
@@ -34,6 +36,7 @@ public sealed class TwilioCallbacks(TwilioCallRegistry registry, IOptions<Twilio
             TwilioCallbackKind.Status => links.StatusCallback,
             TwilioCallbackKind.Gather => links.GatherAction,
             TwilioCallbackKind.Machine => links.MachineDetection,
+            TwilioCallbackKind.Recording => links.RecordingStatus,
             _ => links.Twiml,
         } + queryString;
         if (!TwilioSignature.IsValid(options.Value.AuthToken ?? "", url, form, signature))
@@ -73,6 +76,10 @@ public sealed class TwilioCallbacks(TwilioCallRegistry registry, IOptions<Twilio
             await call.AnsweredByAsync(form.GetValueOrDefault("AnsweredBy"), cancellationToken);
         }
     }
+
+    /// <summary>The recording status callback: a completed recording of an ended call is downloaded into the store.</summary>
+    public Task RecordingAsync(string callId, IReadOnlyDictionary<string, string> form, CancellationToken cancellationToken) =>
+        recordings.RecordingStatusAsync(callId, form, cancellationToken);
 
     /// <summary>The whole playbook, for calls whose TwiML was too long to send inline.</summary>
     public string Twiml(string callId, IReadOnlyDictionary<string, string> form) =>

@@ -1,10 +1,13 @@
+using System.Net.Http.Headers;
 using System.Runtime.ExceptionServices;
+using System.Text;
 using Microsoft.Extensions.Options;
 using Twilio.Clients;
 using Twilio.Exceptions;
 using Twilio.Http;
 using Twilio.Rest.Api.V2010;
 using Twilio.Rest.Api.V2010.Account;
+using CallRecording = Twilio.Rest.Api.V2010.Account.Call.RecordingResource;
 
 namespace Cualify.Appliance.Dialer.Twilio;
 
@@ -31,6 +34,35 @@ public sealed class TwilioClient(System.Net.Http.HttpClient http, IOptions<Twili
     /// <summary>A new status (<c>canceled</c>, <c>completed</c>) or new TwiML for a live call; idempotent.</summary>
     public Task<CallResource> UpdateCallAsync(UpdateCallOptions update, CancellationToken cancellationToken) =>
         SendAsync(() => CallResource.UpdateAsync(update, _rest.Value), cancellationToken);
+
+    /// <summary>The recordings of a call (<c>GET …/Calls/{CallSid}/Recordings.json</c>), newest first; one page is plenty.</summary>
+    public async Task<IReadOnlyList<CallRecording>> ListCallRecordingsAsync(string callSid, CancellationToken cancellationToken)
+    {
+        var page = await SendAsync(() => CallRecording.ReadAsync(new global::Twilio.Rest.Api.V2010.Account.Call.ReadRecordingOptions(callSid) { PageSize = 20, Limit = 20 }, _rest.Value), cancellationToken);
+        return [.. page];
+    }
+
+    /// <summary>
+    /// Streams the media of a recording as WAV (<c>GET …/Recordings/{Sid}.wav</c>, basic auth) into <paramref name="copy"/>,
+    /// through the same client and handlers as the SDK's requests.
+    /// </summary>
+    /// <exception cref="TwilioApiException">Twilio answered with an error status (404: the recording is gone).</exception>
+    public async Task DownloadRecordingAsync(string recordingSid, Func<Stream, CancellationToken, Task> copy, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var uri = new Uri($"{TwilioOptions.DefaultApiBaseUrl}/2010-04-01/Accounts/{Uri.EscapeDataString(settings.AccountSid ?? "")}/Recordings/{Uri.EscapeDataString(recordingSid)}.wav");
+        using var request = new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Get, uri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid}:{settings.AuthToken}")));
+        using var response = await http.SendAsync(request, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new TwilioApiException((int)response.StatusCode, null, $"the media of recording {recordingSid} could not be fetched");
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await copy(body, cancellationToken);
+    }
 
     /// <summary>The account the credentials belong to: do they work, and is it active?</summary>
     public Task<AccountResource> FetchAccountAsync(CancellationToken cancellationToken) =>

@@ -32,6 +32,13 @@ public sealed class TwilioOptions
     public TimeSpan CallbackSafetyPollInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// How soon after a recorded call ends its recording is looked for (the call's recordings listed) when no callback
+    /// named it; later looks back off ×2 up to 5 minutes, for about two hours. With callbacks the first look waits
+    /// <see cref="CallbackSafetyPollInterval"/>.
+    /// </summary>
+    public TimeSpan RecordingPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Answering-machine detection (asynchronous, needs <c>Api:PublicBaseUrl</c>) to honour the playbook's
     /// <c>voicemail</c>: <c>hangup</c> hangs up on a machine, <c>leave_message</c> plays the message after the beep.
     /// Twilio bills it per call.
@@ -91,6 +98,11 @@ public sealed partial class TwilioOptionsValidator(IConfiguration configuration)
         if (options.CallbackSafetyPollInterval < TimeSpan.FromMilliseconds(10))
         {
             failures.Add("Dialer:Twilio:CallbackSafetyPollInterval must be at least 00:00:00.01");
+        }
+
+        if (options.RecordingPollInterval < TimeSpan.FromMilliseconds(10) || options.RecordingPollInterval > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Dialer:Twilio:RecordingPollInterval must be from 00:00:00.01 to 00:10:00, not {options.RecordingPollInterval}");
         }
 
         if (options.RequestTimeout < TimeSpan.FromSeconds(1) || options.RequestTimeout > TimeSpan.FromMinutes(2))

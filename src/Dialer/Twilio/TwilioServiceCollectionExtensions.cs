@@ -14,8 +14,8 @@ public static class TwilioServiceCollectionExtensions
 
     /// <summary>
     /// The <c>twilio</c> provider and what it needs: <c>Dialer:Twilio</c> options (checked at start when
-    /// <c>Dialer:Provider</c> is <c>twilio</c>), the REST client, the CPS gate, the callbacks and the poller. The
-    /// poller runs and <c>/readyz</c> and <c>doctor</c> check the credentials only when twilio is the selected provider.
+    /// <c>Dialer:Provider</c> is <c>twilio</c>), the REST client, the CPS gate, the callbacks, the poller and the recording fetcher. The
+    /// poller and the fetcher run and <c>/readyz</c> and <c>doctor</c> check the credentials only when twilio is the selected provider.
     /// </summary>
     public static IServiceCollection AddTwilioTelephony(this IServiceCollection services, IConfiguration configuration)
     {
@@ -42,10 +42,12 @@ public static class TwilioServiceCollectionExtensions
         services.AddSingleton<TwilioCallRegistry>();
         services.AddSingleton<TwilioCallPoller>();
         services.AddSingleton<TwilioCallbacks>();
+        services.AddSingleton<TwilioRecordingFetcher>();
         services.AddTelephonyProvider<TwilioTelephonyProvider>(TwilioTelephonyProvider.ProviderName);
         if (TwilioTelephonyProvider.IsSelected(configuration))
         {
             services.AddHostedService(provider => provider.GetRequiredService<TwilioCallPoller>());
+            services.AddHostedService(provider => provider.GetRequiredService<TwilioRecordingFetcher>());
             services.AddSingleton<IReadinessCheck, TwilioReadiness>();
             services.AddDoctorCheck<TwilioCredentialsDoctorCheck>();
         }

@@ -15,7 +15,8 @@ namespace Cualify.Appliance.Dialer.Twilio;
 /// <summary>
 /// The <c>twilio</c> provider: places each call through the SDK's <see cref="CallResource"/> (To, From, the playbook as TwiML,
 /// TimeLimit = the effective maximum, Timeout = the ring timeout), at most <c>Dialer:Twilio:CallsPerSecond</c>
-/// a second. Progress arrives as signed status callbacks when <c>Api:PublicBaseUrl</c> is set, else by polling.
+/// a second. Progress arrives as signed status callbacks when <c>Api:PublicBaseUrl</c> is set, else by polling. A playbook
+/// that records has Twilio record the call in two channels; <see cref="TwilioRecordingFetcher"/> brings the file home.
 /// </summary>
 public sealed class TwilioTelephonyProvider(
     TwilioClient client,
@@ -23,6 +24,7 @@ public sealed class TwilioTelephonyProvider(
     TwilioCallRegistry registry,
     CallsPerSecondGate gate,
     TwilioCallPoller poller,
+    TwilioRecordingFetcher recordings,
     IOptions<ApiOptions> api,
     TimeProvider time,
     ILogger<TwilioTelephonyProvider> logger) : ITelephonyProvider
@@ -80,6 +82,11 @@ public sealed class TwilioTelephonyProvider(
 
         call.Placed(created.Sid);
         logger.LogInformation("Call {CallId} to {To} placed with Twilio as {CallSid} ({Status})", plan.CallId, Redact.PhoneNumber(plan.ToE164), created.Sid, created.Status?.ToString());
+        if (plan.Playbook.RecordingFile is not null)
+        {
+            await recordings.ExpectAsync(plan, created.Sid, cancellationToken);
+        }
+
         await call.ApplyAsync(TwilioCallReport.Of(created), cancellationToken);
         if (call.State != TwilioProgress.Ended)
         {
@@ -127,6 +134,19 @@ public sealed class TwilioTelephonyProvider(
             }
 
             call.Twiml = twiml;
+        }
+
+        if (plan.Playbook.RecordingFile is not null)
+        {
+            // Both directions, each on its own channel; without a public URL the recording is found by listing the call's recordings.
+            call.Record = true;
+            call.RecordingChannels = "dual";
+            if (links is not null)
+            {
+                call.RecordingStatusCallback = links.RecordingStatus;
+                call.RecordingStatusCallbackMethod = TwilioHttpMethod.Post;
+                call.RecordingStatusCallbackEvent = ["completed"];
+            }
         }
 
         if (links is not null)

@@ -17,7 +17,7 @@ public sealed record TwimlLinks(string? GatherAction, string? AudioUrl)
 
 /// <summary>
 /// Renders a playbook as TwiML with the Twilio SDK's <see cref="VoiceResponse"/> (which escapes every text and attribute):
-/// the disclosure as <c>&lt;Say&gt;</c> (not interruptible), then the message — the uploaded audio as
+/// on a recorded call the org's recording notice, then the disclosure, as <c>&lt;Say&gt;</c> (not interruptible), then the message — the uploaded audio as
 /// <c>&lt;Play&gt;</c>, else the message text as <c>&lt;Say&gt;</c> — inside a one-digit <c>&lt;Gather&gt;</c> whose
 /// action also hears about a silent end (<c>actionOnEmptyResult</c>), so the appliance knows the playbook finished.
 /// Without a public URL there is no Gather and no Play: the text is spoken and the call hangs up.
@@ -44,6 +44,11 @@ public static class TwimlRenderer
         var playbook = plan.Playbook;
         var language = SayLanguage(plan);
         var response = new VoiceResponse();
+        if (includeDisclosure && !string.IsNullOrWhiteSpace(playbook.RecordingNotice))
+        {
+            SayInParts(response, playbook.RecordingNotice, language);
+        }
+
         if (includeDisclosure && !string.IsNullOrWhiteSpace(playbook.DisclosureText))
         {
             SayInParts(response, playbook.DisclosureText, language);

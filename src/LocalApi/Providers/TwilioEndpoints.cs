@@ -9,8 +9,8 @@ using Microsoft.AspNetCore.Routing;
 namespace Cualify.Appliance.LocalApi.Providers;
 
 /// <summary>
-/// Twilio's way back into the appliance, under <c>/api/v1/providers/twilio</c>: status callbacks, the Gather
-/// action, long TwiML and the prompt audio. No API key: the first three are verified by
+/// Twilio's way back into the appliance, under <c>/api/v1/providers/twilio</c>: status and recording callbacks, the
+/// Gather action, long TwiML and the prompt audio. No API key: the first three are verified by
 /// <c>X-Twilio-Signature</c> (403 when missing or wrong) over a form read within <see cref="TwilioForm"/>'s bounds,
 /// the audio is named by an unguessable per-call token.
 /// </summary>
@@ -30,6 +30,7 @@ public static class TwilioEndpoints
         group.MapPost(TwilioCallLinks.GatherRoute, GatherAsync);
         group.MapPost(TwilioCallLinks.TwimlRoute, TwimlAsync);
         group.MapPost(TwilioCallLinks.MachineRoute, MachineAsync);
+        group.MapPost(TwilioCallLinks.RecordingRoute, RecordingAsync);
         group.MapGet(TwilioCallLinks.AudioRoute, AudioAsync);
         return api;
     }
@@ -45,6 +46,13 @@ public static class TwilioEndpoints
     {
         var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Machine, callbacks, cancellationToken);
         await callbacks.MachineAsync(callId, form, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> RecordingAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Recording, callbacks, cancellationToken);
+        await callbacks.RecordingAsync(callId, form, cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -93,6 +93,7 @@ public sealed class MediaTests
         }
 
         Assert.Equal(50, player.FramesSent);
+        Assert.Equal(0, player.FramesLate);
         Assert.Equal(1, finished);
         var packets = Drain(peer);
         Assert.Equal(50, packets.Count);
@@ -107,6 +108,8 @@ public sealed class MediaTests
         var afterStall = Drain(peer);
         Assert.Equal(PromptPlayer.MaxCatchUpFrames, afterStall.Count);
         Assert.True(BinaryPrimitives.ReadUInt32BigEndian(afterStall[0].AsSpan(4)) - lastTimestamp > 160);
+        // Late: the 41 frames skipped and the 9 of the 10 sent that left more than 10 ms after their moment (the last was due now).
+        Assert.Equal(50, player.FramesLate);
 
         player.Stop();
         clock.TickAll();

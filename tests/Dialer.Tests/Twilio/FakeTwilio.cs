@@ -67,6 +67,8 @@ public sealed class FakeTwilio : IAsyncDisposable
         app.MapGet("/2010-04-01/Accounts/{account}/Calls/{sid}.json", fake.FetchAsync);
         app.MapPost("/2010-04-01/Accounts/{account}/Calls/{sid}.json", fake.UpdateAsync);
         app.MapGet("/2010-04-01/Accounts/{account}.json", fake.AccountAsync);
+        app.MapGet("/2010-04-01/Accounts/{account}/Calls/{sid}/Recordings.json", fake.ListRecordingsAsync);
+        app.MapGet("/2010-04-01/Accounts/{account}/Recordings/{file}", fake.MediaAsync);
         await app.StartAsync();
         fake.BaseAddress = new Uri(app.Urls.First());
         return fake;
@@ -175,6 +177,26 @@ public sealed class FakeTwilio : IAsyncDisposable
             return Fail(400, 21609, "Invalid StatusCallbackMethod");
         }
 
+        if (form.TryGetValue("Record", out var record) && record[0] is not ("true" or "false"))
+        {
+            return Fail(400, 21218, "Invalid Record");
+        }
+
+        if (form.TryGetValue("RecordingChannels", out var channels) && channels[0] is not ("mono" or "dual"))
+        {
+            return Fail(400, 21218, "Invalid RecordingChannels");
+        }
+
+        if (form.TryGetValue("RecordingStatusCallbackEvent", out var recordingEvents) && recordingEvents.Any(e => e is not ("in-progress" or "completed" or "absent")))
+        {
+            return Fail(400, 21626, "Invalid RecordingStatusCallbackEvent");
+        }
+
+        if (form.ContainsKey("RecordingStatusCallback") && !(form.TryGetValue("Record", out var recorded) && recorded[0] == "true"))
+        {
+            Violations.Enqueue("RecordingStatusCallback without Record=true: Twilio records nothing");
+        }
+
         if (form.TryGetValue("MachineDetection", out var amd) && amd[0] is not ("Enable" or "DetectMessageEnd"))
         {
             return Fail(400, 21230, "Invalid MachineDetection");
@@ -240,6 +262,56 @@ public sealed class FakeTwilio : IAsyncDisposable
 
         return Results.Json(Resource(call));
     }
+
+    /// <summary>The call's recordings, as Twilio lists them (newest first, one page).</summary>
+    private IResult ListRecordingsAsync(string account, string sid, HttpContext context)
+    {
+        Requests.Enqueue($"GET Calls/{sid}/Recordings");
+        if (Refuse(account, context) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!Calls.TryGetValue(sid, out var call))
+        {
+            return Error(404, 20404, "The requested resource was not found");
+        }
+
+        var uri = $"/2010-04-01/Accounts/{Sid}/Calls/{sid}/Recordings.json";
+        var recordings = call.Recording is { } recording ? new[] { RecordingResource(call, recording) } : [];
+        return Results.Json(new Dictionary<string, object?>
+        {
+            ["recordings"] = recordings, ["start"] = 0, ["end"] = recordings.Length == 0 ? 0 : recordings.Length - 1, ["page"] = 0, ["page_size"] = 20,
+            ["uri"] = uri, ["first_page_uri"] = uri + "?PageSize=20&Page=0", ["next_page_uri"] = null, ["previous_page_uri"] = null,
+        });
+    }
+
+    /// <summary>A recording's media: <c>{RecordingSid}.wav</c>, basic auth required (as when HTTP auth is on for media).</summary>
+    private IResult MediaAsync(string account, string file, HttpContext context)
+    {
+        Requests.Enqueue($"GET Recordings/{file}");
+        if (Refuse(account, context) is { } refused)
+        {
+            return refused;
+        }
+
+        var recording = Calls.Values.Select(c => c.Recording).FirstOrDefault(r => r is not null && file == r.Sid + ".wav");
+        if (recording is null || recording.Status != "completed")
+        {
+            return Error(404, 20404, "The requested resource was not found");
+        }
+
+        return Results.Bytes(recording.Wav, "audio/x-wav");
+    }
+
+    private static Dictionary<string, object?> RecordingResource(FakeTwilioCall call, FakeTwilioRecording recording) => new()
+    {
+        ["sid"] = recording.Sid, ["account_sid"] = Sid, ["call_sid"] = call.Sid, ["api_version"] = "2010-04-01", ["conference_sid"] = null,
+        ["status"] = recording.Status, ["channels"] = 2, ["source"] = "OutboundAPI", ["track"] = "both",
+        ["duration"] = recording.Status == "completed" ? recording.DurationSec.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-1",
+        ["price"] = null, ["price_unit"] = "USD", ["error_code"] = null, ["encryption_details"] = null,
+        ["uri"] = $"/2010-04-01/Accounts/{Sid}/Recordings/{recording.Sid}.json",
+    };
 
     private IResult AccountAsync(string account, HttpContext context)
     {

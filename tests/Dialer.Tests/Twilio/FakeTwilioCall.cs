@@ -45,6 +45,42 @@ public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDicti
     /// <summary>When the call ended, by the stand-in's clock.</summary>
     public DateTimeOffset? EndedAt { get; private set; }
 
+    /// <summary>Whether the create asked Twilio to record the call.</summary>
+    public bool Recorded => Form.TryGetValue("Record", out var record) && record[0] == "true";
+
+    /// <summary>The recording Twilio made of the call, once <see cref="Record"/> made one.</summary>
+    public FakeTwilioRecording? Recording { get; private set; }
+
+    /// <summary>Twilio has the call's recording (Twilio's channel 1 the callee, channel 2 what Twilio played), still processing or complete.</summary>
+    public FakeTwilioRecording Record(byte[] twilioWav, string status = "completed")
+    {
+        var sid = "RE" + Sid[2..];
+        Recording = new FakeTwilioRecording(sid, twilioWav) { Status = status };
+        return Recording;
+    }
+
+    /// <summary>Sends the signed recording status callback for a completed recording, as Twilio does; returns the appliance's answer.</summary>
+    public async Task<(int Status, string Body)> RecordingCompletedAsync(Func<string, string?>? tamper = null)
+    {
+        var recording = Recording ?? throw new InvalidOperationException("Twilio has no recording of this call");
+        var url = Form.TryGetValue("RecordingStatusCallback", out var callback) ? callback[0] : throw new InvalidOperationException("No RecordingStatusCallback was asked for");
+        recording.Status = "completed";
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["AccountSid"] = twilio.AccountSid,
+            ["CallSid"] = Sid,
+            ["RecordingSid"] = recording.Sid,
+            ["RecordingUrl"] = $"{twilio.BaseAddress}2010-04-01/Accounts/{twilio.AccountSid}/Recordings/{recording.Sid}",
+            ["RecordingStatus"] = "completed",
+            ["RecordingDuration"] = recording.DurationSec.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RecordingChannels"] = "2",
+            ["RecordingSource"] = "OutboundAPI",
+            ["RecordingStartTime"] = Rfc2822(twilio.Clock.GetUtcNow()),
+            ["ErrorCode"] = "0",
+        };
+        return await PostSignedAsync(url, parameters, tamper);
+    }
+
     /// <summary>TwiML the call was updated with (a transfer).</summary>
     public ConcurrentQueue<string> UpdatedTwiml { get; } = new();
 
@@ -154,4 +190,17 @@ public sealed class FakeTwilioCall(FakeTwilio twilio, string sid, IReadOnlyDicti
         ["From"] = From,
         ["To"] = To,
     };
+}
+
+/// <summary>A recording the Twilio stand-in holds: its media as Twilio serves it (<c>.wav</c>) and its status.</summary>
+public sealed class FakeTwilioRecording(string sid, byte[] wav)
+{
+    public string Sid { get; } = sid;
+
+    public byte[] Wav { get; } = wav;
+
+    /// <summary><c>processing</c> until Twilio has the file ready, then <c>completed</c>.</summary>
+    public string Status { get; set; } = "completed";
+
+    public int DurationSec => (int)Math.Round((Wav.Length - 44) / 32000.0);
 }

@@ -1,4 +1,7 @@
+using Cualify.Appliance.Core;
 using Cualify.Appliance.Core.Api;
+using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Testing;
 using Cualify.Appliance.Dialer.Telephony;
 using Cualify.Appliance.Dialer.Twilio;
 using Microsoft.Extensions.Configuration;
@@ -12,8 +15,13 @@ namespace Cualify.Appliance.Dialer.Tests.Twilio;
 public sealed class TwilioTestHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private readonly TempDirectory _data;
 
-    private TwilioTestHost(ServiceProvider services) => _services = services;
+    private TwilioTestHost(ServiceProvider services, TempDirectory data)
+    {
+        _services = services;
+        _data = data;
+    }
 
     public TwilioTelephonyProvider Provider => _services.GetRequiredService<TwilioTelephonyProvider>();
 
@@ -36,7 +44,9 @@ public sealed class TwilioTestHost : IAsyncDisposable
     /// <summary>Starts the provider and its poller; <paramref name="time"/> replaces the clock when given.</summary>
     public static async Task<TwilioTestHost> StartAsync(FakeTwilio twilio, Action<Dictionary<string, string?>>? adjust = null, TimeProvider? time = null, ILoggerProvider? logs = null)
     {
+        var data = new TempDirectory("twilio");
         var settings = Settings(twilio);
+        settings["Store:Path"] = data.Combine("appliance.db");
         adjust?.Invoke(settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
@@ -53,9 +63,14 @@ public sealed class TwilioTestHost : IAsyncDisposable
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        // The store the recording fetcher keeps its work list in.
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddSingleton(new DataDirectory(data.Path));
+        services.AddApplianceCore(configuration);
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section));
         services.AddTwilioTelephony(configuration);
-        var host = new TwilioTestHost(services.BuildServiceProvider());
+        var host = new TwilioTestHost(services.BuildServiceProvider(), data);
+        await host.Get<Migrator>().MigrateAsync();
         await host.Poller.StartAsync(CancellationToken.None);
         return host;
     }
@@ -64,6 +79,8 @@ public sealed class TwilioTestHost : IAsyncDisposable
     {
         await Poller.StopAsync(CancellationToken.None);
         await _services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _data.Dispose();
     }
 }
 

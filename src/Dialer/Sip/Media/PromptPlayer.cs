@@ -11,12 +11,15 @@ namespace Cualify.Appliance.Dialer.Sip.Media;
 /// receiver's jitter buffer absorbs); a longer stall skips frames and leaves a gap in the RTP timestamps instead.
 /// <see cref="PlayNext"/> queues a further prompt (reported finished again); <see cref="ContinueWith"/> takes every
 /// frame after the prompt from an <see cref="IFrameSource"/> (a voice agent) instead of silence.
+/// <see cref="FramesLate"/> counts the frames that left more than <see cref="LateThreshold"/> after their due moment
+/// (skipped ones included), the measure of pacing under load.
 /// </summary>
 public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] prompt, TimeProvider time, Action onPromptFinished, ISentAudioTap? tap = null)
     : IPacedStream
 {
     public const int FrameBytes = 160;
     public const int MaxCatchUpFrames = 10;
+    public static readonly TimeSpan LateThreshold = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly byte[] _frame = new byte[FrameBytes];
@@ -29,8 +32,11 @@ public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] pr
     private byte[]? _next;
     private volatile IFrameSource? _source;
     private bool _late;
+    private long _lateFrames;
 
     public long FramesSent => Interlocked.Read(ref _frames);
+
+    public long FramesLate => Interlocked.Read(ref _lateFrames);
 
     public void Stop() => _stopped = true;
 
@@ -61,12 +67,18 @@ public sealed class PromptPlayer(RtpSession session, AudioCodec codec, byte[] pr
             tap?.Skipped((int)(skipped * FrameBytes));
             _source?.Skipped(skipped);
             _frames += skipped;
+            Interlocked.Add(ref _lateFrames, skipped);
         }
 
         while (_frames < due)
         {
             // A frame sent while another is still due after it goes out a whole frame interval behind schedule.
             _late = due - _frames > 1;
+            if (time.GetElapsedTime(_startedAt) - (_frames * FrameInterval) > LateThreshold)
+            {
+                Interlocked.Increment(ref _lateFrames);
+            }
+
             SendFrame();
         }
 

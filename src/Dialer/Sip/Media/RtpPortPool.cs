@@ -13,6 +13,9 @@ public sealed class RtpPortPool(IPAddress bindAddress, int firstPort, int lastPo
     private readonly Lock _gate = new();
     private int _cursor = firstPort + (firstPort % 2);
 
+    /// <summary>The address RTP (and RTCP, on the next port) is bound to.</summary>
+    public IPAddress BindAddress => bindAddress;
+
     public int InUse
     {
         get

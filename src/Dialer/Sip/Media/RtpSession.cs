@@ -45,6 +45,9 @@ public sealed class RtpSession : IAsyncDisposable
 
     public long PacketsReceived => Interlocked.Read(ref _received);
 
+    /// <summary>The RTP timestamp the next frame will carry (for RTCP sender reports).</summary>
+    public uint Timestamp => _timestamp;
+
     /// <summary>Sends one frame and advances sequence by one and timestamp by <paramref name="samples"/>. Not thread-safe: one sender.</summary>
     public void Send(ReadOnlySpan<byte> payload, int payloadType, bool marker, uint samples)
     {

@@ -102,13 +102,15 @@ public sealed class SipTransport(IDatagramChannel channel, ILogger logger) : IAs
     {
         var via = request.TopVia!;
         var changed = false;
-        if (!IPAddress.TryParse(via.Host.Trim('[', ']'), out var viaAddress) || !viaAddress.Equals(remote.Address))
+        var rportAsked = via.Parameters.Contains("rport") && via.Parameters["rport"] is null;
+        // RFC 3581 §4: a request asking for rport gets received= even when it matches the sent-by address.
+        if (rportAsked || !IPAddress.TryParse(via.Host.Trim('[', ']'), out var viaAddress) || !viaAddress.Equals(remote.Address))
         {
             via.Parameters.Set("received", remote.Address.ToString());
             changed = true;
         }
 
-        if (via.Parameters.Contains("rport") && via.Parameters["rport"] is null)
+        if (rportAsked)
         {
             via.Parameters.Set("rport", remote.Port.ToString(CultureInfo.InvariantCulture));
             changed = true;

@@ -26,6 +26,7 @@ public sealed partial class SipCall
         _media = media;
         _rtp!.Remote = media.Remote;
         StartRecording();
+        StartRtcp(media);
         byte[] prompt;
         try
         {

@@ -57,6 +57,9 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
     /// <summary>RTP packets sent and received so far (for tests and metrics).</summary>
     public (long Sent, long Received) RtpPackets => _rtp is null ? (0, 0) : (_rtp.PacketsSent, _rtp.PacketsReceived);
 
+    /// <summary>Audio frames paced out so far, and how many of them left more than 10 ms after their due moment.</summary>
+    public (long Sent, long Late) PacedFrames => _player is null ? (0, 0) : (_player.FramesSent, _player.FramesLate);
+
     /// <summary>
     /// Queues the hang-up and returns: the call's loop acts on it in order (CANCEL while ringing, BYE once answered)
     /// and reports the end. It never waits for the loop, so a dialer may call it from inside a progress callback.
@@ -164,6 +167,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         TransferRequested transfer => OnTransferRequestedAsync(transfer),
         DigitReceived digit => OnDigitAsync(digit.Digit),
         PromptFinished => OnPromptFinishedAsync(),
+        MediaTimedOut => OnMediaTimeoutAsync(),
         AgentReachable => OnAgentReachableAsync(),
         AgentUnreachable unreachable => OnAgentUnreachableAsync(unreachable.Detail),
         AgentGone gone => OnAgentGoneAsync(gone.Reason),
@@ -208,6 +212,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         }
 
         _endReported = true;
+        end = WithMediaQuality(end);
         SipCallLog.Ended(_logger, _plan.CallId, end.Outcome, end.EndReason, end.Detail);
         await ReportAsync(() => _progress.EndedAsync(end));
     }
@@ -278,6 +283,11 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         if (_rtpReceiving is not null)
         {
             await _rtpReceiving;
+        }
+
+        if (_rtcp is not null)
+        {
+            await _rtcp.DisposeAsync();
         }
     }
 }

@@ -31,6 +31,9 @@ internal sealed record DigitReceived(char Digit) : SipCallInput;
 
 internal sealed record PromptFinished : SipCallInput;
 
+/// <summary>Neither RTP nor RTCP came from the callee for <c>Dialer:Sip:MediaTimeout</c>.</summary>
+internal sealed record MediaTimedOut : SipCallInput;
+
 /// <summary>The voice agent's socket is open: bridge it.</summary>
 internal sealed record AgentReachable : SipCallInput;
 

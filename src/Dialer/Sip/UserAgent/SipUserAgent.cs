@@ -53,6 +53,9 @@ public sealed class SipUserAgent : ITransactionUser
 
     public int ActiveCalls => _calls.Count;
 
+    /// <summary>The media of ended calls, added up (RTCP, reported loss and jitter, media timeouts).</summary>
+    public MediaReports MediaReports { get; } = new();
+
     /// <summary>Places a call; see <see cref="ITelephonyProvider.StartAsync"/>.</summary>
     public async Task<SipCall> PlaceCallAsync(CallPlan plan, ICallProgress progress, CancellationToken cancellationToken)
     {
