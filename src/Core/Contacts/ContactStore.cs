@@ -63,36 +63,95 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     {
         var blockedVoice = c.PhoneE164 is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Voice, c.PhoneE164);
         var blockedEmail = c.Email is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Email, c.Email);
-        var contact = await tx.QuerySingleAsync<Contact>($"""
-            INSERT INTO contacts (id, org_id, phone_e164, name, first_name, last_name, email, email_normalized, language_pref, notes,
-                                  metadata, consent_capture, consent_at, opted_out_voice, opted_out_email, opted_out_at, opt_out_source, created_at, updated_at)
-            VALUES (@Id, @OrgId, @PhoneE164, @Name, @FirstName, @LastName, @Email, @EmailNormalized, @LanguagePref, @Notes,
-                    @Metadata, @ConsentCapture, @ConsentAt, @BlockedVoice, @BlockedEmail, @OptedOutAt, @OptOutSource, @Now, @Now)
-            RETURNING {Columns}
-            """, new
+        Contact contact;
+        using (var insert = PrepareInsert(tx))
         {
-            Id = id ?? Ids.New(tx.Now),
-            OrgId = orgId,
-            c.PhoneE164,
-            Name = c.Name ?? JoinName(c.FirstName, c.LastName),
-            c.FirstName,
-            c.LastName,
-            c.Email,
-            EmailNormalized = c.Email is null ? null : EmailAddresses.Normalize(c.Email),
-            c.LanguagePref,
-            c.Notes,
-            Metadata = (c.Metadata ?? []).ToJsonString(),
-            c.ConsentCapture,
-            ConsentAt = c.ConsentCapture is null ? (DateTimeOffset?)null : tx.Now,
-            BlockedVoice = blockedVoice,
-            BlockedEmail = blockedEmail,
-            OptedOutAt = blockedVoice || blockedEmail ? tx.Now : (DateTimeOffset?)null,
-            OptOutSource = blockedVoice || blockedEmail ? "do_not_contact_list" : null,
-            tx.Now,
-        });
+            contact = Insert(tx, insert, orgId, c, id ?? Ids.New(tx.Now), blockedVoice, blockedEmail);
+        }
+
         await outbox.AppendAsync(tx, orgId, ContactEvents.Created, ContactView.From(contact));
         return contact;
     }
+
+    /// <summary>
+    /// The upsert of <c>POST /contacts</c> for many already normalized rows in the caller's transaction, with the
+    /// same result row by row (a number repeated in the list updates the contact its first row created). The
+    /// contacts and the do-not-contact entries are looked up once for the whole list, and each insert and its
+    /// event run through statements prepared once.
+    /// </summary>
+    public async Task<IReadOnlyList<UpsertResult>> UpsertManyAsync(StoreTransaction tx, string orgId, IReadOnlyList<ContactInput> rows)
+    {
+        var phones = rows.Select(r => r.PhoneE164!).Distinct().ToList();
+        var byPhone = phones.Count == 0 ? [] : (await tx.QueryAsync<Contact>(
+            $"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND phone_e164 IN @phones", new { orgId, phones }))
+            .ToDictionary(c => c.PhoneE164!);
+
+        var digests = new Dictionary<(string Channel, string Value), string>();
+        foreach (var row in rows.Where(r => !byPhone.ContainsKey(r.PhoneE164!)))
+        {
+            digests.TryAdd((ContactChannel.Voice, row.PhoneE164!), DoNotContactList.Digest(tx, ContactChannel.Voice, row.PhoneE164!));
+            if (row.Email is not null)
+            {
+                digests.TryAdd((ContactChannel.Email, row.Email), DoNotContactList.Digest(tx, ContactChannel.Email, row.Email));
+            }
+        }
+
+        var blocked = await DoNotContactList.FindAsync(tx, orgId, digests.Values);
+        bool IsBlocked(string channel, string? value) => value is not null && blocked.Contains(digests[(channel, value)]);
+
+        using var insert = PrepareInsert(tx);
+        using var events = outbox.Batch(tx);
+        var results = new List<UpsertResult>(rows.Count);
+        foreach (var row in rows)
+        {
+            var phone = row.PhoneE164!;
+            if (byPhone.TryGetValue(phone, out var existing))
+            {
+                var updated = await UpdateAsync(tx, existing, row);
+                byPhone[phone] = updated;
+                results.Add(new UpsertResult(updated, Created: false, Changed: !ReferenceEquals(updated, existing)));
+                continue;
+            }
+
+            var contact = Insert(tx, insert, orgId, row, Ids.New(tx.Now), IsBlocked(ContactChannel.Voice, phone), IsBlocked(ContactChannel.Email, row.Email));
+            events.Append(orgId, ContactEvents.Created, ContactView.From(contact));
+            byPhone[phone] = contact;
+            results.Add(new UpsertResult(contact, Created: true));
+        }
+
+        return results;
+    }
+
+    private static PreparedCommand PrepareInsert(StoreTransaction tx) => new(tx, $"""
+        INSERT INTO contacts (id, org_id, phone_e164, name, first_name, last_name, email, email_normalized, language_pref, notes,
+                              metadata, consent_capture, consent_at, opted_out_voice, opted_out_email, opted_out_at, opt_out_source, created_at, updated_at)
+        VALUES (@Id, @OrgId, @PhoneE164, @Name, @FirstName, @LastName, @Email, @EmailNormalized, @LanguagePref, @Notes,
+                @Metadata, @ConsentCapture, @ConsentAt, @BlockedVoice, @BlockedEmail, @OptedOutAt, @OptOutSource, @Now, @Now)
+        RETURNING {Columns}
+        """,
+        "@Id", "@OrgId", "@PhoneE164", "@Name", "@FirstName", "@LastName", "@Email", "@EmailNormalized", "@LanguagePref", "@Notes",
+        "@Metadata", "@ConsentCapture", "@ConsentAt", "@BlockedVoice", "@BlockedEmail", "@OptedOutAt", "@OptOutSource", "@Now");
+
+    private static Contact Insert(StoreTransaction tx, PreparedCommand insert, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail) =>
+        insert.Set("@Id", id)
+            .Set("@OrgId", orgId)
+            .Set("@PhoneE164", c.PhoneE164)
+            .Set("@Name", c.Name ?? JoinName(c.FirstName, c.LastName))
+            .Set("@FirstName", c.FirstName)
+            .Set("@LastName", c.LastName)
+            .Set("@Email", c.Email)
+            .Set("@EmailNormalized", c.Email is null ? null : EmailAddresses.Normalize(c.Email))
+            .Set("@LanguagePref", c.LanguagePref)
+            .Set("@Notes", c.Notes)
+            .Set("@Metadata", (c.Metadata ?? []).ToJsonString())
+            .Set("@ConsentCapture", c.ConsentCapture)
+            .Set("@ConsentAt", c.ConsentCapture is null ? null : tx.Now)
+            .Set("@BlockedVoice", blockedVoice)
+            .Set("@BlockedEmail", blockedEmail)
+            .Set("@OptedOutAt", blockedVoice || blockedEmail ? tx.Now : null)
+            .Set("@OptOutSource", blockedVoice || blockedEmail ? "do_not_contact_list" : null)
+            .Set("@Now", tx.Now)
+            .Single<Contact>();
 
     /// <summary>Applies the given normalized fields; unchanged contacts are returned as they are, with no event.</summary>
     public async Task<Contact> UpdateAsync(StoreTransaction tx, Contact existing, ContactInput c)

@@ -27,6 +27,20 @@ public static class DoNotContactList
             "SELECT count(*) FROM do_not_contact WHERE org_id = @orgId AND channel = @channel AND value_hash = @hash",
             new { orgId, channel, hash = Digest(tx, channel, value) }) > 0;
 
+    /// <summary>Which of these digests (<see cref="Digest"/>) are on the org's list, looked up in one query.</summary>
+    public static async Task<HashSet<string>> FindAsync(StoreTransaction tx, string orgId, IReadOnlyCollection<string> digests)
+    {
+        if (digests.Count == 0)
+        {
+            return [];
+        }
+
+        var found = await tx.QueryAsync<string>(
+            "SELECT value_hash FROM do_not_contact WHERE org_id = @orgId AND channel IN ('voice', 'email') AND value_hash IN @digests",
+            new { orgId, digests });
+        return [.. found];
+    }
+
     /// <summary>Keys the entries still holding a bare SHA-256; returns how many. Safe to run on every start.</summary>
     public static async Task<int> RekeyAsync(StoreTransaction tx)
     {

@@ -27,4 +27,7 @@ public sealed class EventOutbox(OutboxSignal signal)
         tx.AfterCommit(signal.Notify);
         return stored;
     }
+
+    /// <summary>An appender for many events in this transaction, its statement prepared once.</summary>
+    public OutboxBatch Batch(StoreTransaction tx) => new(tx, signal);
 }

@@ -74,6 +74,49 @@ public sealed class ContactStoreTests
     }
 
     [Fact]
+    public async Task A_batch_upsert_gives_each_row_what_a_single_upsert_would_with_the_do_not_contact_list_and_repeated_numbers()
+    {
+        await using var core = await CoreHarness.CreateAsync();
+        var acme = await core.Get<OrgStore>().CreateAsync("acme");
+        var other = await core.Get<OrgStore>().CreateAsync("other");
+        var contacts = core.Get<ContactStore>();
+        var erased = (await contacts.UpsertAsync(acme.Id, new ContactInput("+919800000001", Email: "riya@example.com"))).Contact;
+        await contacts.EraseAsync(acme.Id, erased.Id);
+        var kept = (await contacts.UpsertAsync(acme.Id, new ContactInput("+919800000002", Name: "Kept"))).Contact;
+        var blockedElsewhere = (await contacts.UpsertAsync(other.Id, new ContactInput("+919800000003"))).Contact;
+        await contacts.OptOutAsync(other.Id, blockedElsewhere.Id, ContactChannel.All, null);
+
+        ContactInput[] rows =
+        [
+            new("+919800000001", Email: "RIYA@example.com"), // erased: both channels blocked again
+            new("+919800000004", Email: "riya@example.com"), // a new number with the erased address: email blocked only
+            new("+919800000002", Name: "Kept"), // unchanged
+            new("+919800000003"), // blocked in the other org, not in this one
+            new("+919800000004", Name: "Second row"), // repeats row 2's number: updates the contact row 2 created
+            new("+919800000002", Name: "Renamed"),
+        ];
+        var results = await core.Store.WriteAsync(tx => contacts.UpsertManyAsync(tx, acme.Id,
+            rows.Select(r => ContactNormalizer.Normalize(r, phoneRequired: true)).ToList()));
+
+        Assert.Equal([true, true, false, true, false, false], results.Select(r => r.Created));
+        Assert.Equal([true, true, false, true, true, true], results.Select(r => r.Changed));
+        Assert.Equal([true, false, false, false, false, false], results.Select(r => r.Contact.OptedOutVoice));
+        Assert.Equal([true, true, false, false, true, false], results.Select(r => r.Contact.OptedOutEmail));
+        Assert.Equal(results[1].Contact.Id, results[4].Contact.Id);
+        Assert.Equal("Second row", results[4].Contact.Name);
+        Assert.Equal(kept.Id, results[5].Contact.Id);
+        Assert.Equal("Renamed", results[5].Contact.Name);
+
+        var stored = await contacts.GetAsync(acme.Id, results[4].Contact.Id);
+        Assert.Equal("Second row", stored!.Name);
+        Assert.True(stored.OptedOutEmail);
+        var events = await core.Store.ReadAsync(c => c.QueryAsync<string>(
+            "SELECT type FROM events WHERE org_id = @Id AND seq > (SELECT max(seq) FROM events WHERE type = 'contact.deleted') ORDER BY seq", new { acme.Id }));
+        Assert.Equal(["contact.created", "contact.created", "contact.created", "contact.created", "contact.updated", "contact.updated"], events);
+        Assert.Equal(4, await core.Store.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM contacts WHERE org_id = @Id", new { acme.Id })));
+    }
+
+    [Fact]
     public async Task Opt_out_is_per_channel_and_a_foreign_org_sees_nothing()
     {
         await using var core = await CoreHarness.CreateAsync();

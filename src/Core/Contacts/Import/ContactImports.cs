@@ -112,21 +112,45 @@ public sealed class ContactImports(
         var columns = ImportColumns.Parse(fields);
         var batch = new ImportBatch(import.OrgId, import.Id, import.ErrorCount, settings.MaxErrors);
         long seen = 0;
-        while (csv.TryRead(fields))
+
+        // One batch is written while the next is read and normalized; batches still commit one after another.
+        Task<ContactImport>? writing = null;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (fields.Count == 0 || ++seen <= import.Rows)
+            while (csv.TryRead(fields))
             {
-                continue;
+                cancellationToken.ThrowIfCancellationRequested();
+                if (fields.Count == 0 || ++seen <= import.Rows)
+                {
+                    continue;
+                }
+
+                batch.Add(csv.Record, columns, fields);
+                if (batch.Count >= settings.BatchSize)
+                {
+                    if (writing is not null)
+                    {
+                        import = await writing;
+                        progress?.Report(import);
+                    }
+
+                    writing = WriteBatchAsync(batch, cancellationToken);
+                    batch = batch.Next();
+                }
             }
 
-            batch.Add(csv.Record, columns, fields);
-            if (batch.Count >= settings.BatchSize)
+            if (writing is not null)
             {
-                import = await WriteBatchAsync(batch, cancellationToken);
+                import = await writing;
+                writing = null;
                 progress?.Report(import);
-                batch = batch.Next();
             }
+        }
+        catch when (writing is not null)
+        {
+            // The read failed with a batch still in the writer: let it end before the import is marked failed.
+            await ((Task)writing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
 
         return batch.Count > 0 ? await WriteBatchAsync(batch, cancellationToken) : import;

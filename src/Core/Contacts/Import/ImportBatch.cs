@@ -49,15 +49,16 @@ internal sealed class ImportBatch(string orgId, string importId, long errorsBefo
     public async Task<ContactImport> WriteAsync(StoreTransaction tx, ContactStore contacts)
     {
         long created = 0, updated = 0, unchanged = 0, blocked = 0, withoutConsent = 0;
-        foreach (var (_, input) in _valid)
+        var results = _valid.Count == 0 ? [] : await contacts.UpsertManyAsync(tx, orgId, _valid.ConvertAll(v => v.Input));
+        using var listRow = new PreparedCommand(tx, """
+            INSERT INTO contact_import_rows (import_id, contact_id) VALUES (@import_id, @contact_id) ON CONFLICT (import_id, contact_id) DO NOTHING
+            """, "@import_id", "@contact_id");
+        foreach (var result in results)
         {
-            var result = await contacts.UpsertAsync(tx, orgId, input);
             _ = result.Created ? created++ : result.Changed ? updated++ : unchanged++;
             blocked += result.Contact.OptedOutVoice ? 1 : 0;
             withoutConsent += result.Contact.ConsentCapture is null ? 1 : 0;
-            await tx.ExecuteAsync("""
-                INSERT INTO contact_import_rows (import_id, contact_id) VALUES (@importId, @Id) ON CONFLICT (import_id, contact_id) DO NOTHING
-                """, new { importId, result.Contact.Id });
+            listRow.Set("@import_id", importId).Set("@contact_id", result.Contact.Id).Execute();
         }
 
         var seq = errorsBefore;

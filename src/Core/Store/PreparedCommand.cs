@@ -1,0 +1,58 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Cualify.Appliance.Core.Store;
+
+/// <summary>
+/// One statement prepared once inside a write and run for many rows (an import batch), so SQLite parses it
+/// once instead of once per row. Values are bound by parameter name; timestamps are stored as <see cref="UtcTimestamp"/>.
+/// </summary>
+public sealed class PreparedCommand : IDisposable
+{
+    private readonly SqliteCommand _command;
+    private Func<DbDataReader, object>? _rowParser;
+
+    public PreparedCommand(StoreTransaction tx, string sql, params string[] parameterNames)
+    {
+        _command = tx.Connection.CreateCommand();
+        _command.Transaction = tx.Transaction;
+        _command.CommandText = sql;
+        foreach (var name in parameterNames)
+        {
+            _command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+        }
+
+        _command.Prepare();
+    }
+
+    public PreparedCommand Set(string name, object? value)
+    {
+        _command.Parameters[name].Value = value switch
+        {
+            null => DBNull.Value,
+            DateTimeOffset time => UtcTimestamp.Format(time),
+            _ => value,
+        };
+        return this;
+    }
+
+    public int Execute() => _command.ExecuteNonQuery();
+
+    public object? Scalar() => _command.ExecuteScalar();
+
+    /// <summary>The one row the statement returns (<c>RETURNING</c>), mapped like Dapper maps a query.</summary>
+    public T Single<T>()
+    {
+        using var reader = _command.ExecuteReader();
+        if (!reader.Read())
+        {
+            throw new InvalidOperationException("The statement returned no row");
+        }
+
+        _rowParser ??= reader.GetRowParser(typeof(T));
+        return (T)_rowParser(reader);
+    }
+
+    public void Dispose() => _command.Dispose();
+}
