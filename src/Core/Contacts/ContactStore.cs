@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Events;
+using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Paging;
 using Cualify.Appliance.Core.Store;
 using Dapper;
@@ -83,7 +84,8 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     {
         var phones = rows.Select(r => r.PhoneE164!).Distinct().ToList();
         var byPhone = phones.Count == 0 ? [] : (await tx.QueryAsync<Contact>(
-            $"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND phone_e164 IN @phones", new { orgId, phones }))
+            $"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND phone_e164 IN (SELECT value FROM json_each(@phones))",
+            new { orgId, phones = ApplianceJson.Serialize(phones) }))
             .ToDictionary(c => c.PhoneE164!);
 
         var digests = new Dictionary<(string Channel, string Value), string>();
@@ -122,36 +124,63 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         return results;
     }
 
-    private static PreparedCommand PrepareInsert(StoreTransaction tx) => new(tx, $"""
+    private static PreparedCommand PrepareInsert(StoreTransaction tx) => new(tx, """
         INSERT INTO contacts (id, org_id, phone_e164, name, first_name, last_name, email, email_normalized, language_pref, notes,
                               metadata, consent_capture, consent_at, opted_out_voice, opted_out_email, opted_out_at, opt_out_source, created_at, updated_at)
         VALUES (@Id, @OrgId, @PhoneE164, @Name, @FirstName, @LastName, @Email, @EmailNormalized, @LanguagePref, @Notes,
                 @Metadata, @ConsentCapture, @ConsentAt, @BlockedVoice, @BlockedEmail, @OptedOutAt, @OptOutSource, @Now, @Now)
-        RETURNING {Columns}
         """,
         "@Id", "@OrgId", "@PhoneE164", "@Name", "@FirstName", "@LastName", "@Email", "@EmailNormalized", "@LanguagePref", "@Notes",
         "@Metadata", "@ConsentCapture", "@ConsentAt", "@BlockedVoice", "@BlockedEmail", "@OptedOutAt", "@OptOutSource", "@Now");
 
-    private static Contact Insert(StoreTransaction tx, PreparedCommand insert, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail) =>
-        insert.Set("@Id", id)
-            .Set("@OrgId", orgId)
-            .Set("@PhoneE164", c.PhoneE164)
-            .Set("@Name", c.Name ?? JoinName(c.FirstName, c.LastName))
-            .Set("@FirstName", c.FirstName)
-            .Set("@LastName", c.LastName)
-            .Set("@Email", c.Email)
-            .Set("@EmailNormalized", c.Email is null ? null : EmailAddresses.Normalize(c.Email))
-            .Set("@LanguagePref", c.LanguagePref)
-            .Set("@Notes", c.Notes)
-            .Set("@Metadata", (c.Metadata ?? []).ToJsonString())
-            .Set("@ConsentCapture", c.ConsentCapture)
-            .Set("@ConsentAt", c.ConsentCapture is null ? null : tx.Now)
+    /// <summary>Inserts the row and returns it as stored, built here rather than read back (timestamps at the store's millisecond).</summary>
+    private static Contact Insert(StoreTransaction tx, PreparedCommand insert, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail)
+    {
+        var now = UtcTimestamp.Parse(UtcTimestamp.Format(tx.Now));
+        var optedOut = blockedVoice || blockedEmail;
+        var contact = new Contact
+        {
+            Id = id,
+            OrgId = orgId,
+            PhoneE164 = c.PhoneE164,
+            Name = c.Name ?? JoinName(c.FirstName, c.LastName),
+            FirstName = c.FirstName,
+            LastName = c.LastName,
+            Email = c.Email,
+            EmailNormalized = c.Email is null ? null : EmailAddresses.Normalize(c.Email),
+            LanguagePref = c.LanguagePref,
+            Notes = c.Notes,
+            Metadata = (c.Metadata ?? []).ToJsonString(),
+            ConsentCapture = c.ConsentCapture,
+            ConsentAt = c.ConsentCapture is null ? null : now,
+            OptedOutVoice = blockedVoice,
+            OptedOutEmail = blockedEmail,
+            OptedOutAt = optedOut ? now : null,
+            OptOutSource = optedOut ? "do_not_contact_list" : null,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        insert.Set("@Id", contact.Id)
+            .Set("@OrgId", contact.OrgId)
+            .Set("@PhoneE164", contact.PhoneE164)
+            .Set("@Name", contact.Name)
+            .Set("@FirstName", contact.FirstName)
+            .Set("@LastName", contact.LastName)
+            .Set("@Email", contact.Email)
+            .Set("@EmailNormalized", contact.EmailNormalized)
+            .Set("@LanguagePref", contact.LanguagePref)
+            .Set("@Notes", contact.Notes)
+            .Set("@Metadata", contact.Metadata)
+            .Set("@ConsentCapture", contact.ConsentCapture)
+            .Set("@ConsentAt", contact.ConsentAt)
             .Set("@BlockedVoice", blockedVoice)
             .Set("@BlockedEmail", blockedEmail)
-            .Set("@OptedOutAt", blockedVoice || blockedEmail ? tx.Now : null)
-            .Set("@OptOutSource", blockedVoice || blockedEmail ? "do_not_contact_list" : null)
-            .Set("@Now", tx.Now)
-            .Single<Contact>();
+            .Set("@OptedOutAt", contact.OptedOutAt)
+            .Set("@OptOutSource", contact.OptOutSource)
+            .Set("@Now", now)
+            .Execute();
+        return contact;
+    }
 
     /// <summary>Applies the given normalized fields; unchanged contacts are returned as they are, with no event.</summary>
     public async Task<Contact> UpdateAsync(StoreTransaction tx, Contact existing, ContactInput c)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Core.Contacts;
@@ -36,8 +37,8 @@ public static class DoNotContactList
         }
 
         var found = await tx.QueryAsync<string>(
-            "SELECT value_hash FROM do_not_contact WHERE org_id = @orgId AND channel IN ('voice', 'email') AND value_hash IN @digests",
-            new { orgId, digests });
+            "SELECT value_hash FROM do_not_contact WHERE org_id = @orgId AND channel IN ('voice', 'email') AND value_hash IN (SELECT value FROM json_each(@digests))",
+            new { orgId, digests = ApplianceJson.Serialize(digests) });
         return [.. found];
     }
 

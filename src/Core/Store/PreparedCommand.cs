@@ -1,5 +1,3 @@
-using System.Data.Common;
-using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace Cualify.Appliance.Core.Store;
@@ -11,7 +9,6 @@ namespace Cualify.Appliance.Core.Store;
 public sealed class PreparedCommand : IDisposable
 {
     private readonly SqliteCommand _command;
-    private Func<DbDataReader, object>? _rowParser;
 
     public PreparedCommand(StoreTransaction tx, string sql, params string[] parameterNames)
     {
@@ -40,19 +37,6 @@ public sealed class PreparedCommand : IDisposable
     public int Execute() => _command.ExecuteNonQuery();
 
     public object? Scalar() => _command.ExecuteScalar();
-
-    /// <summary>The one row the statement returns (<c>RETURNING</c>), mapped like Dapper maps a query.</summary>
-    public T Single<T>()
-    {
-        using var reader = _command.ExecuteReader();
-        if (!reader.Read())
-        {
-            throw new InvalidOperationException("The statement returned no row");
-        }
-
-        _rowParser ??= reader.GetRowParser(typeof(T));
-        return (T)_rowParser(reader);
-    }
 
     public void Dispose() => _command.Dispose();
 }

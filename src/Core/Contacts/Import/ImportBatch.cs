@@ -1,4 +1,5 @@
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Core.Contacts.Import;
@@ -50,15 +51,19 @@ internal sealed class ImportBatch(string orgId, string importId, long errorsBefo
     {
         long created = 0, updated = 0, unchanged = 0, blocked = 0, withoutConsent = 0;
         var results = _valid.Count == 0 ? [] : await contacts.UpsertManyAsync(tx, orgId, _valid.ConvertAll(v => v.Input));
-        using var listRow = new PreparedCommand(tx, """
-            INSERT INTO contact_import_rows (import_id, contact_id) VALUES (@import_id, @contact_id) ON CONFLICT (import_id, contact_id) DO NOTHING
-            """, "@import_id", "@contact_id");
         foreach (var result in results)
         {
             _ = result.Created ? created++ : result.Changed ? updated++ : unchanged++;
             blocked += result.Contact.OptedOutVoice ? 1 : 0;
             withoutConsent += result.Contact.ConsentCapture is null ? 1 : 0;
-            listRow.Set("@import_id", importId).Set("@contact_id", result.Contact.Id).Execute();
+        }
+
+        if (results.Count > 0)
+        {
+            await tx.ExecuteAsync("""
+                INSERT INTO contact_import_rows (import_id, contact_id) SELECT @importId, value FROM json_each(@contactIds) WHERE true
+                ON CONFLICT (import_id, contact_id) DO NOTHING
+                """, new { importId, contactIds = ApplianceJson.Serialize(results.Select(r => r.Contact.Id)) });
         }
 
         var seq = errorsBefore;
