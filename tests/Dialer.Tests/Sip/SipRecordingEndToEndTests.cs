@@ -63,7 +63,9 @@ public sealed class SipRecordingEndToEndTests
         var seconds = (wav.Length - 44) / 32000.0;
         var talk = (DateTimeOffset.Parse((string)call["ended_at"]!) - DateTimeOffset.Parse((string)call["answered_at"]!)).TotalSeconds;
         Assert.InRange(seconds, talk - 1.0, talk + 1.0);
-        Assert.InRange(seconds, (int)call["duration_sec"]! - 1.0, (int)call["duration_sec"]! + 1.0);
+        // duration_sec is the talk time rounded up to whole billed seconds, and the file starts a few
+        // packets after the answer, so it may fall just over a second short of the billed figure.
+        Assert.InRange(seconds, (int)call["duration_sec"]! - 1.1, (int)call["duration_sec"]! + 1.0);
         Assert.InRange((long)ready["duration_sec"]!, (long)Math.Floor(seconds), (long)Math.Ceiling(seconds));
 
         var (ours, theirs) = HeardAudio.Channels(wav);

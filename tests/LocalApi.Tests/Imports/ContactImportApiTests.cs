@@ -5,6 +5,14 @@ using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.LocalApi.Tests.Imports;
 
+/// <summary>
+/// The import test measures the managed heap of the test process, which tests running beside it would grow too;
+/// these tests run alone.
+/// </summary>
+[CollectionDefinition(nameof(ContactImportApiTests), DisableParallelization = true)]
+public sealed class ContactImportCollection;
+
+[Collection(nameof(ContactImportApiTests))]
 public sealed class ContactImportApiTests
 {
     private const int Rows = 100_000;
