@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Cualify.Appliance.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -34,8 +35,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private int _count;
-    private int _inFlight;
-    private int _maxInFlight;
+    private readonly InFlightCounter _inFlight = new();
 
     private WebhookReceiver(WebApplication app)
     {
@@ -50,9 +50,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public IReadOnlyList<ReceivedRequest> Received => _received.ToArray();
 
     /// <summary>The most requests that were ever open at the same time.</summary>
-    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+    public int MaxInFlight => _inFlight.Most;
 
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => _inFlight.Current;
 
     public string Url(string path = "/hook") => new Uri(BaseAddress, path).ToString();
 
@@ -71,14 +71,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        var now = Interlocked.Increment(ref _inFlight);
+        _inFlight.Enter();
         try
         {
-            int seen;
-            while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
-            {
-            }
-
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
             var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
@@ -102,7 +97,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            _inFlight.Exit();
         }
     }
 

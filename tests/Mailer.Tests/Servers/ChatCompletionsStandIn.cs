@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cualify.Appliance.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -76,8 +77,7 @@ public sealed class ChatCompletionsStandIn : IAsyncDisposable
     private readonly ConcurrentQueue<WriterCall> _calls = new();
     private readonly ConcurrentQueue<string> _problems = new();
     private int _count;
-    private int _inFlight;
-    private int _maxInFlight;
+    private readonly InFlightCounter _inFlight = new();
 
     private ChatCompletionsStandIn(WebApplication app)
     {
@@ -93,7 +93,7 @@ public sealed class ChatCompletionsStandIn : IAsyncDisposable
     /// <summary>Requests that broke the documented shape; a test expects none.</summary>
     public IReadOnlyList<string> Problems => _problems.ToArray();
 
-    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+    public int MaxInFlight => _inFlight.Most;
 
     /// <summary>The settings that point the appliance's writer here.</summary>
     public Dictionary<string, string?> WriterSettings(TimeSpan? timeout = null) => new()
@@ -138,14 +138,9 @@ public sealed class ChatCompletionsStandIn : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        var now = Interlocked.Increment(ref _inFlight);
+        _inFlight.Enter();
         try
         {
-            int seen;
-            while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
-            {
-            }
-
             using var reader = new StreamReader(context.Request.Body);
             var text = await reader.ReadToEndAsync(context.RequestAborted);
             if (context.Request.Method == "GET" && context.Request.Path == "/v1/models")
@@ -194,7 +189,7 @@ public sealed class ChatCompletionsStandIn : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            _inFlight.Exit();
         }
     }
 
