@@ -86,7 +86,8 @@ public sealed class MediaTests
         var clock = new MediaClock(time, NullLogger.Instance);
         clock.Add(player);
 
-        for (var tick = 0; tick < 100; tick++)
+        // One second of clock time, a tick at a time.
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromSeconds(1); elapsed += MediaClock.Resolution)
         {
             clock.TickAll();
             time.Advance(MediaClock.Resolution);
