@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Cualify.Appliance.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Cualify.Appliance.Relay.Tests;
 
@@ -58,14 +53,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync(string host = "127.0.0.1")
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://{host}:0");
-        var app = builder.Build();
+        var app = StandInHost.Create(host);
         var receiver = new WebhookReceiver(app);
         app.Run(receiver.HandleAsync);
-        await app.StartAsync();
-        receiver.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        receiver.BaseAddress = await StandInHost.StartAsync(app);
         return receiver;
     }
 

@@ -3,12 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cualify.Appliance.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Cualify.Appliance.Mailer.Tests.Servers;
 
@@ -108,14 +103,10 @@ public sealed class ChatCompletionsStandIn : IAsyncDisposable
 
     public static async Task<ChatCompletionsStandIn> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = StandInHost.Create();
         var standIn = new ChatCompletionsStandIn(app);
         app.Run(standIn.HandleAsync);
-        await app.StartAsync();
-        standIn.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        standIn.BaseAddress = await StandInHost.StartAsync(app);
         return standIn;
     }
 
