@@ -13,12 +13,20 @@ public sealed class DeliveryCancellation
 
     public CancellationToken TokenFor(string webhookId) => _byWebhook.GetOrAdd(webhookId, _ => new CancellationTokenSource()).Token;
 
-    public void CancelWebhook(string webhookId)
+    /// <summary>
+    /// Cancels the endpoint's requests and keeps it cancelled until <see cref="Resume"/>: an attempt claimed after a
+    /// <c>410</c> but before the disable commits must not be sent either.
+    /// </summary>
+    public void CancelWebhook(string webhookId) =>
+        // Not disposed: attempts still holding the token only need to see it cancelled.
+        _byWebhook.GetOrAdd(webhookId, _ => new CancellationTokenSource()).Cancel();
+
+    /// <summary>The endpoint was turned back on: new claims get a live token again.</summary>
+    public void Resume(string webhookId)
     {
-        if (_byWebhook.TryRemove(webhookId, out var source))
+        if (_byWebhook.TryGetValue(webhookId, out var source) && source.IsCancellationRequested)
         {
-            // Not disposed: attempts still holding the token only need to see it cancelled.
-            source.Cancel();
+            _byWebhook.TryRemove(KeyValuePair.Create(webhookId, source));
         }
     }
 }

@@ -101,6 +101,7 @@ public sealed class WebhookStore(ApplianceStore store, SecretProtector protector
         store.WriteAsync(async tx =>
         {
             await RequireAsync(tx, orgId, id);
+            tx.AfterCommit(() => cancellation.Resume(id));
             return await tx.QuerySingleAsync<Webhook>($"""
                 UPDATE webhooks
                 SET active = 1, disabled_reason = NULL, disabled_at = NULL, consecutive_failures = 0, failing_since = NULL, updated_at = @Now
