@@ -28,7 +28,8 @@ namespace Cualify.Appliance.LocalApi;
 public static class LocalApiPipeline
 {
     /// <summary>The request pipeline (errors → size limits → routing → key → limits → scope → JSON body check → idempotency) and every endpoint.</summary>
-    public static WebApplication UseLocalApi(this WebApplication app)
+    /// <param name="afterRouting">Middleware of other front ends on the same port (the console) that needs the routed endpoint.</param>
+    public static WebApplication UseLocalApi(this WebApplication app, Action<IApplicationBuilder>? afterRouting = null)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
@@ -39,6 +40,7 @@ public static class LocalApiPipeline
         app.UseStatusCodePages(ApiErrors.WriteStatusCodeAsync);
         app.UseMiddleware<RequestSizeMiddleware>();
         app.UseRouting();
+        afterRouting?.Invoke(app);
         app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseMiddleware<RateLimitMiddleware>();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cualify.Appliance.OperatorConsole;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Dialer;
 using Cualify.Appliance.Doctor;
@@ -54,6 +55,9 @@ public static class ApplianceApp
         builder.Services.AddDialer(builder.Configuration);
         builder.Services.AddLocalApi();
 
+        // The operator console under /console on the same port: server-rendered pages, key sign-in, live views.
+        builder.Services.AddConsole(builder.Configuration, settings.DataDirFullPath);
+
         // The signed webhook relay: fans the outbox out to endpoints, retries, records every attempt.
         builder.Services.AddRelay(builder.Configuration);
 
@@ -63,7 +67,8 @@ public static class ApplianceApp
         overrideServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseApplianceRequestLogging();
-        app.UseLocalApi();
+        app.UseLocalApi(afterRouting: console => console.UseConsole());
+        app.MapConsole();
         return app;
     }
 

@@ -34,6 +34,7 @@ public static class CallServiceCollectionExtensions
         services.TryAddSingleton<DialSignal>();
         services.TryAddSingleton<CallHangups>();
         services.TryAddSingleton<CallReader>();
+        services.TryAddSingleton<LiveCallBoard>();
         services.TryAddSingleton<CallSettlement>();
         services.TryAddSingleton<CallPlacement>();
         services.TryAddSingleton<CallAdmission>();

@@ -1,0 +1,31 @@
+using Cualify.Appliance.OperatorConsole.Sessions;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cualify.Appliance.OperatorConsole;
+
+public static class ConsoleServiceCollectionExtensions
+{
+    /// <summary>
+    /// The operator console: Razor components rendered on the server, anti-forgery, and sessions whose cookies are
+    /// protected with keys kept in the data folder (so a restart keeps operators signed in).
+    /// </summary>
+    public static IServiceCollection AddConsole(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    {
+        services.AddOptions<ConsoleOptions>().Bind(configuration.GetSection(ConsoleOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddDataProtection()
+            .SetApplicationName("cualify-appliance")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "console-keys")));
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "cualify_console_af";
+            options.Cookie.Path = ConsolePaths.Root;
+            options.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Strict;
+        });
+        services.AddRazorComponents();
+        services.AddSingleton<SessionCookie>();
+        services.AddSingleton<ConsoleSessions>();
+        return services;
+    }
+}

@@ -1,0 +1,67 @@
+using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.Core.Orgs;
+using Microsoft.AspNetCore.Http;
+
+namespace Cualify.Appliance.OperatorConsole.Sessions;
+
+/// <summary>
+/// Starts, resumes, switches and ends console sessions. The key is authenticated by the same store as the API
+/// (hash, revocation, expiry, IP allowlist) and looked up again on every request.
+/// </summary>
+public sealed class ConsoleSessions(ApiKeyStore keys, OrgStore orgs, SessionCookie cookie, TimeProvider time)
+{
+    /// <summary>Signs in with a presented API key; false when the key is refused (for whatever reason, not said).</summary>
+    public async Task<bool> BeginAsync(HttpContext context, string presented)
+    {
+        var (key, _) = await keys.AuthenticateAsync(presented.Trim(), context.RequestAborted);
+        if (key is null || !key.AllowsAddress(context.Connection.RemoteIpAddress))
+        {
+            return false;
+        }
+
+        await keys.TouchAsync(key, context.RequestAborted);
+        cookie.Write(context, new SessionTicket(key.Id, key.OrgId, key.OrgId, time.GetUtcNow()));
+        return true;
+    }
+
+    /// <summary>The session of this request, or null (and the cookie cleared) when there is none or its key no longer holds.</summary>
+    public async Task<ConsoleSession?> ResumeAsync(HttpContext context)
+    {
+        var ticket = cookie.Read(context);
+        if (ticket is null)
+        {
+            return null;
+        }
+
+        var key = await keys.GetAsync(ticket.KeyOrgId, ticket.KeyId, context.RequestAborted);
+        if (key is null || key.RevokedAt is not null || key.ExpiresAt <= time.GetUtcNow() || !key.AllowsAddress(context.Connection.RemoteIpAddress))
+        {
+            cookie.Clear(context);
+            return null;
+        }
+
+        var orgId = key.ScopeValue == Scope.Operator ? ticket.OrgId : key.OrgId;
+        var org = await orgs.GetAsync(orgId, context.RequestAborted) ?? await orgs.GetAsync(key.OrgId, context.RequestAborted);
+        if (org is null)
+        {
+            cookie.Clear(context);
+            return null;
+        }
+
+        return new ConsoleSession(key, org.Id, org.Name);
+    }
+
+    /// <summary>An operator key looks at another org; any other key stays on its own.</summary>
+    public async Task<bool> SwitchOrgAsync(HttpContext context, ConsoleSession session, string orgId)
+    {
+        if (!session.SeesEveryOrg || await orgs.GetAsync(orgId, context.RequestAborted) is null)
+        {
+            return false;
+        }
+
+        cookie.Write(context, new SessionTicket(session.Key.Id, session.Key.OrgId, orgId, time.GetUtcNow()));
+        return true;
+    }
+
+    public void End(HttpContext context) => cookie.Clear(context);
+}
