@@ -6,5 +6,6 @@ public static class ConsoleNav
     public static readonly IReadOnlyList<(string Label, string Path)> Pages =
     [
         ("Live", ConsolePaths.Live),
+        ("Calls", ConsolePaths.Root + "/calls"),
     ];
 }
