@@ -24,6 +24,13 @@ public enum SyncEnd
     /// <summary>The attempt failed; it counts, and the sync waits for its next time on the relay's schedule.</summary>
     Retry,
 
+    /// <summary>
+    /// No answer (a timeout, a reset): the CRM may hold the record. Retried like <see cref="Retry"/>, but no sooner than
+    /// <c>Connectors:LookupSettle</c>, so the lookup that comes first sees what the CRM wrote (HubSpot's search is
+    /// eventually consistent).
+    /// </summary>
+    Unknown,
+
     /// <summary>Nothing was written and nothing is unknown (rate limit, refused credentials): back to pending, not counted.</summary>
     Requeue,
 

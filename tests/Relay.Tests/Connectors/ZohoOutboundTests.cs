@@ -6,17 +6,26 @@ namespace Cualify.Appliance.Relay.Tests.Connectors;
 /// <summary>Calls written into a Zoho CRM stand-in as Calls records: once each, linked to the right contact or lead.</summary>
 public sealed class ZohoOutboundTests
 {
-    private static async Task<(ConnectorWorld World, ZohoStandIn Zoho, string ConnectorId)> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>The appliance, a Zoho stand-in on its clock and a connector to it; <paramref name="options"/> adds to the defaults.</summary>
+    internal static async Task<(ConnectorWorld World, ZohoStandIn Zoho, string ConnectorId)> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, System.Text.Json.Nodes.JsonObject? options = null, Action<ZohoStandIn>? prepare = null)
     {
         var world = await ConnectorWorld.StartAsync(settings);
         var zoho = await ZohoStandIn.StartAsync();
         zoho.Clock = world.Dialer.Clock;
+        prepare?.Invoke(zoho);
+        var all = new System.Text.Json.Nodes.JsonObject { ["accounts_url"] = zoho.AccountsUrl, ["time_zone"] = "Asia/Kolkata", ["create_as"] = "Leads" };
+        foreach (var (name, value) in options ?? [])
+        {
+            all[name] = value?.DeepClone();
+        }
+
         var created = await (await world.Admin.PostJsonAsync("/api/v1/connectors", new
         {
             kind = "zoho",
             name = "Zoho CRM India",
             credentials = new { client_id = ZohoStandIn.ClientId, client_secret = ZohoStandIn.ClientSecret, refresh_token = ZohoStandIn.RefreshToken },
-            options = new { accounts_url = zoho.AccountsUrl, time_zone = "Asia/Kolkata", create_as = "Leads" },
+            options = all,
         })).ExpectAsync(201);
         return (world, zoho, (string)created["data"]!["id"]!);
     }
