@@ -40,7 +40,10 @@ public enum SyncEnd
 
 public sealed record SyncOutcome(string SyncId, SyncEnd End, string? CrmObjectId, string? Error, TimeSpan? Wait = null);
 
-/// <summary>What one batch taught about the connector, written with its outcomes.</summary>
+/// <summary>
+/// What one batch taught about the connector, written with its outcomes. <see cref="PausedUntil"/> pauses it as
+/// <c>degraded</c> (a daily limit); <see cref="HoldUntil"/> only keeps its next batch back (a 429's wait).
+/// </summary>
 public sealed record ConnectorHealth(
     string? LastError,
     int? RateLimitRemaining,
@@ -48,7 +51,8 @@ public sealed record ConnectorHealth(
     bool AuthFailed = false,
     DateTimeOffset? PausedUntil = null,
     int RateLimitWaits = 0,
-    int TokenRefreshes = 0);
+    int TokenRefreshes = 0,
+    DateTimeOffset? HoldUntil = null);
 
 public sealed record BatchResult(ConnectorBatch Batch, IReadOnlyList<SyncOutcome> Outcomes, ConnectorHealth Health);
 

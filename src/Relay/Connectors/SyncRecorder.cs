@@ -86,7 +86,7 @@ internal sealed class SyncRecorder(EventOutbox outbox, AdminNoticeStore notices,
                 last_synced_at = CASE WHEN @synced > 0 THEN @Now ELSE last_synced_at END,
                 updated_at = @Now
             WHERE id = @Id
-            """, new { status, synced, health.LastError, health.RateLimitRemaining, health.TokenExpiresAt, health.PausedUntil, connector.Id, tx.Now });
+            """, new { status, synced, health.LastError, health.RateLimitRemaining, health.TokenExpiresAt, PausedUntil = health.PausedUntil ?? health.HoldUntil, connector.Id, tx.Now });
         if (becameAuthFailed)
         {
             await outbox.AppendAsync(tx, connector.OrgId, ConnectorEvents.AuthFailed, new

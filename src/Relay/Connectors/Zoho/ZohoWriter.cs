@@ -12,7 +12,7 @@ namespace Cualify.Appliance.Relay.Connectors.Zoho;
 /// <c>options.opt_out_property</c> (a checkbox such as <c>Email_Opt_Out</c>) with one update per module. Requests run
 /// at most <c>options.concurrency</c> at a time.
 /// </summary>
-internal sealed class ZohoWriter(ZohoApi api, ZohoPeople people, ConnectorStore connectors) : ICrmWriter
+internal sealed class ZohoWriter(ZohoApi api, ZohoPeople people, ConnectorStore connectors, TimeProvider time) : ICrmWriter
 {
     public string Kind => ConnectorKinds.Zoho;
 
@@ -22,6 +22,7 @@ internal sealed class ZohoWriter(ZohoApi api, ZohoPeople people, ConnectorStore 
         var outcomes = new ConcurrentDictionary<string, SyncOutcome>(StringComparer.Ordinal);
         string? lastError = null;
         var authFailed = false;
+        DateTimeOffset? holdUntil = null;
         try
         {
             await Task.WhenAll(batch.Jobs.Where(j => j.OutcomeUnknown && j.Object == "call").Select(j => LookUpCallAsync(session, j, outcomes, cancellationToken)));
@@ -58,6 +59,8 @@ internal sealed class ZohoWriter(ZohoApi api, ZohoPeople people, ConnectorStore 
         {
             lastError = ex.Message;
             session.RateLimited();
+            // The whole connector waits, not only this batch's syncs: the next batch would meet the same limit.
+            holdUntil = time.GetUtcNow() + ex.Wait;
             Rest(batch, outcomes, SyncEnd.Requeue, ex.Message, ex.Wait);
         }
         catch (CrmOutcomeUnknownException ex)
@@ -73,7 +76,7 @@ internal sealed class ZohoWriter(ZohoApi api, ZohoPeople people, ConnectorStore 
 
         lastError ??= outcomes.Values.FirstOrDefault(o => o.End != SyncEnd.Synced)?.Error;
         return new BatchResult(batch, batch.Jobs.Select(j => outcomes[j.SyncId]).ToList(),
-            new ConnectorHealth(lastError, null, session.TokenExpiresAt, authFailed, RateLimitWaits: session.RateLimitWaits, TokenRefreshes: session.TokenRefreshes));
+            new ConnectorHealth(lastError, null, session.TokenExpiresAt, authFailed, RateLimitWaits: session.RateLimitWaits, TokenRefreshes: session.TokenRefreshes, HoldUntil: holdUntil));
     }
 
     private static string? Key(SyncJob job) => job.Contact?.Email?.ToLowerInvariant() ?? job.Contact?.PhoneE164;
