@@ -117,9 +117,11 @@ public sealed class HubSpotOutboundTests
     }
 
     [Fact]
-    public async Task A_create_that_times_out_after_HubSpot_stored_it_is_found_by_its_external_id_and_not_created_again()
+    public async Task A_create_that_times_out_after_HubSpot_stored_it_is_found_by_its_external_id_a_settle_later_and_not_created_again()
     {
         await using var world = await ConnectorWorld.StartAsync(new Dictionary<string, string?> { ["Connectors:RequestTimeout"] = "00:00:05" });
+        // Search trails writes by 30 s: a lookup on the relay's first retry (5 s) would miss the call and create it again.
+        world.HubSpot.SearchLag = TimeSpan.FromSeconds(30);
         var (connectorId, _) = await world.CreateHubSpotAsync();
         var agentId = await world.Dialer.CreatePlaybookAsync();
         await world.ContactAsync("+919812345610", "riya@example.in", "Riya Sharma");
