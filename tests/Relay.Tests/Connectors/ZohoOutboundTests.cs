@@ -83,6 +83,9 @@ public sealed class ZohoOutboundTests
         var connector = await world.ConnectorAsync(connectorId);
         Assert.Equal("healthy", (string?)connector["status"]);
         Assert.NotNull(connector["token_expires_at"]);
+        var test = (await (await world.Admin.PostAsync($"/api/v1/connectors/{connectorId}/test", null)).ExpectAsync(200))["data"]!;
+        Assert.True((bool)test["ok"]!);
+        Assert.Equal(["credentials", "Contacts", "Leads", "Calls", "Notes"], test["checks"]!.AsArray().Select(c => (string)c!["name"]!));
     }
 
     [Fact]
@@ -133,5 +136,7 @@ public sealed class ZohoOutboundTests
         await world.AdvanceUntilAsync(async () => (string?)(await world.ConnectorAsync(connectorId))["status"] == "auth_failed", "the connector is auth_failed");
         Assert.Equal(1, await world.SyncsAsync("pending"));
         Assert.Empty(zoho.Records("Calls"));
+        var metrics = await (await world.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync();
+        Assert.Contains($"cualify_connector_backlog{{connector=\"{connectorId}\"}} 1", metrics);
     }
 }
