@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Cualify.Appliance.Core.Events;
-using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Relay.Tests.Connectors;
@@ -20,23 +18,9 @@ public sealed class ZohoActivityTests
         var knownContact = zoho.Add("Contacts", new JsonObject { ["Last_Name"] = "Reader", ["Email"] = "reader0@example.com" });
         var optingLead = zoho.Add("Leads", new JsonObject { ["Last_Name"] = "Out", ["Company"] = "Opting Out", ["Email"] = "optout@example.in", ["Email_Opt_Out"] = false });
         const int emails = 5;
-        var template = (string)(await (await world.Admin.PostJsonAsync("/api/v1/sequences/templates", new
-        {
-            name = "Welcome",
-            allowed_channels = new[] { "email" },
-            steps = new[] { new { channel = "email", delay_minutes = 0, subject = "Welcome {{ contact.first_name }}", body = "Hello {{ contact.first_name }}, thanks for your time." } },
-        })).ExpectAsync(201))["data"]!["id"]!;
-        for (var i = 0; i < emails; i++)
-        {
-            await (await world.Admin.PostJsonAsync("/api/v1/sequences/start", new
-            {
-                template_id = template,
-                contact = new { first_name = $"Reader{i}", emails = new[] { $"reader{i}@example.com" } },
-                auto_approve = true,
-            })).ExpectAsync(201);
-        }
+        await world.StartWelcomeSequencesAsync(emails);
 
-        await AppendReplyAsync(world, await world.ContactAsync("+919812345610", "replier@example.in", "Reply Person"));
+        await world.AppendReplyAsync(await world.ContactAsync("+919812345610", "replier@example.in", "Reply Person"), ReplyMessageId);
         var optOutId = await world.ContactAsync("+919812345611", "optout@example.in", "Opting Out");
         await (await world.Admin.PostJsonAsync($"/api/v1/contacts/{optOutId}/opt-out", new { channel = "all", source = "crm" })).ExpectAsync(200);
 
@@ -75,7 +59,7 @@ public sealed class ZohoActivityTests
         await using var __ = zoho;
         var hold = new TaskCompletionSource();
         zoho.HoldAfterCreate[ReplyMessageId] = hold;
-        await AppendReplyAsync(world, await world.ContactAsync("+919812345610", "replier@example.in", "Reply Person"));
+        await world.AppendReplyAsync(await world.ContactAsync("+919812345610", "replier@example.in", "Reply Person"), ReplyMessageId);
 
         await Eventually.TrueAsync(() => zoho.Records("Notes").Count == 1, "Zoho stored the note (and keeps its answer back)");
         await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == 1, "the retry finds the note");
@@ -97,14 +81,8 @@ public sealed class ZohoActivityTests
         await using var _ = world;
         await using var __ = zoho;
         zoho.RefuseNext(3, retryAfter: TimeSpan.FromSeconds(30));
-        var agentId = await world.Dialer.CreatePlaybookAsync();
         const int calls = 12;
-        for (var i = 0; i < calls; i++)
-        {
-            var phone = $"+91981234{i:D2}10";
-            await world.ContactAsync(phone, $"limit{i}@example.in", $"Limit {i}");
-            await world.PlaceCallAsync(agentId, phone);
-        }
+        await world.PlaceCallsToNewContactsAsync(calls, "limit");
 
         await world.AdvanceUntilAsync(() => world.CallsFinalAsync(calls), "every call is final");
         await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == calls, "every call is in Zoho");
@@ -131,14 +109,8 @@ public sealed class ZohoActivityTests
         var (world, zoho, connectorId) = await ZohoOutboundTests.StartAsync(new Dictionary<string, string?> { ["Connectors:BatchSize"] = "1" }, prepare: z => z.TokenLifetime = TimeSpan.FromMinutes(2));
         await using var _ = world;
         await using var __ = zoho;
-        var agentId = await world.Dialer.CreatePlaybookAsync();
         const int calls = 8;
-        for (var i = 0; i < calls; i++)
-        {
-            var phone = $"+91981234{i:D2}10";
-            await world.ContactAsync(phone, $"token{i}@example.in", $"Token {i}");
-            await world.PlaceCallAsync(agentId, phone);
-        }
+        await world.PlaceCallsToNewContactsAsync(calls, "token");
 
         await world.AdvanceUntilAsync(() => world.CallsFinalAsync(calls), "every call is final");
         await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == calls, "every call is in Zoho", step: TimeSpan.FromSeconds(5), limit: TimeSpan.FromHours(2));
@@ -152,21 +124,5 @@ public sealed class ZohoActivityTests
         Assert.All(refreshes, at => Assert.True(refreshes.Count(o => o >= at && o < at + TimeSpan.FromMinutes(10)) <= 10, $"more than 10 refreshes in the 10 minutes from {at:O}: {string.Join(", ", refreshes.Select(r => r.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)))}"));
         var metrics = await (await world.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync();
         Assert.Contains($"cualify_connector_token_refreshes_total{{connector=\"{connectorId}\"}} {refreshes.Count}", metrics);
-    }
-
-    private static async Task AppendReplyAsync(ConnectorWorld world, string contactId)
-    {
-        var orgId = await world.Dialer.DefaultOrgIdAsync();
-        // The mailer's IMAP watcher writes email.replied; here the outbox gets it directly.
-        await world.Appliance.Get<ApplianceStore>().WriteAsync(tx => world.Appliance.Get<EventOutbox>().AppendAsync(tx, orgId, "email.replied", new
-        {
-            enrollment_id = "enr_0197a3b26c1e7d3a9f412b8c5e7d9a10",
-            contact_id = contactId,
-            step = 0,
-            message_id = $"<{ReplyMessageId}>",
-            from = "replier@example.in",
-            subject = "Re: Your renewal",
-            received_at = tx.Now,
-        }));
     }
 }
