@@ -113,6 +113,27 @@ public sealed class ZohoOutboundTests
     }
 
     [Fact]
+    public async Task A_502_after_Zoho_stored_the_call_is_an_unknown_outcome_looked_up_a_settle_later_not_a_second_insert()
+    {
+        var (world, zoho, connectorId) = await StartAsync();
+        await using var _ = world;
+        await using var __ = zoho;
+        var agentId = await world.Dialer.CreatePlaybookAsync();
+        await world.ContactAsync("+919812345610", "gateway@example.in", "Gateway Error");
+        var callId = await world.PlaceCallAsync(agentId, "+919812345610");
+        zoho.BadGatewayAfterCreate[callId] = true;
+
+        await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == 1, "the call is in Zoho");
+
+        var record = Assert.Single(zoho.Records("Calls"));
+        var sync = (await world.SyncListAsync(connectorId)).Single()!;
+        Assert.Equal((record.Id, 2), ((string?)sync["crm_object_id"], (int)sync["attempts"]!));
+        var insertAt = zoho.Timeline.Single(r => r.Line == "POST api /crm/v8/Calls").At;
+        var searchAt = zoho.Timeline.Single(r => r.Line.StartsWith("GET api /crm/v8/Calls/search", StringComparison.Ordinal)).At;
+        Assert.True(searchAt - insertAt >= TimeSpan.FromSeconds(60), $"looked up {searchAt - insertAt} after the 502, before Connectors:LookupSettle");
+    }
+
+    [Fact]
     public async Task A_refused_Zoho_refresh_token_turns_the_connector_auth_failed()
     {
         var world = await ConnectorWorld.StartAsync();

@@ -90,6 +90,9 @@ public sealed partial class ZohoStandIn : IAsyncDisposable
     /// <summary>Call ids whose Calls insert is stored and then left unanswered until released.</summary>
     public ConcurrentDictionary<string, TaskCompletionSource> HoldAfterCreate { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Call ids (or Message-IDs) whose insert is stored and then answered once with a gateway's 502.</summary>
+    public ConcurrentDictionary<string, bool> BadGatewayAfterCreate { get; } = new(StringComparer.Ordinal);
+
     public IReadOnlyList<ZohoRecord> Records(string module)
     {
         lock (_lock)
@@ -226,6 +229,7 @@ public sealed partial class ZohoStandIn : IAsyncDisposable
 
         var results = new JsonArray();
         Task? hold = null;
+        var badGateway = false;
         foreach (var item in data)
         {
             var fields = item!.AsObject();
@@ -241,6 +245,14 @@ public sealed partial class ZohoStandIn : IAsyncDisposable
                 ? CallIdPattern().Match((string?)fields["Subject"] ?? "").Groups[1].Value
                 : MessageIdPattern().Match((string?)fields["Note_Title"] ?? "").Groups[1].Value;
             hold ??= HoldAfterCreate.TryGetValue(key, out var h) ? h.Task : null;
+            badGateway |= BadGatewayAfterCreate.TryRemove(key, out _);
+        }
+
+        if (badGateway)
+        {
+            context.Response.StatusCode = 502;
+            await context.Response.WriteAsync("<html><body>502 Bad Gateway</body></html>");
+            return;
         }
 
         if (hold is not null)

@@ -57,7 +57,7 @@ internal sealed class HubSpotWriter(HubSpotApi api, HubSpotContacts contacts, Co
         catch (CrmRefusedException ex)
         {
             lastError = ex.Message;
-            Rest(batch, outcomes, ex.Transient ? SyncEnd.Retry : SyncEnd.Failed, ex.Message);
+            Rest(batch, outcomes, ex.End, ex.Message);
         }
 
         lastError ??= outcomes.Values.FirstOrDefault(o => o.End != SyncEnd.Synced)?.Error;

@@ -71,7 +71,7 @@ internal sealed class ZohoWriter(ZohoApi api, ZohoPeople people, ConnectorStore 
         catch (CrmRefusedException ex)
         {
             lastError = ex.Message;
-            Rest(batch, outcomes, ex.Transient ? SyncEnd.Retry : SyncEnd.Failed, ex.Message);
+            Rest(batch, outcomes, ex.End, ex.Message);
         }
 
         lastError ??= outcomes.Values.FirstOrDefault(o => o.End != SyncEnd.Synced)?.Error;
