@@ -17,7 +17,7 @@ public sealed class ZohoActivityTests
         await using var __ = zoho;
         var knownContact = zoho.Add("Contacts", new JsonObject { ["Last_Name"] = "Reader", ["Email"] = "reader0@example.com" });
         var optingLead = zoho.Add("Leads", new JsonObject { ["Last_Name"] = "Out", ["Company"] = "Opting Out", ["Email"] = "optout@example.in", ["Email_Opt_Out"] = false });
-        const int emails = 5;
+        const int emails = 50;
         await world.StartWelcomeSequencesAsync(emails);
 
         await world.AppendReplyAsync(await world.ContactAsync("+919812345610", "replier@example.in", "Reply Person"), ReplyMessageId);

@@ -39,7 +39,7 @@ public sealed class ZohoOutboundTests
         var known = zoho.Add("Contacts", new System.Text.Json.Nodes.JsonObject { ["Last_Name"] = "Iyer", ["Email"] = "known@example.in" });
         var agentId = await world.Dialer.CreatePlaybookAsync();
         var calls = new Dictionary<string, string?>();
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < 200; i++)
         {
             var phone = $"+9198765{i:D3}{(i % 3 == 1 ? "81" : "10")}";
             var email = i == 0 ? "known@example.in" : i % 5 == 4 ? null : $"lead{i}@example.in";
