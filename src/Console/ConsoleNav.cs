@@ -7,5 +7,7 @@ public static class ConsoleNav
     [
         ("Live", ConsolePaths.Live),
         ("Calls", ConsolePaths.Root + "/calls"),
+        ("Credits", ConsolePaths.Root + "/credits"),
+        ("System", ConsolePaths.Root + "/system"),
     ];
 }
