@@ -6,5 +6,7 @@ public static class ConsoleNav
     public static readonly IReadOnlyList<(string Label, string Path)> Pages =
     [
         ("Live", ConsolePaths.Live),
+        ("Playbooks", ConsolePaths.Playbooks),
+        ("Campaigns", ConsolePaths.Campaigns),
     ];
 }

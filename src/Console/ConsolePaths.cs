@@ -6,6 +6,8 @@ public static class ConsolePaths
     public const string Root = "/console";
     public const string SignIn = "/console/signin";
     public const string Live = "/console/live";
+    public const string Playbooks = "/console/playbooks";
+    public const string Campaigns = "/console/campaigns";
     public const string Assets = "/console/assets";
 
     /// <summary>Where sign-in, sign-out and the org switcher post.</summary>

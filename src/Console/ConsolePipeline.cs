@@ -1,7 +1,9 @@
 using Cualify.Appliance.OperatorConsole.Actions;
 using Cualify.Appliance.OperatorConsole.Assets;
 using Cualify.Appliance.OperatorConsole.Components;
+using Cualify.Appliance.OperatorConsole.Campaigns;
 using Cualify.Appliance.OperatorConsole.Live;
+using Cualify.Appliance.OperatorConsole.Playbooks;
 using Cualify.Appliance.OperatorConsole.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,11 +21,14 @@ public static class ConsolePipeline
     public static WebApplication MapConsole(this WebApplication app)
     {
         app.MapConsoleAssets();
+        app.MapPlaybookPreview();
         // Pages for people, not API operations: none of them belongs in the OpenAPI document.
         app.MapRazorComponents<ConsoleApp>().ExcludeFromDescription();
         app.MapConsoleActionGroup()
             .MapSessions()
-            .MapLiveActions();
+            .MapLiveActions()
+            .MapPlaybookActions()
+            .MapCampaignActions();
         return app;
     }
 }
