@@ -8,5 +8,6 @@ public static class ConsoleNav
         ("Live", ConsolePaths.Live),
         ("Playbooks", ConsolePaths.Playbooks),
         ("Campaigns", ConsolePaths.Campaigns),
+        ("Webhooks", ConsolePaths.Webhooks),
     ];
 }

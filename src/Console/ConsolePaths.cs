@@ -8,6 +8,7 @@ public static class ConsolePaths
     public const string Live = "/console/live";
     public const string Playbooks = "/console/playbooks";
     public const string Campaigns = "/console/campaigns";
+    public const string Webhooks = "/console/webhooks";
     public const string Assets = "/console/assets";
 
     /// <summary>Where sign-in, sign-out and the org switcher post.</summary>

@@ -4,6 +4,7 @@ using Cualify.Appliance.OperatorConsole.Components;
 using Cualify.Appliance.OperatorConsole.Campaigns;
 using Cualify.Appliance.OperatorConsole.Live;
 using Cualify.Appliance.OperatorConsole.Playbooks;
+using Cualify.Appliance.OperatorConsole.Webhooks;
 using Cualify.Appliance.OperatorConsole.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -28,7 +29,8 @@ public static class ConsolePipeline
             .MapSessions()
             .MapLiveActions()
             .MapPlaybookActions()
-            .MapCampaignActions();
+            .MapCampaignActions()
+            .MapWebhookActions();
         return app;
     }
 }

@@ -51,7 +51,7 @@ public sealed class PlaybookPageTests(ConsoleFixture fixture) : IClassFixture<Co
         var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
         await page.GotoAsync($"/console/playbooks/{created.Id}");
 
-        await page.GetByLabel("Message").FillAsync("Hello again.");
+        await page.GetByLabel("Message", new() { Exact = true }).FillAsync("Hello again.");
         await page.GetByLabel("Handoff target").FillAsync("");
         await page.GetByLabel("Maximum duration (s)").FillAsync("120");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save playbook" }).ClickAsync();
