@@ -22,6 +22,7 @@ public static class ConsolePipeline
     public static WebApplication MapConsole(this WebApplication app)
     {
         app.MapConsoleAssets();
+        app.MapLiveStream();
         app.MapPlaybookPreview();
         // Pages for people, not API operations: none of them belongs in the OpenAPI document.
         app.MapRazorComponents<ConsoleApp>().ExcludeFromDescription();

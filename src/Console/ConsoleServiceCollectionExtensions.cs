@@ -26,6 +26,7 @@ public static class ConsoleServiceCollectionExtensions
         services.AddRazorComponents();
         services.AddSingleton<SessionCookie>();
         services.AddSingleton<ConsoleSessions>();
+        services.AddSingleton<Live.LiveStream>();
         return services;
     }
 }

@@ -7,12 +7,19 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Cualify.Appliance.OperatorConsole.Live;
 
-/// <summary>Live's actions: hang up a call (the API's cancel, through the same Core lifecycle).</summary>
+/// <summary>Live's update stream and its action: hang up a call (the API's cancel, through the same Core lifecycle).</summary>
 public static class LiveEndpoints
 {
     public const string StreamPath = ConsolePaths.Live + "/stream";
 
     public static string HangupPath(string callId) => $"{ConsolePaths.Root}/calls/{Uri.EscapeDataString(callId)}/hangup";
+
+    /// <summary>The update stream (a GET, outside the action group: it changes nothing).</summary>
+    public static IEndpointRouteBuilder MapLiveStream(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet(StreamPath, (HttpContext context, LiveStream stream) => stream.RunAsync(context)).ExcludeFromDescription();
+        return routes;
+    }
 
     public static RouteGroupBuilder MapLiveActions(this RouteGroupBuilder console)
     {

@@ -34,7 +34,7 @@ public sealed class ConsoleSessions(ApiKeyStore keys, OrgStore orgs, SessionCook
         }
 
         var key = await keys.GetAsync(ticket.KeyOrgId, ticket.KeyId, context.RequestAborted);
-        if (key is null || key.RevokedAt is not null || key.ExpiresAt <= time.GetUtcNow() || !key.AllowsAddress(context.Connection.RemoteIpAddress))
+        if (key is null || !Holds(key, context))
         {
             cookie.Clear(context);
             return null;
@@ -51,6 +51,13 @@ public sealed class ConsoleSessions(ApiKeyStore keys, OrgStore orgs, SessionCook
         return new ConsoleSession(key, org.Id, org.Name);
     }
 
+    /// <summary>For a long-lived response (the Live stream), which cannot clear a cookie: whether the key still holds.</summary>
+    public async Task<bool> KeyStillHoldsAsync(ConsoleSession session, HttpContext context, CancellationToken cancellationToken)
+    {
+        var key = await keys.GetAsync(session.Key.OrgId, session.Key.Id, cancellationToken);
+        return key is not null && Holds(key, context);
+    }
+
     /// <summary>An operator key looks at another org; any other key stays on its own.</summary>
     public async Task<bool> SwitchOrgAsync(HttpContext context, ConsoleSession session, string orgId)
     {
@@ -64,4 +71,7 @@ public sealed class ConsoleSessions(ApiKeyStore keys, OrgStore orgs, SessionCook
     }
 
     public void End(HttpContext context) => cookie.Clear(context);
+
+    private bool Holds(ApiKey key, HttpContext context) =>
+        key.RevokedAt is null && !(key.ExpiresAt <= time.GetUtcNow()) && key.AllowsAddress(context.Connection.RemoteIpAddress);
 }

@@ -12,6 +12,9 @@ public sealed class LiveCall
 
     public string AgentId { get; init; } = "";
 
+    /// <summary>The playbook's name (null when it was deleted).</summary>
+    public string? AgentName { get; init; }
+
     public string? ToE164 { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
@@ -57,10 +60,10 @@ public sealed class LiveCallBoard(ApplianceStore store, TimeProvider time)
         return store.ReadAsync(async connection =>
         {
             var calls = await connection.QueryAsync<LiveCall>(new CommandDefinition("""
-                SELECT c.id, c.status, c.agent_id, c.to_e164, c.created_at, c.started_at,
+                SELECT c.id, c.status, c.agent_id, p.name AS agent_name, c.to_e164, c.created_at, c.started_at,
                        (SELECT max(t.at) FROM call_timeline t WHERE t.call_id = c.id AND t.type = 'ringing') AS ringing_at,
                        c.answered_at, c.max_duration_sec
-                FROM calls c
+                FROM calls c LEFT JOIN playbooks p ON p.id = c.agent_id
                 WHERE c.org_id = @orgId AND c.status IN ('dialing', 'ringing', 'in_progress')
                 ORDER BY c.created_at DESC, c.id DESC
                 LIMIT @MaxCalls
