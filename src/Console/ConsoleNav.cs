@@ -6,8 +6,11 @@ public static class ConsoleNav
     public static readonly IReadOnlyList<(string Label, string Path)> Pages =
     [
         ("Live", ConsolePaths.Live),
+        ("Contacts", ConsolePaths.Contacts),
         ("Playbooks", ConsolePaths.Playbooks),
-        ("Campaigns", ConsolePaths.Campaigns),
+        ("Sequences", ConsolePaths.Sequences),
         ("Webhooks", ConsolePaths.Webhooks),
+        ("Connectors", ConsolePaths.Connectors),
+        ("Campaigns", ConsolePaths.Campaigns),
     ];
 }

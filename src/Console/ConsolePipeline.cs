@@ -2,8 +2,11 @@ using Cualify.Appliance.OperatorConsole.Actions;
 using Cualify.Appliance.OperatorConsole.Assets;
 using Cualify.Appliance.OperatorConsole.Components;
 using Cualify.Appliance.OperatorConsole.Campaigns;
+using Cualify.Appliance.OperatorConsole.Connectors;
+using Cualify.Appliance.OperatorConsole.Contacts;
 using Cualify.Appliance.OperatorConsole.Live;
 using Cualify.Appliance.OperatorConsole.Playbooks;
+using Cualify.Appliance.OperatorConsole.Sequences;
 using Cualify.Appliance.OperatorConsole.Webhooks;
 using Cualify.Appliance.OperatorConsole.Sessions;
 using Microsoft.AspNetCore.Builder;
@@ -31,7 +34,10 @@ public static class ConsolePipeline
             .MapLiveActions()
             .MapPlaybookActions()
             .MapCampaignActions()
-            .MapWebhookActions();
+            .MapWebhookActions()
+            .MapSequenceActions()
+            .MapContactActions()
+            .MapConnectorActions();
         return app;
     }
 }
