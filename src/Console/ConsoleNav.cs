@@ -7,7 +7,13 @@ public static class ConsoleNav
     [
         ("Live", ConsolePaths.Live),
         ("Calls", ConsolePaths.Root + "/calls"),
+        ("Contacts", ConsolePaths.Contacts),
+        ("Playbooks", ConsolePaths.Playbooks),
+        ("Sequences", ConsolePaths.Sequences),
         ("Credits", ConsolePaths.Root + "/credits"),
+        ("Webhooks", ConsolePaths.Webhooks),
+        ("Connectors", ConsolePaths.Connectors),
+        ("Campaigns", ConsolePaths.Campaigns),
         ("System", ConsolePaths.Root + "/system"),
     ];
 }

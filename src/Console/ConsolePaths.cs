@@ -6,6 +6,12 @@ public static class ConsolePaths
     public const string Root = "/console";
     public const string SignIn = "/console/signin";
     public const string Live = "/console/live";
+    public const string Playbooks = "/console/playbooks";
+    public const string Campaigns = "/console/campaigns";
+    public const string Webhooks = "/console/webhooks";
+    public const string Sequences = "/console/sequences";
+    public const string Contacts = "/console/contacts";
+    public const string Connectors = "/console/connectors";
     public const string Assets = "/console/assets";
 
     /// <summary>Where sign-in, sign-out and the org switcher post.</summary>

@@ -2,7 +2,13 @@ using Cualify.Appliance.OperatorConsole.Actions;
 using Cualify.Appliance.OperatorConsole.Assets;
 using Cualify.Appliance.OperatorConsole.Calls;
 using Cualify.Appliance.OperatorConsole.Components;
+using Cualify.Appliance.OperatorConsole.Campaigns;
+using Cualify.Appliance.OperatorConsole.Connectors;
+using Cualify.Appliance.OperatorConsole.Contacts;
 using Cualify.Appliance.OperatorConsole.Live;
+using Cualify.Appliance.OperatorConsole.Playbooks;
+using Cualify.Appliance.OperatorConsole.Sequences;
+using Cualify.Appliance.OperatorConsole.Webhooks;
 using Cualify.Appliance.OperatorConsole.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -22,11 +28,18 @@ public static class ConsolePipeline
         app.MapConsoleAssets();
         app.MapLiveStream();
         app.MapCallRecordingPlayback();
+        app.MapPlaybookPreview();
         // Pages for people, not API operations: none of them belongs in the OpenAPI document.
         app.MapRazorComponents<ConsoleApp>().ExcludeFromDescription();
         app.MapConsoleActionGroup()
             .MapSessions()
-            .MapLiveActions();
+            .MapLiveActions()
+            .MapPlaybookActions()
+            .MapCampaignActions()
+            .MapWebhookActions()
+            .MapSequenceActions()
+            .MapContactActions()
+            .MapConnectorActions();
         return app;
     }
 }

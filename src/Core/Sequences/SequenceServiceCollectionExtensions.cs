@@ -29,6 +29,7 @@ public static class SequenceServiceCollectionExtensions
         services.AddSingleton<AdminNoticeStore>();
         services.AddSingleton<SequenceTemplateStore>();
         services.AddSingleton<EnrollmentStore>();
+        services.AddSingleton<EnrollmentList>();
         services.AddSingleton<EnrollmentStop>();
         services.AddSingleton<VoiceSteps>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICallEndedStep, VoiceStepEnded>());

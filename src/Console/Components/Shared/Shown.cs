@@ -13,6 +13,11 @@ public static class Shown
     public static string Text(ConsoleSession? session, string? text) =>
         text is null ? "—" : session?.SeesPersonalData == true ? text : Redact.Text(text);
 
+    /// <summary>A person's name below admin scope: each word's first letter (<c>Riya Sharma</c> → <c>R… S…</c>).</summary>
+    public static string Name(ConsoleSession? session, string? name) =>
+        name is null ? "—" : session?.SeesPersonalData == true ? name
+            : string.Join(' ', name.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(word => word[..1] + "…"));
+
     public static string Duration(TimeSpan span)
     {
         if (span < TimeSpan.Zero)

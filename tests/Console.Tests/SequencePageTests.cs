@@ -1,0 +1,56 @@
+using System.Net;
+using Cualify.Appliance.OperatorConsole.Tests.Support;
+using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.Core.Sequences;
+using Cualify.Appliance.Testing;
+using Microsoft.Playwright;
+
+namespace Cualify.Appliance.OperatorConsole.Tests;
+
+/// <summary>Sequences in Chromium: the review queue shows what will go out, and approving there releases the enrollment.</summary>
+public sealed class SequencePageTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+{
+    private ConsoleHarness Harness => fixture.Harness;
+
+    [Fact]
+    public async Task An_enrollment_approved_from_the_review_queue_proceeds_and_a_write_key_cannot_approve()
+    {
+        var template = (string)(await (await Harness.Admin.PostJsonAsync("/api/v1/sequences/templates", new
+        {
+            name = "Console review",
+            allowed_channels = new[] { "email" },
+            steps = new[] { new { channel = "email", delay_minutes = 0, subject = "Hello {{ contact.first_name }}", body = "Thanks for your time, {{ contact.first_name }}." } },
+        })).ExpectAsync(201))["data"]!["id"]!;
+        var started = await (await Harness.Admin.PostJsonAsync("/api/v1/sequences/start", new
+        {
+            template_id = template,
+            contact = new { first_name = "Meera", emails = new[] { "meera@example.com" } },
+        })).ExpectAsync(201);
+        var enrollmentId = (string)started["data"]!["enrollment_id"]!;
+
+        var writer = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
+        await writer.GotoAsync("/console/sequences");
+        var queued = writer.GetByRole(AriaRole.Table, new() { Name = "Review queue" }).Locator($"tr[data-enrollment='{enrollmentId}']");
+        await Assertions.Expect(queued).ToContainTextAsync("Hello Meera");
+        Assert.Equal(0, await queued.GetByRole(AriaRole.Button, new() { Name = "Approve" }).CountAsync());
+        using (var http = await ConsoleHttp.LikeAsync(writer, fixture.BaseAddress))
+        {
+            var token = ConsoleHttp.TokenIn(await http.GetStringAsync("/console/sequences"));
+            var refused = await http.PostFormAsync($"/console/sequences/enrollments/{enrollmentId}/approve", [new("__RequestVerificationToken", token)]);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+
+        var admin = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
+        await admin.GotoAsync("/console/sequences");
+        await Screenshots.SaveAsync(admin, "sequences-review");
+        await admin.GetByRole(AriaRole.Button, new() { Name = $"Approve enrollment {enrollmentId}" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("approved");
+        await Assertions.Expect(admin.GetByRole(AriaRole.Table, new() { Name = "Review queue" }).Locator($"tr[data-enrollment='{enrollmentId}']")).ToHaveCountAsync(0);
+
+        var view = await Harness.Appliance.Get<EnrollmentStore>().ViewAsync((await Harness.OrgAsync()).Id, enrollmentId);
+        Assert.Equal(EnrollmentStatus.Active, view!.Status);
+        Assert.NotNull(view.ApprovedAt);
+        Assert.NotEqual(StepStatus.Pending, view.Steps[0].Status);
+        Assert.NotNull(view.Steps[0].ScheduledAt);
+    }
+}
