@@ -28,6 +28,19 @@ public sealed class SipOptions
     /// <summary>Accept any TLS certificate (no protection against an impostor); <c>doctor</c> warns while it is on.</summary>
     public bool TlsAcceptAnyCertificate { get; set; }
 
+    /// <summary>
+    /// SRTP (RFC 3711, keys by SDES RFC 4568): <c>off</c>; <c>optional</c> (offer keys on RTP/AVP, fall back to RTP
+    /// when the callee answers without); <c>required</c> (offer RTP/SAVP, refuse a callee without keys: <c>no_common_codec</c>).
+    /// </summary>
+    public string Srtp { get; set; } = "off";
+
+    public SrtpMode SrtpMode => Srtp.Trim().ToLowerInvariant() switch
+    {
+        "optional" => SrtpMode.Optional,
+        "required" => SrtpMode.Required,
+        _ => SrtpMode.Off,
+    };
+
     /// <summary>An idle TCP/TLS connection to the trunk is pinged (CRLF, RFC 5626) after this long.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -131,4 +144,12 @@ public enum SipTransportKind
     Udp,
     Tcp,
     Tls,
+}
+
+/// <summary>The values of <c>Dialer:Sip:Srtp</c>.</summary>
+public enum SrtpMode
+{
+    Off,
+    Optional,
+    Required,
 }

@@ -20,6 +20,11 @@ public sealed class SipOptionsValidator : IValidateOptions<SipOptions>
             errors.Add($"Dialer:Sip:Transport must be udp, tcp or tls (got '{options.Transport}')");
         }
 
+        if (options.Srtp.Trim().ToLowerInvariant() is not ("off" or "optional" or "required"))
+        {
+            errors.Add($"Dialer:Sip:Srtp must be off, optional or required (got '{options.Srtp}')");
+        }
+
         if (!string.IsNullOrWhiteSpace(options.TlsCaFile) && !File.Exists(options.TlsCaFile))
         {
             errors.Add($"Dialer:Sip:TlsCaFile names a file that does not exist ('{options.TlsCaFile}')");

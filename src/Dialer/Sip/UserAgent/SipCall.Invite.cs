@@ -68,7 +68,8 @@ public sealed partial class SipCall
         var address = IPAddress.Parse(_ua.Identity.Host);
         var sessionId = _ua.Time.GetUtcNow().ToUnixTimeSeconds();
         _sdpVersion = sessionId;
-        _offer = SdpOfferAnswer.Offer(address, _rtp.LocalPort, options.CodecList, sessionId, _sdpVersion);
+        _offeredCrypto = NewCryptoOffer();
+        _offer = SdpOfferAnswer.Offer(address, _rtp.LocalPort, options.CodecList, sessionId, _sdpVersion, _offeredCrypto, options.SrtpMode == SrtpMode.Required);
         return true;
     }
 

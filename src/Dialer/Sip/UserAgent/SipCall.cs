@@ -290,5 +290,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         {
             await _rtcp.DisposeAsync();
         }
+
+        ReleaseSrtp();
     }
 }
