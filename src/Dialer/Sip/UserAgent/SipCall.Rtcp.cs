@@ -99,6 +99,7 @@ public sealed partial class SipCall
         };
         if (_srtpReceiver is { } srtp)
         {
+            _ua.MediaReports.SrtpEnded(srtp.AuthenticationFailures, srtp.Replays);
             quality["srtp_auth_failures"] = srtp.AuthenticationFailures;
             quality["srtp_replays"] = srtp.Replays;
         }
