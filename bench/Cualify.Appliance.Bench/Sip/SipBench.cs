@@ -7,7 +7,7 @@ namespace Cualify.Appliance.Bench.Sip;
 /// <summary>
 /// SIP bench: sipp's built-in UAS on loopback; our user agent and sipp's built-in UAC (the reference) against it in
 /// the same run. <c>bench sip [cps|concurrent|recorded|all] [--rates 100,200,…] [--seconds 10] [--concurrent 500,1000]
-/// [--ramp 200] [--hold 30] [--rtp-echo] [--transport udp|tcp]</c>; with tcp both user agents keep one TCP connection
+/// [--ramp 200] [--hold 30] [--rtp-echo] [--transport udp|tcp]</c>; <c>srtp</c>: concurrent calls with SRTP both ways against plain RTP, same run; with tcp both user agents keep one TCP connection
 /// to the UAS (ours by <c>Dialer:Sip:Transport=tcp</c>, sipp's by <c>-t t1</c>). <c>recorded</c>: concurrent calls with RTP echo and every call recorded,
 /// passing while at most 1 % of our audio frames leave more than 10 ms late; also the disk bytes per recorded minute.
 /// </summary>
@@ -22,7 +22,7 @@ public static class SipBench
         int[] concurrent = options.Get("concurrent", "500,1000,1500").Split(',').Select(int.Parse).ToArray();
         var ramp = options.Int("ramp", 200);
         var holdSeconds = options.Int("hold", 30);
-        var rtpEcho = args.Contains("--rtp-echo") || mode == "recorded";
+        var rtpEcho = args.Contains("--rtp-echo") || mode is "recorded" or "srtp";
         var transport = options.Get("transport", "udp");
 
         Console.WriteLine($"# SIP bench over {transport} {DateTimeOffset.UtcNow:u} on {MachineInfo.Describe()}, load average {LoadAverage()}");
@@ -137,6 +137,11 @@ public static class SipBench
         if (mode == "recorded")
         {
             await RecordedAsync(stack, uas, concurrent, ramp, holdSeconds);
+        }
+
+        if (mode == "srtp")
+        {
+            await SrtpBench.RunAsync(stack, uas, sipOptions, concurrent, ramp, holdSeconds);
         }
 
                 Console.WriteLine($"\nload average after: {LoadAverage()}");

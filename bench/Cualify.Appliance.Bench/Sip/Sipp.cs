@@ -38,13 +38,14 @@ public sealed class Sipp : IAsyncDisposable
     /// sipp's built-in UAS (180, 200 with SDP, waits for ACK and BYE), optionally echoing RTP, with stats every second;
     /// over <paramref name="transport"/> <c>udp</c> or <c>tcp</c> (<c>-t t1</c>).
     /// </summary>
-    public static Sipp StartUas(bool rtpEcho, string transport = "udp")
+    /// <param name="scenario">A scenario file to play instead of the built-in UAS.</param>
+    public static Sipp StartUas(bool rtpEcho, string transport = "udp", string? scenario = null)
     {
         var folder = Directory.CreateTempSubdirectory("sipbench-uas").FullName;
         var port = FreeUdpPort();
         var arguments = new List<string>
         {
-            "-sn", "uas", "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1",
+            scenario is null ? "-sn" : "-sf", scenario ?? "uas", "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1",
             "-mp", (FreeUdpPort() & ~1).ToString(CultureInfo.InvariantCulture), "-cp", FreeUdpPort().ToString(CultureInfo.InvariantCulture),
             "-l", "100000", "-buff_size", "8388608", "-nostdin", "-trace_stat", "-stf", Path.Combine(folder, "stat.csv"), "-fd", "1",
             "-trace_err", "-error_file", Path.Combine(folder, "errors.log"),
