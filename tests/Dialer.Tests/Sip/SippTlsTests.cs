@@ -15,10 +15,20 @@ public sealed class SippTlsTests : IDisposable
     private readonly TestCertificates _certificates = new();
     private readonly TempDirectory _folder = new("tls");
 
-    private async Task<(SippRun Sipp, TlsFrontEnd FrontEnd)> TrunkAsync(string scenario, string certificateName = "127.0.0.1", bool selfSigned = false)
+    private async Task<TlsTrunk> TrunkAsync(string scenario, string certificateName = "127.0.0.1", bool selfSigned = false)
     {
         var sipp = await SippRun.StartTcpUasAsync(scenario);
-        return (sipp, new TlsFrontEnd(_certificates.Server(certificateName, selfSigned), sipp.Port));
+        return new TlsTrunk(sipp, new TlsFrontEnd(_certificates.Server(certificateName, selfSigned), sipp.Port));
+    }
+
+    /// <summary>sipp over TCP and the TLS front end before it, stopped together.</summary>
+    private sealed record TlsTrunk(SippRun Sipp, TlsFrontEnd FrontEnd) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await FrontEnd.DisposeAsync();
+            await Sipp.DisposeAsync();
+        }
     }
 
     private Task<SipStack> TlsStackAsync(TlsFrontEnd frontEnd, Action<SipOptions>? configure = null) =>
@@ -40,9 +50,8 @@ public sealed class SippTlsTests : IDisposable
     [Fact]
     public async Task An_answered_call_goes_over_TLS_to_a_trunk_whose_certificate_chains_to_the_CA_file_and_names_it()
     {
-        var (sipp, frontEnd) = await TrunkAsync("uas_answer_wait_bye.xml");
-        await using var _ = sipp;
-        await using var __ = frontEnd;
+        await using var trunk = await TrunkAsync("uas_answer_wait_bye.xml");
+        var (sipp, frontEnd) = trunk;
         await using var stack = await TlsStackAsync(frontEnd);
         var progress = new RecordingProgress();
 
@@ -62,9 +71,8 @@ public sealed class SippTlsTests : IDisposable
     [Fact]
     public async Task A_busy_callee_over_TLS_ends_busy()
     {
-        var (sipp, frontEnd) = await TrunkAsync("uas_busy.xml");
-        await using var _ = sipp;
-        await using var __ = frontEnd;
+        await using var trunk = await TrunkAsync("uas_busy.xml");
+        var (sipp, frontEnd) = trunk;
         await using var stack = await TlsStackAsync(frontEnd);
 
         var end = await CallAsync(stack);
@@ -76,9 +84,8 @@ public sealed class SippTlsTests : IDisposable
     [Fact]
     public async Task An_unanswered_call_over_TLS_is_canceled_at_the_ring_timeout()
     {
-        var (sipp, frontEnd) = await TrunkAsync("uas_no_answer.xml");
-        await using var _ = sipp;
-        await using var __ = frontEnd;
+        await using var trunk = await TrunkAsync("uas_no_answer.xml");
+        var (sipp, frontEnd) = trunk;
         await using var stack = await TlsStackAsync(frontEnd);
 
         var end = await CallAsync(stack, ringTimeout: TimeSpan.FromSeconds(2));
@@ -91,9 +98,8 @@ public sealed class SippTlsTests : IDisposable
     [Fact]
     public async Task A_digest_challenge_over_TLS_is_answered_with_credentials_sipp_verifies()
     {
-        var (sipp, frontEnd) = await TrunkAsync("uas_auth.xml");
-        await using var _ = sipp;
-        await using var __ = frontEnd;
+        await using var trunk = await TrunkAsync("uas_auth.xml");
+        var (sipp, frontEnd) = trunk;
         await using var stack = await TlsStackAsync(frontEnd, o => { o.Username = "alice"; o.Password = "s3cret-pass"; });
 
         var end = await CallAsync(stack);
@@ -105,9 +111,8 @@ public sealed class SippTlsTests : IDisposable
     [Fact]
     public async Task A_BYE_from_the_callee_over_TLS_is_answered_and_ends_remote_hangup()
     {
-        var (sipp, frontEnd) = await TrunkAsync("uas_remote_bye.xml");
-        await using var _ = sipp;
-        await using var __ = frontEnd;
+        await using var trunk = await TrunkAsync("uas_remote_bye.xml");
+        var (sipp, frontEnd) = trunk;
         await using var stack = await TlsStackAsync(frontEnd, o => o.DigitWait = TimeSpan.FromSeconds(30));
 
         var end = await CallAsync(stack);
@@ -119,9 +124,8 @@ public sealed class SippTlsTests : IDisposable
     [Fact]
     public async Task A_certificate_for_another_name_is_refused_the_call_ends_tls_failed_and_nothing_is_sent()
     {
-        var (sipp, frontEnd) = await TrunkAsync("uas_busy.xml", certificateName: "other.example");
-        await using var _ = sipp;
-        await using var __ = frontEnd;
+        await using var trunk = await TrunkAsync("uas_busy.xml", certificateName: "other.example");
+        var (sipp, frontEnd) = trunk;
         await using var stack = await TlsStackAsync(frontEnd);
 
         var end = await CallAsync(stack);
@@ -137,9 +141,8 @@ public sealed class SippTlsTests : IDisposable
     [Fact]
     public async Task Without_a_CA_file_a_certificate_the_system_store_does_not_trust_is_refused()
     {
-        var (sipp, frontEnd) = await TrunkAsync("uas_busy.xml");
-        await using var _ = sipp;
-        await using var __ = frontEnd;
+        await using var trunk = await TrunkAsync("uas_busy.xml");
+        var (sipp, frontEnd) = trunk;
         await using var stack = await TlsStackAsync(frontEnd, o => o.TlsCaFile = null);
 
         var end = await CallAsync(stack);
@@ -151,9 +154,8 @@ public sealed class SippTlsTests : IDisposable
     [Fact]
     public async Task A_pinned_fingerprint_accepts_exactly_that_self_signed_certificate_and_refuses_another()
     {
-        var (sipp, frontEnd) = await TrunkAsync("uas_busy.xml", certificateName: "pbx.internal", selfSigned: true);
-        await using var _ = sipp;
-        await using var __ = frontEnd;
+        await using var trunk = await TrunkAsync("uas_busy.xml", certificateName: "pbx.internal", selfSigned: true);
+        var (sipp, frontEnd) = trunk;
         var pin = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(FrontEndCertificate(frontEnd)));
 
         await using (var pinned = await TlsStackAsync(frontEnd, o => { o.TlsCaFile = null; o.TlsFingerprint = pin; }))

@@ -11,10 +11,7 @@ namespace Cualify.Appliance.Dialer.Sip.Media.Srtp;
 public sealed class SrtpReceiver : IDisposable
 {
     private readonly SrtpSuite _suite;
-    private readonly SrtpKeys _rtpKeys;
-    private readonly SrtpKeys _rtcpKeys;
-    private readonly AesCounterMode _rtpCipher;
-    private readonly AesCounterMode _rtcpCipher;
+    private readonly SrtpCiphers _ciphers;
     private readonly SrtpReplayWindow _rtpReplay = new();
     private readonly SrtpReplayWindow _rtcpReplay = new();
     private uint _rolloverCounter;
@@ -25,10 +22,7 @@ public sealed class SrtpReceiver : IDisposable
     public SrtpReceiver(SrtpSuite suite, ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt)
     {
         _suite = suite;
-        _rtpKeys = SrtpKeys.Derive(masterKey, masterSalt, rtcp: false);
-        _rtcpKeys = SrtpKeys.Derive(masterKey, masterSalt, rtcp: true);
-        _rtpCipher = new AesCounterMode(_rtpKeys.CipherKey);
-        _rtcpCipher = new AesCounterMode(_rtcpKeys.CipherKey);
+        _ciphers = new SrtpCiphers(masterKey, masterSalt);
     }
 
     /// <summary>Packets dropped because their authentication tag did not verify (tampered, or the wrong key).</summary>
@@ -64,7 +58,7 @@ public sealed class SrtpReceiver : IDisposable
         buffer.Slice(end, tagLength).CopyTo(received);
         BinaryPrimitives.WriteUInt32BigEndian(buffer[end..], rollover);
         Span<byte> expected = stackalloc byte[tagLength];
-        _rtpKeys.Tag(buffer[..(end + 4)], expected);
+        _ciphers.RtpKeys.Tag(buffer[..(end + 4)], expected);
         if (!CryptographicOperations.FixedTimeEquals(received, expected))
         {
             Interlocked.Increment(ref _authFailures);
@@ -72,8 +66,8 @@ public sealed class SrtpReceiver : IDisposable
         }
 
         Span<byte> iv = stackalloc byte[16];
-        _rtpKeys.WriteIv(iv, BinaryPrimitives.ReadUInt32BigEndian(buffer[8..]), index);
-        _rtpCipher.Apply(iv, buffer[header..end]);
+        _ciphers.RtpKeys.WriteIv(iv, BinaryPrimitives.ReadUInt32BigEndian(buffer[8..]), index);
+        _ciphers.Rtp.Apply(iv, buffer[header..end]);
         _rtpReplay.Accept(index);
         if (_highestSequence < 0 || rollover > _rolloverCounter || (rollover == _rolloverCounter && sequence > _highestSequence))
         {
@@ -96,7 +90,7 @@ public sealed class SrtpReceiver : IDisposable
 
         var tagAt = length - tagLength;
         Span<byte> expected = stackalloc byte[tagLength];
-        _rtcpKeys.Tag(buffer[..tagAt], expected);
+        _ciphers.RtcpKeys.Tag(buffer[..tagAt], expected);
         if (!CryptographicOperations.FixedTimeEquals(buffer.Slice(tagAt, tagLength), expected))
         {
             Interlocked.Increment(ref _authFailures);
@@ -115,8 +109,8 @@ public sealed class SrtpReceiver : IDisposable
         if ((word & 0x8000_0000) != 0)
         {
             Span<byte> iv = stackalloc byte[16];
-            _rtcpKeys.WriteIv(iv, BinaryPrimitives.ReadUInt32BigEndian(buffer[4..]), index);
-            _rtcpCipher.Apply(iv, buffer[8..end]);
+            _ciphers.RtcpKeys.WriteIv(iv, BinaryPrimitives.ReadUInt32BigEndian(buffer[4..]), index);
+            _ciphers.Rtcp.Apply(iv, buffer[8..end]);
         }
 
         _rtcpReplay.Accept(index);
@@ -139,9 +133,5 @@ public sealed class SrtpReceiver : IDisposable
         return _highestSequence - 0x8000 > sequence ? _rolloverCounter + 1 : _rolloverCounter;
     }
 
-    public void Dispose()
-    {
-        _rtpCipher.Dispose();
-        _rtcpCipher.Dispose();
-    }
+    public void Dispose() => _ciphers.Dispose();
 }

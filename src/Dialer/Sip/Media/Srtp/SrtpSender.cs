@@ -10,10 +10,7 @@ namespace Cualify.Appliance.Dialer.Sip.Media.Srtp;
 public sealed class SrtpSender : IDisposable
 {
     private readonly SrtpSuite _suite;
-    private readonly SrtpKeys _rtpKeys;
-    private readonly SrtpKeys _rtcpKeys;
-    private readonly AesCounterMode _rtpCipher;
-    private readonly AesCounterMode _rtcpCipher;
+    private readonly SrtpCiphers _ciphers;
     private uint _rolloverCounter;
     private int _lastSequence = -1;
     private uint _rtcpIndex;
@@ -21,10 +18,7 @@ public sealed class SrtpSender : IDisposable
     public SrtpSender(SrtpSuite suite, ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt)
     {
         _suite = suite;
-        _rtpKeys = SrtpKeys.Derive(masterKey, masterSalt, rtcp: false);
-        _rtcpKeys = SrtpKeys.Derive(masterKey, masterSalt, rtcp: true);
-        _rtpCipher = new AesCounterMode(_rtpKeys.CipherKey);
-        _rtcpCipher = new AesCounterMode(_rtcpKeys.CipherKey);
+        _ciphers = new SrtpCiphers(masterKey, masterSalt);
     }
 
     /// <summary>How many bytes protection adds to an RTP packet at most (RTCP: 4 more).</summary>
@@ -46,11 +40,11 @@ public sealed class SrtpSender : IDisposable
         var index = ((ulong)_rolloverCounter << 16) | sequence;
         var header = SrtpPackets.RtpHeaderLength(buffer[..length]);
         Span<byte> iv = stackalloc byte[16];
-        _rtpKeys.WriteIv(iv, BinaryPrimitives.ReadUInt32BigEndian(buffer[8..]), index);
-        _rtpCipher.Apply(iv, buffer[header..length]);
+        _ciphers.RtpKeys.WriteIv(iv, BinaryPrimitives.ReadUInt32BigEndian(buffer[8..]), index);
+        _ciphers.Rtp.Apply(iv, buffer[header..length]);
         // The tag covers the packet and then the rollover counter (§4.2), which sits where the tag will go.
         BinaryPrimitives.WriteUInt32BigEndian(buffer[length..], _rolloverCounter);
-        _rtpKeys.Tag(buffer[..(length + 4)], buffer.Slice(length, _suite.RtpTagLength));
+        _ciphers.RtpKeys.Tag(buffer[..(length + 4)], buffer.Slice(length, _suite.RtpTagLength));
         return length + _suite.RtpTagLength;
     }
 
@@ -59,16 +53,12 @@ public sealed class SrtpSender : IDisposable
     {
         var index = _rtcpIndex++ & 0x7FFF_FFFF;
         Span<byte> iv = stackalloc byte[16];
-        _rtcpKeys.WriteIv(iv, BinaryPrimitives.ReadUInt32BigEndian(buffer[4..]), index);
-        _rtcpCipher.Apply(iv, buffer[8..length]);
+        _ciphers.RtcpKeys.WriteIv(iv, BinaryPrimitives.ReadUInt32BigEndian(buffer[4..]), index);
+        _ciphers.Rtcp.Apply(iv, buffer[8..length]);
         BinaryPrimitives.WriteUInt32BigEndian(buffer[length..], 0x8000_0000 | index);
-        _rtcpKeys.Tag(buffer[..(length + 4)], buffer.Slice(length + 4, _suite.RtcpTagLength));
+        _ciphers.RtcpKeys.Tag(buffer[..(length + 4)], buffer.Slice(length + 4, _suite.RtcpTagLength));
         return length + 4 + _suite.RtcpTagLength;
     }
 
-    public void Dispose()
-    {
-        _rtpCipher.Dispose();
-        _rtcpCipher.Dispose();
-    }
+    public void Dispose() => _ciphers.Dispose();
 }
