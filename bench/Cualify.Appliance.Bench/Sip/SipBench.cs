@@ -26,11 +26,16 @@ public static class SipBench
         var transport = options.Get("transport", "udp");
 
         Console.WriteLine($"# SIP bench over {transport} {DateTimeOffset.UtcNow:u} on {MachineInfo.Describe()}, load average {LoadAverage()}");
-        await using var uas = Sipp.StartUas(rtpEcho, transport);
+        var sippTransport = transport == "tls" ? "tcp" : transport;
+        await using var uas = Sipp.StartUas(rtpEcho, sippTransport);
         await Task.Delay(500);
+        await using var tls = transport == "tls" ? TlsTrunk.Start(uas.Port) : null;
         var sipOptions = new SipOptions
         {
-            Trunk = $"127.0.0.1:{uas.Port}",
+            Trunk = $"127.0.0.1:{tls?.Port ?? uas.Port}",
+            // sipp's Contact names its plain TCP port: in-dialog requests go through the front end too.
+            OutboundProxy = tls is null ? null : $"127.0.0.1:{tls.Port}",
+            TlsCaFile = tls?.CaFile,
             Transport = transport,
             LocalAddress = "127.0.0.1",
             LocalPort = 0,
@@ -85,7 +90,7 @@ public static class SipBench
                 if (!sippFailed)
                 {
                     var failedBefore = uas.FailedCalls;
-                    var (exit, elapsed, failed) = await Sipp.RunUacAsync(uas.Port, rate, calls, 0, transport);
+                    var (exit, elapsed, failed) = await Sipp.RunUacAsync(uas.Port, rate, calls, 0, sippTransport);
                     await Sipp.SettleAsync();
                     var uasFailed = uas.FailedCalls - failedBefore;
                     var achieved = calls / Math.Max(0.001, elapsed - 0.2);

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Cualify.Appliance.Dialer.Tests.Sip;
+namespace Cualify.Appliance.Testing;
 
 /// <summary>A test CA made in the test, and server certificates it signs (or self-signed ones) for a TLS trunk.</summary>
 public sealed class TestCertificates : IDisposable

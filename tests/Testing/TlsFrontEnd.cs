@@ -3,7 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Cualify.Appliance.Dialer.Tests.Sip;
+namespace Cualify.Appliance.Testing;
 
 /// <summary>
 /// A TLS server made in the test in front of a TCP sipp (Debian's sipp has no TLS): it terminates TLS with the
