@@ -43,6 +43,7 @@ public sealed class SipMetrics(SipStackService service) : IMetricsSource
             metrics.ScrapeGauge("cualify_sip_connections_open", "TCP/TLS connections the SIP transport holds").Set(streams.OpenCount);
             var connections = metrics.Counter("cualify_sip_connection_events_total", "TCP/TLS connection events of the SIP transport", "event");
             connections.SetTotal(streams.Counters.Connects, "connected");
+            connections.SetTotal(streams.Counters.Accepted, "accepted");
             connections.SetTotal(streams.Counters.ConnectFailures, "connect_failed");
             connections.SetTotal(streams.Counters.TlsFailures, "tls_failed");
             connections.SetTotal(streams.Counters.Closes, "closed");

@@ -128,6 +128,11 @@ public sealed class SipStack : IAsyncDisposable
             ? new SipTlsPolicy(host.Trim('[', ']'), options.TlsCaFile, options.TlsFingerprint, options.TlsAcceptAnyCertificate)
             : null;
         var streams = new SipStreamConnections(bindAddress, tls, time, loggers.CreateLogger<SipStreamConnections>()) { KeepAliveInterval = options.KeepAliveInterval };
+        if (kind == SipTransportKind.Tcp)
+        {
+            streams.Listen(new IPEndPoint(bindAddress, channel.LocalEndPoint.Port));
+        }
+
         if (kind != SipTransportKind.Udp)
         {
             try

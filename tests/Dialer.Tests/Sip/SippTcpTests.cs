@@ -162,6 +162,35 @@ public sealed class SippTcpTests
         Assert.StartsWith("SIP/2.0/UDP ", SippTrace.Header(invite, "Via"));
     }
 
+    [Fact]
+    public async Task A_connection_the_peer_opens_to_our_port_is_accepted_and_its_request_answered_on_it()
+    {
+        await using var stack = await TcpStackAsync(FreePorts.Tcp());
+        var listening = stack.Transport.Streams!.ListeningOn!;
+        using var peer = new System.Net.Sockets.TcpClient();
+        await peer.ConnectAsync(listening);
+        var stream = peer.GetStream();
+        var local = (System.Net.IPEndPoint)peer.Client.LocalEndPoint!;
+        var options = $"OPTIONS sip:cualify@127.0.0.1:{listening.Port};transport=tcp SIP/2.0\r\n" +
+                      $"Via: SIP/2.0/TCP 127.0.0.1:{local.Port};branch=z9hG4bKpeer1\r\nMax-Forwards: 70\r\n" +
+                      "From: <sip:trunk@127.0.0.1>;tag=t1\r\nTo: <sip:cualify@127.0.0.1>\r\nCall-ID: peer-options-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(options));
+        var buffer = new byte[4096];
+        var text = "";
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!text.Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer, limit.Token);
+            Assert.NotEqual(0, read);
+            text += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+        }
+
+        Assert.StartsWith("SIP/2.0 200 OK", text);
+        Assert.Contains("branch=z9hG4bKpeer1", text);
+        Assert.Equal(1, stack.Transport.Streams.Counters.Accepted);
+    }
+
     /// <summary>Makes the INVITE larger than the 1,300 bytes RFC 3261 §18.1.1 allows over UDP.</summary>
     private static readonly string LargeUserAgent = "Cualify-Appliance/" + new string('x', 1000);
 

@@ -26,6 +26,7 @@ public sealed class SipStreamConnections : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private DatagramHandler? _onMessage;
+    private TcpListener? _listener;
 
     public SipStreamConnections(IPAddress localAddress, SipTlsPolicy? tls, TimeProvider time, ILogger logger)
     {
@@ -99,14 +100,71 @@ public sealed class SipStreamConnections : IAsyncDisposable
         }
     }
 
+    /// <summary>The address peers' own TCP connections are accepted on, when <see cref="Listen"/> bound one.</summary>
+    public IPEndPoint? ListeningOn => (IPEndPoint?)_listener?.LocalEndpoint;
+
+    /// <summary>
+    /// Accepts the peers' own TCP connections on <paramref name="at"/> (RFC 3261 §18: the trunk may open one to send
+    /// a request to our Contact). Plain TCP only: accepting TLS would need a server certificate of our own. False
+    /// (and logged) when the port is taken; calls still work over our own connections.
+    /// </summary>
+    public bool Listen(IPEndPoint at)
+    {
+        var listener = new TcpListener(at);
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException exception)
+        {
+            _logger.LogWarning("SIP TCP cannot listen on {Address}: {Error}; only connections we open carry SIP", at, exception.SocketErrorCode);
+            return false;
+        }
+
+        _listener = listener;
+        return true;
+    }
+
     /// <summary>Delivers messages from every connection to <paramref name="onMessage"/> and keeps connections alive until cancelled.</summary>
     public async Task RunAsync(DatagramHandler onMessage, CancellationToken cancellationToken)
     {
         _onMessage = onMessage;
-        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
-        while (await tick.WaitForNextTickAsync(cancellationToken))
+        var accepting = _listener is { } listener ? AcceptAsync(listener, cancellationToken) : Task.CompletedTask;
+        try
         {
-            Watch();
+            using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+            while (await tick.WaitForNextTickAsync(cancellationToken))
+            {
+                Watch();
+            }
+        }
+        finally
+        {
+            _listener?.Stop();
+            await accepting;
+        }
+    }
+
+    private async Task AcceptAsync(TcpListener listener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptSocketAsync(cancellationToken);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            socket.NoDelay = true;
+            var remote = (IPEndPoint)socket.RemoteEndPoint!;
+            var connection = new SipStreamConnection(socket, new NetworkStream(socket, ownsSocket: false), remote, _time);
+            _open[remote] = connection;
+            Counters.CountAccepted();
+            _ = connection.RunReadsAsync(Deliver, OnClosed);
         }
     }
 
@@ -219,6 +277,7 @@ public sealed class SipStreamConnections : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        _listener?.Stop();
         foreach (var connection in _open.Values)
         {
             connection.Dispose();

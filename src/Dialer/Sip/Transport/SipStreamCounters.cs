@@ -4,6 +4,7 @@ namespace Cualify.Appliance.Dialer.Sip.Transport;
 public sealed class SipStreamCounters
 {
     private long _connects;
+    private long _accepted;
     private long _connectFailures;
     private long _tlsFailures;
     private long _closes;
@@ -11,6 +12,9 @@ public sealed class SipStreamCounters
     private long _keepAliveTimeouts;
 
     public long Connects => Interlocked.Read(ref _connects);
+
+    /// <summary>Connections the peers opened to us.</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
 
     /// <summary>Connection attempts that failed, TLS refusals included.</summary>
     public long ConnectFailures => Interlocked.Read(ref _connectFailures);
@@ -25,6 +29,8 @@ public sealed class SipStreamCounters
     public long KeepAliveTimeouts => Interlocked.Read(ref _keepAliveTimeouts);
 
     internal void Connected() => Interlocked.Increment(ref _connects);
+
+    internal void CountAccepted() => Interlocked.Increment(ref _accepted);
 
     internal void ConnectFailed(bool tls)
     {
