@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Cualify.Appliance.Core.Playbooks.Audio;
 using Cualify.Appliance.Dialer.Sip.Media;
 using Cualify.Appliance.Dialer.Sip.Sdp;
@@ -150,10 +151,11 @@ public sealed class CallRecorder : ISentAudioTap, IDisposable
             var heard = _heard.AsSpan(0, count);
             _received.Take(heard);
             var into = _chunk.AsSpan(_chunkBytes, count * StereoWavWriter.BytesPerFrame);
-            for (var i = 0; i < count; i++)
+            var frames = MemoryMarshal.Cast<byte, uint>(into);
+            for (var i = 0; i < frames.Length; i++)
             {
-                var first = law is null ? (short)0 : law[sent[i]];
-                BinaryPrimitives.WriteInt32LittleEndian(into[(i * StereoWavWriter.BytesPerFrame)..], (ushort)first | (heard[i] << 16));
+                var pair = (law is null ? 0u : (ushort)law[sent[i]]) | ((uint)(ushort)heard[i] << 16);
+                frames[i] = BitConverter.IsLittleEndian ? pair : BinaryPrimitives.ReverseEndianness(pair);
             }
 
             _chunkBytes += into.Length;

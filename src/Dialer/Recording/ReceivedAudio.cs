@@ -33,11 +33,10 @@ internal sealed class ReceivedAudio
     {
         var read = _read;
         var count = (int)Math.Min(Volatile.Read(ref _written) - read, into.Length);
-        for (var i = 0; i < count; i++)
-        {
-            into[i] = _samples[(int)((read + i) & Mask)];
-        }
-
+        var start = (int)(read & Mask);
+        var first = Math.Min(count, Capacity - start);
+        _samples.AsSpan(start, first).CopyTo(into);
+        _samples.AsSpan(0, count - first).CopyTo(into[first..]);
         into[count..].Clear();
         Volatile.Write(ref _read, read + count);
     }
