@@ -206,7 +206,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         }
 
         StopMedia();
-        FinishRecording();
+        await FinishRecordingAsync();
         if (_endReported)
         {
             return;
@@ -274,7 +274,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         }
 
         StopMedia();
-        FinishRecording();
+        await FinishRecordingAsync();
         await ReleaseAgentAsync();
         if (_rtp is not null)
         {
