@@ -129,7 +129,8 @@ public sealed class SipStack : IAsyncDisposable
             ? new SipTlsPolicy(host.Trim('[', ']'), options.TlsCaFile, options.TlsFingerprint, options.TlsAcceptAnyCertificate)
             : null;
         var streams = new SipStreamConnections(bindAddress, tls, time, loggers.CreateLogger<SipStreamConnections>()) { KeepAliveInterval = options.KeepAliveInterval };
-        if (kind == SipTransportKind.Tcp)
+        // Only on a configured port: a stack on "any free port" (tests, doctor's probe) has no Contact a trunk dials.
+        if (kind == SipTransportKind.Tcp && options.LocalPort != 0)
         {
             streams.Listen(new IPEndPoint(bindAddress, channel.LocalEndPoint.Port));
         }

@@ -165,7 +165,7 @@ public sealed class SippTcpTests
     [Fact]
     public async Task A_connection_the_peer_opens_to_our_port_is_accepted_and_its_request_answered_on_it()
     {
-        await using var stack = await TcpStackAsync(FreePorts.Tcp());
+        await using var stack = await TcpStackAsync(FreePorts.Tcp(), o => o.LocalPort = FreePorts.Tcp());
         var listening = stack.Transport.Streams!.ListeningOn!;
         using var peer = new System.Net.Sockets.TcpClient();
         await peer.ConnectAsync(listening);
