@@ -94,7 +94,6 @@ public static class ConsoleLiveBench
 
         // Status change → browser: hang up calls one at a time; the change is the call turning final in the store.
         var latencies = new Latencies();
-        await page.EvaluateAsync("() => { window.gone = {}; new MutationObserver(() => { document.querySelectorAll('tr[data-call]').length; }).observe(document.body, { childList: true, subtree: true }); }");
         foreach (var id in ids.Take(hangups))
         {
             await appliance.Get<CallLifecycle>().CancelAsync(org.Id, id);

@@ -32,7 +32,9 @@ public sealed class ConsoleGate(RequestDelegate next, IOptions<ConsoleOptions> o
             return;
         }
 
-        context.Response.Headers.CacheControl = "no-store";
+        // The value anti-forgery sets on pages with a token, so it has nothing to override (and warn about).
+        context.Response.Headers.CacheControl = "no-cache, no-store";
+        context.Response.Headers.Pragma = "no-cache";
         var session = await sessions.ResumeAsync(context);
         if (session is not null)
         {
