@@ -6,11 +6,14 @@ public static class ConsoleNav
     public static readonly IReadOnlyList<(string Label, string Path)> Pages =
     [
         ("Live", ConsolePaths.Live),
+        ("Calls", ConsolePaths.Root + "/calls"),
         ("Contacts", ConsolePaths.Contacts),
         ("Playbooks", ConsolePaths.Playbooks),
         ("Sequences", ConsolePaths.Sequences),
+        ("Credits", ConsolePaths.Root + "/credits"),
         ("Webhooks", ConsolePaths.Webhooks),
         ("Connectors", ConsolePaths.Connectors),
         ("Campaigns", ConsolePaths.Campaigns),
+        ("System", ConsolePaths.Root + "/system"),
     ];
 }

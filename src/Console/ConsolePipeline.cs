@@ -1,5 +1,6 @@
 using Cualify.Appliance.OperatorConsole.Actions;
 using Cualify.Appliance.OperatorConsole.Assets;
+using Cualify.Appliance.OperatorConsole.Calls;
 using Cualify.Appliance.OperatorConsole.Components;
 using Cualify.Appliance.OperatorConsole.Campaigns;
 using Cualify.Appliance.OperatorConsole.Connectors;
@@ -26,6 +27,7 @@ public static class ConsolePipeline
     {
         app.MapConsoleAssets();
         app.MapLiveStream();
+        app.MapCallRecordingPlayback();
         app.MapPlaybookPreview();
         // Pages for people, not API operations: none of them belongs in the OpenAPI document.
         app.MapRazorComponents<ConsoleApp>().ExcludeFromDescription();

@@ -11,7 +11,7 @@ public static class ConsoleServiceCollectionExtensions
     /// The operator console: Razor components rendered on the server, anti-forgery, and sessions whose cookies are
     /// protected with keys kept in the data folder (so a restart keeps operators signed in).
     /// </summary>
-    public static IServiceCollection AddConsole(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    public static IServiceCollection AddConsole(this IServiceCollection services, IConfiguration configuration, string dataDirectory, string version)
     {
         services.AddOptions<ConsoleOptions>().Bind(configuration.GetSection(ConsoleOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddDataProtection()
@@ -27,6 +27,8 @@ public static class ConsoleServiceCollectionExtensions
         services.AddSingleton<SessionCookie>();
         services.AddSingleton<ConsoleSessions>();
         services.AddSingleton<Live.LiveStream>();
+        services.AddSingleton(new Health.ConsoleBuild(version));
+        services.AddSingleton<Health.SystemChecks>();
         return services;
     }
 }

@@ -45,6 +45,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<OrgStore>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<CreditLedger>();
+        services.AddSingleton<CreditBurn>();
         services.AddSingleton<ContactStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, AdminNotices.AdminNoticeErasure>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, IdempotencyErasure>());

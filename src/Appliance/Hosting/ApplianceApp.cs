@@ -56,7 +56,7 @@ public static class ApplianceApp
         builder.Services.AddLocalApi();
 
         // The operator console under /console on the same port: server-rendered pages, key sign-in, live views.
-        builder.Services.AddConsole(builder.Configuration, settings.DataDirFullPath);
+        builder.Services.AddConsole(builder.Configuration, settings.DataDirFullPath, BuildInfo.Version);
 
         // The signed webhook relay: fans the outbox out to endpoints, retries, records every attempt.
         builder.Services.AddRelay(builder.Configuration);

@@ -35,6 +35,7 @@ public static class CallServiceCollectionExtensions
         services.TryAddSingleton<CallHangups>();
         services.TryAddSingleton<CallReader>();
         services.TryAddSingleton<LiveCallBoard>();
+        services.TryAddSingleton<CallForensics>();
         services.TryAddSingleton<CallSettlement>();
         services.TryAddSingleton<CallPlacement>();
         services.TryAddSingleton<CallAdmission>();

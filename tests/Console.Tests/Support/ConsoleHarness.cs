@@ -32,8 +32,8 @@ public sealed class ConsoleHarness : IAsyncDisposable
     {
         var appliance = await RunningAppliance.StartAsync(settings: settings);
         var admin = appliance.AdminClient();
-        // Any minute of any day: the test's time of day must not decide whether its calls are dialed.
-        await (await admin.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *" })).ExpectAsync(200);
+        // Any minute of any day, many attempts a day: neither the time of day nor earlier tests may hold a call back.
+        await (await admin.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *", max_attempts_per_day = 100 })).ExpectAsync(200);
         await TopUpAsync(appliance, OrgStore.DefaultName, 1_000_000);
         var playbook = await (await admin.PostJsonAsync("/api/v1/playbooks", DialerHarness.RenewalPlaybook)).ExpectAsync(201);
         return new ConsoleHarness(appliance, (string)playbook["data"]!["id"]!);
@@ -45,6 +45,16 @@ public sealed class ConsoleHarness : IAsyncDisposable
             .Parse(["credits", "topup", "--data-dir", appliance.DataDir, "--org", org, "--amount-paise", paise.ToString(), "--reference", "console test"])
             .InvokeAsync();
         Assert.Equal(0, exit);
+    }
+
+    /// <summary>Another org ready to place calls through the API: its admin client and its playbook.</summary>
+    public async Task<(HttpClient Admin, string AgentId)> OtherOrgAsync(string name)
+    {
+        var admin = Appliance.Client(await KeyAsync(Scope.Admin, name));
+        await (await admin.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *", max_attempts_per_day = 100 })).ExpectAsync(200);
+        await TopUpAsync(Appliance, name, 1_000_000);
+        var playbook = await (await admin.PostJsonAsync("/api/v1/playbooks", DialerHarness.RenewalPlaybook)).ExpectAsync(201);
+        return (admin, (string)playbook["data"]!["id"]!);
     }
 
     public async Task<Org> OrgAsync(string name = OrgStore.DefaultName) =>

@@ -32,5 +32,6 @@ public static class Shown
     public static string Time(DateTimeOffset? at) =>
         at is null ? "—" : at.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
-    public static string Paise(long paise) => string.Create(CultureInfo.InvariantCulture, $"₹{paise / 100m:N2}");
+    public static string Paise(long paise) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(paise < 0 ? "-" : "")}₹{Math.Abs(paise) / 100m:N2}");
 }
