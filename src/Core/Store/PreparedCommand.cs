@@ -1,42 +1,63 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Cualify.Appliance.Core.Store;
 
 /// <summary>
 /// One statement prepared once inside a write and run for many rows (an import batch), so SQLite parses it
-/// once instead of once per row. Values are bound by parameter name; timestamps are stored as <see cref="UtcTimestamp"/>.
+/// once instead of once per row. Values are set by parameter name; timestamps are stored as <see cref="UtcTimestamp"/>.
+/// The statement is prepared on the transaction's connection handle and bound by position: an ADO.NET command
+/// looks every parameter up by name (a UTF-8 conversion and a native call each) on every execution, which a
+/// profile of a 100,000-row import put at almost as much writer time as SQLite's own work on the rows.
 /// </summary>
 public sealed class PreparedCommand : IDisposable
 {
-    private readonly SqliteCommand _command;
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _statement;
+    private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
 
     public PreparedCommand(StoreTransaction tx, string sql, params string[] parameterNames)
     {
-        _command = tx.Connection.CreateCommand();
-        _command.Transaction = tx.Transaction;
-        _command.CommandText = sql;
+        _db = tx.Connection.Handle ?? throw new InvalidOperationException("The store's connection is not open");
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(_db, sql, out _statement), _db);
         foreach (var name in parameterNames)
         {
-            _command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+            var position = raw.sqlite3_bind_parameter_index(_statement, name);
+            _positions[name] = position > 0 ? position : throw new ArgumentException($"The statement has no parameter {name}", nameof(parameterNames));
         }
-
-        _command.Prepare();
     }
 
     public PreparedCommand Set(string name, object? value)
     {
-        _command.Parameters[name].Value = value switch
+        var position = _positions[name];
+        var rc = value switch
         {
-            null => DBNull.Value,
-            DateTimeOffset time => UtcTimestamp.Format(time),
-            _ => value,
+            null => raw.sqlite3_bind_null(_statement, position),
+            string text => raw.sqlite3_bind_text(_statement, position, text),
+            bool flag => raw.sqlite3_bind_int64(_statement, position, flag ? 1 : 0),
+            int number => raw.sqlite3_bind_int64(_statement, position, number),
+            long number => raw.sqlite3_bind_int64(_statement, position, number),
+            double number => raw.sqlite3_bind_double(_statement, position, number),
+            DateTimeOffset time => raw.sqlite3_bind_text(_statement, position, UtcTimestamp.Format(time)),
+            byte[] blob => raw.sqlite3_bind_blob(_statement, position, blob),
+            _ => throw new ArgumentException($"A {value.GetType().Name} cannot be bound to {name}", nameof(value)),
         };
+        SqliteException.ThrowExceptionForRC(rc, _db);
         return this;
     }
 
-    public int Execute() => _command.ExecuteNonQuery();
+    /// <summary>Runs the statement with the values set (they stay set for the next row); returns the rows it changed.</summary>
+    public int Execute()
+    {
+        var rc = raw.sqlite3_step(_statement);
+        raw.sqlite3_reset(_statement);
+        if (rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _db);
+        }
 
-    public object? Scalar() => _command.ExecuteScalar();
+        return raw.sqlite3_changes(_db);
+    }
 
-    public void Dispose() => _command.Dispose();
+    public void Dispose() => _statement.Dispose();
 }
