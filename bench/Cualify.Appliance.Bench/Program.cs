@@ -4,6 +4,7 @@ using Cualify.Appliance.Bench.Campaigns;
 using Cualify.Appliance.Bench.Contacts;
 using Cualify.Appliance.Bench.Dialer;
 using Cualify.Appliance.Bench.Mail;
+using Cualify.Appliance.Bench.OperatorConsole;
 using Cualify.Appliance.Bench.Relay;
 using Cualify.Appliance.Bench.Sip;
 using Cualify.Appliance.Bench.Speech;
@@ -23,6 +24,7 @@ var benches = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.O
     ["import"] = CampaignBench.RunImportAsync,
     ["pacing"] = CampaignBench.RunPacingAsync,
     ["connectors"] = ConnectorBench.RunAsync,
+    ["console-live"] = ConsoleLiveBench.RunAsync,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))

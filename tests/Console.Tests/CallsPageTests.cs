@@ -63,7 +63,7 @@ public sealed class CallsPageTests(ConsoleFixture fixture) : IClassFixture<Conso
         await page.GotoAsync("/console/calls?status=queued");
         Assert.Equal(50, await page.Locator("tbody tr[data-call]").CountAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "List pages" })).ToContainTextAsync("1–50 of 51");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Older" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Next" }).ClickAsync();
         await page.WaitForURLAsync("**offset=50**");
         Assert.Contains("status=queued", page.Url, StringComparison.Ordinal);
         Assert.Equal(1, await page.Locator("tbody tr[data-call]").CountAsync());

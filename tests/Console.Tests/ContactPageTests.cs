@@ -31,7 +31,7 @@ public sealed class ContactPageTests(ConsoleFixture fixture) : IClassFixture<Con
         Assert.DoesNotContain(numbers, n => text.Contains(n, StringComparison.Ordinal));
         Assert.Contains("+91********33", text, StringComparison.Ordinal);
         Assert.Equal(0, await reader.Locator("main form[method='post']").CountAsync());
-        await reader.GetByRole(AriaRole.Link, new() { Name = "Older" }).ClickAsync();
+        await reader.GetByRole(AriaRole.Link, new() { Name = "Next" }).ClickAsync();
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         Assert.Contains("+91********11", await reader.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
 
