@@ -1,6 +1,6 @@
-using System.Globalization;
 using Cualify.Appliance.Core.Campaigns;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.OperatorConsole.Actions;
 using Microsoft.AspNetCore.Http;
 
 namespace Cualify.Appliance.OperatorConsole.Campaigns;
@@ -18,16 +18,16 @@ public static class CampaignForm
     public static CampaignInput Read(IFormCollection form)
     {
         var errors = new FieldErrors();
-        var (agentId, templateId) = Target(Text(form, "target"));
+        var (agentId, templateId) = Target(FormValues.Text(form, "target"));
         var retryOn = form["retry_on"].Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!).ToList();
         var input = new CampaignInput(
-            Text(form, "name"),
+            FormValues.Text(form, "name"),
             agentId,
             templateId,
             Contacts(form),
-            new CampaignPacingInput(Number(form, "calls_per_minute", errors), Number(form, "max_concurrent", errors)),
-            new CampaignRetryInput(retryOn, Number(form, "retry_after_minutes", errors), Number(form, "max_attempts", errors)),
-            Text(form, "window"));
+            new CampaignPacingInput(FormValues.Number(form, "calls_per_minute", errors), FormValues.Number(form, "max_concurrent", errors)),
+            new CampaignRetryInput(retryOn, FormValues.Number(form, "retry_after_minutes", errors), FormValues.Number(form, "max_attempts", errors)),
+            FormValues.Text(form, "window"));
         errors.ThrowIfAny();
         return input;
     }
@@ -44,30 +44,11 @@ public static class CampaignForm
         _ => (null, null),
     };
 
-    private static CampaignContactsInput Contacts(IFormCollection form) => Text(form, "audience") switch
+    private static CampaignContactsInput Contacts(IFormCollection form) => FormValues.Text(form, "audience") switch
     {
-        ByImport => new CampaignContactsInput(null, Text(form, "import_id") ?? "", null),
+        ByImport => new CampaignContactsInput(null, FormValues.Text(form, "import_id") ?? "", null),
         ByIds => new CampaignContactsInput(null, null,
-            (Text(form, "contact_ids") ?? "").Split([',', '\n', ' ', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
-        _ => new CampaignContactsInput(new CampaignFilterInput(Text(form, "consent_capture"), Text(form, "search"), null, null, null), null, null),
+            (FormValues.Text(form, "contact_ids") ?? "").Split([',', '\n', ' ', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
+        _ => new CampaignContactsInput(new CampaignFilterInput(FormValues.Text(form, "consent_capture"), FormValues.Text(form, "search"), null, null, null), null, null),
     };
-
-    private static string? Text(IFormCollection form, string field) =>
-        form[field].ToString().Trim() is { Length: > 0 } text ? text : null;
-
-    private static int? Number(IFormCollection form, string field, FieldErrors errors)
-    {
-        if (Text(form, field) is not { } text)
-        {
-            return null;
-        }
-
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-        {
-            return number;
-        }
-
-        errors.Add(field, $"{field} must be a whole number");
-        return null;
-    }
 }

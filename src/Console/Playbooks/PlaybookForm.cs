@@ -1,6 +1,6 @@
-using System.Globalization;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Playbooks;
+using Cualify.Appliance.OperatorConsole.Actions;
 using Microsoft.AspNetCore.Http;
 
 namespace Cualify.Appliance.OperatorConsole.Playbooks;
@@ -19,23 +19,23 @@ public static class PlaybookForm
         var clear = new HashSet<string>(StringComparer.Ordinal);
         if (isEdit)
         {
-            foreach (var field in ClearableTexts.Where(f => form.ContainsKey(f) && Text(form, f) is null))
+            foreach (var field in ClearableTexts.Where(f => form.ContainsKey(f) && FormValues.Text(form, f) is null))
             {
                 clear.Add(field);
             }
         }
 
         var input = new PlaybookInput(
-            Name: Text(form, "name"),
-            Language: Text(form, "language"),
-            MaxDurationSec: Number(form, "max_duration_sec", errors),
-            DisclosureText: Text(form, "disclosure_text"),
-            MessageText: Text(form, "message_text"),
+            Name: FormValues.Text(form, "name"),
+            Language: FormValues.Text(form, "language"),
+            MaxDurationSec: FormValues.Number(form, "max_duration_sec", errors, "a whole number of seconds"),
+            DisclosureText: FormValues.Text(form, "disclosure_text"),
+            MessageText: FormValues.Text(form, "message_text"),
             Dtmf: Dtmf(form, errors),
-            HandoffTarget: Text(form, "handoff_target"),
-            Voicemail: Text(form, "voicemail"),
+            HandoffTarget: FormValues.Text(form, "handoff_target"),
+            Voicemail: FormValues.Text(form, "voicemail"),
             Clear: clear,
-            Voice: Text(form, "voice"),
+            Voice: FormValues.Text(form, "voice"),
             Record: form["record"].Contains("true"));
         errors.ThrowIfAny();
         return input;
@@ -44,25 +44,6 @@ public static class PlaybookForm
     /// <summary>The map as the form's textarea shows it.</summary>
     public static string DtmfText(IReadOnlyDictionary<string, string> dtmf) =>
         string.Join("\n", dtmf.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
-
-    private static string? Text(IFormCollection form, string field) =>
-        form[field].ToString().Trim() is { Length: > 0 } text ? text : null;
-
-    private static int? Number(IFormCollection form, string field, FieldErrors errors)
-    {
-        if (Text(form, field) is not { } text)
-        {
-            return null;
-        }
-
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-        {
-            return number;
-        }
-
-        errors.Add(field, $"{field} must be a whole number of seconds");
-        return null;
-    }
 
     private static Dictionary<string, string>? Dtmf(IFormCollection form, FieldErrors errors)
     {
