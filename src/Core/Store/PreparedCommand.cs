@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Cualify.Appliance.Core.Store;
 
@@ -8,7 +8,7 @@ namespace Cualify.Appliance.Core.Store;
 /// </summary>
 public sealed class PreparedCommand : IDisposable
 {
-    private readonly SqliteCommand _command;
+    private readonly DbCommand _command;
 
     public PreparedCommand(StoreTransaction tx, string sql, params string[] parameterNames)
     {
@@ -17,22 +17,33 @@ public sealed class PreparedCommand : IDisposable
         _command.CommandText = sql;
         foreach (var name in parameterNames)
         {
-            _command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+            var parameter = _command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = DBNull.Value;
+            _command.Parameters.Add(parameter);
         }
 
-        _command.Prepare();
+        // Npgsql infers each parameter's type from its first value; a prepared statement would pin it.
+        if (!tx.Dialect.IsPostgres)
+        {
+            _command.Prepare();
+        }
     }
 
     public PreparedCommand Set(string name, object? value)
     {
-        _command.Parameters[name].Value = value switch
-        {
-            null => DBNull.Value,
-            DateTimeOffset time => UtcTimestamp.Format(time),
-            _ => value,
-        };
+        _command.Parameters[name].Value = StoreValue(value);
         return this;
     }
+
+    /// <summary>What a value is stored as on either provider: timestamps as UTC text, flags as 0/1.</summary>
+    public static object StoreValue(object? value) => value switch
+    {
+        null => DBNull.Value,
+        DateTimeOffset time => UtcTimestamp.Format(time),
+        bool flag => flag ? 1L : 0L,
+        _ => value,
+    };
 
     public int Execute() => _command.ExecuteNonQuery();
 

@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Cualify.Appliance.Core.Store;
 
@@ -9,8 +9,9 @@ public sealed class StoreTransaction
     private readonly List<Action> _afterCommit = [];
     private readonly Func<string, string> _keyedDigest;
 
-    internal StoreTransaction(SqliteConnection connection, SqliteTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken, Func<string, string> keyedDigest)
+    internal StoreTransaction(DbConnection connection, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken, Func<string, string> keyedDigest, StoreDialect dialect)
     {
+        Dialect = dialect;
         _keyedDigest = keyedDigest;
         Connection = connection;
         Transaction = transaction;
@@ -18,9 +19,11 @@ public sealed class StoreTransaction
         CancellationToken = cancellationToken;
     }
 
-    public SqliteConnection Connection { get; }
+    public DbConnection Connection { get; }
 
-    public SqliteTransaction Transaction { get; }
+    public DbTransaction Transaction { get; }
+
+    public StoreDialect Dialect { get; }
 
     /// <summary>The time of this transaction: every row it stamps carries the same instant.</summary>
     public DateTimeOffset Now { get; }
