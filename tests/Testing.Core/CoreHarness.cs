@@ -28,7 +28,9 @@ public sealed class CoreHarness : IAsyncDisposable
     }
 
     /// <summary><c>sqlite</c> or <c>postgres</c>.</summary>
-    public string Provider => _database is null ? StoreProvider.Sqlite : StoreProvider.Postgres;
+    public string Provider => Setting("Store:Provider")!;
+
+    public string? Setting(string key) => Get<IConfiguration>()[key];
 
     public FakeTimeProvider Time { get; }
 
@@ -44,25 +46,36 @@ public sealed class CoreHarness : IAsyncDisposable
     public static Task<CoreHarness> CreateAsync(DateTimeOffset? start = null, Action<IServiceCollection>? services = null) =>
         CreateAsync(StoreProvider.Sqlite, start, services);
 
-    public static async Task<CoreHarness> CreateAsync(string provider, DateTimeOffset? start = null, Action<IServiceCollection>? services = null, bool migrate = true)
+    /// <param name="sameDatabaseAs">Another harness whose PostgreSQL database (and secret key) this one shares: a second node.</param>
+    /// <param name="settings">More configuration, for example <c>Dialer:MaxConcurrentCalls</c>.</param>
+    public static async Task<CoreHarness> CreateAsync(string provider, DateTimeOffset? start = null, Action<IServiceCollection>? services = null, bool migrate = true,
+        CoreHarness? sameDatabaseAs = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var dir = new TempDirectory("core");
         var time = new FakeTimeProvider(start ?? new DateTimeOffset(2026, 5, 31, 9, 0, 0, TimeSpan.Zero));
-        var settings = new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["Store:Path"] = dir.Combine("appliance.db"),
             ["Store:Provider"] = provider,
         };
         (PostgresServer, string)? database = null;
-        if (provider == StoreProvider.Postgres)
+        if (sameDatabaseAs is not null)
+        {
+            values["Store:Provider"] = StoreProvider.Postgres;
+            values["Store:ConnectionString"] = sameDatabaseAs.Setting("Store:ConnectionString");
+            values["Store:SecretKey"] = sameDatabaseAs.Setting("Store:SecretKey");
+        }
+        else if (provider == StoreProvider.Postgres)
         {
             var server = await PostgresServer.GetAsync();
             var name = await server.CreateDatabaseAsync();
             database = (server, name);
-            settings["Store:ConnectionString"] = server.ConnectionString(name);
+            values["Store:ConnectionString"] = server.ConnectionString(name);
+            // Every node of one database runs with the same secret key (SPEC §9).
+            values["Store:SecretKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var collection = new ServiceCollection();
         collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         collection.AddSingleton<TimeProvider>(time);

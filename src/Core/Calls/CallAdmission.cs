@@ -39,6 +39,8 @@ public sealed class CallAdmission(
         var settings = options.Value;
         var policy = new DialPolicy(settings);
         var now = tx.Now;
+        // Counts then admits: one round at a time across all nodes, each seeing the calls the last one started.
+        await tx.LockAsync("call-admission");
         var globalLive = await tx.ExecuteScalarAsync<int>("SELECT count(*) FROM calls WHERE status IN @LiveStatuses", new { LiveStatuses });
         var globalRate = new StartRate(settings.CallsPerSecond, await RecentStartsAsync(tx, null, now, settings.CallsPerSecond));
         var loads = new Dictionary<string, OrgLoad>();

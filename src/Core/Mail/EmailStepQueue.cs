@@ -65,6 +65,8 @@ public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollm
     public Task<EmailClaim> ClaimAsync(IReadOnlyList<MailboxQuota> mailboxes, int limit, TimeSpan lease, CancellationToken cancellationToken = default) =>
         store.WriteAsync(async tx =>
         {
+            // One claim at a time across nodes: the mailboxes' caps are counted from what earlier claims took.
+            await tx.LockAsync("email-claim");
             var due = (await tx.QueryAsync<Due>($"""
                 SELECT * FROM (
                     SELECT {DueColumns}, s.scheduled_at AS DueAt FROM sequence_steps s
@@ -75,7 +77,7 @@ public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollm
                     SELECT {DueColumns}, s.claimed_until AS DueAt FROM sequence_steps s
                     JOIN sequence_enrollments e ON e.id = s.enrollment_id AND e.status = 'active'
                     JOIN contacts c ON c.id = e.contact_id
-                    WHERE s.status = 'sending' AND s.claimed_until < @Now AND s.channel = 'email')
+                    WHERE s.status = 'sending' AND s.claimed_until < @Now AND s.channel = 'email') AS due
                 ORDER BY DueAt LIMIT @limit
                 """, new { tx.Now, limit })).ToList();
             var usage = await MailboxUsage.ReadAsync(tx, mailboxes);

@@ -29,6 +29,9 @@ public abstract class StoreDialect
     /// <summary>Locks the rows a <c>SELECT</c> reads until the write commits (PostgreSQL); SQLite's one writer needs none.</summary>
     public abstract string ForUpdate { get; }
 
+    /// <summary>Claims what a <c>SELECT</c> reads, passing over rows another transaction (another node) holds; SQLite needs none.</summary>
+    public abstract string SkipLocked(string table);
+
     /// <summary>SQLite's <c>LIKE</c> ignores ASCII case; PostgreSQL needs <c>ILIKE</c> for the same.</summary>
     public abstract string LikeIgnoringCase { get; }
 
@@ -52,6 +55,8 @@ public abstract class StoreDialect
 
         public override string ForUpdate => "";
 
+        public override string SkipLocked(string table) => "";
+
         public override string LikeIgnoringCase => "LIKE";
 
         public override string Position(string haystack, string needle) => $"instr({haystack}, {needle})";
@@ -74,6 +79,8 @@ public abstract class StoreDialect
         public override string JsonTrue => "true";
 
         public override string ForUpdate => " FOR UPDATE";
+
+        public override string SkipLocked(string table) => $" FOR UPDATE OF {table} SKIP LOCKED";
 
         public override string LikeIgnoringCase => "ILIKE";
 

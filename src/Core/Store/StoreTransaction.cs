@@ -32,6 +32,14 @@ public sealed class StoreTransaction
 
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
+    /// <summary>
+    /// Makes the rest of this write wait for any other holding <paramref name="name"/> until it commits: on PostgreSQL a
+    /// transaction-scoped advisory lock, so a rule that counts then acts (admission caps, mailbox caps) holds across
+    /// every node of the database. SQLite's single writer already runs writes one at a time.
+    /// </summary>
+    public Task LockAsync(string name) =>
+        Dialect.IsPostgres ? ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext(@name))", new { name }) : Task.CompletedTask;
+
     /// <summary>HMAC-SHA-256 (hex) of <paramref name="value"/> under a key of this install (see <see cref="ApplianceStore.KeyedDigest"/>).</summary>
     public string KeyedDigest(string value) => _keyedDigest(value);
 

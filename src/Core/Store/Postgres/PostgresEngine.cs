@@ -19,7 +19,7 @@ internal sealed class PostgresEngine(NpgsqlDataSource dataSource, ILogger logger
     public NpgsqlDataSource DataSource => dataSource;
 
     public async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) =>
-        await dataSource.OpenConnectionAsync(cancellationToken);
+        new PostgresStoreConnection(await dataSource.OpenConnectionAsync(cancellationToken));
 
     public async Task<T> WriteAsync<T>(Func<StoreTransaction, Task<T>> write, TransactionFactory begin, CancellationToken cancellationToken)
     {
@@ -31,7 +31,7 @@ internal sealed class PostgresEngine(NpgsqlDataSource dataSource, ILogger logger
             ApplianceStore.InsideWrite.Value = true;
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                await using var connection = new PostgresStoreConnection(await dataSource.OpenConnectionAsync(cancellationToken));
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 tx = begin(connection, transaction, cancellationToken);
                 result = await write(tx);
