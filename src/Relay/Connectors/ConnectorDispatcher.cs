@@ -35,7 +35,7 @@ internal sealed class ConnectorDispatcher(
     {
         try
         {
-            var recovered = await store.WriteAsync(SyncClaims.RecoverAsync, stoppingToken);
+            var recovered = await store.WriteAsync(tx => SyncClaims.RecoverAsync(tx, _options.LookupSettle), stoppingToken);
             if (recovered > 0)
             {
                 logger.LogInformation("Resumed {Count} CRM syncs that were in flight when the appliance last stopped; each is looked up before it is written", recovered);
@@ -137,7 +137,7 @@ internal sealed class ConnectorDispatcher(
         catch (Exception ex)
         {
             logger.LogError(ex, "Connector {ConnectorId}: a batch failed unexpectedly; its syncs will be retried", batch.Connector.Id);
-            result = new BatchResult(batch, batch.Jobs.Select(j => new SyncOutcome(j.SyncId, SyncEnd.Retry, null, "internal error while writing to the CRM")).ToList(),
+            result = new BatchResult(batch, batch.Jobs.Select(j => new SyncOutcome(j.SyncId, SyncEnd.Unknown, null, "internal error while writing to the CRM")).ToList(),
                 new ConnectorHealth("internal error while writing to the CRM", null, null));
         }
 

@@ -27,6 +27,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<ICrmWriter, HubSpotWriter>();
         services.AddSingleton<ZohoTokens>();
         services.AddSingleton<ZohoApi>();
+        services.AddSingleton<ZohoPeople>();
         services.AddSingleton<ICrmWriter, ZohoWriter>();
         services.AddSingleton<ConnectorStore>();
         services.AddSingleton<ConnectorSyncs>();

@@ -66,7 +66,7 @@ public sealed class ConnectorTester(ConnectorStore connectors, HubSpotApi api, H
         var session = new Zoho.ZohoApi.Session(connector, connectors.CredentialsOf(connector), connector.ParsedOptions);
         try
         {
-            foreach (var module in new[] { "Contacts", connector.ParsedOptions.CreateAs, "Calls" }.Distinct())
+            foreach (var module in new[] { "Contacts", connector.ParsedOptions.CreateAs, "Calls", "Notes" }.Distinct())
             {
                 var answer = await zoho.SendAsync(session, HttpMethod.Get, $"{module}?fields=id&per_page=1", null, cancellationToken);
                 if (checks.Count == 0)

@@ -17,13 +17,16 @@ public sealed class CrmRateLimitedException(TimeSpan wait, string message) : Exc
     public TimeSpan Wait { get; } = wait;
 }
 
-/// <summary>The CRM answered with an error that says nothing was written.</summary>
+/// <summary>The CRM answered with an error: a 4xx says nothing was written, a 5xx does not say.</summary>
 public sealed class CrmRefusedException(int status, string message) : Exception(message)
 {
     public int Status { get; } = status;
 
     /// <summary>Worth another attempt later (5xx, 408, 409 lock conflicts, a 429 that kept coming) rather than a final failure.</summary>
     public bool Transient => Status is >= 500 or 408 or 409 or 423 or 429;
+
+    /// <summary>How the syncs it ends finish: a 5xx (a gateway's 502 or 504 too) may come after the CRM wrote, so it is unknown.</summary>
+    public SyncEnd End => Status >= 500 ? SyncEnd.Unknown : Transient ? SyncEnd.Retry : SyncEnd.Failed;
 }
 
 /// <summary>

@@ -25,6 +25,13 @@ internal static class SyncClaims
         public string Data { get; init; } = "{}";
     }
 
+    private sealed class LeftClaim
+    {
+        public string Id { get; init; } = "";
+
+        public DateTimeOffset UpdatedAt { get; init; }
+    }
+
     private sealed record ContactRow(string? Email, string? PhoneE164, string? FirstName, string? LastName, string? Name);
 
     /// <summary>Connectors that may write now: not disabled, not waiting for credentials, not paused by a daily limit.</summary>
@@ -82,11 +89,23 @@ internal static class SyncClaims
         return new ConnectorBatch(connector, jobs);
     }
 
-    /// <summary>At start nothing of ours is in flight: a claim left by a crash goes back to pending, its attempt still counted.</summary>
-    public static Task<int> RecoverAsync(StoreTransaction tx) =>
-        tx.ExecuteAsync(
-            "UPDATE connector_syncs SET status = 'pending', next_attempt_at = coalesce(next_attempt_at, @Now), updated_at = @Now WHERE status IN ('pending', 'sending') AND status = 'sending'",
-            new { tx.Now });
+    /// <summary>
+    /// At start nothing of ours is in flight: a claim left by a crash goes back to pending, its attempt still counted,
+    /// due <paramref name="settle"/> after that attempt began (the claim's <c>updated_at</c>) so its lookup sees the CRM's write.
+    /// </summary>
+    public static async Task<int> RecoverAsync(StoreTransaction tx, TimeSpan settle)
+    {
+        var left = (await tx.QueryAsync<LeftClaim>(
+            "SELECT id, updated_at FROM connector_syncs WHERE status IN ('pending', 'sending') AND status = 'sending'")).ToList();
+        foreach (var claim in left)
+        {
+            await tx.ExecuteAsync(
+                "UPDATE connector_syncs SET status = 'pending', next_attempt_at = @Next, updated_at = @Now WHERE id = @Id AND status = 'sending'",
+                new { claim.Id, Next = claim.UpdatedAt + settle, tx.Now });
+        }
+
+        return left.Count;
+    }
 
     /// <summary>The earliest future sync of a writable connector, or when a paused one resumes.</summary>
     public static Task<DateTimeOffset?> NextDueAsync(StoreTransaction tx) =>

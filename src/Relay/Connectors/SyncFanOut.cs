@@ -6,7 +6,7 @@ namespace Cualify.Appliance.Relay.Connectors;
 /// <summary>
 /// Turns new outbox events into sync rows, one per (connector, record), and moves the connectors' cursor past them in
 /// the same transaction, so an event becomes syncs exactly once. Final calls, sent emails, replies and (when the connector has
-/// an opt-out property) opt-outs are written (Zoho: calls); the unique (connector, object, object_id) key makes a replayed or
+/// an opt-out property) opt-outs are written; the unique (connector, object, object_id) key makes a replayed or
 /// repeated event add nothing.
 /// </summary>
 internal static class SyncFanOut
@@ -54,10 +54,8 @@ internal static class SyncFanOut
         return events.Count;
     }
 
-    /// <summary>HubSpot takes calls, emails and (with an opt-out property) opt-outs; Zoho takes calls as Calls records.</summary>
-    private static bool Writes(Target target, string obj) => target.Kind == ConnectorKinds.Zoho
-        ? obj == "call"
-        : obj != "contact" || ConnectorOptionsJson.Parse(target.Options).OptOutProperty is not null;
+    /// <summary>Both CRMs take calls and emails, and opt-outs when the connector names an opt-out property.</summary>
+    private static bool Writes(Target target, string obj) => obj != "contact" || ConnectorOptionsJson.Parse(target.Options).OptOutProperty is not null;
 
     private static (string Object, string? Id) Subject(OutboxRow evt)
     {

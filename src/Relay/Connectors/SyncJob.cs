@@ -24,6 +24,13 @@ public enum SyncEnd
     /// <summary>The attempt failed; it counts, and the sync waits for its next time on the relay's schedule.</summary>
     Retry,
 
+    /// <summary>
+    /// No answer (a timeout, a reset): the CRM may hold the record. Retried like <see cref="Retry"/>, but no sooner than
+    /// <c>Connectors:LookupSettle</c>, so the lookup that comes first sees what the CRM wrote (HubSpot's search is
+    /// eventually consistent).
+    /// </summary>
+    Unknown,
+
     /// <summary>Nothing was written and nothing is unknown (rate limit, refused credentials): back to pending, not counted.</summary>
     Requeue,
 
@@ -33,7 +40,10 @@ public enum SyncEnd
 
 public sealed record SyncOutcome(string SyncId, SyncEnd End, string? CrmObjectId, string? Error, TimeSpan? Wait = null);
 
-/// <summary>What one batch taught about the connector, written with its outcomes.</summary>
+/// <summary>
+/// What one batch taught about the connector, written with its outcomes. <see cref="PausedUntil"/> pauses it as
+/// <c>degraded</c> (a daily limit); <see cref="HoldUntil"/> only keeps its next batch back (a 429's wait).
+/// </summary>
 public sealed record ConnectorHealth(
     string? LastError,
     int? RateLimitRemaining,
@@ -41,7 +51,8 @@ public sealed record ConnectorHealth(
     bool AuthFailed = false,
     DateTimeOffset? PausedUntil = null,
     int RateLimitWaits = 0,
-    int TokenRefreshes = 0);
+    int TokenRefreshes = 0,
+    DateTimeOffset? HoldUntil = null);
 
 public sealed record BatchResult(ConnectorBatch Batch, IReadOnlyList<SyncOutcome> Outcomes, ConnectorHealth Health);
 

@@ -3,6 +3,7 @@ using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Relay.Delivery;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Relay.Connectors;
 
@@ -11,8 +12,10 @@ namespace Cualify.Appliance.Relay.Connectors;
 /// retries on the relay's schedule, failures with a <c>connector.sync_failed</c> event, and the connector's health.
 /// Refused credentials turn the connector <c>auth_failed</c> with an event and an admin email; its syncs wait.
 /// </summary>
-internal sealed class SyncRecorder(EventOutbox outbox, AdminNoticeStore notices, ConnectorCounters counters, ILogger<SyncRecorder> logger)
+internal sealed class SyncRecorder(EventOutbox outbox, AdminNoticeStore notices, ConnectorCounters counters, IOptions<ConnectorsOptions> options, ILogger<SyncRecorder> logger)
 {
+    private readonly TimeSpan _lookupSettle = options.Value.LookupSettle;
+
     public async Task RecordAsync(StoreTransaction tx, BatchResult result)
     {
         var connector = result.Batch.Connector;
@@ -36,8 +39,9 @@ internal sealed class SyncRecorder(EventOutbox outbox, AdminNoticeStore notices,
                         WHERE id = @SyncId
                         """, new { Next = tx.Now + (outcome.Wait ?? TimeSpan.Zero), outcome.Error, outcome.SyncId, tx.Now });
                     break;
-                case SyncEnd.Retry when DeliveryRetrySchedule.DelayAfter(job.PriorAttempts + 1, Random.Shared.NextDouble()) is { } delay:
-                    var wait = outcome.Wait is { } asked && asked > delay ? asked : delay;
+                case SyncEnd.Retry or SyncEnd.Unknown when DeliveryRetrySchedule.DelayAfter(job.PriorAttempts + 1, Random.Shared.NextDouble()) is { } delay:
+                    var least = outcome.End == SyncEnd.Unknown ? Max(outcome.Wait, _lookupSettle) : outcome.Wait;
+                    var wait = least is { } asked && asked > delay ? asked : delay;
                     await tx.ExecuteAsync("""
                         UPDATE connector_syncs SET status = 'pending', next_attempt_at = @Next, last_error = @Error, updated_at = @Now
                         WHERE id = @SyncId
@@ -82,7 +86,7 @@ internal sealed class SyncRecorder(EventOutbox outbox, AdminNoticeStore notices,
                 last_synced_at = CASE WHEN @synced > 0 THEN @Now ELSE last_synced_at END,
                 updated_at = @Now
             WHERE id = @Id
-            """, new { status, synced, health.LastError, health.RateLimitRemaining, health.TokenExpiresAt, health.PausedUntil, connector.Id, tx.Now });
+            """, new { status, synced, health.LastError, health.RateLimitRemaining, health.TokenExpiresAt, PausedUntil = health.PausedUntil ?? health.HoldUntil, connector.Id, tx.Now });
         if (becameAuthFailed)
         {
             await outbox.AppendAsync(tx, connector.OrgId, ConnectorEvents.AuthFailed, new
@@ -100,7 +104,7 @@ internal sealed class SyncRecorder(EventOutbox outbox, AdminNoticeStore notices,
                 """);
         }
 
-        var tally = (synced, failed: failed.Count, retried: result.Outcomes.Count(o => o.End == SyncEnd.Retry), health.RateLimitWaits, health.TokenRefreshes, becameAuthFailed);
+        var tally = (synced, failed: failed.Count, retried: result.Outcomes.Count(o => o.End is SyncEnd.Retry or SyncEnd.Unknown), health.RateLimitWaits, health.TokenRefreshes, becameAuthFailed);
         tx.AfterCommit(() =>
         {
             counters.Recorded(connector.Id, tally.synced, tally.failed + tally.retried, tally.RateLimitWaits, tally.TokenRefreshes);
@@ -110,4 +114,6 @@ internal sealed class SyncRecorder(EventOutbox outbox, AdminNoticeStore notices,
             }
         });
     }
+
+    private static TimeSpan Max(TimeSpan? a, TimeSpan b) => a is { } value && value > b ? value : b;
 }

@@ -121,6 +121,8 @@ public sealed class ConnectorApiTests
         Assert.Contains("hs_call_custom_region is required", (string?)failed["last_error"]);
         Assert.Equal(1, await world.CountAsync("SELECT count(*) FROM events WHERE type = 'connector.sync_failed'"));
         Assert.Empty(world.HubSpot.Records("calls"));
+        var metrics = await (await world.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync();
+        Assert.Contains($"cualify_connector_syncs_total{{connector=\"{connectorId}\",result=\"failed\"}} 1", metrics);
 
         world.HubSpot.RefuseCallCreates = false;
         var retried = (await (await world.Admin.PostAsync($"/api/v1/connectors/{connectorId}/syncs/{failed["id"]}/retry", null)).ExpectAsync(200))["data"]!;

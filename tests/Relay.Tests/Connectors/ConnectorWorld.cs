@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Testing;
 using Dapper;
@@ -76,6 +77,60 @@ public sealed class ConnectorWorld : IAsyncDisposable
     }
 
     public Task<string> PlaceCallAsync(string agentId, string phone) => Dialer.PlaceCallAsync(new { agent_id = agentId, to_e164 = phone });
+
+    /// <summary>
+    /// <paramref name="count"/> contacts {name}N at {name}N@example.in and a call to each from a new playbook;
+    /// the simulator ends a number by its last two digits (10 answers, 81 is busy).
+    /// </summary>
+    public async Task PlaceCallsToNewContactsAsync(int count, string name, string ending = "10")
+    {
+        var agentId = await Dialer.CreatePlaybookAsync();
+        for (var i = 0; i < count; i++)
+        {
+            var phone = $"+91981234{i:D2}{ending}";
+            await ContactAsync(phone, $"{name}{i}@example.in", $"{name} {i}");
+            await PlaceCallAsync(agentId, phone);
+        }
+    }
+
+    /// <summary>A one-step "Welcome {{ contact.first_name }}" email sequence started for ReaderN at readerN@example.com.</summary>
+    public async Task StartWelcomeSequencesAsync(int count)
+    {
+        var template = (string)(await (await Admin.PostJsonAsync("/api/v1/sequences/templates", new
+        {
+            name = "Welcome",
+            allowed_channels = new[] { "email" },
+            steps = new[] { new { channel = "email", delay_minutes = 0, subject = "Welcome {{ contact.first_name }}", body = "Hello {{ contact.first_name }}, thanks for your time." } },
+        })).ExpectAsync(201))["data"]!["id"]!;
+        for (var i = 0; i < count; i++)
+        {
+            await (await Admin.PostJsonAsync("/api/v1/sequences/start", new
+            {
+                template_id = template,
+                contact = new { first_name = $"Reader{i}", emails = new[] { $"reader{i}@example.com" } },
+                auto_approve = true,
+            })).ExpectAsync(201);
+        }
+    }
+
+    /// <summary>
+    /// A reply from replier@example.in to <paramref name="messageId"/>: the mailer's IMAP watcher writes
+    /// <c>email.replied</c> with the reply's own change; here the outbox gets it directly.
+    /// </summary>
+    public async Task AppendReplyAsync(string contactId, string messageId)
+    {
+        var orgId = await Dialer.DefaultOrgIdAsync();
+        await Appliance.Get<ApplianceStore>().WriteAsync(tx => Appliance.Get<EventOutbox>().AppendAsync(tx, orgId, "email.replied", new
+        {
+            enrollment_id = "enr_0197a3b26c1e7d3a9f412b8c5e7d9a10",
+            contact_id = contactId,
+            step = 0,
+            message_id = $"<{messageId}>",
+            from = "replier@example.in",
+            subject = "Re: Your renewal",
+            received_at = tx.Now,
+        }));
+    }
 
     /// <summary>Moves the fake clock a step at a time until <paramref name="done"/> holds.</summary>
     public async Task AdvanceUntilAsync(Func<Task<bool>> done, string what, TimeSpan? step = null, TimeSpan? limit = null)

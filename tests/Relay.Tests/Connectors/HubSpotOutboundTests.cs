@@ -32,21 +32,7 @@ public sealed class HubSpotOutboundTests
             people[callId] = (phone, email);
         }
 
-        var template = (string)(await (await world.Admin.PostJsonAsync("/api/v1/sequences/templates", new
-        {
-            name = "Welcome",
-            allowed_channels = new[] { "email" },
-            steps = new[] { new { channel = "email", delay_minutes = 0, subject = "Welcome {{ contact.first_name }}", body = "Hello {{ contact.first_name }}, thanks for your time." } },
-        })).ExpectAsync(201))["data"]!["id"]!;
-        for (var i = 0; i < emails; i++)
-        {
-            await (await world.Admin.PostJsonAsync("/api/v1/sequences/start", new
-            {
-                template_id = template,
-                contact = new { first_name = $"Reader{i}", emails = new[] { $"reader{i}@example.com" } },
-                auto_approve = true,
-            })).ExpectAsync(201);
-        }
+        await world.StartWelcomeSequencesAsync(emails);
 
         await world.AdvanceUntilAsync(() => world.CallsFinalAsync(calls), "every call is final");
         await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == calls + emails, "every call and email is synced", limit: TimeSpan.FromHours(2));
@@ -117,9 +103,11 @@ public sealed class HubSpotOutboundTests
     }
 
     [Fact]
-    public async Task A_create_that_times_out_after_HubSpot_stored_it_is_found_by_its_external_id_and_not_created_again()
+    public async Task A_create_that_times_out_after_HubSpot_stored_it_is_found_by_its_external_id_a_settle_later_and_not_created_again()
     {
         await using var world = await ConnectorWorld.StartAsync(new Dictionary<string, string?> { ["Connectors:RequestTimeout"] = "00:00:05" });
+        // Search trails writes by 30 s: a lookup on the relay's first retry (5 s) would miss the call and create it again.
+        world.HubSpot.SearchLag = TimeSpan.FromSeconds(30);
         var (connectorId, _) = await world.CreateHubSpotAsync();
         var agentId = await world.Dialer.CreatePlaybookAsync();
         await world.ContactAsync("+919812345610", "riya@example.in", "Riya Sharma");
@@ -154,14 +142,8 @@ public sealed class HubSpotOutboundTests
         world.HubSpot.WindowMax = 6;
         world.HubSpot.WindowLength = TimeSpan.FromSeconds(10);
         var (connectorId, _) = await world.CreateHubSpotAsync();
-        var agentId = await world.Dialer.CreatePlaybookAsync();
         const int calls = 15;
-        for (var i = 0; i < calls; i++)
-        {
-            var phone = $"+91981234{i:D2}81";
-            await world.ContactAsync(phone, $"burst{i}@example.in", $"Burst {i}");
-            await world.PlaceCallAsync(agentId, phone);
-        }
+        await world.PlaceCallsToNewContactsAsync(calls, "burst", ending: "81");
 
         await world.AdvanceUntilAsync(() => world.CallsFinalAsync(calls), "every call is final");
         await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == calls, "every call is synced", step: TimeSpan.FromMilliseconds(500));
@@ -266,18 +248,7 @@ public sealed class HubSpotOutboundTests
         await using var world = await ConnectorWorld.StartAsync();
         var (connectorId, _) = await world.CreateHubSpotAsync();
         var contactId = await world.ContactAsync("+919812345610", "replier@example.in", "Reply Person");
-        var orgId = await world.Dialer.DefaultOrgIdAsync();
-        // The mailer's IMAP watcher writes email.replied with the reply's own change; here the outbox gets it directly.
-        await world.Appliance.Get<ApplianceStore>().WriteAsync(tx => world.Appliance.Get<EventOutbox>().AppendAsync(tx, orgId, "email.replied", new
-        {
-            enrollment_id = "enr_0197a3b26c1e7d3a9f412b8c5e7d9a10",
-            contact_id = contactId,
-            step = 0,
-            message_id = "<0197a3b2.step0@mail.cualify.test>",
-            from = "replier@example.in",
-            subject = "Re: Your renewal",
-            received_at = tx.Now,
-        }));
+        await world.AppendReplyAsync(contactId, "0197a3b2.step0@mail.cualify.test");
 
         await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == 1, "the reply is synced");
         var email = Assert.Single(world.HubSpot.Records("emails"));

@@ -36,6 +36,7 @@ public sealed class HubSpotStandIn : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly object _lock = new();
     private readonly Dictionary<string, HubSpotRecord> _records = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _searchableAt = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
     private readonly Queue<DateTimeOffset> _window = new();
     private readonly ConcurrentQueue<string> _requests = new();
@@ -60,6 +61,9 @@ public sealed class HubSpotStandIn : IAsyncDisposable
     public string? StaticToken { get; set; } = "pat-na1-static";
 
     public int TokenLifetimeSeconds { get; set; } = 1800;
+
+    /// <summary>How long a created record stays out of search results (HubSpot's search index trails its writes).</summary>
+    public TimeSpan SearchLag { get; set; } = TimeSpan.Zero;
 
     /// <summary>Requests per rolling window, and the window (HubSpot Professional: 190 per 10 s).</summary>
     public int WindowMax { get; set; } = 190;
@@ -317,7 +321,8 @@ public sealed class HubSpotStandIn : IAsyncDisposable
             return (400, Error("at most 5 filterGroups"), null);
         }
 
-        var matches = _records.Values.Where(r => r.Type == type && groups.Any(g => g!["filters"]!.AsArray().All(f => Matches(r, f!)))).ToList();
+        var now = Clock.GetUtcNow();
+        var matches = _records.Values.Where(r => r.Type == type && _searchableAt[r.Id] <= now && groups.Any(g => g!["filters"]!.AsArray().All(f => Matches(r, f!)))).ToList();
         var results = new JsonArray(matches.Take((int?)body["limit"] ?? 10).Select(View).ToArray<JsonNode?>());
         return (200, new JsonObject { ["total"] = matches.Count, ["results"] = results }, null);
     }
@@ -426,6 +431,7 @@ public sealed class HubSpotStandIn : IAsyncDisposable
     {
         var record = new HubSpotRecord((++_nextId).ToString(CultureInfo.InvariantCulture), type, properties, associations);
         _records[record.Id] = record;
+        _searchableAt[record.Id] = Clock.GetUtcNow() + SearchLag;
         return record;
     }
 

@@ -6,17 +6,26 @@ namespace Cualify.Appliance.Relay.Tests.Connectors;
 /// <summary>Calls written into a Zoho CRM stand-in as Calls records: once each, linked to the right contact or lead.</summary>
 public sealed class ZohoOutboundTests
 {
-    private static async Task<(ConnectorWorld World, ZohoStandIn Zoho, string ConnectorId)> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>The appliance, a Zoho stand-in on its clock and a connector to it; <paramref name="options"/> adds to the defaults.</summary>
+    internal static async Task<(ConnectorWorld World, ZohoStandIn Zoho, string ConnectorId)> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, System.Text.Json.Nodes.JsonObject? options = null, Action<ZohoStandIn>? prepare = null)
     {
         var world = await ConnectorWorld.StartAsync(settings);
         var zoho = await ZohoStandIn.StartAsync();
         zoho.Clock = world.Dialer.Clock;
+        prepare?.Invoke(zoho);
+        var all = new System.Text.Json.Nodes.JsonObject { ["accounts_url"] = zoho.AccountsUrl, ["time_zone"] = "Asia/Kolkata", ["create_as"] = "Leads" };
+        foreach (var (name, value) in options ?? [])
+        {
+            all[name] = value?.DeepClone();
+        }
+
         var created = await (await world.Admin.PostJsonAsync("/api/v1/connectors", new
         {
             kind = "zoho",
             name = "Zoho CRM India",
             credentials = new { client_id = ZohoStandIn.ClientId, client_secret = ZohoStandIn.ClientSecret, refresh_token = ZohoStandIn.RefreshToken },
-            options = new { accounts_url = zoho.AccountsUrl, time_zone = "Asia/Kolkata", create_as = "Leads" },
+            options = all,
         })).ExpectAsync(201);
         return (world, zoho, (string)created["data"]!["id"]!);
     }
@@ -30,7 +39,7 @@ public sealed class ZohoOutboundTests
         var known = zoho.Add("Contacts", new System.Text.Json.Nodes.JsonObject { ["Last_Name"] = "Iyer", ["Email"] = "known@example.in" });
         var agentId = await world.Dialer.CreatePlaybookAsync();
         var calls = new Dictionary<string, string?>();
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < 200; i++)
         {
             var phone = $"+9198765{i:D3}{(i % 3 == 1 ? "81" : "10")}";
             var email = i == 0 ? "known@example.in" : i % 5 == 4 ? null : $"lead{i}@example.in";
@@ -74,6 +83,9 @@ public sealed class ZohoOutboundTests
         var connector = await world.ConnectorAsync(connectorId);
         Assert.Equal("healthy", (string?)connector["status"]);
         Assert.NotNull(connector["token_expires_at"]);
+        var test = (await (await world.Admin.PostAsync($"/api/v1/connectors/{connectorId}/test", null)).ExpectAsync(200))["data"]!;
+        Assert.True((bool)test["ok"]!);
+        Assert.Equal(["credentials", "Contacts", "Leads", "Calls", "Notes"], test["checks"]!.AsArray().Select(c => (string)c!["name"]!));
     }
 
     [Fact]
@@ -101,6 +113,27 @@ public sealed class ZohoOutboundTests
     }
 
     [Fact]
+    public async Task A_502_after_Zoho_stored_the_call_is_an_unknown_outcome_looked_up_a_settle_later_not_a_second_insert()
+    {
+        var (world, zoho, connectorId) = await StartAsync();
+        await using var _ = world;
+        await using var __ = zoho;
+        var agentId = await world.Dialer.CreatePlaybookAsync();
+        await world.ContactAsync("+919812345610", "gateway@example.in", "Gateway Error");
+        var callId = await world.PlaceCallAsync(agentId, "+919812345610");
+        zoho.BadGatewayAfterCreate[callId] = true;
+
+        await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == 1, "the call is in Zoho");
+
+        var record = Assert.Single(zoho.Records("Calls"));
+        var sync = (await world.SyncListAsync(connectorId)).Single()!;
+        Assert.Equal((record.Id, 2), ((string?)sync["crm_object_id"], (int)sync["attempts"]!));
+        var insertAt = zoho.Timeline.Single(r => r.Line == "POST api /crm/v8/Calls").At;
+        var searchAt = zoho.Timeline.Single(r => r.Line.StartsWith("GET api /crm/v8/Calls/search", StringComparison.Ordinal)).At;
+        Assert.True(searchAt - insertAt >= TimeSpan.FromSeconds(60), $"looked up {searchAt - insertAt} after the 502, before Connectors:LookupSettle");
+    }
+
+    [Fact]
     public async Task A_refused_Zoho_refresh_token_turns_the_connector_auth_failed()
     {
         var world = await ConnectorWorld.StartAsync();
@@ -124,5 +157,7 @@ public sealed class ZohoOutboundTests
         await world.AdvanceUntilAsync(async () => (string?)(await world.ConnectorAsync(connectorId))["status"] == "auth_failed", "the connector is auth_failed");
         Assert.Equal(1, await world.SyncsAsync("pending"));
         Assert.Empty(zoho.Records("Calls"));
+        var metrics = await (await world.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync();
+        Assert.Contains($"cualify_connector_backlog{{connector=\"{connectorId}\"}} 1", metrics);
     }
 }

@@ -52,12 +52,12 @@ internal sealed class HubSpotWriter(HubSpotApi api, HubSpotContacts contacts, Co
         catch (CrmOutcomeUnknownException ex)
         {
             lastError = ex.Message;
-            Rest(batch, outcomes, SyncEnd.Retry, ex.Message);
+            Rest(batch, outcomes, SyncEnd.Unknown, ex.Message);
         }
         catch (CrmRefusedException ex)
         {
             lastError = ex.Message;
-            Rest(batch, outcomes, ex.Transient ? SyncEnd.Retry : SyncEnd.Failed, ex.Message);
+            Rest(batch, outcomes, ex.End, ex.Message);
         }
 
         lastError ??= outcomes.Values.FirstOrDefault(o => o.End != SyncEnd.Synced)?.Error;
@@ -142,7 +142,7 @@ internal sealed class HubSpotWriter(HubSpotApi api, HubSpotContacts contacts, Co
         var detail = errors.Count > 0 ? $": {string.Join("; ", errors)}" : "";
         foreach (var job in jobs.Where(j => !outcomes.ContainsKey(j.SyncId)))
         {
-            outcomes[job.SyncId] = new SyncOutcome(job.SyncId, SyncEnd.Retry, null, $"HubSpot did not confirm this {objectType[..^1]} in its answer{detail}");
+            outcomes[job.SyncId] = new SyncOutcome(job.SyncId, SyncEnd.Unknown, null, $"HubSpot did not confirm this {objectType[..^1]} in its answer{detail}");
         }
     }
 

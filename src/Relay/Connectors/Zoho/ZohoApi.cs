@@ -6,7 +6,23 @@ using System.Text.Json.Nodes;
 namespace Cualify.Appliance.Relay.Connectors.Zoho;
 
 /// <summary>One Zoho answer: status and body (null for 204 No Content, Zoho's "nothing found").</summary>
-public sealed record ZohoAnswer(int Status, JsonNode? Body);
+public sealed record ZohoAnswer(int Status, JsonNode? Body)
+{
+    /// <summary>The first record of <c>data</c>, or null (a 204, an empty list).</summary>
+    public JsonNode? First => Body?["data"] is JsonArray data && data.Count > 0 ? data[0] : null;
+
+    /// <exception cref="CrmRefusedException">Anything but a 2xx: nothing was written.</exception>
+    public ZohoAnswer Require(string what)
+    {
+        if (Status is < 200 or >= 300)
+        {
+            var code = Body?["code"]?.ToString() ?? Body?["data"]?[0]?["code"]?.ToString();
+            throw new CrmRefusedException(Status, $"Zoho answered {Status} {what}: {code} {Body?["message"] ?? Body?["data"]?[0]?["message"]}");
+        }
+
+        return this;
+    }
+}
 
 /// <summary>
 /// Requests to one connector's Zoho CRM: <c>{api_domain}/crm/v8/…</c> with <c>Authorization: Zoho-oauthtoken …</c>
@@ -33,9 +49,24 @@ public sealed class ZohoApi(CrmHttp http, ZohoTokens tokens)
 
         private int _refreshes;
 
+        private int _rateLimitWaits;
+
         public int TokenRefreshes => Volatile.Read(ref _refreshes);
 
+        public int RateLimitWaits => Volatile.Read(ref _rateLimitWaits);
+
         internal void Refreshed() => Interlocked.Increment(ref _refreshes);
+
+        internal void RateLimited() => Interlocked.Increment(ref _rateLimitWaits);
+
+        /// <summary>Set by the first rate limit of the batch: the requests still queued behind the gate are not sent.</summary>
+        internal CrmRateLimitedException? Halted { get; private set; }
+
+        internal CrmRateLimitedException Halt(CrmRateLimitedException limit)
+        {
+            Halted ??= limit;
+            return limit;
+        }
     }
 
     /// <param name="path">After <c>/crm/v8/</c>, e.g. <c>Calls</c> or <c>Contacts/search?email=…</c>.</param>
@@ -48,7 +79,21 @@ public sealed class ZohoApi(CrmHttp http, ZohoTokens tokens)
         {
             for (var retriedAfter401 = false; ; retriedAfter401 = true)
             {
-                var token = await tokens.GetAsync(session.Connector.Id, accounts, session.Credentials, cancellationToken);
+                if (session.Halted is { } halted)
+                {
+                    throw new CrmRateLimitedException(halted.Wait, halted.Message);
+                }
+
+                ZohoToken token;
+                try
+                {
+                    token = await tokens.GetAsync(session.Connector.Id, accounts, session.Credentials, cancellationToken);
+                }
+                catch (CrmRateLimitedException limit)
+                {
+                    throw session.Halt(limit);
+                }
+
                 if (token.Refreshed)
                 {
                     session.Refreshed();
@@ -81,7 +126,7 @@ public sealed class ZohoApi(CrmHttp http, ZohoTokens tokens)
                     if (status == 429)
                     {
                         var wait = response.Headers.RetryAfter?.Delta ?? DefaultBackoff;
-                        throw new CrmRateLimitedException(wait, $"Zoho answered 429 (too many requests); waiting {wait.TotalSeconds:0} s");
+                        throw session.Halt(new CrmRateLimitedException(wait, $"Zoho answered 429 (too many requests); waiting {wait.TotalSeconds:0} s"));
                     }
 
                     return new ZohoAnswer(status, string.IsNullOrWhiteSpace(text) ? null : Parse(text));

@@ -8,6 +8,7 @@ namespace Cualify.Appliance.Relay.Connectors.Zoho;
 /// A call as a Zoho <c>Calls</c> record (SPEC §7): <c>Call_Type</c> Outbound, <c>Call_Start_Time</c> with the offset of
 /// <c>options.time_zone</c>, <c>Call_Duration</c> as <c>mm:ss</c>, <c>Call_Result</c>, a description, and our call id
 /// in <c>options.external_id_field</c> when configured (else in the subject, which is then how it is found again).
+/// A sent email or a reply as a <c>Notes</c> record on the person, its Message-ID in the title (how it is found again).
 /// </summary>
 public static class ZohoRecords
 {
@@ -56,6 +57,36 @@ public static class ZohoRecords
         }
 
         return record;
+    }
+
+    /// <summary>The start of a note's title that names the email: <c>Email sent &lt;id&gt;</c> or <c>Email reply &lt;id&gt;</c>.</summary>
+    public static string NoteKey(SyncJob job) => job.ObjectId.StartsWith(HubSpotRecords.ReplyPrefix, StringComparison.Ordinal)
+        ? $"Email reply <{job.ObjectId[HubSpotRecords.ReplyPrefix.Length..]}>"
+        : $"Email sent <{job.ObjectId}>";
+
+    /// <summary>
+    /// Zoho v8's Notes record: <c>Note_Title</c>, <c>Note_Content</c> (mandatory) and <c>Parent_Id</c> naming the parent's
+    /// module by API name.
+    /// </summary>
+    public static Dictionary<string, object> Note(SyncJob job, (string Module, string Id) person)
+    {
+        var data = job.Data;
+        var reply = job.ObjectId.StartsWith(HubSpotRecords.ReplyPrefix, StringComparison.Ordinal);
+        var subject = HubSpotRecords.Text(data, "subject") ?? "(no subject)";
+        var at = Time(data, reply ? "received_at" : "sent_at");
+        var content = reply
+            ? $"Reply from {HubSpotRecords.Text(data, "from") ?? "the contact"} to a sequence email\nSubject: {subject}\nReceived: {at?.ToString("u", CultureInfo.InvariantCulture) ?? "-"}"
+            : $"From: {HubSpotRecords.Text(data, "from") ?? "-"}\nTo: {HubSpotRecords.Text(data, "to") ?? "-"}\nSubject: {subject}\nSent: {at?.ToString("u", CultureInfo.InvariantCulture) ?? "-"}\n\n{job.EmailBody ?? subject}";
+        return new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["Note_Title"] = $"{NoteKey(job)}: {subject}",
+            ["Note_Content"] = content,
+            ["Parent_Id"] = new Dictionary<string, object>
+            {
+                ["module"] = new Dictionary<string, string> { ["api_name"] = person.Module },
+                ["id"] = person.Id,
+            },
+        };
     }
 
     /// <summary>Zoho's search criteria value, with its special characters escaped.</summary>

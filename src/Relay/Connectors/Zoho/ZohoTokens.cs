@@ -58,9 +58,17 @@ public sealed class ZohoTokens(CrmHttp http, TimeProvider time)
                     $"{MaxRefreshes} Zoho token refreshes in {RefreshWindow.TotalMinutes:0} minutes already; waiting before the next");
             }
 
-            slot.Refreshes.Enqueue(now);
-            slot.Token = await RefreshAsync(accountsUrl, credentials, cancellationToken);
-            return slot.Token;
+            try
+            {
+                slot.Token = await RefreshAsync(accountsUrl, credentials, cancellationToken);
+                return slot.Token;
+            }
+            finally
+            {
+                // Counted from when the answer came (Zoho saw the request before then), so that ten minutes between
+                // this and the refresh it is weighed against later hold on Zoho's clock too, whatever the delays.
+                slot.Refreshes.Enqueue(time.GetUtcNow());
+            }
         }
         finally
         {
