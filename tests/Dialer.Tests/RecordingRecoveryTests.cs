@@ -25,10 +25,18 @@ public sealed class RecordingRecoveryTests
             partial = RecordingFiles.PartialPath(Path.Combine(harness.Appliance.DataDir, RecordingFiles.RelativePath(call.OrgId, callId)));
 
             // What a killed process leaves: frames on disk, the header still saying "empty", half a frame at the end.
-            var writer = new StereoWavWriter(partial);
             var tone = Enumerable.Range(0, 16_000).Select(i => (short)(i % 80 * 300)).ToArray();
-            writer.Append(tone, tone);
-            writer.Dispose();
+            var interleaved = new byte[tone.Length * StereoWavWriter.BytesPerFrame];
+            for (var i = 0; i < tone.Length; i++)
+            {
+                BinaryPrimitives.WriteInt16LittleEndian(interleaved.AsSpan(i * 4), tone[i]);
+                BinaryPrimitives.WriteInt16LittleEndian(interleaved.AsSpan((i * 4) + 2), tone[i]);
+            }
+
+            using (var writer = new StereoWavWriter(partial))
+            {
+                writer.Write(interleaved, 0);
+            }
             await using (var torn = new FileStream(partial, FileMode.Append))
             {
                 torn.Write([1, 2]);

@@ -143,7 +143,7 @@ public static class SipBench
     private static async Task RecordedAsync(SipStack stack, Sipp uas, int[] concurrent, int ramp, int holdSeconds)
     {
         Console.WriteLine($"\n## Concurrent answered calls with RTP echo and recording on (ramp {ramp} cps, hold {holdSeconds} s; pass: 0 failed and <= 1 % of frames sent > 10 ms late)");
-        Console.WriteLine("| calls | peak answered at once | failed | frames sent | late > 10 ms | RTP pkt/s per call | recorded: files, MB, bytes per minute |");
+        Console.WriteLine("| calls | peak answered at once | failed | frames sent | late > 10 ms | RTP pkt/s per call | recorded: files, MB, bytes per minute, seconds dropped (disk behind) |");
         Console.WriteLine("|---:|---:|---|---:|---:|---:|---|");
         var best = 0;
         foreach (var count in concurrent)
@@ -155,7 +155,9 @@ public static class SipBench
 
             using var folder = new Cualify.Appliance.Testing.TempDirectory("bench-recordings");
             var failedBefore = uas.FailedCalls;
+            var droppedBefore = stack.UserAgent.Media.Recordings.ChunksDropped;
             var result = await LoadRunner.RunAsync(stack, ramp, count, TimeSpan.FromSeconds(holdSeconds), rtpWindowAfterRamp: TimeSpan.FromSeconds(5), recordings: folder.Path);
+            var dropped = stack.UserAgent.Media.Recordings.ChunksDropped - droppedBefore;
             await Sipp.SettleAsync();
             var uasFailed = uas.FailedCalls - failedBefore;
             var files = Directory.GetFiles(folder.Path, "*.wav").Select(f => new FileInfo(f)).ToList();
@@ -164,7 +166,7 @@ public static class SipBench
             var failed = result.Clean && uasFailed == 0 ? "0" : $"{Describe(result.Failures)} uas_failed={uasFailed}";
             var pass = result.Clean && uasFailed == 0 && result.LateShare <= 0.01;
             Console.WriteLine($"| {count}, recorded | {result.PeakAnswered} | {failed} | {result.FramesSent} | {result.FramesLate} ({result.LateShare:P2}){(pass ? "" : " FAIL")} | {result.RtpPerCall:0.0} | " +
-                              $"{files.Count}, {bytes / 1e6:0.0}, {(minutes == 0 ? 0 : bytes / minutes):0} |");
+                              $"{files.Count}, {bytes / 1e6:0.0}, {(minutes == 0 ? 0 : bytes / minutes):0}, {dropped} |");
             if (pass)
             {
                 best = count;

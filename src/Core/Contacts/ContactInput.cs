@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Core.Contacts;
 
@@ -23,3 +24,12 @@ public sealed record ContactFilter(
 
 /// <param name="Changed">For an existing contact: whether the upsert changed any field.</param>
 public sealed record UpsertResult(Contact Contact, bool Created, bool Changed = true);
+
+/// <summary>A normalized row of a bulk upsert with its do-not-contact digests, hashed before the write takes the store's writer.</summary>
+public sealed record ContactUpsert(ContactInput Input, string VoiceDigest, string? EmailDigest)
+{
+    public static ContactUpsert Hashed(ApplianceStore store, ContactInput normalized) => new(
+        normalized,
+        DoNotContactList.Digest(store, ContactChannel.Voice, normalized.PhoneE164!),
+        normalized.Email is null ? null : DoNotContactList.Digest(store, ContactChannel.Email, normalized.Email));
+}

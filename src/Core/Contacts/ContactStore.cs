@@ -77,34 +77,32 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     /// <summary>
     /// The upsert of <c>POST /contacts</c> for many already normalized rows in the caller's transaction, with the
     /// same result row by row (a number repeated in the list updates the contact its first row created). The
-    /// contacts and the do-not-contact entries are looked up once for the whole list, and each insert and its
-    /// event run through statements prepared once.
+    /// contacts and the do-not-contact entries (by the digests the caller hashed before the write) are looked up once
+    /// for the whole list, and each insert and its event run through statements prepared once.
     /// </summary>
-    public async Task<IReadOnlyList<UpsertResult>> UpsertManyAsync(StoreTransaction tx, string orgId, IReadOnlyList<ContactInput> rows)
+    public async Task<IReadOnlyList<UpsertResult>> UpsertManyAsync(StoreTransaction tx, string orgId, IReadOnlyList<ContactUpsert> rows)
     {
-        var phones = rows.Select(r => r.PhoneE164!).Distinct().ToList();
+        var phones = rows.Select(r => r.Input.PhoneE164!).Distinct().ToList();
         var byPhone = phones.Count == 0 ? [] : (await tx.QueryAsync<Contact>(
             $"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND phone_e164 IN (SELECT value FROM {tx.Dialect.JsonValues("@phones")})",
             new { orgId, phones = ApplianceJson.Serialize(phones) }))
             .ToDictionary(c => c.PhoneE164!);
 
-        var digests = new Dictionary<(string Channel, string Value), string>();
-        foreach (var row in rows.Where(r => !byPhone.ContainsKey(r.PhoneE164!)))
+        var digests = new HashSet<string>();
+        foreach (var row in rows.Where(r => !byPhone.ContainsKey(r.Input.PhoneE164!)))
         {
-            digests.TryAdd((ContactChannel.Voice, row.PhoneE164!), DoNotContactList.Digest(tx, ContactChannel.Voice, row.PhoneE164!));
-            if (row.Email is not null)
+            digests.Add(row.VoiceDigest);
+            if (row.EmailDigest is not null)
             {
-                digests.TryAdd((ContactChannel.Email, row.Email), DoNotContactList.Digest(tx, ContactChannel.Email, row.Email));
+                digests.Add(row.EmailDigest);
             }
         }
 
-        var blocked = await DoNotContactList.FindAsync(tx, orgId, digests.Values);
-        bool IsBlocked(string channel, string? value) => value is not null && blocked.Contains(digests[(channel, value)]);
-
+        var blocked = await DoNotContactList.FindAsync(tx, orgId, digests);
         using var insert = PrepareInsert(tx);
         using var events = outbox.Batch(tx);
         var results = new List<UpsertResult>(rows.Count);
-        foreach (var row in rows)
+        foreach (var (row, voiceDigest, emailDigest) in rows)
         {
             var phone = row.PhoneE164!;
             if (byPhone.TryGetValue(phone, out var existing))
@@ -115,7 +113,8 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
                 continue;
             }
 
-            var contact = Insert(tx, insert, orgId, row, Ids.New(tx.Now), IsBlocked(ContactChannel.Voice, phone), IsBlocked(ContactChannel.Email, row.Email));
+            var blockedEmail = emailDigest is not null && blocked.Contains(emailDigest);
+            var contact = Insert(tx, insert, orgId, row, Ids.New(tx.Now), blocked.Contains(voiceDigest), blockedEmail);
             events.Append(orgId, ContactEvents.Created, ContactView.From(contact));
             byPhone[phone] = contact;
             results.Add(new UpsertResult(contact, Created: true));

@@ -16,6 +16,9 @@ public static class DoNotContactList
 {
     public static string Digest(StoreTransaction tx, string channel, string value) => tx.KeyedDigest(UnkeyedHash(channel, value));
 
+    /// <summary>The same digest outside a write (an import hashes its rows before it takes the store's writer).</summary>
+    public static string Digest(ApplianceStore store, string channel, string value) => store.KeyedDigest(UnkeyedHash(channel, value));
+
     public static Task AddAsync(StoreTransaction tx, string orgId, string channel, string value, string reason) =>
         tx.ExecuteAsync("""
             INSERT INTO do_not_contact (org_id, channel, value_hash, reason, created_at, keyed)

@@ -1,53 +1,108 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Cualify.Appliance.Core.Store;
 
 /// <summary>
 /// One statement prepared once inside a write and run for many rows (an import batch), so SQLite parses it
-/// once instead of once per row. Values are bound by parameter name; timestamps are stored as <see cref="UtcTimestamp"/>.
+/// once instead of once per row. Values are set by parameter name; timestamps are stored as <see cref="UtcTimestamp"/>.
+/// The statement is prepared on the transaction's connection handle and bound by position: an ADO.NET command
+/// looks every parameter up by name (a UTF-8 conversion and a native call each) on every execution, which a
+/// profile of a 100,000-row import put at almost as much writer time as SQLite's own work on the rows.
+/// On PostgreSQL, which has no such handle, the statement runs as an ordinary command with named parameters.
 /// </summary>
 public sealed class PreparedCommand : IDisposable
 {
-    private readonly DbCommand _command;
+    private readonly sqlite3 _db = null!;
+    private readonly sqlite3_stmt _statement = null!;
+    private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
+    private readonly DbCommand? _portable;
 
     public PreparedCommand(StoreTransaction tx, string sql, params string[] parameterNames)
     {
-        _command = tx.Connection.CreateCommand();
-        _command.Transaction = tx.Transaction;
-        _command.CommandText = sql;
-        foreach (var name in parameterNames)
+        if (tx.Connection is not SqliteConnection sqlite)
         {
-            var parameter = _command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = DBNull.Value;
-            _command.Parameters.Add(parameter);
+            _portable = tx.Connection.CreateCommand();
+            _portable.Transaction = tx.Transaction;
+            _portable.CommandText = sql;
+            foreach (var name in parameterNames)
+            {
+                var parameter = _portable.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = DBNull.Value;
+                _portable.Parameters.Add(parameter);
+            }
+
+            return;
         }
 
-        // Npgsql infers each parameter's type from its first value; a prepared statement would pin it.
-        if (!tx.Dialect.IsPostgres)
+        _db = sqlite.Handle ?? throw new InvalidOperationException("The store's connection is not open");
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(_db, sql, out _statement), _db);
+        foreach (var name in parameterNames)
         {
-            _command.Prepare();
+            var position = raw.sqlite3_bind_parameter_index(_statement, name);
+            _positions[name] = position > 0 ? position : throw new ArgumentException($"The statement has no parameter {name}", nameof(parameterNames));
         }
     }
 
     public PreparedCommand Set(string name, object? value)
     {
-        _command.Parameters[name].Value = StoreValue(value);
+        if (_portable is not null)
+        {
+            _portable.Parameters[name].Value = value switch
+            {
+                null => DBNull.Value,
+                DateTimeOffset time => UtcTimestamp.Format(time),
+                bool flag => flag ? 1L : 0L,
+                _ => value,
+            };
+            return this;
+        }
+
+        var position = _positions[name];
+        var rc = value switch
+        {
+            null => raw.sqlite3_bind_null(_statement, position),
+            string text => raw.sqlite3_bind_text(_statement, position, text),
+            bool flag => raw.sqlite3_bind_int64(_statement, position, flag ? 1 : 0),
+            int number => raw.sqlite3_bind_int64(_statement, position, number),
+            long number => raw.sqlite3_bind_int64(_statement, position, number),
+            double number => raw.sqlite3_bind_double(_statement, position, number),
+            DateTimeOffset time => raw.sqlite3_bind_text(_statement, position, UtcTimestamp.Format(time)),
+            byte[] blob => raw.sqlite3_bind_blob(_statement, position, blob),
+            _ => throw new ArgumentException($"A {value.GetType().Name} cannot be bound to {name}", nameof(value)),
+        };
+        SqliteException.ThrowExceptionForRC(rc, _db);
         return this;
     }
 
-    /// <summary>What a value is stored as on either provider: timestamps as UTC text, flags as 0/1.</summary>
-    public static object StoreValue(object? value) => value switch
+    /// <summary>Runs the statement with the values set (they stay set for the next row); returns the rows it changed.</summary>
+    public int Execute()
     {
-        null => DBNull.Value,
-        DateTimeOffset time => UtcTimestamp.Format(time),
-        bool flag => flag ? 1L : 0L,
-        _ => value,
-    };
+        if (_portable is not null)
+        {
+            return _portable.ExecuteNonQuery();
+        }
 
-    public int Execute() => _command.ExecuteNonQuery();
+        var rc = raw.sqlite3_step(_statement);
+        raw.sqlite3_reset(_statement);
+        if (rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _db);
+        }
 
-    public object? Scalar() => _command.ExecuteScalar();
+        return raw.sqlite3_changes(_db);
+    }
 
-    public void Dispose() => _command.Dispose();
+    public void Dispose()
+    {
+        if (_portable is not null)
+        {
+            _portable.Dispose();
+            return;
+        }
+
+        _statement.Dispose();
+    }
 }

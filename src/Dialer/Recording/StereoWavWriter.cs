@@ -1,30 +1,28 @@
-using System.Buffers.Binary;
 using Cualify.Appliance.Core.Playbooks.Audio;
 
 namespace Cualify.Appliance.Dialer.Recording;
 
 /// <summary>
-/// A two-channel 8 kHz 16-bit PCM WAV written as the call goes: the header is written first with empty sizes,
-/// frames are appended through a small buffer (the file is never held in memory; at most
-/// <see cref="BufferBytes"/>, a quarter second, is not yet handed to the OS, which is what a kill -9 can cost), and <see cref="Finish"/> writes the
-/// real sizes and flushes to disk. A file a crash left behind is made playable by <see cref="Repair"/>.
-/// The file is created readable by the service user only.
+/// A two-channel 8 kHz 16-bit PCM WAV file written as the call goes: the header is written first with empty sizes,
+/// interleaved audio is written at its offset (by the <see cref="RecordingWriter"/>'s thread, so a chunk that was
+/// dropped leaves a hole, which reads back as silence), and <see cref="Finish"/> writes the real sizes and flushes to
+/// disk. A file a crash left behind is made playable by <see cref="Repair"/>. The file is created readable by the
+/// service user only.
 /// </summary>
 public sealed class StereoWavWriter : IDisposable
 {
     public const int SampleRate = 8000;
     public const int Channels = 2;
     public const int BytesPerFrame = Channels * 2;
-    public const int BufferBytes = SampleRate * BytesPerFrame / 4;
+    public const int BytesPerSecond = SampleRate * BytesPerFrame;
+    public const int BufferBytes = BytesPerSecond / 4;
 
     private readonly FileStream _file;
-    private readonly byte[] _interleaved = new byte[160 * BytesPerFrame];
-    private long _dataBytes;
 
     public StereoWavWriter(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = BufferBytes };
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 0 };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -33,45 +31,32 @@ public sealed class StereoWavWriter : IDisposable
         _file = new FileStream(path, options);
         Span<byte> header = stackalloc byte[PcmWav.HeaderBytes];
         PcmWav.WriteHeader(header, SampleRate, Channels, 0);
-        _file.Write(header);
+        RandomAccess.Write(_file.SafeFileHandle, header, 0);
     }
 
-    public long DataBytes => _dataBytes;
+    /// <summary>Chunks handed to the writer's thread and not written yet (the writer bounds it per file).</summary>
+    internal int Queued;
 
-    public TimeSpan Duration => TimeSpan.FromSeconds((double)_dataBytes / (SampleRate * BytesPerFrame));
+    /// <summary>The first write that failed (disk full…); later writes are not tried.</summary>
+    internal Exception? Failure { get; set; }
 
-    /// <summary>Appends samples of both channels, interleaved: channel 1 from <paramref name="first"/>, channel 2 from <paramref name="second"/>.</summary>
-    public void Append(ReadOnlySpan<short> first, ReadOnlySpan<short> second)
+    /// <summary>Writes interleaved frames (channel 1, channel 2, little-endian) at <paramref name="dataOffset"/> bytes into the audio.</summary>
+    public void Write(ReadOnlySpan<byte> interleaved, long dataOffset) =>
+        RandomAccess.Write(_file.SafeFileHandle, interleaved, PcmWav.HeaderBytes + dataOffset);
+
+    /// <summary>Sets the file to exactly <paramref name="dataBytes"/> of audio, writes the final sizes into the header and flushes it all to the disk.</summary>
+    public void Finish(long dataBytes)
     {
-        while (!first.IsEmpty)
-        {
-            var count = Math.Min(first.Length, _interleaved.Length / BytesPerFrame);
-            var bytes = _interleaved.AsSpan(0, count * BytesPerFrame);
-            for (var i = 0; i < count; i++)
-            {
-                BinaryPrimitives.WriteInt16LittleEndian(bytes[(i * BytesPerFrame)..], first[i]);
-                BinaryPrimitives.WriteInt16LittleEndian(bytes[((i * BytesPerFrame) + 2)..], i < second.Length ? second[i] : (short)0);
-            }
-
-            _file.Write(bytes);
-            _dataBytes += bytes.Length;
-            first = first[count..];
-            second = second.Length > count ? second[count..] : [];
-        }
-    }
-
-    /// <summary>Writes the final sizes into the header and flushes everything to the disk.</summary>
-    public void Finish()
-    {
+        _file.SetLength(PcmWav.HeaderBytes + dataBytes);
         Span<byte> header = stackalloc byte[PcmWav.HeaderBytes];
-        PcmWav.WriteHeader(header, SampleRate, Channels, _dataBytes);
-        _file.Flush();
-        _file.Position = 0;
-        _file.Write(header);
+        PcmWav.WriteHeader(header, SampleRate, Channels, dataBytes);
+        RandomAccess.Write(_file.SafeFileHandle, header, 0);
         _file.Flush(flushToDisk: true);
     }
 
     public void Dispose() => _file.Dispose();
+
+    public static TimeSpan DurationOf(long dataBytes) => TimeSpan.FromSeconds((double)dataBytes / BytesPerSecond);
 
     /// <summary>
     /// Makes a WAV a crash left open playable: the sizes in its header are set to the whole frames on disk (a torn last
@@ -87,6 +72,6 @@ public sealed class StereoWavWriter : IDisposable
         file.Position = 0;
         file.Write(header);
         file.Flush(flushToDisk: true);
-        return TimeSpan.FromSeconds((double)dataBytes / (SampleRate * BytesPerFrame));
+        return DurationOf(dataBytes);
     }
 }

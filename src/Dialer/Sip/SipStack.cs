@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Cualify.Appliance.Dialer.Sip;
 
 /// <summary>
-/// The assembled stack — channel → transport → transactions → user agent, plus the media clock and the optional
+/// The assembled stack — channel → transport → transactions → user agent, plus the media clock, the recording writer and the optional
 /// registration — and the loops that drive it. Start it, place calls through <see cref="UserAgent"/>, dispose it.
 /// </summary>
 public sealed class SipStack : IAsyncDisposable
@@ -33,7 +33,7 @@ public sealed class SipStack : IAsyncDisposable
 
     public SipRegistration? Registration { get; }
 
-    /// <summary>Completes when the receive loop, the media clock and the registration stop (they fail only on a bug).</summary>
+    /// <summary>Completes when the receive loop, the media clock, the recording writer and the registration stop (they fail only on a bug).</summary>
     public Task Completion => _loops;
 
     /// <summary>
@@ -61,6 +61,7 @@ public sealed class SipStack : IAsyncDisposable
         stack._loops = Task.WhenAll(
             stack.RunLoopAsync("SIP receive loop", token => transport.RunAsync(transactions, token)),
             stack.RunLoopAsync("RTP media clock", media.Clock.RunAsync),
+            stack.RunLoopAsync("recording writer", media.Recordings.RunAsync),
             registration is null ? Task.CompletedTask : stack.RunLoopAsync("SIP registration", registration.RunAsync));
         logger.LogInformation("SIP user agent listening on {Local} (advertised as {Advertised}), trunk {Trunk}", channel.LocalEndPoint, advertised, options.Trunk);
         return stack;

@@ -5,18 +5,19 @@ using Cualify.Appliance.Core.Store;
 namespace Cualify.Appliance.Core.Contacts.Import;
 
 /// <summary>
-/// One batch of import rows: each normalised as it is added (outside the store's writer), then upserted
-/// together in one transaction that also advances the import's counters and keeps the first row errors.
+/// One batch of import rows: each normalised and its do-not-contact digests hashed as it is added (outside the
+/// store's writer), then upserted together in one transaction that also advances the import's counters and keeps
+/// the first row errors.
 /// </summary>
-internal sealed class ImportBatch(string orgId, string importId, long errorsBefore, int maxErrors)
+internal sealed class ImportBatch(ApplianceStore store, string orgId, string importId, long errorsBefore, int maxErrors)
 {
-    private readonly List<(long Row, ContactInput Input)> _valid = [];
+    private readonly List<ContactUpsert> _valid = [];
     private readonly List<ImportRowError> _errors = [];
     private long _rows;
 
     public int Count => (int)_rows;
 
-    public ImportBatch Next() => new(orgId, importId, errorsBefore + _errors.Count, maxErrors);
+    public ImportBatch Next() => new(store, orgId, importId, errorsBefore + _errors.Count, maxErrors);
 
     public void Add(long row, ImportColumns columns, IReadOnlyList<string> fields)
     {
@@ -29,7 +30,7 @@ internal sealed class ImportBatch(string orgId, string importId, long errorsBefo
 
         try
         {
-            _valid.Add((row, ContactNormalizer.Normalize(columns.ToInput(fields), phoneRequired: true)));
+            _valid.Add(ContactUpsert.Hashed(store, ContactNormalizer.Normalize(columns.ToInput(fields), phoneRequired: true)));
         }
         catch (ApplianceException ex) when (ex.Kind == ErrorKind.Validation)
         {
@@ -50,7 +51,7 @@ internal sealed class ImportBatch(string orgId, string importId, long errorsBefo
     public async Task<ContactImport> WriteAsync(StoreTransaction tx, ContactStore contacts)
     {
         long created = 0, updated = 0, unchanged = 0, blocked = 0, withoutConsent = 0;
-        var results = _valid.Count == 0 ? [] : await contacts.UpsertManyAsync(tx, orgId, _valid.ConvertAll(v => v.Input));
+        var results = _valid.Count == 0 ? [] : await contacts.UpsertManyAsync(tx, orgId, _valid);
         foreach (var result in results)
         {
             _ = result.Created ? created++ : result.Changed ? updated++ : unchanged++;

@@ -122,7 +122,7 @@ public sealed partial class SipCall
 
         try
         {
-            _recorder = new CallRecorder(RecordingFiles.PartialPath(file), _ua.Time);
+            _recorder = new CallRecorder(RecordingFiles.PartialPath(file), _ua.Media.Recordings, _ua.Time);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -131,7 +131,7 @@ public sealed partial class SipCall
     }
 
     /// <summary>At hang-up: the file gets its final header, goes to disk and takes its final name.</summary>
-    private void FinishRecording()
+    private async Task FinishRecordingAsync()
     {
         if (_recorder is not { } recorder)
         {
@@ -141,7 +141,7 @@ public sealed partial class SipCall
         _recorder = null;
         try
         {
-            recorder.Finish();
+            await recorder.FinishAsync();
             File.Move(recorder.Path, _plan.Playbook.RecordingFile!, overwrite: true);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)

@@ -205,7 +205,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         }
 
         StopMedia();
-        FinishRecording();
+        await FinishRecordingAsync();
         if (_endReported)
         {
             return;
@@ -273,7 +273,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         }
 
         StopMedia();
-        FinishRecording();
+        await FinishRecordingAsync();
         await ReleaseAgentAsync();
         if (_rtp is not null)
         {
