@@ -23,15 +23,14 @@ public sealed class ClusterAdmissionTests
     [Fact]
     public async Task Admission_rounds_on_three_nodes_at_once_never_exceed_the_global_concurrency_cap()
     {
-        await using var first = await CoreHarness.CreateAsync(StoreProvider.Postgres, settings: Caps);
-        await using var second = await CoreHarness.CreateAsync(StoreProvider.Postgres, sameDatabaseAs: first, settings: Caps, migrate: false);
-        await using var third = await CoreHarness.CreateAsync(StoreProvider.Postgres, sameDatabaseAs: first, settings: Caps, migrate: false);
+        await using var cluster = await ClusterNodes.CreateAsync(3, Caps);
+        var first = cluster.First;
         await QueueCallsAsync(first, 60);
 
         var admittedTotal = 0;
         for (var round = 0; round < 12; round++)
         {
-            var rounds = await Task.WhenAll(new[] { first, second, third }.Select(node => Task.Run(() => node.Get<CallAdmission>().AdmitAsync())));
+            var rounds = await Task.WhenAll(cluster.All.Select(node => Task.Run(() => node.Get<CallAdmission>().AdmitAsync())));
             admittedTotal += rounds.Sum(r => r.Admitted.Count);
             var live = await first.Store.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM calls WHERE status IN @Live", new { Live }));
             Assert.True(live <= 4, $"round {round}: {live} calls live across the nodes, cap 4");

@@ -10,11 +10,10 @@ public sealed class ClusterIdempotencyTests
     [Fact]
     public async Task Requests_racing_with_one_key_on_three_nodes_let_exactly_one_proceed()
     {
-        await using var first = await CoreHarness.CreateAsync(StoreProvider.Postgres);
-        await using var second = await CoreHarness.CreateAsync(StoreProvider.Postgres, sameDatabaseAs: first, migrate: false);
-        await using var third = await CoreHarness.CreateAsync(StoreProvider.Postgres, sameDatabaseAs: first, migrate: false);
+        await using var cluster = await ClusterNodes.CreateAsync(3);
+        var first = cluster.First;
         var org = await first.Get<OrgStore>().CreateAsync("acme");
-        var nodes = new[] { first, second, third };
+        var nodes = cluster.All;
         await Task.WhenAll(nodes.Select(node => node.Store.ReadAsync(c => Task.FromResult(0))));
 
         for (var key = 0; key < 20; key++)

@@ -13,10 +13,10 @@ public sealed class ClusterRecoveryTests
     [Fact]
     public async Task A_restart_ends_only_its_own_calls_and_a_silent_node_is_recovered_by_a_survivor()
     {
-        await using var first = await CoreHarness.CreateAsync(StoreProvider.Postgres);
-        await using var second = await CoreHarness.CreateAsync(StoreProvider.Postgres, sameDatabaseAs: first, migrate: false);
+        await using var cluster = await ClusterNodes.CreateAsync(2);
+        var (first, second) = (cluster.First, cluster.All[1]);
         await ClusterAdmissionTests.QueueCallsAsync(first, 8);
-        foreach (var node in new[] { first, second })
+        foreach (var node in cluster.All)
         {
             Assert.Equal(4, (await node.Store.WriteAsync(tx => node.Get<CallAdmission>().AdmitAsync(tx, 4))).Admitted.Count);
             Assert.Empty(await node.Get<NodeHeartbeat>().BeatAsync());

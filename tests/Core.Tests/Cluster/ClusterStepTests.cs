@@ -13,9 +13,8 @@ public sealed class ClusterStepTests
     [Fact]
     public async Task Three_nodes_placing_due_voice_steps_at_once_queue_one_call_per_step()
     {
-        await using var first = await CoreHarness.CreateAsync(StoreProvider.Postgres);
-        await using var second = await CoreHarness.CreateAsync(StoreProvider.Postgres, sameDatabaseAs: first, migrate: false);
-        await using var third = await CoreHarness.CreateAsync(StoreProvider.Postgres, sameDatabaseAs: first, migrate: false);
+        await using var cluster = await ClusterNodes.CreateAsync(3);
+        var first = cluster.First;
         await first.Get<ApplianceInitializer>().InitializeAsync();
         var orgs = first.Get<OrgStore>();
         var org = (await orgs.FindAsync("default"))!;
@@ -38,7 +37,7 @@ public sealed class ClusterStepTests
             await tx.ExecuteAsync("DELETE FROM call_timeline");
             await tx.ExecuteAsync("DELETE FROM calls");
         });
-        var nodes = new[] { first, second, third };
+        var nodes = cluster.All;
         foreach (var node in nodes)
         {
             node.Time.Advance(TimeSpan.FromMinutes(35));
