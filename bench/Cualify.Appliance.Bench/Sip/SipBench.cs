@@ -7,7 +7,8 @@ namespace Cualify.Appliance.Bench.Sip;
 /// <summary>
 /// SIP bench: sipp's built-in UAS on loopback; our user agent and sipp's built-in UAC (the reference) against it in
 /// the same run. <c>bench sip [cps|concurrent|recorded|all] [--rates 100,200,…] [--seconds 10] [--concurrent 500,1000]
-/// [--ramp 200] [--hold 30] [--rtp-echo]</c>. <c>recorded</c>: concurrent calls with RTP echo and every call recorded,
+/// [--ramp 200] [--hold 30] [--rtp-echo] [--transport udp|tcp]</c>; <c>srtp</c>: concurrent calls with SRTP both ways against plain RTP, same run; with tcp both user agents keep one TCP connection
+/// to the UAS (ours by <c>Dialer:Sip:Transport=tcp</c>, sipp's by <c>-t t1</c>). <c>recorded</c>: concurrent calls with RTP echo and every call recorded,
 /// passing while at most 1 % of our audio frames leave more than 10 ms late; also the disk bytes per recorded minute.
 /// </summary>
 public static class SipBench
@@ -21,14 +22,21 @@ public static class SipBench
         int[] concurrent = options.Get("concurrent", "500,1000,1500").Split(',').Select(int.Parse).ToArray();
         var ramp = options.Int("ramp", 200);
         var holdSeconds = options.Int("hold", 30);
-        var rtpEcho = args.Contains("--rtp-echo") || mode == "recorded";
+        var rtpEcho = args.Contains("--rtp-echo") || mode is "recorded" or "srtp";
+        var transport = options.Get("transport", "udp");
 
-        Console.WriteLine($"# SIP bench {DateTimeOffset.UtcNow:u} on {MachineInfo.Describe()}, load average {LoadAverage()}");
-        await using var uas = Sipp.StartUas(rtpEcho);
+        Console.WriteLine($"# SIP bench over {transport} {DateTimeOffset.UtcNow:u} on {MachineInfo.Describe()}, load average {LoadAverage()}");
+        var sippTransport = transport == "tls" ? "tcp" : transport;
+        await using var uas = Sipp.StartUas(rtpEcho, sippTransport);
         await Task.Delay(500);
+        await using var tls = transport == "tls" ? TlsTrunk.Start(uas.Port) : null;
         var sipOptions = new SipOptions
         {
-            Trunk = $"127.0.0.1:{uas.Port}",
+            Trunk = $"127.0.0.1:{tls?.Port ?? uas.Port}",
+            // sipp's Contact names its plain TCP port: in-dialog requests go through the front end too.
+            OutboundProxy = tls is null ? null : $"127.0.0.1:{tls.Port}",
+            TlsCaFile = tls?.CaFile,
+            Transport = transport,
             LocalAddress = "127.0.0.1",
             LocalPort = 0,
             RtpPorts = "20000-39999",
@@ -82,7 +90,7 @@ public static class SipBench
                 if (!sippFailed)
                 {
                     var failedBefore = uas.FailedCalls;
-                    var (exit, elapsed, failed) = await Sipp.RunUacAsync(uas.Port, rate, calls, 0);
+                    var (exit, elapsed, failed) = await Sipp.RunUacAsync(uas.Port, rate, calls, 0, sippTransport);
                     await Sipp.SettleAsync();
                     var uasFailed = uas.FailedCalls - failedBefore;
                     var achieved = calls / Math.Max(0.001, elapsed - 0.2);
@@ -134,6 +142,11 @@ public static class SipBench
         if (mode == "recorded")
         {
             await RecordedAsync(stack, uas, concurrent, ramp, holdSeconds);
+        }
+
+        if (mode == "srtp")
+        {
+            await SrtpBench.RunAsync(stack, uas, sipOptions, concurrent, ramp, holdSeconds);
         }
 
                 Console.WriteLine($"\nload average after: {LoadAverage()}");

@@ -34,14 +34,18 @@ public sealed class Sipp : IAsyncDisposable
         throw new InvalidOperationException("sipp is not installed: sudo apt-get install -y sip-tester");
     }
 
-    /// <summary>sipp's built-in UAS (180, 200 with SDP, waits for ACK and BYE), optionally echoing RTP, with stats every second.</summary>
-    public static Sipp StartUas(bool rtpEcho)
+    /// <summary>
+    /// sipp's built-in UAS (180, 200 with SDP, waits for ACK and BYE), optionally echoing RTP, with stats every second;
+    /// over <paramref name="transport"/> <c>udp</c> or <c>tcp</c> (<c>-t t1</c>).
+    /// </summary>
+    /// <param name="scenario">A scenario file to play instead of the built-in UAS.</param>
+    public static Sipp StartUas(bool rtpEcho, string transport = "udp", string? scenario = null)
     {
         var folder = Directory.CreateTempSubdirectory("sipbench-uas").FullName;
         var port = FreeUdpPort();
         var arguments = new List<string>
         {
-            "-sn", "uas", "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1",
+            scenario is null ? "-sn" : "-sf", scenario ?? "uas", "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1",
             "-mp", (FreeUdpPort() & ~1).ToString(CultureInfo.InvariantCulture), "-cp", FreeUdpPort().ToString(CultureInfo.InvariantCulture),
             "-l", "100000", "-buff_size", "8388608", "-nostdin", "-trace_stat", "-stf", Path.Combine(folder, "stat.csv"), "-fd", "1",
             "-trace_err", "-error_file", Path.Combine(folder, "errors.log"),
@@ -51,11 +55,12 @@ public sealed class Sipp : IAsyncDisposable
             arguments.Add("-rtp_echo");
         }
 
+        arguments.AddRange(TransportArguments(transport));
         return new Sipp(Start(arguments, folder), folder, port);
     }
 
     /// <summary>The reference: sipp's built-in UAC placing <paramref name="calls"/> at <paramref name="rate"/> per second, each held <paramref name="holdMs"/>.</summary>
-    public static async Task<(int ExitCode, double Seconds, long Failed)> RunUacAsync(int uasPort, int rate, int calls, int holdMs)
+    public static async Task<(int ExitCode, double Seconds, long Failed)> RunUacAsync(int uasPort, int rate, int calls, int holdMs, string transport = "udp")
     {
         var folder = Directory.CreateTempSubdirectory("sipbench-uac").FullName;
         var arguments = new List<string>
@@ -66,6 +71,7 @@ public sealed class Sipp : IAsyncDisposable
             "-l", "100000", "-buff_size", "8388608", "-timeout", "120s", "-timeout_error", "-nostdin",
             "-trace_stat", "-stf", Path.Combine(folder, "stat.csv"), "-fd", "1",
         };
+        arguments.AddRange(TransportArguments(transport));
         var started = Stopwatch.GetTimestamp();
         using var process = Start(arguments, folder);
         await process.WaitForExitAsync();
@@ -99,6 +105,14 @@ public sealed class Sipp : IAsyncDisposable
     }
 
     public long SuccessfulCalls => ReadStat(Path.Combine(_folder, "stat.csv"), "SuccessfulCall(C)");
+
+    /// <summary>sipp's transport switch: one TCP connection (<c>-t t1</c>) for tcp, nothing for udp (its default).</summary>
+    private static string[] TransportArguments(string transport) => transport switch
+    {
+        "udp" => [],
+        "tcp" => ["-t", "t1"],
+        _ => throw new ArgumentException($"sipp has no '{transport}' transport here (Debian's sipp is built without TLS).", nameof(transport)),
+    };
 
     private static long ReadStat(string path, string column)
     {

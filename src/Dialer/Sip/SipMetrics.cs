@@ -2,7 +2,7 @@ using Cualify.Appliance.Core.Metrics;
 
 namespace Cualify.Appliance.Dialer.Sip;
 
-/// <summary>Scrape-time SIP figures: live calls, RTP streams, ports in use, retransmissions, and what the transport saw.</summary>
+/// <summary>Scrape-time SIP figures: live calls, RTP streams, ports in use, retransmissions, SRTP drops, and what the transport and its TCP/TLS connections saw.</summary>
 public sealed class SipMetrics(SipStackService service) : IMetricsSource
 {
     public Task CollectAsync(ApplianceMetrics metrics, CancellationToken cancellationToken)
@@ -35,6 +35,22 @@ public sealed class SipMetrics(SipStackService service) : IMetricsSource
         metrics.Counter("cualify_sip_rtcp_reported_lost_packets_total", "Our RTP packets the callees reported lost (their last report of each call)").SetTotal(media.LostPackets);
         metrics.Counter("cualify_sip_rtcp_reported_jitter_ms_total", "Sum of the jitter the callees last reported, ms; divided by cualify_sip_rtcp_reported_calls_total it is the mean").SetTotal(media.JitterMsSum);
         metrics.Counter("cualify_sip_media_timeouts_total", "Answered calls hung up because the callee sent no RTP or RTCP for Dialer:Sip:MediaTimeout").SetTotal(media.MediaTimeouts);
+        var srtp = metrics.Counter("cualify_sip_srtp_dropped_total", "Callee SRTP/SRTCP packets of ended calls dropped, by reason", "reason");
+        srtp.SetTotal(media.SrtpAuthFailures, "auth_failed");
+        srtp.SetTotal(media.SrtpReplays, "replay");
+        if (stack.Transport.Streams is { } streams)
+        {
+            metrics.ScrapeGauge("cualify_sip_connections_open", "TCP/TLS connections the SIP transport holds").Set(streams.OpenCount);
+            var connections = metrics.Counter("cualify_sip_connection_events_total", "TCP/TLS connection events of the SIP transport", "event");
+            connections.SetTotal(streams.Counters.Connects, "connected");
+            connections.SetTotal(streams.Counters.Accepted, "accepted");
+            connections.SetTotal(streams.Counters.ConnectFailures, "connect_failed");
+            connections.SetTotal(streams.Counters.TlsFailures, "tls_failed");
+            connections.SetTotal(streams.Counters.Closes, "closed");
+            connections.SetTotal(streams.Counters.PingsSent, "keepalive_ping");
+            connections.SetTotal(streams.Counters.KeepAliveTimeouts, "keepalive_timeout");
+        }
+
         var counters = stack.Transport.Counters;
         var datagrams = metrics.ScrapeGauge("cualify_sip_datagrams_total", "SIP datagrams by what became of them", "kind");
         datagrams.Set(counters.Received, "received");

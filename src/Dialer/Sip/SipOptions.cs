@@ -13,8 +13,36 @@ public sealed class SipOptions
     /// <summary><c>host:port</c> of the trunk or PBX that calls go to (port 5060 when left out).</summary>
     public string Trunk { get; set; } = "";
 
-    /// <summary><c>udp</c> (the only transport so far).</summary>
+    /// <summary>
+    /// <c>udp</c>, <c>tcp</c> or <c>tls</c>. Over tcp and tls one connection to the trunk carries every call; over udp
+    /// a request larger than 1,300 bytes still goes over TCP when the trunk accepts a TCP connection.
+    /// </summary>
     public string Transport { get; set; } = "udp";
+
+    /// <summary>PEM file of the CAs trusted for the trunk's TLS certificate (the system store when unset).</summary>
+    public string? TlsCaFile { get; set; }
+
+    /// <summary>SHA-256 fingerprint of the one certificate the trunk may present (hex, colons allowed).</summary>
+    public string? TlsFingerprint { get; set; }
+
+    /// <summary>Accept any TLS certificate (no protection against an impostor); <c>doctor</c> warns while it is on.</summary>
+    public bool TlsAcceptAnyCertificate { get; set; }
+
+    /// <summary>
+    /// SRTP (RFC 3711, keys by SDES RFC 4568): <c>off</c>; <c>optional</c> (offer keys on RTP/AVP, fall back to RTP
+    /// when the callee answers without); <c>required</c> (offer RTP/SAVP, refuse a callee without keys: <c>no_common_codec</c>).
+    /// </summary>
+    public string Srtp { get; set; } = "off";
+
+    public SrtpMode SrtpMode => Srtp.Trim().ToLowerInvariant() switch
+    {
+        "optional" => SrtpMode.Optional,
+        "required" => SrtpMode.Required,
+        _ => SrtpMode.Off,
+    };
+
+    /// <summary>An idle TCP/TLS connection to the trunk is pinged (CRLF, RFC 5626) after this long.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Digest user name; defaults to <see cref="FromUser"/>.</summary>
     public string? Username { get; set; }
@@ -66,7 +94,17 @@ public sealed class SipOptions
 
     public string UserAgent { get; set; } = "Cualify-Appliance";
 
-    public (string Host, int Port) TrunkEndpoint => ParseHostPort(Trunk)!.Value;
+    public (string Host, int Port) TrunkEndpoint => ParseHostPort(Trunk, DefaultPort)!.Value;
+
+    public SipTransportKind TransportKind => Transport.Trim().ToLowerInvariant() switch
+    {
+        "tcp" => SipTransportKind.Tcp,
+        "tls" => SipTransportKind.Tls,
+        _ => SipTransportKind.Udp,
+    };
+
+    /// <summary>5061 over TLS (RFC 3261 §19.1.2), else 5060.</summary>
+    public int DefaultPort => TransportKind == SipTransportKind.Tls ? 5061 : 5060;
 
     public string AuthUser => string.IsNullOrWhiteSpace(Username) ? FromUser : Username;
 
@@ -77,14 +115,14 @@ public sealed class SipOptions
     public IReadOnlyList<AudioCodec> CodecList =>
         Codecs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => AudioCodec.FromName(c)!).Distinct().ToList();
 
-    internal static (string Host, int Port)? ParseHostPort(string? value)
+    internal static (string Host, int Port)? ParseHostPort(string? value, int defaultPort = 5060)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
             return null;
         }
 
-        return SipUri.TryParseHostPort(value.Trim(), out var host, out var port) ? (host, port ?? 5060) : null;
+        return SipUri.TryParseHostPort(value.Trim(), out var host, out var port) ? (host, port ?? defaultPort) : null;
     }
 
     internal static (int First, int Last)? ParseRange(string? value)
@@ -98,4 +136,20 @@ public sealed class SipOptions
     }
 
     internal static bool IsAddress(string? value) => value is not null && IPAddress.TryParse(value, out _);
+}
+
+/// <summary>The transports of <c>Dialer:Sip:Transport</c>.</summary>
+public enum SipTransportKind
+{
+    Udp,
+    Tcp,
+    Tls,
+}
+
+/// <summary>The values of <c>Dialer:Sip:Srtp</c>.</summary>
+public enum SrtpMode
+{
+    Off,
+    Optional,
+    Required,
 }

@@ -1,4 +1,5 @@
 using Cualify.Appliance.Dialer.Sip.Sdp;
+using Cualify.Appliance.Dialer.Sip.Transport;
 using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Dialer.Sip;
@@ -14,9 +15,29 @@ public sealed class SipOptionsValidator : IValidateOptions<SipOptions>
             errors.Add($"Dialer:Sip:Trunk must be the trunk's host:port, e.g. sip.example.net:5060 (got '{options.Trunk}')");
         }
 
-        if (!string.Equals(options.Transport, "udp", StringComparison.OrdinalIgnoreCase))
+        if (options.Transport.Trim().ToLowerInvariant() is not ("udp" or "tcp" or "tls"))
         {
-            errors.Add($"Dialer:Sip:Transport '{options.Transport}' is not supported; use udp");
+            errors.Add($"Dialer:Sip:Transport must be udp, tcp or tls (got '{options.Transport}')");
+        }
+
+        if (options.Srtp.Trim().ToLowerInvariant() is not ("off" or "optional" or "required"))
+        {
+            errors.Add($"Dialer:Sip:Srtp must be off, optional or required (got '{options.Srtp}')");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.TlsCaFile) && !File.Exists(options.TlsCaFile))
+        {
+            errors.Add($"Dialer:Sip:TlsCaFile names a file that does not exist ('{options.TlsCaFile}')");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.TlsFingerprint) && SipTlsPolicy.ParseFingerprint(options.TlsFingerprint) is null)
+        {
+            errors.Add("Dialer:Sip:TlsFingerprint must be a SHA-256 fingerprint: 32 hex bytes, colons allowed");
+        }
+
+        if (options.KeepAliveInterval < TimeSpan.FromSeconds(5) || options.KeepAliveInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add("Dialer:Sip:KeepAliveInterval must be between 00:00:05 and 01:00:00");
         }
 
         if (options.LocalPort is < 0 or > 65535)

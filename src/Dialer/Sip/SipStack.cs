@@ -49,7 +49,8 @@ public sealed class SipStack : IAsyncDisposable
         channel ??= new UdpDatagramChannel(new IPEndPoint(bindAddress, options.LocalPort));
         var resolver = new SipResolver(bindAddress.AddressFamily);
         var advertised = await AdvertisedAddressAsync(options, bindAddress, channel, resolver, logger, cancellationToken);
-        var transport = new SipTransport(channel, loggers.CreateLogger<SipTransport>());
+        var streams = await StreamsAsync(options, bindAddress, channel, resolver, time, loggers, cancellationToken);
+        var transport = new SipTransport(channel, loggers.CreateLogger<SipTransport>(), streams, streamsFirst: options.TransportKind != SipTransportKind.Udp);
         var timers = SipTimers.Default with { T1 = options.T1 };
         var transactions = new SipTransactionLayer(transport, time, timers, loggers.CreateLogger<SipTransactionLayer>());
         var identity = new LocalIdentity(advertised.ToString(), channel.LocalEndPoint.Port, transport.Protocol, options.UserAgent);
@@ -63,7 +64,8 @@ public sealed class SipStack : IAsyncDisposable
             stack.RunLoopAsync("RTP media clock", media.Clock.RunAsync),
             stack.RunLoopAsync("recording writer", media.Recordings.RunAsync),
             registration is null ? Task.CompletedTask : stack.RunLoopAsync("SIP registration", registration.RunAsync));
-        logger.LogInformation("SIP user agent listening on {Local} (advertised as {Advertised}), trunk {Trunk}", channel.LocalEndPoint, advertised, options.Trunk);
+        logger.LogInformation("SIP user agent listening on {Local} (advertised as {Advertised}), trunk {Trunk} over {Transport}",
+            channel.LocalEndPoint, advertised, options.Trunk, transport.Protocol);
         return stack;
     }
 
@@ -106,6 +108,46 @@ public sealed class SipStack : IAsyncDisposable
             _logger.LogCritical(exception, "The {Loop} stopped unexpectedly", name);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The TCP or TLS connections when the transport is one of them (kept open to the first hop), or the TCP
+    /// connections a large request moves to over UDP; none beside an in-memory channel on UDP.
+    /// </summary>
+    private static async Task<SipStreamConnections?> StreamsAsync(
+        SipOptions options, IPAddress bindAddress, IDatagramChannel channel, SipResolver resolver, TimeProvider time, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var kind = options.TransportKind;
+        if (kind == SipTransportKind.Udp && channel is not UdpDatagramChannel)
+        {
+            return null;
+        }
+
+        var (host, port) = SipOptions.ParseHostPort(options.OutboundProxy, options.DefaultPort) ?? options.TrunkEndpoint;
+        var tls = kind == SipTransportKind.Tls
+            ? new SipTlsPolicy(host.Trim('[', ']'), options.TlsCaFile, options.TlsFingerprint, options.TlsAcceptAnyCertificate)
+            : null;
+        var streams = new SipStreamConnections(bindAddress, tls, time, loggers.CreateLogger<SipStreamConnections>()) { KeepAliveInterval = options.KeepAliveInterval };
+        // Only on a configured port: a stack on "any free port" (tests, doctor's probe) has no Contact a trunk dials.
+        if (kind == SipTransportKind.Tcp && options.LocalPort != 0)
+        {
+            streams.Listen(new IPEndPoint(bindAddress, channel.LocalEndPoint.Port));
+        }
+
+        if (kind != SipTransportKind.Udp)
+        {
+            try
+            {
+                streams.Persistent = await resolver.ResolveAsync(host, port, cancellationToken);
+            }
+            catch (SipResolveException)
+            {
+                // Each call resolves the trunk again and reports what fails.
+            }
+        }
+
+        return streams;
     }
 
     /// <summary>The configured public address, else the bound one, else the local address the OS routes to the trunk from.</summary>

@@ -24,7 +24,13 @@ public sealed class SipTrunkDoctorCheck(IOptions<SipOptions> options, ILoggerFac
         {
             return DoctorResult.Fail(probe.Detail,
                 $"check Dialer:Sip:Trunk (now {sip.Trunk}){(string.IsNullOrWhiteSpace(sip.OutboundProxy) ? "" : " and Dialer:Sip:OutboundProxy")}, " +
-                $"that the trunk provider allows this machine's public address, and that the firewall lets UDP to port {port} and its answers through");
+                $"that the trunk provider allows this machine's public address, and that the firewall lets {sip.TransportKind.ToString().ToUpperInvariant()} to port {port} and its answers through");
+        }
+
+        if (sip.TransportKind == SipTransportKind.Tls && sip.TlsAcceptAnyCertificate)
+        {
+            return DoctorResult.Warn(probe.Detail + "; Dialer:Sip:TlsAcceptAnyCertificate is on, so any server can pose as the trunk",
+                "set Dialer:Sip:TlsCaFile or Dialer:Sip:TlsFingerprint and turn Dialer:Sip:TlsAcceptAnyCertificate off");
         }
 
         return probe.Status >= 500

@@ -74,7 +74,8 @@ public static class SipTrunkProbe
 
     private static SipOptions Clone(SipOptions o) => new()
     {
-        Trunk = o.Trunk, Transport = o.Transport, Username = o.Username, Password = o.Password, FromUser = o.FromUser,
+        Trunk = o.Trunk, Transport = o.Transport, TlsCaFile = o.TlsCaFile, TlsFingerprint = o.TlsFingerprint,
+        TlsAcceptAnyCertificate = o.TlsAcceptAnyCertificate, KeepAliveInterval = o.KeepAliveInterval, Srtp = o.Srtp, Username = o.Username, Password = o.Password, FromUser = o.FromUser,
         FromDomain = o.FromDomain, LocalAddress = o.LocalAddress, PublicAddress = o.PublicAddress, LocalPort = o.LocalPort,
         RtpPorts = o.RtpPorts, Codecs = o.Codecs, OutboundProxy = o.OutboundProxy, SendPAssertedIdentity = o.SendPAssertedIdentity,
         Register = o.Register, Registrar = o.Registrar, RegistrarRefresh = o.RegistrarRefresh, DigitWait = o.DigitWait, MediaTimeout = o.MediaTimeout, T1 = o.T1,

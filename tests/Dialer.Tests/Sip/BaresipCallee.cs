@@ -25,8 +25,12 @@ public sealed class BaresipCallee : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>Starts baresip answering <paramref name="number"/>, speaking <paramref name="sourceWav"/> (8 kHz 16-bit mono).</summary>
-    public static async Task<BaresipCallee> StartAsync(string number, byte[] sourceWav)
+    /// <summary>
+    /// Starts baresip answering <paramref name="number"/>, speaking <paramref name="sourceWav"/> (8 kHz 16-bit mono);
+    /// with <paramref name="mediaEncryption"/> (e.g. <c>srtp-mand</c>, <c>srtp</c>) it loads <c>srtp.so</c> and
+    /// sets the account's <c>mediaenc</c>.
+    /// </summary>
+    public static async Task<BaresipCallee> StartAsync(string number, byte[] sourceWav, string? mediaEncryption = null)
     {
         var baresip = RequiredTool.Find("baresip", "sudo apt-get install -y baresip");
         var folder = new TempDirectory("baresip");
@@ -45,12 +49,14 @@ public sealed class BaresipCallee : IAsyncDisposable
             module g711.so
             module aufile.so
             module sndfile.so
+            {(mediaEncryption is null ? "" : "module srtp.so")}
             module account.so
             module menu.so
             snd_path {folder.Combine("heard")}
             """);
         await File.WriteAllTextAsync(folder.Combine("accounts"),
-            $"<sip:{number}@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA;audio_source=aufile,{source}\n");
+            $"<sip:{number}@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA;audio_source=aufile,{source}" +
+            (mediaEncryption is null ? "" : $";mediaenc={mediaEncryption}") + "\n");
         var start = new ProcessStartInfo(baresip) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var argument in new[] { "-f", folder.Path, "-v" })
         {

@@ -38,6 +38,28 @@ public sealed class SipDoctorTests
     }
 
     [Fact]
+    public async Task Over_TLS_with_any_certificate_accepted_doctor_warns_even_though_the_trunk_answers()
+    {
+        using var certificates = new TestCertificates();
+        await using var sipp = await SippRun.StartTcpUasAsync("uas_options.xml");
+        await using var frontEnd = new TlsFrontEnd(certificates.Server("wrong.example", selfSigned: true), sipp.Port);
+        await using var services = Services("sip", $"127.0.0.1:{frontEnd.Port}", new Dictionary<string, string?>
+        {
+            ["Dialer:Sip:Transport"] = "tls",
+            ["Dialer:Sip:TlsAcceptAnyCertificate"] = "true",
+        });
+        var check = services.GetRequiredService<SipTrunkDoctorCheck>();
+
+        var result = await check.RunAsync(CancellationToken.None);
+
+        await sipp.AssertSucceededAsync();
+        Assert.Equal(DoctorStatus.Warn, result.Status);
+        Assert.Contains("answered OPTIONS with 200 OK", result.Detail);
+        Assert.Contains("Dialer:Sip:TlsAcceptAnyCertificate", result.Detail);
+        Assert.Contains("Dialer:Sip:TlsCaFile", result.Fix);
+    }
+
+    [Fact]
     public async Task Without_the_sip_provider_doctor_has_no_trunk_to_check()
     {
         await using var services = Services("simulator", "");
@@ -48,15 +70,21 @@ public sealed class SipDoctorTests
     private static IEnumerable<DoctorCheckRegistration> SipChecks(IServiceProvider services) =>
         services.GetServices<DoctorCheckRegistration>().Where(r => r.CheckType == typeof(SipTrunkDoctorCheck));
 
-    private static ServiceProvider Services(string provider, string trunk)
+    private static ServiceProvider Services(string provider, string trunk, IReadOnlyDictionary<string, string?>? more = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Dialer:Provider"] = provider,
             ["Dialer:Sip:Trunk"] = trunk,
             ["Dialer:Sip:LocalAddress"] = "127.0.0.1",
             ["Dialer:Sip:RtpPorts"] = "20000-27999",
-        }).Build();
+        };
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         return new ServiceCollection().AddLogging().AddSipTelephony(configuration).BuildServiceProvider();
     }
 }

@@ -31,15 +31,19 @@ public sealed class SippRun : IAsyncDisposable
 
     public static string Executable => RequiredTool.Find("sipp", "sudo apt-get install -y sip-tester");
 
-    /// <summary>Starts sipp with <paramref name="scenario"/> (a file under Sip/Scenarios) and extra arguments.</summary>
-    public static SippRun StartUas(string scenario, int calls = 1, TimeSpan? timeout = null, IEnumerable<string>? extra = null, Action<string>? prepareFolder = null)
+    /// <summary>
+    /// Starts sipp with <paramref name="scenario"/> (a file under Sip/Scenarios) and extra arguments, on
+    /// <paramref name="port"/> (a free one when null).
+    /// </summary>
+    public static SippRun StartUas(
+        string scenario, int calls = 1, TimeSpan? timeout = null, IEnumerable<string>? extra = null, Action<string>? prepareFolder = null, int? port = null)
     {
         var sipp = Executable;
         var folder = new TempDirectory("sipp");
         var source = Path.Combine(AppContext.BaseDirectory, "Sip", "Scenarios", scenario);
         File.Copy(source, Path.Combine(folder.Path, scenario));
         prepareFolder?.Invoke(folder.Path);
-        var port = FreePorts.Udp();
+        port ??= FreePorts.Udp();
         var mediaPort = FreePorts.UdpPair();
         var start = new ProcessStartInfo(sipp)
         {
@@ -50,7 +54,7 @@ public sealed class SippRun : IAsyncDisposable
         };
         foreach (var argument in new[]
                  {
-                     "-sf", scenario, "-i", "127.0.0.1", "-p", port.ToString(), "-mi", "127.0.0.1", "-mp", mediaPort.ToString(),
+                     "-sf", scenario, "-i", "127.0.0.1", "-p", port.Value.ToString(), "-mi", "127.0.0.1", "-mp", mediaPort.ToString(),
                      "-cp", FreePorts.Udp().ToString(), "-m", calls.ToString(), "-timeout", $"{(int)(timeout ?? TimeSpan.FromSeconds(40)).TotalSeconds}s",
                      "-timeout_error", "-trace_err", "-error_file", Path.Combine(folder.Path, "errors.log"),
                      "-trace_msg", "-message_file", Path.Combine(folder.Path, "messages.log"), "-nostdin",
@@ -60,13 +64,42 @@ public sealed class SippRun : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start };
-        var run = new SippRun(process, folder, port, mediaPort);
+        var run = new SippRun(process, folder, port.Value, mediaPort);
         process.OutputDataReceived += (_, e) => run.Append(e.Data);
         process.ErrorDataReceived += (_, e) => run.Append(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return run;
+    }
+
+    /// <summary>
+    /// sipp over TCP with one connection (<c>-t t1</c>), started and listening: a stream client that connected
+    /// before sipp listens would back off and fail its first call.
+    /// </summary>
+    public static async Task<SippRun> StartTcpUasAsync(string scenario, int? port = null, TimeSpan? timeout = null)
+    {
+        var run = StartUas(scenario, timeout: timeout, extra: ["-t", "t1"], port: port ?? FreePorts.Tcp());
+        await WaitUntilListeningAsync(run);
+        return run;
+    }
+
+    private static async Task WaitUntilListeningAsync(SippRun run)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!run.IsListeningOnTcp())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"sipp never listened on TCP {run.Port}.\n{run.Diagnostics()}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Reads /proc/net/tcp for a listening socket on the port, so no probe connection disturbs sipp.</summary>
+    private bool IsListeningOnTcp()
+    {
+        var hexPort = ":" + Port.ToString("X4");
+        return File.ReadLines("/proc/net/tcp").Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == "0A");
     }
 
     /// <summary>Waits for sipp to finish and returns its exit code; kills it after <paramref name="limit"/>.</summary>

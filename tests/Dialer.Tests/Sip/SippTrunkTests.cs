@@ -62,7 +62,7 @@ public sealed class SippTrunkTests
     [Fact]
     public void Invalid_settings_are_refused_with_messages_that_name_them()
     {
-        var options = new SipOptions { Trunk = "not a host:port", Transport = "tls", RtpPorts = "20000-10000", Codecs = "G729", LocalAddress = "localhost", Register = true };
+        var options = new SipOptions { Trunk = "not a host:port", Transport = "sctp", RtpPorts = "20000-10000", Codecs = "G729", LocalAddress = "localhost", Register = true };
 
         var result = new SipOptionsValidator().Validate(null, options);
 
@@ -71,6 +71,20 @@ public sealed class SippTrunkTests
         {
             Assert.Contains(result.Failures!, f => f.StartsWith(setting, StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public void TLS_settings_that_cannot_work_are_refused_with_messages_that_name_them()
+    {
+        var options = new SipOptions { Trunk = "sip.example.net", Transport = "tls", TlsCaFile = "/nonexistent/ca.pem", TlsFingerprint = "ab:cd" };
+
+        var result = new SipOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.StartsWith("Dialer:Sip:TlsCaFile", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Dialer:Sip:TlsFingerprint", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Failures!, f => f.StartsWith("Dialer:Sip:Transport", StringComparison.Ordinal));
+        Assert.Equal(("sip.example.net", 5061), options.TrunkEndpoint);
     }
 
     /// <summary>Every rendered log line, to check what reaches the logs.</summary>

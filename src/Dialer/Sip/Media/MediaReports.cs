@@ -12,6 +12,8 @@ public sealed class MediaReports
     private long _lostPackets;
     private long _jitterMicroseconds;
     private long _mediaTimeouts;
+    private long _srtpAuthFailures;
+    private long _srtpReplays;
 
     public long RtcpSent => Interlocked.Read(ref _rtcpSent);
 
@@ -24,6 +26,18 @@ public sealed class MediaReports
     public double JitterMsSum => Interlocked.Read(ref _jitterMicroseconds) / 1000.0;
 
     public long MediaTimeouts => Interlocked.Read(ref _mediaTimeouts);
+
+    /// <summary>Callee packets SRTP dropped: their tag did not verify.</summary>
+    public long SrtpAuthFailures => Interlocked.Read(ref _srtpAuthFailures);
+
+    /// <summary>Callee packets SRTP dropped as replays.</summary>
+    public long SrtpReplays => Interlocked.Read(ref _srtpReplays);
+
+    public void SrtpEnded(long authFailures, long replays)
+    {
+        Interlocked.Add(ref _srtpAuthFailures, authFailures);
+        Interlocked.Add(ref _srtpReplays, replays);
+    }
 
     public void Ended(long rtcpSent, long rtcpReceived, RtcpReceptionReport? last, bool timedOut)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Cualify.Appliance.Dialer.Sip.Media.Srtp;
 
 namespace Cualify.Appliance.Dialer.Sip.Media;
 
@@ -45,6 +46,12 @@ public sealed class RtcpSession : IAsyncDisposable
 
     public IPEndPoint? Remote { get; set; }
 
+    /// <summary>With SRTP: reports go out as SRTCP. Set before <see cref="Start"/>.</summary>
+    public SrtpSender? Protection { get; set; }
+
+    /// <summary>With SRTP: only SRTCP that verifies is read. Set before <see cref="Start"/>.</summary>
+    public SrtpReceiver? Verification { get; set; }
+
     public long PacketsReceived => Interlocked.Read(ref _received);
 
     public long ReportsSent => Interlocked.Read(ref _sent);
@@ -66,10 +73,15 @@ public sealed class RtcpSession : IAsyncDisposable
         var length = RtcpPacket.WriteSenderReport(_send, _ssrc, now, rtp.Timestamp, (uint)packets, (uint)(packets * octetsPerPacket), _cname);
         try
         {
+            if (Protection is { } protection)
+            {
+                length = protection.ProtectRtcp(_send, length);
+            }
+
             _socket.SendTo(_send.AsSpan(0, length), SocketFlags.None, remote);
             Interlocked.Increment(ref _sent);
         }
-        catch (SocketException)
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
             // A lost report is no loss: the next one follows.
         }
@@ -95,7 +107,13 @@ public sealed class RtcpSession : IAsyncDisposable
                 continue; // an ICMP port-unreachable from an earlier report, on some systems
             }
 
-            var packet = buffer.AsSpan(0, received.ReceivedBytes);
+            var length = received.ReceivedBytes;
+            if (Verification is { } verification && (length = verification.UnprotectRtcp(buffer, length)) < 0)
+            {
+                continue;
+            }
+
+            var packet = buffer.AsSpan(0, length);
             if (!RtcpPacket.IsRtcp(packet))
             {
                 continue;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Cualify.Appliance.Dialer.Sip.Media.Srtp;
 
 namespace Cualify.Appliance.Dialer.Sip.Media;
 
@@ -15,7 +16,7 @@ public sealed class RtpSession : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly RtpPortPool _pool;
-    private readonly byte[] _sendBuffer = new byte[RtpPacket.HeaderLength + 512];
+    private readonly byte[] _sendBuffer = new byte[RtpPacket.HeaderLength + 512 + 16];
     private ushort _sequence;
     private uint _timestamp;
     private long _sent;
@@ -41,6 +42,12 @@ public sealed class RtpSession : IAsyncDisposable
 
     public IPEndPoint? Remote { get; set; }
 
+    /// <summary>With SRTP: protects what we send. Set before the first packet.</summary>
+    public SrtpSender? Protection { get; set; }
+
+    /// <summary>With SRTP: verifies and decrypts what arrives; what fails is dropped and counted there. Set before receiving.</summary>
+    public SrtpReceiver? Verification { get; set; }
+
     public long PacketsSent => Interlocked.Read(ref _sent);
 
     public long PacketsReceived => Interlocked.Read(ref _received);
@@ -57,10 +64,15 @@ public sealed class RtpSession : IAsyncDisposable
             var length = new RtpPacket(marker, payloadType, _sequence, _timestamp, Ssrc, payload).WriteTo(_sendBuffer);
             try
             {
+                if (Protection is { } protection)
+                {
+                    length = protection.ProtectRtp(_sendBuffer, length);
+                }
+
                 _socket.SendTo(_sendBuffer.AsSpan(0, length), SocketFlags.None, remote);
                 Interlocked.Increment(ref _sent);
             }
-            catch (SocketException)
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
             {
                 // A lost RTP packet is no error worth stopping for: the next frame goes out 20 ms later.
             }
@@ -137,7 +149,13 @@ public sealed class RtpSession : IAsyncDisposable
             return !stop;
         }
 
-        if (RtpPacket.TryParse(args.Buffer.AsSpan(0, args.BytesTransferred), out var packet))
+        var length = args.BytesTransferred;
+        if (Verification is { } verification && (length = verification.UnprotectRtp(args.Buffer, length)) < 0)
+        {
+            return true;
+        }
+
+        if (RtpPacket.TryParse(args.Buffer.AsSpan(0, length), out var packet))
         {
             Interlocked.Increment(ref _received);
             _onPacket!(packet, (IPEndPoint)args.RemoteEndPoint!);

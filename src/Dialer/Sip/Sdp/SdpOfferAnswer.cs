@@ -7,12 +7,19 @@ namespace Cualify.Appliance.Dialer.Sip.Sdp;
 /// <param name="Remote">Where to send RTP; null when the peer holds the call (address 0.0.0.0) or will not receive.</param>
 /// <param name="Codec">The format to send in: the first of the answer's formats that we offered.</param>
 /// <param name="TelephoneEventPayloadType">The peer's payload type for RFC 4733 events, if it accepted them.</param>
-public sealed record NegotiatedMedia(IPEndPoint? Remote, AudioCodec Codec, int? TelephoneEventPayloadType);
+/// <param name="LocalCrypto">Our SDES line the peer chose (its tag and suite), when SRTP was agreed.</param>
+/// <param name="RemoteCrypto">The peer's SDES line with the key it sends with, when SRTP was agreed.</param>
+public sealed record NegotiatedMedia(
+    IPEndPoint? Remote, AudioCodec Codec, int? TelephoneEventPayloadType, SdesCrypto? LocalCrypto = null, SdesCrypto? RemoteCrypto = null);
 
 /// <summary>Builds our SDP offer and reads the answer (RFC 3264 §5, §6, §8).</summary>
 public static class SdpOfferAnswer
 {
-    public static SessionDescription Offer(IPAddress address, int rtpPort, IReadOnlyList<AudioCodec> codecs, long sessionId, long version)
+    /// <param name="crypto">SDES lines to offer (SRTP), or null for plain RTP.</param>
+    /// <param name="secureProfile">Offer <c>RTP/SAVP</c> (SRTP required) rather than <c>RTP/AVP</c> with the crypto lines as an option.</param>
+    public static SessionDescription Offer(
+        IPAddress address, int rtpPort, IReadOnlyList<AudioCodec> codecs, long sessionId, long version,
+        IReadOnlyList<SdesCrypto>? crypto = null, bool secureProfile = false)
     {
         var host = address.ToString();
         var offer = new SessionDescription
@@ -23,7 +30,7 @@ public static class SdpOfferAnswer
         };
         var formats = codecs.Select(c => c.PayloadType.ToString(CultureInfo.InvariantCulture)).ToList();
         formats.Add(AudioCodec.TelephoneEventPayloadType.ToString(CultureInfo.InvariantCulture));
-        var audio = new MediaDescription { Kind = "audio", Port = rtpPort, Protocol = "RTP/AVP", Formats = formats };
+        var audio = new MediaDescription { Kind = "audio", Port = rtpPort, Protocol = secureProfile ? "RTP/SAVP" : "RTP/AVP", Formats = formats };
         foreach (var codec in codecs)
         {
             audio.Attributes.Add(new SdpAttribute("rtpmap", string.Create(CultureInfo.InvariantCulture, $"{codec.PayloadType} {codec.Name}/{AudioCodec.ClockRate}")));
@@ -33,6 +40,11 @@ public static class SdpOfferAnswer
         audio.Attributes.Add(new SdpAttribute("fmtp", $"{AudioCodec.TelephoneEventPayloadType} 0-16"));
         audio.Attributes.Add(new SdpAttribute("ptime", "20"));
         audio.Attributes.Add(new SdpAttribute("sendrecv", null));
+        foreach (var line in crypto ?? [])
+        {
+            audio.Attributes.Add(line.ToAttribute());
+        }
+
         offer.Media.Add(audio);
         return offer;
     }
@@ -41,7 +53,9 @@ public static class SdpOfferAnswer
     /// Reads <paramref name="answer"/> against what we <paramref name="offered"/>. Returns null with
     /// <paramref name="failure"/> set when no audio format is common (the call then ends <c>no_common_codec</c>).
     /// </summary>
-    public static NegotiatedMedia? Negotiate(SessionDescription answer, IReadOnlyList<AudioCodec> offered, out string? failure)
+    /// <param name="offeredCrypto">The SDES lines we offered: the answer's line with the same tag and suite agrees SRTP.</param>
+    public static NegotiatedMedia? Negotiate(
+        SessionDescription answer, IReadOnlyList<AudioCodec> offered, out string? failure, IReadOnlyList<SdesCrypto>? offeredCrypto = null)
     {
         failure = null;
         var audio = answer.Media.FirstOrDefault(m => m.Kind == "audio");
@@ -85,6 +99,14 @@ public static class SdpOfferAnswer
             remote = new IPEndPoint(ip, audio.Port);
         }
 
+        foreach (var theirs in offeredCrypto is null ? [] : SdesCrypto.In(audio))
+        {
+            if (offeredCrypto!.FirstOrDefault(o => o.Tag == theirs.Tag && o.Suite == theirs.Suite) is { } ours)
+            {
+                return new NegotiatedMedia(remote, codec, telephoneEvent, ours, theirs);
+            }
+        }
+
         return new NegotiatedMedia(remote, codec, telephoneEvent);
     }
 
@@ -109,7 +131,8 @@ public static class SdpOfferAnswer
             formats.Add(eventType.ToString(CultureInfo.InvariantCulture));
         }
 
-        var audio = new MediaDescription { Kind = "audio", Port = ourAudio.Port, Protocol = "RTP/AVP", Formats = formats };
+        var offeredAudio = offer.Media.FirstOrDefault(m => m.Kind == "audio");
+        var audio = new MediaDescription { Kind = "audio", Port = ourAudio.Port, Protocol = offeredAudio?.Protocol ?? "RTP/AVP", Formats = formats };
         audio.Attributes.Add(new SdpAttribute("rtpmap", string.Create(CultureInfo.InvariantCulture, $"{media.Codec.PayloadType} {media.Codec.Name}/{AudioCodec.ClockRate}")));
         if (media.TelephoneEventPayloadType is { } type)
         {
@@ -118,8 +141,13 @@ public static class SdpOfferAnswer
         }
 
         audio.Attributes.Add(new SdpAttribute("ptime", "20"));
-        var offered = offer.Media.FirstOrDefault(m => m.Kind == "audio")?.Direction ?? "sendrecv";
+        var offered = offeredAudio?.Direction ?? "sendrecv";
         audio.Attributes.Add(new SdpAttribute(offered switch { "sendonly" => "recvonly", "recvonly" => "sendonly", "inactive" => "inactive", _ => "sendrecv" }, null));
+        if (media.LocalCrypto is { } crypto)
+        {
+            audio.Attributes.Add(crypto.ToAttribute());
+        }
+
         answer.Media.Add(audio);
         return answer;
     }

@@ -31,7 +31,11 @@ public sealed class ClientInviteTransaction : ClientTransaction
         {
             State = TransactionState.Calling;
             _intervalA = Timers.T1;
-            _timerA.Start(_intervalA);
+            if (!Reliable)
+            {
+                _timerA.Start(_intervalA);
+            }
+
             _timerB.Start(Timers.Timeout);
         }
 
@@ -65,7 +69,7 @@ public sealed class ClientInviteTransaction : ClientTransaction
                     _timerB.Stop();
                     _ackBytes = BuildAck(response).ToBytes();
                     resendAck = _ackBytes;
-                    _timerDm.Start(Timers.D);
+                    _timerDm.Start(Reliable ? TimeSpan.Zero : Timers.D);
                     deliver = true;
                     break;
                 case TransactionState.Accepted when response.IsSuccess:

@@ -28,7 +28,11 @@ public sealed class ClientNonInviteTransaction : ClientTransaction
         {
             State = TransactionState.Trying;
             _intervalE = Timers.T1;
-            _timerE.Start(_intervalE);
+            if (!Reliable)
+            {
+                _timerE.Start(_intervalE);
+            }
+
             _timerF.Start(Timers.Timeout);
         }
 
@@ -58,7 +62,7 @@ public sealed class ClientNonInviteTransaction : ClientTransaction
                 State = TransactionState.Completed;
                 _timerE.Stop();
                 _timerF.Stop();
-                _timerK.Start(Timers.K);
+                _timerK.Start(Reliable ? TimeSpan.Zero : Timers.K);
             }
         }
 

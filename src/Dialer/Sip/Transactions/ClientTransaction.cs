@@ -18,7 +18,7 @@ public abstract class ClientTransaction : SipTransaction
         Destination = destination;
         User = user;
         Branch = BranchOf(request);
-        RequestBytes = request.ToBytes();
+        (RequestBytes, Reliable) = layer.Transport.Frame(request, destination);
     }
 
     public SipRequest Request { get; }
@@ -30,6 +30,9 @@ public abstract class ClientTransaction : SipTransaction
     private protected IClientTransactionUser User { get; }
 
     private protected byte[] RequestBytes { get; }
+
+    /// <summary>Over TCP or TLS: the transport delivers, so nothing is retransmitted and nothing waits for copies (RFC 3261 §17.1).</summary>
+    public bool Reliable { get; }
 
     internal static string KeyOf(string branch, string method) => branch + "|" + method;
 
@@ -57,7 +60,7 @@ public abstract class ClientTransaction : SipTransaction
     {
         try
         {
-            Layer.Transport.Send(bytes, Destination);
+            Layer.Transport.Send(bytes, Destination, Reliable);
             return true;
         }
         catch (SipTransportException exception)

@@ -44,7 +44,11 @@ public sealed class ServerInviteTransaction : ServerTransaction
             {
                 State = response.IsSuccess ? TransactionState.Accepted : TransactionState.Completed;
                 _interval = Timers.T1;
-                _retransmit.Start(_interval);
+                if (!Reliable)
+                {
+                    _retransmit.Start(_interval);
+                }
+
                 _giveUp.Start(Timers.Timeout);
             }
         }
@@ -61,7 +65,7 @@ public sealed class ServerInviteTransaction : ServerTransaction
             {
                 State = TransactionState.Confirmed;
                 _retransmit.Stop();
-                _giveUp.Start(Timers.K);
+                _giveUp.Start(Reliable ? TimeSpan.Zero : Timers.K);
             }
             else if (State == TransactionState.Accepted)
             {

@@ -16,7 +16,11 @@ public abstract class ServerTransaction : SipTransaction
         Request = request;
         Remote = remote;
         ResponseDestination = SipTransport.ResponseDestination(request, remote);
+        Reliable = layer.Transport.IsStream(request.TopVia);
     }
+
+    /// <summary>The request came over TCP or TLS: responses go back on its connection and are not retransmitted.</summary>
+    public bool Reliable { get; }
 
     public SipRequest Request { get; }
 
@@ -63,7 +67,7 @@ public abstract class ServerTransaction : SipTransaction
 
         try
         {
-            Layer.Transport.Send(bytes, ResponseDestination);
+            Layer.Transport.Send(bytes, ResponseDestination, Reliable);
         }
         catch (SipTransportException)
         {
@@ -110,7 +114,7 @@ public sealed class ServerNonInviteTransaction : ServerTransaction
             if (response.IsFinal)
             {
                 State = TransactionState.Completed;
-                _timerJ.Start(Timers.Timeout);
+                _timerJ.Start(Reliable ? TimeSpan.Zero : Timers.Timeout);
             }
             else
             {

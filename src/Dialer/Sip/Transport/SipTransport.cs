@@ -7,28 +7,76 @@ using Microsoft.Extensions.Logging;
 namespace Cualify.Appliance.Dialer.Sip.Transport;
 
 /// <summary>
-/// The SIP transport layer (RFC 3261 §18) over one datagram channel: serialises outgoing messages, parses incoming
-/// datagrams, stamps <c>received</c>/<c>rport</c> on requests, and hands well-formed messages to the transactions.
-/// Malformed datagrams are dropped and counted; nothing thrown above escapes the receive loop.
+/// The SIP transport layer (RFC 3261 §18) over one datagram channel and, optionally, stream connections (TCP or
+/// TLS): serialises outgoing messages, parses incoming ones, stamps <c>received</c>/<c>rport</c> on requests, and
+/// hands well-formed messages to the transactions. A message goes over the streams when its top Via names a stream
+/// transport; with <c>udp</c> configured, a request over <see cref="MaxUdpRequest"/> bytes moves to TCP when the
+/// destination takes a TCP connection (§18.1.1). Malformed input is dropped and counted; nothing thrown above
+/// escapes the receive loops.
 /// </summary>
-public sealed class SipTransport(IDatagramChannel channel, ILogger logger) : IAsyncDisposable
+public sealed class SipTransport(IDatagramChannel channel, ILogger logger, SipStreamConnections? streams = null, bool streamsFirst = false)
+    : IAsyncDisposable
 {
+    /// <summary>RFC 3261 §18.1.1: a larger request with an unknown path MTU goes over a congestion-controlled transport.</summary>
+    public const int MaxUdpRequest = 1300;
+
     public SipTransportCounters Counters { get; } = new();
 
     public IPEndPoint LocalEndPoint => channel.LocalEndPoint;
 
-    /// <summary>The Via transport token.</summary>
-    public string Protocol => "UDP";
+    /// <summary>The configured transport's Via token: <c>UDP</c>, <c>TCP</c> or <c>TLS</c>.</summary>
+    public string Protocol => streamsFirst && streams is not null ? streams.Protocol : "UDP";
 
-    /// <summary>Sends <paramref name="message"/>; a refusal by the OS surfaces as <see cref="SipTransportException"/>.</summary>
-    public void Send(SipMessage message, IPEndPoint remote) => Send(message.ToBytes(), remote);
+    /// <summary>The TCP/TLS connections (null when there are none).</summary>
+    public SipStreamConnections? Streams => streams;
 
-    public void Send(ReadOnlySpan<byte> bytes, IPEndPoint remote)
+    /// <summary>Serialises <paramref name="request"/> for <paramref name="destination"/> and says whether it goes over a stream.</summary>
+    public (byte[] Bytes, bool OverStream) Frame(SipRequest request, IPEndPoint destination)
+    {
+        var bytes = request.ToBytes();
+        if (IsStream(request.TopVia))
+        {
+            return (bytes, true);
+        }
+
+        if (bytes.Length <= MaxUdpRequest || streams is null || request.TopVia is not { } via || !Reaches(destination))
+        {
+            return (bytes, false);
+        }
+
+        request.Headers.ReplaceFirst(SipHeaderNames.Via, new Via(streams.Protocol, via.Host, via.Port, via.Parameters).ToString());
+        return (request.ToBytes(), true);
+    }
+
+    /// <summary>Whether a message with this top Via travels over the streams (TCP or TLS) rather than UDP.</summary>
+    public bool IsStream(Via? via) =>
+        streams is not null && via is not null && !string.Equals(via.Transport, "UDP", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Sends <paramref name="message"/> the way its top Via says; failures surface as <see cref="SipTransportException"/>.</summary>
+    public void Send(SipMessage message, IPEndPoint remote) => Send(message.ToBytes(), remote, IsStream(message.TopVia));
+
+    /// <summary>Sends over the configured transport.</summary>
+    public void Send(ReadOnlySpan<byte> bytes, IPEndPoint remote) => Send(bytes, remote, streamsFirst && streams is not null);
+
+    public void Send(ReadOnlySpan<byte> bytes, IPEndPoint remote, bool overStream)
     {
         try
         {
-            channel.Send(bytes, remote);
+            if (overStream && streams is not null)
+            {
+                streams.Send(bytes, remote);
+            }
+            else
+            {
+                channel.Send(bytes, remote);
+            }
+
             Counters.CountSent();
+        }
+        catch (SipTransportException)
+        {
+            Counters.CountSendFailure();
+            throw;
         }
         catch (SocketException exception)
         {
@@ -42,8 +90,26 @@ public sealed class SipTransport(IDatagramChannel channel, ILogger logger) : IAs
         }
     }
 
-    public Task RunAsync(ISipMessageSink sink, CancellationToken cancellationToken) =>
-        channel.RunAsync((datagram, remote) => Receive(datagram, remote, sink), cancellationToken);
+    private bool Reaches(IPEndPoint destination)
+    {
+        try
+        {
+            streams!.Connection(destination);
+            return true;
+        }
+        catch (SipTransportException)
+        {
+            return false;
+        }
+    }
+
+    public Task RunAsync(ISipMessageSink sink, CancellationToken cancellationToken)
+    {
+        DatagramHandler handler = (bytes, remote) => Receive(bytes, remote, sink);
+        return streams is null
+            ? channel.RunAsync(handler, cancellationToken)
+            : Task.WhenAll(channel.RunAsync(handler, cancellationToken), streams.RunAsync(handler, cancellationToken));
+    }
 
     /// <summary>Handles one datagram as if it had arrived from <paramref name="remote"/>. Never throws.</summary>
     public void Receive(ReadOnlySpan<byte> datagram, IPEndPoint remote, ISipMessageSink sink)
@@ -89,7 +155,8 @@ public sealed class SipTransport(IDatagramChannel channel, ILogger logger) : IAs
     public static IPEndPoint ResponseDestination(SipRequest request, IPEndPoint remote)
     {
         var via = request.TopVia;
-        if (via is null || via.Parameters.Contains("rport"))
+        // §18.2.2: over a stream the response goes back on the connection the request came in on.
+        if (via is null || via.Parameters.Contains("rport") || !string.Equals(via.Transport, "UDP", StringComparison.OrdinalIgnoreCase))
         {
             return remote;
         }
@@ -122,8 +189,22 @@ public sealed class SipTransport(IDatagramChannel channel, ILogger logger) : IAs
         }
     }
 
-    public ValueTask DisposeAsync() => channel.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (streams is not null)
+        {
+            await streams.DisposeAsync();
+        }
+
+        await channel.DisposeAsync();
+    }
 }
 
-/// <summary>The transport could not send (the OS refused, or the transport is closed).</summary>
-public sealed class SipTransportException(string message, Exception inner) : Exception(message, inner);
+/// <summary>
+/// The transport could not send (the OS refused, the transport is closed, the connection could not be made).
+/// <see cref="TlsFailed"/>: the trunk's certificate was refused, so nothing was sent.
+/// </summary>
+public sealed class SipTransportException(string message, Exception? inner = null, bool tlsFailed = false) : Exception(message, inner)
+{
+    public bool TlsFailed { get; } = tlsFailed;
+}

@@ -11,5 +11,8 @@ public sealed record LocalIdentity(string Host, int Port, string Transport, stri
     public Via NewVia() => new(Transport, Host.Contains(':') ? "[" + Host + "]" : Host, Port, new SipParameters().Set("branch", SipIds.Branch()).Set("rport", null));
 
     public string Contact(string user) =>
-        string.Create(CultureInfo.InvariantCulture, $"<sip:{user}@{(Host.Contains(':') ? "[" + Host + "]" : Host)}:{Port}>");
+        string.Create(CultureInfo.InvariantCulture, $"<sip:{user}@{(Host.Contains(':') ? "[" + Host + "]" : Host)}:{Port}{UriTransport}>");
+
+    /// <summary>The <c>;transport=</c> parameter URIs carry over TCP and TLS (nothing over UDP, the default).</summary>
+    public string UriTransport => Transport == "UDP" ? "" : ";transport=" + Transport.ToLowerInvariant();
 }

@@ -101,12 +101,19 @@ public sealed partial class SipCall
         }
 
         var media = SessionDescription.TryParse(response.BodyText, out var answer)
-            ? SdpOfferAnswer.Negotiate(answer, _ua.Options.CodecList, out var failure)
+            ? SdpOfferAnswer.Negotiate(answer, _ua.Options.CodecList, out var failure, _offeredCrypto)
             : null;
         if (media is null)
         {
             SendBye();
             await EndAsync(new CallEnd(CallOutcome.Failed, "no_common_codec", Detail: "the 2xx carried no usable SDP answer"), awaitingBye: true);
+            return;
+        }
+
+        if (!StartSrtp(media))
+        {
+            SendBye();
+            await EndAsync(new CallEnd(CallOutcome.Failed, "no_common_codec", Detail: "SRTP is required and the answer agreed no a=crypto key"), awaitingBye: true);
             return;
         }
 
@@ -241,7 +248,7 @@ public sealed partial class SipCall
         ok.Headers.Add(SipHeaderNames.Contact, _ua.Identity.Contact(_ua.Options.FromUser));
         ok.Headers.Add(SipHeaderNames.Allow, SipMethods.Allowed);
         if (request.Body.Length > 0 && SessionDescription.TryParse(request.BodyText, out var offer) &&
-            SdpOfferAnswer.Negotiate(offer, _ua.Options.CodecList, out _) is { } media && _rtp is not null)
+            SdpOfferAnswer.Negotiate(offer, _ua.Options.CodecList, out _, _offeredCrypto) is { } media && _rtp is not null)
         {
             _rtp.Remote = media.Remote;
             ok.SetBody("application/sdp", SdpOfferAnswer.Answer(offer, _offer!, media, ++_sdpVersion).ToString());

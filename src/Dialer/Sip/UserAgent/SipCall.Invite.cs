@@ -59,8 +59,8 @@ public sealed partial class SipCall
             return false;
         }
 
-        var domain = trunkPort == 5060 ? trunkHost : $"{trunkHost}:{trunkPort}";
-        _requestUri = $"sip:{_plan.ToE164}@{domain}";
+        var domain = trunkPort == options.DefaultPort ? trunkHost : $"{trunkHost}:{trunkPort}";
+        _requestUri = $"sip:{_plan.ToE164}@{domain}{_ua.Identity.UriTransport}";
         var callerUser = string.IsNullOrWhiteSpace(_plan.FromE164) ? options.FromUser : _plan.FromE164;
         _from = new NameAddress($"sip:{callerUser}@{options.EffectiveFromDomain}", string.IsNullOrWhiteSpace(_plan.FromE164) ? null : _plan.FromE164)
             .WithTag(SipIds.Tag());
@@ -68,7 +68,8 @@ public sealed partial class SipCall
         var address = IPAddress.Parse(_ua.Identity.Host);
         var sessionId = _ua.Time.GetUtcNow().ToUnixTimeSeconds();
         _sdpVersion = sessionId;
-        _offer = SdpOfferAnswer.Offer(address, _rtp.LocalPort, options.CodecList, sessionId, _sdpVersion);
+        _offeredCrypto = NewCryptoOffer();
+        _offer = SdpOfferAnswer.Offer(address, _rtp.LocalPort, options.CodecList, sessionId, _sdpVersion, _offeredCrypto, options.SrtpMode == SrtpMode.Required);
         return true;
     }
 
@@ -97,7 +98,7 @@ public sealed partial class SipCall
         invite.Headers.Add(SipHeaderNames.Contact, _ua.Identity.Contact(options.FromUser));
         if (SipOptions.ParseHostPort(options.OutboundProxy) is { } proxy)
         {
-            invite.Headers.Add(SipHeaderNames.Route, $"<sip:{proxy.Host}:{proxy.Port};lr>");
+            invite.Headers.Add(SipHeaderNames.Route, $"<sip:{proxy.Host}:{proxy.Port}{_ua.Identity.UriTransport};lr>");
         }
 
         if (options.SendPAssertedIdentity && !string.IsNullOrWhiteSpace(_plan.FromE164))
@@ -256,11 +257,13 @@ public sealed partial class SipCall
         }
     }
 
-    private async Task OnTransactionFailedAsync(ClientTransaction transaction, string detail)
+    private async Task OnTransactionFailedAsync(ClientTransaction transaction, string detail, bool tlsFailed)
     {
         if (transaction == _inviteTransaction && _phase is CallPhase.Inviting or CallPhase.Canceling)
         {
-            await EndAsync(_stopReason is null ? SipCallEnds.TrunkUnreachable(detail) : SipCallEnds.Stopped(_stopReason));
+            await EndAsync(_stopReason is not null ? SipCallEnds.Stopped(_stopReason)
+                : tlsFailed ? SipCallEnds.TlsFailed(detail)
+                : SipCallEnds.TrunkUnreachable(detail));
         }
         else if (transaction == _byeTransaction && _phase == CallPhase.Ending)
         {

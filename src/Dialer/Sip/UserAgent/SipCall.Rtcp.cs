@@ -39,6 +39,8 @@ public sealed partial class SipCall
         else
         {
             _rtcp.Remote = media.Remote is { } remote ? new IPEndPoint(remote.Address, remote.Port + 1) : null;
+            _rtcp.Protection = _srtpSender;
+            _rtcp.Verification = _srtpReceiver;
             _rtcp.Start();
         }
 
@@ -95,6 +97,13 @@ public sealed partial class SipCall
             ["rtp_received"] = _rtp.PacketsReceived,
             ["rtcp_received"] = _rtcp?.PacketsReceived ?? 0,
         };
+        if (_srtpReceiver is { } srtp)
+        {
+            _ua.MediaReports.SrtpEnded(srtp.AuthenticationFailures, srtp.Replays);
+            quality["srtp_auth_failures"] = srtp.AuthenticationFailures;
+            quality["srtp_replays"] = srtp.Replays;
+        }
+
         _ua.MediaReports.Ended(_rtcp?.ReportsSent ?? 0, _rtcp?.PacketsReceived ?? 0, _rtcp?.LastReport, end.EndReason == MediaTimeoutReason);
         if (_rtcp?.LastReport is { } report)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.Channels;
 using Cualify.Appliance.Dialer.Sip.Messages;
 using Cualify.Appliance.Dialer.Sip.Transactions;
+using Cualify.Appliance.Dialer.Sip.Transport;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Logging;
 
@@ -124,7 +125,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         Post(new TransactionFailed(transaction, $"no response to {transaction.Request.Method} in {_ua.Transactions.Timers.Timeout.TotalSeconds:0} s"));
 
     void IClientTransactionUser.OnTransportError(ClientTransaction transaction, Exception error) =>
-        Post(new TransactionFailed(transaction, error.Message));
+        Post(new TransactionFailed(transaction, error.Message, error is SipTransportException { TlsFailed: true }));
 
     private bool Post(SipCallInput callEvent) => _inbox.Writer.TryWrite(callEvent);
 
@@ -160,7 +161,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         CallStart => StartInviteAsync(),
         ResponseReceived { Acked: { } acked } received => OnSuccessAsync(received.Response, acked),
         ResponseReceived received => OnResponseAsync(received.Transaction, received.Response),
-        TransactionFailed failed => OnTransactionFailedAsync(failed.Transaction, failed.Detail),
+        TransactionFailed failed => OnTransactionFailedAsync(failed.Transaction, failed.Detail, failed.TlsFailed),
         RequestReceived request => OnRequestAsync(request.Transaction),
         LateSuccess late => OnSuccessAsync(late.Response),
         HangUpRequested hangUp => OnHangUpAsync(hangUp),
@@ -289,5 +290,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         {
             await _rtcp.DisposeAsync();
         }
+
+        ReleaseSrtp();
     }
 }

@@ -26,6 +26,9 @@ public static class SipCallEnds
     /// <summary>No response at all (timer B) or the transport refused: the trunk is unreachable, worth a retry.</summary>
     public static CallEnd TrunkUnreachable(string detail) => new(CallOutcome.Failed, "trunk_error", Retryable: true, Detail: detail);
 
+    /// <summary>The trunk's TLS certificate was refused, so nothing was sent; retrying cannot help until the setup changes.</summary>
+    public static CallEnd TlsFailed(string detail) => new(CallOutcome.Failed, "tls_failed", Detail: detail);
+
     /// <summary>The end of an answered call we hung up for <paramref name="reason"/>.</summary>
     public static CallEnd HungUp(HangupReason reason) => new(CallOutcome.Completed, ReasonText(reason));
 

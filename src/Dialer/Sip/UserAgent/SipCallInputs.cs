@@ -16,7 +16,7 @@ internal sealed record ResponseReceived(ClientTransaction Transaction, SipRespon
 internal sealed record AckedDialog(Dialogs.SipDialog Dialog, System.Net.IPEndPoint Hop);
 
 /// <summary>Timer B/F fired, or the transport refused to send.</summary>
-internal sealed record TransactionFailed(ClientTransaction Transaction, string Detail) : SipCallInput;
+internal sealed record TransactionFailed(ClientTransaction Transaction, string Detail, bool TlsFailed = false) : SipCallInput;
 
 internal sealed record RequestReceived(ServerTransaction Transaction) : SipCallInput;
 

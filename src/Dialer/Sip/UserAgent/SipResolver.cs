@@ -6,7 +6,7 @@ namespace Cualify.Appliance.Dialer.Sip.UserAgent;
 
 /// <summary>
 /// Finds where a SIP URI's requests go over UDP (RFC 3263 without NAPTR/SRV: <c>maddr</c> or host, A/AAAA records,
-/// port 5060 by default). IP literals need no lookup.
+/// port 5060 by default, 5061 for <c>sips:</c> and <c>transport=tls</c>). IP literals need no lookup.
 /// </summary>
 public sealed class SipResolver(AddressFamily family)
 {
@@ -17,7 +17,8 @@ public sealed class SipResolver(AddressFamily family)
             throw new SipResolveException($"'{uri}' is not a SIP URI we can route to.");
         }
 
-        return await ResolveAsync(parsed.Parameters["maddr"] ?? parsed.Host, parsed.Port ?? 5060, cancellationToken);
+        var secure = parsed.Scheme == "sips" || string.Equals(parsed.Parameters["transport"], "tls", StringComparison.OrdinalIgnoreCase);
+        return await ResolveAsync(parsed.Parameters["maddr"] ?? parsed.Host, parsed.Port ?? (secure ? 5061 : 5060), cancellationToken);
     }
 
     public async Task<IPEndPoint> ResolveAsync(string host, int port, CancellationToken cancellationToken)
