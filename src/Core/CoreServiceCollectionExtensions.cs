@@ -54,6 +54,13 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IMetricsSource, CreditMetrics>();
         services.AddSingleton<Health.IReadinessCheck, Health.StoreReadiness>();
         services.AddHostedService<StoreMaintenance>();
+        services.AddOptions<Cluster.ClusterOptions>()
+            .Bind(configuration.GetSection(Cluster.ClusterOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<Cluster.ClusterNode>();
+        services.AddSingleton<Cluster.NodeHeartbeat>();
+        services.AddHostedService(sp => sp.GetRequiredService<Cluster.NodeHeartbeat>());
         services.AddPlaybooksAndCalls(configuration);
         services.AddSequences(configuration);
         services.AddMail();

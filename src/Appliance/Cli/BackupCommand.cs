@@ -32,6 +32,14 @@ public static class BackupCommand
 
     public static async Task BackupAsync(StoreOptions options, string target, TextWriter progress, CancellationToken cancellationToken)
     {
+        if (options.IsPostgres)
+        {
+            throw ApplianceException.BadRequest(
+                $"The store is the PostgreSQL database {Core.Store.Postgres.PostgresConnection.Describe(options)}, which this command does not copy. " +
+                $"Back it up with PostgreSQL's own tools, for example: pg_dump --format=custom --file={target} \"<Store:ConnectionString>\" " +
+                "(restore with pg_restore), or the server's continuous archiving; keep secrets.key (or Store:SecretKey) with the dump.");
+        }
+
         var source = Path.GetFullPath(options.Path);
         if (!File.Exists(source))
         {

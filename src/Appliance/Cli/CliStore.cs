@@ -12,7 +12,7 @@ public static class CliStore
     {
         var cli = CliContext.Create(ApplianceCommandLine.Settings(parse));
         var store = cli.Get<ApplianceStore>();
-        if (!File.Exists(store.Path))
+        if (!store.IsPostgres && !File.Exists(store.Path))
         {
             await cli.DisposeAsync();
             throw ApplianceException.BadRequest($"No store at {store.Path}; run: cualify-appliance init --data-dir {parse.GetValue(ApplianceCommandLine.DataDir)}");

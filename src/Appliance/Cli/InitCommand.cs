@@ -19,12 +19,12 @@ public static class InitCommand
             var result = await cli.Get<ApplianceInitializer>().InitializeAsync(cancellationToken);
             if (result.FirstAdminKey is null)
             {
-                await Console.Error.WriteLineAsync($"The store at {cli.Get<ApplianceStore>().Path} is already initialised; its keys are not shown again. Create another with: cualify-appliance keys create --org default --name NAME --scope admin");
+                await Console.Error.WriteLineAsync($"The store at {cli.Get<ApplianceStore>().Describe()} is already initialised; its keys are not shown again. Create another with: cualify-appliance keys create --org default --name NAME --scope admin");
                 return 1;
             }
 
             Console.Out.WriteLine(result.FirstAdminKey);
-            await Console.Error.WriteLineAsync($"Initialised {cli.Get<ApplianceStore>().Path}: org 'default' and its first admin key (above, shown only this once).");
+            await Console.Error.WriteLineAsync($"Initialised {cli.Get<ApplianceStore>().Describe()}: org 'default' and its first admin key (above, shown only this once).");
             return 0;
         }));
         return command;

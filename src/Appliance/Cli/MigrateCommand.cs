@@ -20,7 +20,7 @@ public static class MigrateCommand
                 return 0;
             }
 
-            Console.Out.WriteLine($"Applying {pending.Count} migration(s) to {cli.Get<ApplianceStore>().Path}");
+            Console.Out.WriteLine($"Applying {pending.Count} migration(s) to {cli.Get<ApplianceStore>().Describe()}");
             var done = 0;
             var applied = await migrator.MigrateAsync(cancellationToken, new InlineProgress<Migrator.Migration>(migration =>
                 Console.Out.WriteLine($"  [{++done}/{pending.Count}] {migration.Number:D4} {migration.Name}")));

@@ -14,13 +14,35 @@ public sealed class ClockCheck(IOptions<StoreOptions> options, TimeProvider time
 {
     private const int TimeError = 5;
     private static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan SkewTolerance = TimeSpan.FromSeconds(2);
 
     public string Name => "clock";
 
     public async Task<DoctorResult> RunAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var latest = await LatestRecordAsync(options.Value.Path, cancellationToken);
+        string? skew = null;
+        DateTimeOffset? latest;
+        if (options.Value.IsPostgres)
+        {
+            var server = await ServerClockAsync(cancellationToken);
+            latest = server.Latest;
+            if (server.Skew is { } offset)
+            {
+                if (offset.Duration() > SkewTolerance)
+                {
+                    return DoctorResult.Fail($"this node's clock is {offset.TotalSeconds:0.0} s off the database server's; every node must agree on time (calling hours, leases, node timeouts)",
+                        "keep every node and the database server synchronised: timedatectl set-ntp true (or install chrony)");
+                }
+
+                skew = $", {offset.TotalMilliseconds:0} ms from the database server's clock";
+            }
+        }
+        else
+        {
+            latest = await LatestRecordAsync(options.Value.Path, cancellationToken);
+        }
+
         if (latest is { } last && last - now > Tolerance)
         {
             return DoctorResult.Fail($"the clock says {now:u} but the store has records from {last:u}: the clock is behind",
@@ -29,11 +51,46 @@ public sealed class ClockCheck(IOptions<StoreOptions> options, TimeProvider time
 
         if (UnixFiles.ClockState() == TimeError)
         {
-            return DoctorResult.Warn($"the kernel reports the clock ({now:u}) as not synchronised by NTP",
+            return DoctorResult.Warn($"the kernel reports the clock ({now:u}) as not synchronised by NTP{skew}",
                 "enable time synchronisation: timedatectl set-ntp true (or install chrony)");
         }
 
-        return DoctorResult.Ok($"{now:u} UTC" + (latest is { } seen ? $", after the store's latest record ({seen:u})" : ""));
+        return DoctorResult.Ok($"{now:u} UTC" + (latest is { } seen ? $", after the store's latest record ({seen:u})" : "") + skew);
+    }
+
+    /// <summary>The offset of this node's clock from the server's (half a round trip either way), and the store's latest record.</summary>
+    private async Task<(TimeSpan? Skew, DateTimeOffset? Latest)> ServerClockAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await PostgresStore.OpenReadOnlyAsync(options.Value, cancellationToken);
+            var before = time.GetUtcNow();
+            var server = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+                "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", cancellationToken: cancellationToken));
+            var after = time.GetUtcNow();
+            var skew = before + (after - before) / 2 - UtcTimestamp.Parse(server!);
+            DateTimeOffset? latest = null;
+            foreach (var table in new[] { "schema_migrations", "events", "credit_ledger" })
+            {
+                if (!await PostgresStore.HasTableAsync(connection, table, cancellationToken))
+                {
+                    continue;
+                }
+
+                var column = table == "schema_migrations" ? "applied_at" : "created_at";
+                var text = await connection.ExecuteScalarAsync<string?>(new CommandDefinition($"SELECT max({column}) FROM {table}", cancellationToken: cancellationToken));
+                if (text is not null && UtcTimestamp.Parse(text) is var at && (latest is null || at > latest))
+                {
+                    latest = at;
+                }
+            }
+
+            return (skew, latest);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+        {
+            return (null, null); // the store line reports why the store cannot be read
+        }
     }
 
     private static async Task<DateTimeOffset?> LatestRecordAsync(string path, CancellationToken cancellationToken)

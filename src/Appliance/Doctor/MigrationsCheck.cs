@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Health;
 using Cualify.Appliance.Core.Store;
 using Dapper;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -14,12 +15,29 @@ public sealed class MigrationsCheck(IOptions<StoreOptions> options) : IDoctorChe
     public async Task<DoctorResult> RunAsync(CancellationToken cancellationToken)
     {
         var path = options.Value.Path;
+        HashSet<int> applied;
+        if (options.Value.IsPostgres)
+        {
+            try
+            {
+                await using var connection = await PostgresStore.OpenReadOnlyAsync(options.Value, cancellationToken);
+                applied = await PostgresStore.HasTableAsync(connection, "schema_migrations", cancellationToken)
+                    ? (await connection.QueryAsync<int>(new CommandDefinition("SELECT number FROM schema_migrations", cancellationToken: cancellationToken))).ToHashSet()
+                    : [];
+            }
+            catch (Exception ex) when (ex is DbException or InvalidOperationException)
+            {
+                return DoctorResult.Fail($"cannot read the applied migrations (PostgreSQL: {ex.Message})", "see the store line above");
+            }
+
+            return Compare(applied, Migrator.EmbeddedPostgres);
+        }
+
         if (!File.Exists(path))
         {
             return DoctorResult.Fail($"no store at {path}", "see the store line above");
         }
 
-        HashSet<int> applied;
         try
         {
             await using var connection = await StoreFile.OpenReadOnlyAsync(path, cancellationToken);
@@ -34,7 +52,12 @@ public sealed class MigrationsCheck(IOptions<StoreOptions> options) : IDoctorChe
             return DoctorResult.Fail($"cannot read the applied migrations (SQLite: {ex.Message})", "see the store line above");
         }
 
-        var known = Migrator.Embedded.Select(m => m.Number).ToHashSet();
+        return Compare(applied, Migrator.Embedded);
+    }
+
+    private static DoctorResult Compare(HashSet<int> applied, IReadOnlyList<Migrator.Migration> embedded)
+    {
+        var known = embedded.Select(m => m.Number).ToHashSet();
         var unknown = applied.Where(n => !known.Contains(n)).Order().ToList();
         if (unknown.Count > 0)
         {
@@ -43,7 +66,7 @@ public sealed class MigrationsCheck(IOptions<StoreOptions> options) : IDoctorChe
                 "install that newer version again, or restore a backup taken before the upgrade");
         }
 
-        var pending = Migrator.Embedded.Where(m => !applied.Contains(m.Number)).ToList();
+        var pending = embedded.Where(m => !applied.Contains(m.Number)).ToList();
         if (pending.Count > 0)
         {
             return DoctorResult.Fail(

@@ -18,7 +18,7 @@ public sealed class SecretKeyCheck(IOptions<StoreOptions> options) : IDoctorChec
     public async Task<DoctorResult> RunAsync(CancellationToken cancellationToken)
     {
         var store = options.Value;
-        var canary = await ReadCanaryAsync(store.Path, cancellationToken);
+        var canary = store.IsPostgres ? await ReadPostgresCanaryAsync(store, cancellationToken) : await ReadCanaryAsync(store.Path, cancellationToken);
         byte[] key;
         string where;
         if (!string.IsNullOrWhiteSpace(store.SecretKey))
@@ -77,6 +77,21 @@ public sealed class SecretKeyCheck(IOptions<StoreOptions> options) : IDoctorChec
         {
             key = [];
             return false;
+        }
+    }
+
+    private static async Task<string?> ReadPostgresCanaryAsync(StoreOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await PostgresStore.OpenReadOnlyAsync(options, cancellationToken);
+            return await PostgresStore.HasTableAsync(connection, "secret_key_check", cancellationToken)
+                ? await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT sealed FROM secret_key_check WHERE id = 1", cancellationToken: cancellationToken))
+                : null;
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+        {
+            return null; // the store line reports why the store cannot be read
         }
     }
 

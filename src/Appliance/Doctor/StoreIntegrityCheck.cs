@@ -1,6 +1,9 @@
 using Cualify.Appliance.Core.Health;
 using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Core.Store.Postgres;
+using Dapper;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Doctor;
@@ -14,6 +17,28 @@ public sealed class StoreIntegrityCheck(IOptions<StoreOptions> options) : IDocto
 
     /// <summary>integrity_check reads every page: minutes on a store of many gigabytes.</summary>
     public TimeSpan Timeout => TimeSpan.FromMinutes(30);
+
+    /// <summary>PostgreSQL keeps its own pages whole; doctor checks that it answers and is new enough.</summary>
+    private async Task<DoctorResult> CheckPostgresAsync(CancellationToken cancellationToken)
+    {
+        var where = PostgresConnection.Describe(options.Value);
+        try
+        {
+            await using var connection = await PostgresStore.OpenReadOnlyAsync(options.Value, cancellationToken);
+            var version = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT current_setting('server_version_num')::int", cancellationToken: cancellationToken));
+            if (version < PostgresStore.MinimumServerVersion)
+            {
+                return DoctorResult.Fail($"{where} runs PostgreSQL {version / 10000}.{version % 10000}; the appliance needs 15 or newer", "upgrade the server to PostgreSQL 15 or newer (pg_upgrade)");
+            }
+
+            return DoctorResult.Ok($"{where}: PostgreSQL {connection.PostgreSqlVersion} answers");
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or ArgumentException or Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            return DoctorResult.Fail($"cannot reach {where}: {ex.Message}",
+                "check Store:ConnectionString (host, port, database, user; a sealed password needs this install's secret key) and that the server accepts this host (pg_hba.conf)");
+        }
+    }
 
     private static bool CanList(string folder, out string error)
     {
@@ -32,6 +57,11 @@ public sealed class StoreIntegrityCheck(IOptions<StoreOptions> options) : IDocto
 
     public async Task<DoctorResult> RunAsync(CancellationToken cancellationToken)
     {
+        if (options.Value.IsPostgres)
+        {
+            return await CheckPostgresAsync(cancellationToken);
+        }
+
         var path = options.Value.Path;
         if (!File.Exists(path))
         {

@@ -11,10 +11,10 @@ namespace Cualify.Appliance.Core.AdminNotices;
 public sealed class AdminNoticeErasure : IContactErasureStep
 {
     public Task EraseAsync(StoreTransaction tx, Contact contact) =>
-        tx.ExecuteAsync("""
+        tx.ExecuteAsync($"""
             DELETE FROM admin_notices
             WHERE org_id = @OrgId AND (contact_id = @Id
-               OR (@PhoneE164 IS NOT NULL AND (instr(body, @PhoneE164) > 0 OR instr(subject, @PhoneE164) > 0))
-               OR (@Email IS NOT NULL AND (instr(lower(body), lower(@Email)) > 0 OR instr(lower(subject), lower(@Email)) > 0)))
+               OR (@PhoneE164 IS NOT NULL AND ({tx.Dialect.Position("body", "@PhoneE164")} > 0 OR {tx.Dialect.Position("subject", "@PhoneE164")} > 0))
+               OR (@Email IS NOT NULL AND ({tx.Dialect.Position("lower(body)", "lower(@Email)")} > 0 OR {tx.Dialect.Position("lower(subject)", "lower(@Email)")} > 0)))
             """, new { contact.OrgId, contact.Id, contact.PhoneE164, contact.Email });
 }

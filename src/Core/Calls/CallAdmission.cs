@@ -21,7 +21,8 @@ public sealed class CallAdmission(
     CreditLedger ledger,
     CallSettlement settlement,
     IOptions<DialerOptions> options,
-    ApplianceMetrics metrics)
+    ApplianceMetrics metrics,
+    Cluster.ClusterNode node)
 {
     private const int PageSize = 64;
 
@@ -39,6 +40,8 @@ public sealed class CallAdmission(
         var settings = options.Value;
         var policy = new DialPolicy(settings);
         var now = tx.Now;
+        // Counts then admits: one round at a time across all nodes, each seeing the calls the last one started.
+        await tx.LockAsync("call-admission");
         var globalLive = await tx.ExecuteScalarAsync<int>("SELECT count(*) FROM calls WHERE status IN @LiveStatuses", new { LiveStatuses });
         var globalRate = new StartRate(settings.CallsPerSecond, await RecentStartsAsync(tx, null, now, settings.CallsPerSecond));
         var loads = new Dictionary<string, OrgLoad>();
@@ -142,9 +145,9 @@ public sealed class CallAdmission(
         var moved = await tx.ExecuteAsync("""
             UPDATE calls SET status = 'dialing', started_at = @Now, last_seen_at = @Now, max_duration_sec = @Seconds,
                 max_duration_limited_by = @LimitedBy, rate_paise_per_sec = @Rate, billing_increment_sec = @Increment,
-                reservation_id = @reservationId, updated_at = @Now
+                reservation_id = @reservationId, node_id = @NodeId, updated_at = @Now
             WHERE id = @Id AND status = 'queued'
-            """, new { tx.Now, duration.Seconds, duration.LimitedBy, Rate = load.Org.RatePaisePerSec, Increment = load.Org.BillingIncrementSec, reservationId, call.Id });
+            """, new { NodeId = node.Id, tx.Now, duration.Seconds, duration.LimitedBy, Rate = load.Org.RatePaisePerSec, Increment = load.Org.BillingIncrementSec, reservationId, call.Id });
         if (moved == 0)
         {
             throw new InvalidOperationException($"Call {call.Id} left the queue during its own admission");

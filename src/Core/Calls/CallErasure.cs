@@ -30,12 +30,16 @@ public sealed class CallErasure(CallSettlement settlement, CallHangups hangups) 
             }
         }
 
-        await tx.ExecuteAsync("""
-            UPDATE events SET data = json_replace(json_remove(data, '$.transcript', '$.summary', '$.llm_extracted_intent'),
-                                                  '$.to_e164', NULL, '$.metadata', json('{}'))
+        var sql = tx.Dialect;
+        // Drops the personal fields and blanks the number and metadata where the event has them (json_replace / jsonb_set without create).
+        var erased = sql.IsPostgres
+            ? "jsonb_set(jsonb_set(data::jsonb - 'transcript' - 'summary' - 'llm_extracted_intent', '{to_e164}', 'null', false), '{metadata}', '{}', false)::text"
+            : "json_replace(json_remove(data, '$.transcript', '$.summary', '$.llm_extracted_intent'), '$.to_e164', NULL, '$.metadata', json('{}'))";
+        await tx.ExecuteAsync($"""
+            UPDATE events SET data = {erased}
             WHERE org_id = @OrgId AND type LIKE 'call.%'
-              AND (json_extract(data, '$.contact_id') = @Id OR json_extract(data, '$.to_e164') = @PhoneE164
-                   OR coalesce(json_extract(data, '$.id'), json_extract(data, '$.call_id')) IN
+              AND ({sql.JsonText("data", "contact_id")} = @Id OR {sql.JsonText("data", "to_e164")} = @PhoneE164
+                   OR coalesce({sql.JsonText("data", "id")}, {sql.JsonText("data", "call_id")}) IN
                       (SELECT id FROM calls WHERE org_id = @OrgId AND (contact_id = @Id OR to_e164 = @PhoneE164)))
             """, args);
         await tx.ExecuteAsync("""

@@ -11,7 +11,11 @@ namespace Cualify.Appliance.Core.Calls;
 /// an unanswered one is <c>failed</c> and its whole reservation released. Reservations still open for calls that
 /// are final are released too.
 /// </summary>
-public sealed class CallRecovery(ApplianceStore store, CallSettlement settlement, CreditLedger ledger)
+/// <remarks>
+/// On PostgreSQL a node's restart ends only the calls it dialed (<c>node_id</c>, and those from before nodes were
+/// recorded); the calls of a node that fell silent are ended by a survivor (<see cref="Cluster.NodeHeartbeat"/>).
+/// </remarks>
+public sealed class CallRecovery(ApplianceStore store, CallSettlement settlement, CreditLedger ledger, Cluster.ClusterNode node)
 {
     private static readonly string[] LiveStatuses = [.. CallStatus.Live];
 
@@ -19,29 +23,48 @@ public sealed class CallRecovery(ApplianceStore store, CallSettlement settlement
     public Task<int> RecoverAsync(CancellationToken cancellationToken = default) =>
         store.WriteAsync(async tx =>
         {
-            var stranded = (await tx.QueryAsync<Call>($"SELECT {Call.Columns} FROM calls WHERE status IN @LiveStatuses", new { LiveStatuses })).ToList();
-            foreach (var call in stranded)
-            {
-                var lastKnown = call.LastSeenAt ?? call.StartedAt ?? tx.Now;
-                var answered = call.AnsweredAt is not null;
-                var talk = answered ? Math.Max(0, (lastKnown - call.AnsweredAt!.Value).TotalSeconds) : 0;
-                await settlement.FinishAsync(tx, call, new CallFinish(
-                    answered ? CallStatus.Completed : CallStatus.Failed,
-                    CallEndReasons.ApplianceRestart,
-                    lastKnown,
-                    talk,
-                    answered ? "the appliance stopped during the call; billed up to the last moment it was known to be up" : "the appliance stopped before the call was answered"));
-            }
-
-            var orphaned = await tx.QueryAsync<string>("""
-                SELECT r.id FROM credit_reservations r JOIN calls c ON c.reservation_id = r.id
-                WHERE r.status = 'open' AND c.status NOT IN ('queued', 'dialing', 'ringing', 'in_progress')
-                """);
-            foreach (var reservationId in orphaned)
-            {
-                await ledger.ReleaseAsync(tx, reservationId);
-            }
-
-            return stranded.Count;
+            var ended = await SettleAsync(tx, store.IsPostgres ? "(node_id = @NodeId OR node_id IS NULL)" : "1 = 1", node.Id);
+            await ReleaseOrphanedAsync(tx);
+            return ended;
         }, cancellationToken);
+
+    /// <summary>Ends the live calls of a node that is gone (in the transaction that found it silent).</summary>
+    public async Task<int> RecoverNodeAsync(StoreTransaction tx, string nodeId)
+    {
+        var ended = await SettleAsync(tx, "node_id = @NodeId", nodeId);
+        await ReleaseOrphanedAsync(tx);
+        return ended;
+    }
+
+    private async Task<int> SettleAsync(StoreTransaction tx, string whose, string nodeId)
+    {
+        var stranded = (await tx.QueryAsync<Call>(
+            $"SELECT {Call.Columns} FROM calls WHERE status IN @LiveStatuses AND {whose}{tx.Dialect.SkipLocked("calls")}", new { LiveStatuses, NodeId = nodeId })).ToList();
+        foreach (var call in stranded)
+        {
+            var lastKnown = call.LastSeenAt ?? call.StartedAt ?? tx.Now;
+            var answered = call.AnsweredAt is not null;
+            var talk = answered ? Math.Max(0, (lastKnown - call.AnsweredAt!.Value).TotalSeconds) : 0;
+            await settlement.FinishAsync(tx, call, new CallFinish(
+                answered ? CallStatus.Completed : CallStatus.Failed,
+                CallEndReasons.ApplianceRestart,
+                lastKnown,
+                talk,
+                answered ? "the appliance stopped during the call; billed up to the last moment it was known to be up" : "the appliance stopped before the call was answered"));
+        }
+
+        return stranded.Count;
+    }
+
+    private async Task ReleaseOrphanedAsync(StoreTransaction tx)
+    {
+        var orphaned = await tx.QueryAsync<string>("""
+            SELECT r.id FROM credit_reservations r JOIN calls c ON c.reservation_id = r.id
+            WHERE r.status = 'open' AND c.status NOT IN ('queued', 'dialing', 'ringing', 'in_progress')
+            """);
+        foreach (var reservationId in orphaned)
+        {
+            await ledger.ReleaseAsync(tx, reservationId);
+        }
+    }
 }

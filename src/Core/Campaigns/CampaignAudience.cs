@@ -51,7 +51,7 @@ internal static class CampaignAudience
         }
         else
         {
-            source = "SELECT id FROM contacts c WHERE " + FilterCondition(selection["filter"]!.AsObject(), args);
+            source = "SELECT id FROM contacts c WHERE " + FilterCondition(tx.Dialect, selection["filter"]!.AsObject(), args);
         }
 
         var added = await tx.ExecuteAsync($"""
@@ -61,7 +61,7 @@ internal static class CampaignAudience
         return added;
     }
 
-    private static string FilterCondition(JsonObject filter, DynamicParameters args)
+    private static string FilterCondition(StoreDialect sql, JsonObject filter, DynamicParameters args)
     {
         var conditions = new List<string> { "c.org_id = @OrgId" };
         if (filter["consent_capture"] is { } consent)
@@ -72,7 +72,7 @@ internal static class CampaignAudience
 
         if (filter["search"] is { } search)
         {
-            conditions.Add(@"(c.name LIKE @search ESCAPE '\' OR c.email_normalized LIKE @search ESCAPE '\' OR c.phone_e164 LIKE @search ESCAPE '\')");
+            conditions.Add($@"(c.name {sql.LikeIgnoringCase} @search ESCAPE '\' OR c.email_normalized LIKE @search ESCAPE '\' OR c.phone_e164 LIKE @search ESCAPE '\')");
             args.Add("search", QueryValues.LikeContains(((string)search!).ToLowerInvariant()));
         }
 
@@ -92,6 +92,15 @@ internal static class CampaignAudience
         foreach (var (key, value) in filter["metadata"]?.AsObject() ?? [])
         {
             // Keys are checked to be plain words (CampaignRules), so they can sit inside the JSON path.
+            if (sql.IsPostgres)
+            {
+                // jsonb equality: a number, string or flag matches what json_extract compares on SQLite.
+                conditions.Add($"(c.metadata::jsonb -> '{key}') = CAST(@meta{i} AS jsonb)");
+                args.Add($"meta{i}", value!.ToJsonString());
+                i++;
+                continue;
+            }
+
             conditions.Add($"json_extract(c.metadata, '$.\"{key}\"') = @meta{i}");
             args.Add($"meta{i}", value!.GetValueKind() switch
             {

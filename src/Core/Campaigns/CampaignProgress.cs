@@ -1,6 +1,6 @@
 using Cualify.Appliance.Core.Store;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Cualify.Appliance.Core.Campaigns;
 
@@ -16,7 +16,7 @@ public sealed record CampaignProgress(
     long RetriesScheduled,
     DateTimeOffset? Eta)
 {
-    public static async Task<CampaignProgress> ReadAsync(SqliteConnection connection, SqliteTransaction? transaction, Campaign campaign, DateTimeOffset now)
+    public static async Task<CampaignProgress> ReadAsync(DbConnection connection, DbTransaction? transaction, Campaign campaign, DateTimeOffset now)
     {
         var rows = await connection.QueryAsync<(string State, string? Result, long Retrying, long Count)>(new CommandDefinition("""
             SELECT state, result, CASE WHEN state = 'pending' AND attempts > 0 THEN 1 ELSE 0 END AS retrying, count(*) AS count

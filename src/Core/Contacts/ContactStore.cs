@@ -84,7 +84,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     {
         var phones = rows.Select(r => r.Input.PhoneE164!).Distinct().ToList();
         var byPhone = phones.Count == 0 ? [] : (await tx.QueryAsync<Contact>(
-            $"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND phone_e164 IN (SELECT value FROM json_each(@phones))",
+            $"SELECT {Columns} FROM contacts WHERE org_id = @orgId AND phone_e164 IN (SELECT value FROM {tx.Dialect.JsonValues("@phones")})",
             new { orgId, phones = ApplianceJson.Serialize(phones) }))
             .ToDictionary(c => c.PhoneE164!);
 
@@ -233,11 +233,12 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     public Task<Page<Contact>> ListAsync(string orgId, ContactFilter filter, PageRequest page, CancellationToken cancellationToken = default)
     {
         var search = string.IsNullOrWhiteSpace(filter.Search) ? null : QueryValues.LikeContains(filter.Search.Trim().ToLowerInvariant());
+        var like = store.Dialect.LikeIgnoringCase;
         return ListQuery.OfOrg("contacts", Columns)
             .Where(filter.ConsentCapture is not null, "consent_capture = @ConsentCapture")
             .Where(filter.OptedOut == true, "(opted_out_voice = 1 OR opted_out_email = 1)")
             .Where(filter.OptedOut == false, "(opted_out_voice = 0 AND opted_out_email = 0)")
-            .Where(search is not null, @"(name LIKE @Search ESCAPE '\' OR email_normalized LIKE @Search ESCAPE '\' OR phone_e164 LIKE @Search ESCAPE '\')")
+            .Where(search is not null, $@"(name {like} @Search ESCAPE '\' OR email_normalized LIKE @Search ESCAPE '\' OR phone_e164 LIKE @Search ESCAPE '\')")
             .Where(filter.CreatedAfter is not null, "created_at > @CreatedAfter")
             .Where(filter.CreatedBefore is not null, "created_at < @CreatedBefore")
             .ReadAsync<Contact>(store, new { OrgId = orgId, filter.ConsentCapture, Search = search, filter.CreatedAfter, filter.CreatedBefore }, page, cancellationToken);
@@ -278,7 +279,8 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         }
 
         var updated = await tx.QuerySingleAsync<Contact>($"""
-            UPDATE contacts SET opted_out_voice = opted_out_voice OR @voice, opted_out_email = opted_out_email OR @email,
+            UPDATE contacts SET opted_out_voice = CASE WHEN @voice = 1 THEN 1 ELSE opted_out_voice END,
+                opted_out_email = CASE WHEN @email = 1 THEN 1 ELSE opted_out_email END,
                 opted_out_at = @Now, opt_out_source = @source, updated_at = @Now
             WHERE id = @Id
             RETURNING {Columns}
@@ -313,10 +315,11 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
                 await step.EraseAsync(tx, contact);
             }
 
-            await tx.ExecuteAsync("""
-                UPDATE events SET data = json_object('id', @Id, 'erased', json('true'))
+                var sql = tx.Dialect;
+            await tx.ExecuteAsync($"""
+                UPDATE events SET data = {sql.JsonObject(("id", "@Id"), ("erased", sql.JsonTrue))}
                 WHERE org_id = @OrgId AND type LIKE 'contact.%'
-                  AND (json_extract(data, '$.id') = @Id OR json_extract(data, '$.contact.id') = @Id)
+                  AND ({sql.JsonText("data", "id")} = @Id OR {sql.JsonText("data", "contact.id")} = @Id)
                 """, new { contact.Id, contact.OrgId });
             await tx.ExecuteAsync("DELETE FROM contacts WHERE id = @Id", new { contact.Id });
             await outbox.AppendAsync(tx, orgId, ContactEvents.Deleted, new { id = contact.Id, erased = true });

@@ -40,7 +40,7 @@ public static class DoNotContactList
         }
 
         var found = await tx.QueryAsync<string>(
-            "SELECT value_hash FROM do_not_contact WHERE org_id = @orgId AND channel IN ('voice', 'email') AND value_hash IN (SELECT value FROM json_each(@digests))",
+            $"SELECT value_hash FROM do_not_contact WHERE org_id = @orgId AND channel IN ('voice', 'email') AND value_hash IN (SELECT value FROM {tx.Dialect.JsonValues("@digests")})",
             new { orgId, digests = ApplianceJson.Serialize(digests) });
         return [.. found];
     }

@@ -37,7 +37,10 @@ public sealed class CreditLedger(ApplianceStore store)
             throw new ArgumentOutOfRangeException(nameof(amountPaise), "A reservation must hold a positive amount");
         }
 
-        var summary = await SummaryAsync(tx, orgId);
+        // Locked until commit on PostgreSQL, so concurrent reservations (on any node) see each other's holds.
+        var summary = await tx.QuerySingleOrDefaultAsync<CreditSummary>(
+            $"SELECT balance_paise, reserved_paise, rate_paise_per_sec, billing_increment_sec FROM orgs WHERE id = @orgId{tx.Dialect.ForUpdate}", new { orgId })
+            ?? throw ApplianceException.NotFound("Org");
         if (summary.AvailablePaise < amountPaise)
         {
             throw ApplianceException.InsufficientCredits(summary.AvailablePaise, amountPaise);

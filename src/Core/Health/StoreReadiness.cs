@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.Store;
 using Dapper;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace Cualify.Appliance.Core.Health;
@@ -22,6 +23,10 @@ public sealed class StoreReadiness(ApplianceStore store, Migrator migrator) : IR
         catch (SqliteException ex)
         {
             return ReadinessResult.Failed($"SQLite error {ex.SqliteErrorCode}: {ex.Message}");
+        }
+        catch (DbException ex)
+        {
+            return ReadinessResult.Failed($"PostgreSQL error {ex.SqlState}: {ex.Message}");
         }
     }
 }

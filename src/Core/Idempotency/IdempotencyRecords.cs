@@ -39,27 +39,32 @@ public sealed class IdempotencyRecords(ApplianceStore store, SecretProtector pro
         public DateTimeOffset CreatedAt { get; init; }
     }
 
+    /// <remarks>
+    /// Insert first, read after: of requests racing with one key (on one node or several) exactly one inserts and
+    /// proceeds; the others find its row (PostgreSQL makes them wait for its commit) and replay, conflict or wait.
+    /// </remarks>
     public Task<IdempotencyDecision> BeginAsync(string orgId, string key, string fingerprint, CancellationToken cancellationToken = default) =>
         store.WriteAsync(async tx =>
         {
-            var row = await tx.QuerySingleOrDefaultAsync<Row>(
-                "SELECT request_fingerprint, status_code, response_body, created_at FROM idempotency_keys WHERE org_id = @orgId AND idempotency_key = @key",
-                new { orgId, key });
-            if (row is not null && tx.Now - row.CreatedAt > Lifetime * 2)
+            var args = new { orgId, key, fingerprint, tx.Now, expired = tx.Now - Lifetime * 2 };
+            var claimed = await tx.ExecuteAsync("""
+                INSERT INTO idempotency_keys (org_id, idempotency_key, request_fingerprint, created_at)
+                VALUES (@orgId, @key, @fingerprint, @Now)
+                ON CONFLICT (org_id, idempotency_key) DO NOTHING
+                """, args);
+            // A record past twice its lifetime is taken over as if it were not there.
+            claimed += claimed == 1 ? 0 : await tx.ExecuteAsync("""
+                UPDATE idempotency_keys SET request_fingerprint = @fingerprint, status_code = NULL, response_body = NULL, created_at = @Now
+                WHERE org_id = @orgId AND idempotency_key = @key AND created_at < @expired
+                """, args);
+            if (claimed == 1)
             {
-                await tx.ExecuteAsync("DELETE FROM idempotency_keys WHERE org_id = @orgId AND idempotency_key = @key", new { orgId, key });
-                row = null;
-            }
-
-            if (row is null)
-            {
-                await tx.ExecuteAsync("""
-                    INSERT INTO idempotency_keys (org_id, idempotency_key, request_fingerprint, created_at)
-                    VALUES (@orgId, @key, @fingerprint, @Now)
-                    """, new { orgId, key, fingerprint, tx.Now });
                 return new IdempotencyDecision(IdempotencyOutcome.Proceed);
             }
 
+            var row = await tx.QuerySingleAsync<Row>(
+                "SELECT request_fingerprint, status_code, response_body, created_at FROM idempotency_keys WHERE org_id = @orgId AND idempotency_key = @key",
+                new { orgId, key });
             if (row.RequestFingerprint != fingerprint)
             {
                 return new IdempotencyDecision(IdempotencyOutcome.Mismatch);

@@ -65,6 +65,8 @@ public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollm
     public Task<EmailClaim> ClaimAsync(IReadOnlyList<MailboxQuota> mailboxes, int limit, TimeSpan lease, CancellationToken cancellationToken = default) =>
         store.WriteAsync(async tx =>
         {
+            // One claim at a time across nodes: the mailboxes' caps are counted from what earlier claims took.
+            await tx.LockAsync("email-claim");
             var due = (await tx.QueryAsync<Due>($"""
                 SELECT * FROM (
                     SELECT {DueColumns}, s.scheduled_at AS DueAt FROM sequence_steps s
@@ -75,7 +77,7 @@ public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollm
                     SELECT {DueColumns}, s.claimed_until AS DueAt FROM sequence_steps s
                     JOIN sequence_enrollments e ON e.id = s.enrollment_id AND e.status = 'active'
                     JOIN contacts c ON c.id = e.contact_id
-                    WHERE s.status = 'sending' AND s.claimed_until < @Now AND s.channel = 'email')
+                    WHERE s.status = 'sending' AND s.claimed_until < @Now AND s.channel = 'email') AS due
                 ORDER BY DueAt LIMIT @limit
                 """, new { tx.Now, limit })).ToList();
             var usage = await MailboxUsage.ReadAsync(tx, mailboxes);
@@ -154,27 +156,27 @@ public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollm
         {
             id = e.StepId, attempt = e.Attempt, message_id = e.MessageId, to = e.ToAddress, mailbox = e.Mailbox, enrollment_id = e.EnrollmentId, send_id = e.SendId,
         }));
-        await tx.ExecuteAsync("""
+        await tx.ExecuteAsync($"""
             UPDATE sequence_steps SET status = 'sending', attempts = j.attempt, claimed_until = @until, message_id = j.message_id,
                 to_address = j.to_address, mailbox = j.mailbox
-            FROM (SELECT value ->> 'id' AS id, value ->> 'attempt' AS attempt, value ->> 'message_id' AS message_id,
-                         value ->> 'to' AS to_address, value ->> 'mailbox' AS mailbox FROM json_each(@json)) AS j
+            FROM (SELECT value ->> 'id' AS id, CAST(value ->> 'attempt' AS BIGINT) AS attempt, value ->> 'message_id' AS message_id,
+                         value ->> 'to' AS to_address, value ->> 'mailbox' AS mailbox FROM {tx.Dialect.JsonObjects("@json")}) AS j
             WHERE sequence_steps.id = j.id
             """, new { json, until = tx.Now + lease });
-        await tx.ExecuteAsync("""
+        await tx.ExecuteAsync($"""
             UPDATE sequence_enrollments SET mailbox = j.mailbox
-            FROM (SELECT DISTINCT value ->> 'enrollment_id' AS id, value ->> 'mailbox' AS mailbox FROM json_each(@json)) AS j
+            FROM (SELECT DISTINCT value ->> 'enrollment_id' AS id, value ->> 'mailbox' AS mailbox FROM {tx.Dialect.JsonObjects("@json")}) AS j
             WHERE sequence_enrollments.id = j.id AND (sequence_enrollments.mailbox IS NULL OR sequence_enrollments.mailbox <> j.mailbox)
             """, new { json });
-        await tx.ExecuteAsync("""
+        await tx.ExecuteAsync($"""
             INSERT INTO mail_sends (id, mailbox, kind, created_at)
-            SELECT value ->> 'send_id', value ->> 'mailbox', 'step', @Now FROM json_each(@json) WHERE true
+            SELECT value ->> 'send_id', value ->> 'mailbox', 'step', @Now FROM {tx.Dialect.JsonObjects("@json")} WHERE true
             ON CONFLICT (id) DO NOTHING
             """, new { json, tx.Now });
 
-        var earlier = (await tx.QueryAsync<Sent>("""
+        var earlier = (await tx.QueryAsync<Sent>($"""
             SELECT enrollment_id AS EnrollmentId, position AS Position, message_id AS MessageId FROM sequence_steps
-            WHERE enrollment_id IN (SELECT DISTINCT value ->> 'enrollment_id' FROM json_each(@json))
+            WHERE enrollment_id IN (SELECT DISTINCT value ->> 'enrollment_id' FROM {tx.Dialect.JsonObjects("@json")})
               AND channel = 'email' AND status = 'sent' AND message_id IS NOT NULL
             ORDER BY position
             """, new { json })).ToLookup(s => s.EnrollmentId);
@@ -190,7 +192,7 @@ public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollm
         store.WriteAsync(async tx =>
         {
             var current = (await tx.QueryAsync<EnrollmentStep>(
-                $"SELECT {EnrollmentStore.StepColumns} FROM sequence_steps WHERE id IN (SELECT value FROM json_each(@json))",
+                $"SELECT {EnrollmentStore.StepColumns} FROM sequence_steps WHERE id IN (SELECT value FROM {tx.Dialect.JsonValues("@json")})",
                 new { json = ApplianceJson.Serialize(outcomes.Select(o => o.Email.StepId)) })).ToDictionary(s => s.Id);
 
             // Erased meanwhile, or claimed again after the lease ran out (the newer claim records itself): skip.
@@ -211,7 +213,7 @@ public sealed class EmailStepQueue(ApplianceStore store, EnrollmentStore enrollm
     private async Task RecordSentAsync(StoreTransaction tx, IReadOnlyList<OutgoingEmail> sent)
     {
         await tx.ExecuteAsync(
-            "UPDATE sequence_steps SET status = 'sent', sent_at = @Now, claimed_until = NULL, last_error = NULL WHERE id IN (SELECT value FROM json_each(@json))",
+            $"UPDATE sequence_steps SET status = 'sent', sent_at = @Now, claimed_until = NULL, last_error = NULL WHERE id IN (SELECT value FROM {tx.Dialect.JsonValues("@json")})",
             new { json = ApplianceJson.Serialize(sent.Select(e => e.StepId)), tx.Now });
         foreach (var email in sent)
         {

@@ -110,7 +110,7 @@ public sealed class OrgStore(ApplianceStore store)
             return await tx.QuerySingleAsync<Org>($"""
                 UPDATE orgs SET
                     name = coalesce(@Name, name),
-                    default_caller_id = CASE WHEN @ClearDefaultCallerId THEN NULL ELSE coalesce(@DefaultCallerId, default_caller_id) END,
+                    default_caller_id = CASE WHEN @ClearDefaultCallerId = 1 THEN NULL ELSE coalesce(@DefaultCallerId, default_caller_id) END,
                     calling_hours = coalesce(@CallingHours, calling_hours),
                     max_attempts_per_day = coalesce(@MaxAttemptsPerDay, max_attempts_per_day),
                     admin_emails = coalesce(@AdminEmails, admin_emails),

@@ -118,11 +118,11 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
             return;
         }
 
-        var rows = await tx.QueryAsync<AdvanceRow>("""
+        var rows = await tx.QueryAsync<AdvanceRow>($"""
             SELECT en.id AS EnrollmentId, en.status AS Status, en.sending_window AS SendingWindow, en.time_zone AS TimeZone,
                    n.id AS NextId, coalesce(n.delay_minutes, 0) AS NextDelay,
                    (SELECT count(*) FROM sequence_steps o WHERE o.enrollment_id = en.id AND o.status IN ('pending', 'scheduled', 'sending')) AS Open
-            FROM (SELECT value ->> 'e' AS e, value ->> 'p' AS p FROM json_each(@json)) AS j
+            FROM (SELECT value ->> 'e' AS e, CAST(value ->> 'p' AS BIGINT) AS p FROM {tx.Dialect.JsonObjects("@json")}) AS j
             JOIN sequence_enrollments en ON en.id = j.e
             LEFT JOIN sequence_steps n ON n.enrollment_id = j.e AND n.status = 'pending' AND n.position =
                 (SELECT min(p.position) FROM sequence_steps p WHERE p.enrollment_id = j.e AND p.position > j.p AND p.status = 'pending')
@@ -144,9 +144,9 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
 
         if (schedule.Count > 0)
         {
-            await tx.ExecuteAsync("""
+            await tx.ExecuteAsync($"""
                 UPDATE sequence_steps SET status = 'scheduled', scheduled_at = j.at, forced = 0
-                FROM (SELECT value ->> 'id' AS id, value ->> 'at' AS at FROM json_each(@json)) AS j
+                FROM (SELECT value ->> 'id' AS id, value ->> 'at' AS at FROM {tx.Dialect.JsonObjects("@json")}) AS j
                 WHERE sequence_steps.id = j.id
                 """, new { json = ApplianceJson.Serialize(schedule) });
             tx.AfterCommit(signal.Notify);
@@ -156,7 +156,7 @@ public sealed class EnrollmentStore(ApplianceStore store, EventOutbox outbox, Ma
         {
             var completed = await tx.QueryAsync<Enrollment>($"""
                 UPDATE sequence_enrollments SET status = 'completed', stop_reason = NULL, ended_at = @Now, updated_at = @Now
-                WHERE id IN (SELECT value FROM json_each(@json)) AND status = 'active'
+                WHERE id IN (SELECT value FROM {tx.Dialect.JsonValues("@json")}) AND status = 'active'
                 RETURNING {Columns}
                 """, new { json = ApplianceJson.Serialize(complete), tx.Now });
             foreach (var ended in completed)

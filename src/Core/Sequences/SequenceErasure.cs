@@ -12,9 +12,10 @@ public sealed class SequenceErasure : IContactErasureStep
 {
     public async Task EraseAsync(StoreTransaction tx, Contact contact)
     {
-        await tx.ExecuteAsync("""
-            UPDATE events SET data = json_object('enrollment_id', json_extract(data, '$.enrollment_id'), 'contact_id', @Id, 'erased', json('true'))
-            WHERE org_id = @OrgId AND (type LIKE 'email.%' OR type LIKE 'sequence.%') AND json_extract(data, '$.contact_id') = @Id
+        var sql = tx.Dialect;
+        await tx.ExecuteAsync($"""
+            UPDATE events SET data = {sql.JsonObject(("enrollment_id", sql.JsonText("data", "enrollment_id")), ("contact_id", "@Id"), ("erased", sql.JsonTrue))}
+            WHERE org_id = @OrgId AND (type LIKE 'email.%' OR type LIKE 'sequence.%') AND {sql.JsonText("data", "contact_id")} = @Id
             """, new { contact.Id, contact.OrgId });
         await tx.ExecuteAsync("""
             DELETE FROM inbound_mail WHERE step_id IN (

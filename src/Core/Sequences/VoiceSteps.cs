@@ -69,7 +69,7 @@ public sealed class VoiceSteps(ApplianceStore store, CallPlacement placement, En
                     SELECT {DueColumns} FROM sequence_steps s
                     JOIN sequence_enrollments e ON e.id = s.enrollment_id AND e.status = 'active'
                     WHERE s.status = 'scheduled' AND s.channel = 'voice' AND s.scheduled_at <= @Now
-                    ORDER BY s.scheduled_at LIMIT {BatchSize}
+                    ORDER BY s.scheduled_at LIMIT {BatchSize}{tx.Dialect.SkipLocked("s")}
                     """, new { tx.Now })).ToList();
                 foreach (var step in due)
                 {
@@ -97,7 +97,7 @@ public sealed class VoiceSteps(ApplianceStore store, CallPlacement placement, En
     {
         var first = await tx.QuerySingleOrDefaultAsync<Due>($"""
             SELECT {DueColumns} FROM sequence_steps s JOIN sequence_enrollments e ON e.id = s.enrollment_id AND e.status = 'active'
-            WHERE s.enrollment_id = @Id AND s.status = 'scheduled' AND s.channel = 'voice' AND s.scheduled_at <= @Now
+            WHERE s.enrollment_id = @Id AND s.status = 'scheduled' AND s.channel = 'voice' AND s.scheduled_at <= @Now{tx.Dialect.SkipLocked("s")}
             """, new { enrollment.Id, tx.Now });
         if (first is not null)
         {
@@ -137,11 +137,16 @@ public sealed class VoiceSteps(ApplianceStore store, CallPlacement placement, En
         }
 
         // The step shows when the call is due to be dialed: now, or the next moment inside calling hours.
-        await tx.ExecuteAsync("""
+        var taken = await tx.ExecuteAsync("""
             UPDATE sequence_steps SET status = 'sending', call_id = @CallId, attempts = attempts + 1, scheduled_at = @ScheduledFor,
                 claimed_until = NULL, last_error = NULL
-            WHERE id = @StepId
+            WHERE id = @StepId AND status = 'scheduled'
             """, new { CallId = call.Id, call.ScheduledFor, step.StepId });
+        if (taken == 0)
+        {
+            // Another worker placed this step's call first: roll back ours, call and all.
+            throw new InvalidOperationException($"Step {step.StepId} was placed by another worker");
+        }
     }
 
     private async Task RefusedAsync(StoreTransaction tx, Due step, ApplianceException refusal)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -9,16 +10,34 @@ namespace Cualify.Appliance.Core.Store;
 /// The statement is prepared on the transaction's connection handle and bound by position: an ADO.NET command
 /// looks every parameter up by name (a UTF-8 conversion and a native call each) on every execution, which a
 /// profile of a 100,000-row import put at almost as much writer time as SQLite's own work on the rows.
+/// On PostgreSQL, which has no such handle, the statement runs as an ordinary command with named parameters.
 /// </summary>
 public sealed class PreparedCommand : IDisposable
 {
-    private readonly sqlite3 _db;
-    private readonly sqlite3_stmt _statement;
+    private readonly sqlite3 _db = null!;
+    private readonly sqlite3_stmt _statement = null!;
     private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
+    private readonly DbCommand? _portable;
 
     public PreparedCommand(StoreTransaction tx, string sql, params string[] parameterNames)
     {
-        _db = tx.Connection.Handle ?? throw new InvalidOperationException("The store's connection is not open");
+        if (tx.Connection is not SqliteConnection sqlite)
+        {
+            _portable = tx.Connection.CreateCommand();
+            _portable.Transaction = tx.Transaction;
+            _portable.CommandText = sql;
+            foreach (var name in parameterNames)
+            {
+                var parameter = _portable.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = DBNull.Value;
+                _portable.Parameters.Add(parameter);
+            }
+
+            return;
+        }
+
+        _db = sqlite.Handle ?? throw new InvalidOperationException("The store's connection is not open");
         SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(_db, sql, out _statement), _db);
         foreach (var name in parameterNames)
         {
@@ -29,6 +48,18 @@ public sealed class PreparedCommand : IDisposable
 
     public PreparedCommand Set(string name, object? value)
     {
+        if (_portable is not null)
+        {
+            _portable.Parameters[name].Value = value switch
+            {
+                null => DBNull.Value,
+                DateTimeOffset time => UtcTimestamp.Format(time),
+                bool flag => flag ? 1L : 0L,
+                _ => value,
+            };
+            return this;
+        }
+
         var position = _positions[name];
         var rc = value switch
         {
@@ -49,6 +80,11 @@ public sealed class PreparedCommand : IDisposable
     /// <summary>Runs the statement with the values set (they stay set for the next row); returns the rows it changed.</summary>
     public int Execute()
     {
+        if (_portable is not null)
+        {
+            return _portable.ExecuteNonQuery();
+        }
+
         var rc = raw.sqlite3_step(_statement);
         raw.sqlite3_reset(_statement);
         if (rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
@@ -59,5 +95,14 @@ public sealed class PreparedCommand : IDisposable
         return raw.sqlite3_changes(_db);
     }
 
-    public void Dispose() => _statement.Dispose();
+    public void Dispose()
+    {
+        if (_portable is not null)
+        {
+            _portable.Dispose();
+            return;
+        }
+
+        _statement.Dispose();
+    }
 }

@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Cualify.Appliance.Core.Store;
 
@@ -9,8 +9,9 @@ public sealed class StoreTransaction
     private readonly List<Action> _afterCommit = [];
     private readonly Func<string, string> _keyedDigest;
 
-    internal StoreTransaction(SqliteConnection connection, SqliteTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken, Func<string, string> keyedDigest)
+    internal StoreTransaction(DbConnection connection, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken, Func<string, string> keyedDigest, StoreDialect dialect)
     {
+        Dialect = dialect;
         _keyedDigest = keyedDigest;
         Connection = connection;
         Transaction = transaction;
@@ -18,9 +19,11 @@ public sealed class StoreTransaction
         CancellationToken = cancellationToken;
     }
 
-    public SqliteConnection Connection { get; }
+    public DbConnection Connection { get; }
 
-    public SqliteTransaction Transaction { get; }
+    public DbTransaction Transaction { get; }
+
+    public StoreDialect Dialect { get; }
 
     /// <summary>The time of this transaction: every row it stamps carries the same instant.</summary>
     public DateTimeOffset Now { get; }
@@ -28,6 +31,14 @@ public sealed class StoreTransaction
     public CancellationToken CancellationToken { get; }
 
     public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    /// <summary>
+    /// Makes the rest of this write wait for any other holding <paramref name="name"/> until it commits: on PostgreSQL a
+    /// transaction-scoped advisory lock, so a rule that counts then acts (admission caps, mailbox caps) holds across
+    /// every node of the database. SQLite's single writer already runs writes one at a time.
+    /// </summary>
+    public Task LockAsync(string name) =>
+        Dialect.IsPostgres ? ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext(@name))", new { name }) : Task.CompletedTask;
 
     /// <summary>HMAC-SHA-256 (hex) of <paramref name="value"/> under a key of this install (see <see cref="ApplianceStore.KeyedDigest"/>).</summary>
     public string KeyedDigest(string value) => _keyedDigest(value);

@@ -106,8 +106,8 @@ public sealed class ConnectorStore(ApplianceStore store, SecretProtector protect
             return await tx.QuerySingleAsync<Connector>($"""
                 UPDATE connectors
                 SET name = @name, credentials = coalesce(@Credentials, credentials), options = @Options, status = @status,
-                    paused_until = CASE WHEN @fresh THEN NULL ELSE paused_until END,
-                    last_error = CASE WHEN @fresh THEN NULL ELSE last_error END,
+                    paused_until = CASE WHEN @fresh = 1 THEN NULL ELSE paused_until END,
+                    last_error = CASE WHEN @fresh = 1 THEN NULL ELSE last_error END,
                     token_expires_at = CASE WHEN @Credentials IS NOT NULL THEN NULL ELSE token_expires_at END,
                     updated_at = @Now
                 WHERE id = @id

@@ -115,7 +115,7 @@ internal static class SyncClaims
                         WHERE s.connector_id = c.id AND s.status IN ('pending', 'sending') AND s.status = 'pending' AND s.next_attempt_at > @Now) AS due
                 FROM connectors c WHERE c.deleted_at IS NULL AND c.status IN ('healthy', 'degraded')
                 UNION ALL
-                SELECT paused_until FROM connectors WHERE deleted_at IS NULL AND paused_until > @Now)
+                SELECT paused_until FROM connectors WHERE deleted_at IS NULL AND paused_until > @Now) AS due_times
             """, new { tx.Now });
 
     private static string? Text(JsonElement data, string name) =>

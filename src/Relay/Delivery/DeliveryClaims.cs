@@ -39,14 +39,14 @@ internal sealed class DeliveryClaims(SecretProtector protector, DeliveryCancella
                 continue;
             }
 
-            var rows = (await tx.QueryAsync<ClaimedDelivery>("""
+            var rows = (await tx.QueryAsync<ClaimedDelivery>($"""
                 UPDATE webhook_deliveries
                 SET status = 'sending', claimed_until = @until, updated_at = @Now
                 WHERE id IN (
                     SELECT id FROM webhook_deliveries
                     WHERE webhook_id = @webhookId AND status IN ('pending', 'sending') AND status = 'pending' AND next_attempt_at <= @Now
                     ORDER BY next_attempt_at
-                    LIMIT @free)
+                    LIMIT @free{tx.Dialect.SkipLocked("webhook_deliveries")})
                   AND status = 'pending'
                 RETURNING id, webhook_id, org_id, event_seq, event_id, attempts, kind
                 """, new { webhookId = webhook.Id, free, until = tx.Now + _lease, tx.Now })).ToList();

@@ -8,17 +8,27 @@ namespace Cualify.Appliance.Relay.Delivery;
 /// One statement compiled once and run for many rows inside the caller's transaction, on the connection's
 /// native handle. The relay's hot loops (fan-out inserts, attempt records) write a row per delivery; through
 /// the ADO.NET layer each row would cost a reader, a name lookup per parameter and allocations, which measured
-/// several times the cost of the row itself. Parameters are bound in the order given by name.
+/// several times the cost of the row itself. Parameters are bound in the order given by name. On PostgreSQL,
+/// which has no such handle, the same statement runs as a <see cref="PreparedCommand"/>.
 /// </summary>
 internal sealed class SqlBatch : IDisposable
 {
-    private readonly sqlite3 _db;
-    private readonly sqlite3_stmt _statement;
-    private readonly int[] _indexes;
+    private readonly sqlite3 _db = null!;
+    private readonly sqlite3_stmt _statement = null!;
+    private readonly int[] _indexes = [];
+    private readonly PreparedCommand? _portable;
+    private readonly string[] _names;
 
     public SqlBatch(StoreTransaction tx, string sql, params string[] parameterNames)
     {
-        _db = tx.Connection.Handle ?? throw new InvalidOperationException("The store connection is not open");
+        _names = parameterNames;
+        if (tx.Connection is not SqliteConnection sqlite)
+        {
+            _portable = new PreparedCommand(tx, sql, parameterNames);
+            return;
+        }
+
+        _db = sqlite.Handle ?? throw new InvalidOperationException("The store connection is not open");
         Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
         _indexes = parameterNames.Select(name => raw.sqlite3_bind_parameter_index(_statement, "@" + name) is var index and > 0
             ? index
@@ -28,6 +38,16 @@ internal sealed class SqlBatch : IDisposable
     /// <returns>Rows changed.</returns>
     public int Execute(params object?[] values)
     {
+        if (_portable is not null)
+        {
+            for (var i = 0; i < _names.Length; i++)
+            {
+                _portable.Set(_names[i], values[i]);
+            }
+
+            return _portable.Execute();
+        }
+
         raw.sqlite3_reset(_statement);
         for (var i = 0; i < _indexes.Length; i++)
         {
@@ -63,6 +83,12 @@ internal sealed class SqlBatch : IDisposable
 
     public void Dispose()
     {
+        if (_portable is not null)
+        {
+            _portable.Dispose();
+            return;
+        }
+
         raw.sqlite3_reset(_statement);
         _statement.Dispose();
     }

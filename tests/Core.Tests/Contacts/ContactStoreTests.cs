@@ -9,10 +9,10 @@ namespace Cualify.Appliance.Core.Tests.Contacts;
 
 public sealed class ContactStoreTests
 {
-    [Fact]
-    public async Task Upsert_is_idempotent_on_the_normalised_number_and_writes_one_event_per_real_change()
+    [Theory, ClassData(typeof(StoreProviders))]
+    public async Task Upsert_is_idempotent_on_the_normalised_number_and_writes_one_event_per_real_change(string provider)
     {
-        await using var core = await CoreHarness.CreateAsync();
+        await using var core = await CoreHarness.CreateAsync(provider);
         var org = await core.Get<OrgStore>().CreateAsync("acme");
         var contacts = core.Get<ContactStore>();
 
@@ -38,10 +38,10 @@ public sealed class ContactStoreTests
         Assert.Equal(1, await core.Store.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM contacts")));
     }
 
-    [Fact]
-    public async Task Every_bad_field_is_named_at_once()
+    [Theory, ClassData(typeof(StoreProviders))]
+    public async Task Every_bad_field_is_named_at_once(string provider)
     {
-        await using var core = await CoreHarness.CreateAsync();
+        await using var core = await CoreHarness.CreateAsync(provider);
         var org = await core.Get<OrgStore>().CreateAsync("acme");
         var error = await Assert.ThrowsAsync<ApplianceException>(() => core.Get<ContactStore>().UpsertAsync(org.Id,
             new ContactInput("98123 45678", Email: "not-an-email", ConsentCapture: "sometime")));
@@ -50,10 +50,10 @@ public sealed class ContactStoreTests
         Assert.Equal(["consent_capture", "email", "phone_e164"], fields.Keys.Order());
     }
 
-    [Fact]
-    public async Task Erasure_removes_personal_data_but_the_number_and_address_stay_blocked()
+    [Theory, ClassData(typeof(StoreProviders))]
+    public async Task Erasure_removes_personal_data_but_the_number_and_address_stay_blocked(string provider)
     {
-        await using var core = await CoreHarness.CreateAsync();
+        await using var core = await CoreHarness.CreateAsync(provider);
         var org = await core.Get<OrgStore>().CreateAsync("acme");
         var contacts = core.Get<ContactStore>();
         var riya = (await contacts.UpsertAsync(org.Id, new ContactInput("+919812345678", Name: "Riya Sharma", Email: "riya@example.com", ConsentCapture: "manual"))).Contact;
@@ -73,10 +73,10 @@ public sealed class ContactStoreTests
         Assert.NotEqual(riya.Id, again.Id);
     }
 
-    [Fact]
-    public async Task A_batch_upsert_gives_each_row_what_a_single_upsert_would_with_the_do_not_contact_list_and_repeated_numbers()
+    [Theory, ClassData(typeof(StoreProviders))]
+    public async Task A_batch_upsert_gives_each_row_what_a_single_upsert_would_with_the_do_not_contact_list_and_repeated_numbers(string provider)
     {
-        await using var core = await CoreHarness.CreateAsync();
+        await using var core = await CoreHarness.CreateAsync(provider);
         var acme = await core.Get<OrgStore>().CreateAsync("acme");
         var other = await core.Get<OrgStore>().CreateAsync("other");
         var contacts = core.Get<ContactStore>();
@@ -116,10 +116,10 @@ public sealed class ContactStoreTests
         Assert.Equal(4, await core.Store.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM contacts WHERE org_id = @Id", new { acme.Id })));
     }
 
-    [Fact]
-    public async Task Opt_out_is_per_channel_and_a_foreign_org_sees_nothing()
+    [Theory, ClassData(typeof(StoreProviders))]
+    public async Task Opt_out_is_per_channel_and_a_foreign_org_sees_nothing(string provider)
     {
-        await using var core = await CoreHarness.CreateAsync();
+        await using var core = await CoreHarness.CreateAsync(provider);
         var acme = await core.Get<OrgStore>().CreateAsync("acme");
         var other = await core.Get<OrgStore>().CreateAsync("other");
         var contacts = core.Get<ContactStore>();

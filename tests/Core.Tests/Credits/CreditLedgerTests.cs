@@ -2,6 +2,7 @@ using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Core.Paging;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Testing;
 using Dapper;
 
@@ -9,10 +10,10 @@ namespace Cualify.Appliance.Core.Tests.Credits;
 
 public sealed class CreditLedgerTests
 {
-    [Fact]
-    public async Task Parallel_reservations_against_a_small_balance_never_overdraw_and_the_balance_is_the_ledger_sum()
+    [Theory, ClassData(typeof(StoreProviders))]
+    public async Task Parallel_reservations_against_a_small_balance_never_overdraw_and_the_balance_is_the_ledger_sum(string provider)
     {
-        await using var core = await CoreHarness.CreateAsync();
+        await using var core = await CoreHarness.CreateAsync(provider);
         var org = await core.Get<OrgStore>().CreateAsync("acme");
         var ledger = core.Get<CreditLedger>();
         await ledger.TopUpAsync(org.Id, 1_000, "initial");
@@ -59,10 +60,10 @@ public sealed class CreditLedgerTests
         Assert.Equal(1_000 - Enumerable.Range(0, 7).Sum(i => 10 * i), after.BalancePaise);
     }
 
-    [Fact]
-    public async Task Settlement_charges_at_most_the_hold_and_releases_the_rest()
+    [Theory, ClassData(typeof(StoreProviders))]
+    public async Task Settlement_charges_at_most_the_hold_and_releases_the_rest(string provider)
     {
-        await using var core = await CoreHarness.CreateAsync();
+        await using var core = await CoreHarness.CreateAsync(provider);
         var org = await core.Get<OrgStore>().CreateAsync("acme");
         var ledger = core.Get<CreditLedger>();
         await ledger.TopUpAsync(org.Id, 5_000, null);
@@ -88,10 +89,10 @@ public sealed class CreditLedgerTests
         Assert.Equal(["topup", "reservation", "settlement", "release", "reservation", "settlement", "reservation", "release"], kinds);
     }
 
-    [Fact]
-    public async Task A_reservation_beyond_the_available_balance_is_refused_with_the_amounts()
+    [Theory, ClassData(typeof(StoreProviders))]
+    public async Task A_reservation_beyond_the_available_balance_is_refused_with_the_amounts(string provider)
     {
-        await using var core = await CoreHarness.CreateAsync();
+        await using var core = await CoreHarness.CreateAsync(provider);
         var org = await core.Get<OrgStore>().CreateAsync("acme");
         var ledger = core.Get<CreditLedger>();
         await ledger.TopUpAsync(org.Id, 500, null);
@@ -103,11 +104,12 @@ public sealed class CreditLedgerTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(-5)]
-    public async Task Top_ups_must_be_positive(long amount)
+    [InlineData(0, StoreProvider.Sqlite)]
+    [InlineData(-5, StoreProvider.Sqlite)]
+    [InlineData(-5, StoreProvider.Postgres)]
+    public async Task Top_ups_must_be_positive(long amount, string provider)
     {
-        await using var core = await CoreHarness.CreateAsync();
+        await using var core = await CoreHarness.CreateAsync(provider);
         var org = await core.Get<OrgStore>().CreateAsync("acme");
         var error = await Assert.ThrowsAsync<ApplianceException>(() => core.Get<CreditLedger>().TopUpAsync(org.Id, amount, null));
         Assert.Equal("amount_paise", error.Param);

@@ -61,8 +61,8 @@ internal sealed class ImportBatch(ApplianceStore store, string orgId, string imp
 
         if (results.Count > 0)
         {
-            await tx.ExecuteAsync("""
-                INSERT INTO contact_import_rows (import_id, contact_id) SELECT @importId, value FROM json_each(@contactIds) WHERE true
+            await tx.ExecuteAsync($"""
+                INSERT INTO contact_import_rows (import_id, contact_id) SELECT @importId, value FROM {tx.Dialect.JsonValues("@contactIds")} WHERE true
                 ON CONFLICT (import_id, contact_id) DO NOTHING
                 """, new { importId, contactIds = ApplianceJson.Serialize(results.Select(r => r.Contact.Id)) });
         }

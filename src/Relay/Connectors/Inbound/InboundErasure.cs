@@ -10,9 +10,9 @@ namespace Cualify.Appliance.Relay.Connectors.Inbound;
 public sealed class InboundErasure : IContactErasureStep
 {
     public Task EraseAsync(StoreTransaction tx, Contact contact) =>
-        tx.ExecuteAsync("""
+        tx.ExecuteAsync($"""
             UPDATE connector_inbound SET body = NULL, error = coalesce(error, 'payload erased with the contact')
             WHERE org_id = @OrgId AND body IS NOT NULL
-              AND ((@Email IS NOT NULL AND instr(lower(body), lower(@Email)) > 0) OR (@PhoneE164 IS NOT NULL AND instr(body, @PhoneE164) > 0))
+              AND ((@Email IS NOT NULL AND {tx.Dialect.Position("lower(body)", "lower(@Email)")} > 0) OR (@PhoneE164 IS NOT NULL AND {tx.Dialect.Position("body", "@PhoneE164")} > 0))
             """, new { contact.OrgId, contact.Email, contact.PhoneE164 });
 }

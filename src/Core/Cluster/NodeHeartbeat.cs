@@ -1,0 +1,59 @@
+using Cualify.Appliance.Core.Calls;
+using Cualify.Appliance.Core.Store;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cualify.Appliance.Core.Cluster;
+
+/// <summary>
+/// On PostgreSQL: keeps this node's row in <c>nodes</c> fresh every <see cref="ClusterOptions.HeartbeatInterval"/>
+/// and recovers any other node silent for <see cref="ClusterOptions.NodeTimeout"/> — its live calls are settled
+/// <c>appliance_restart</c>. The silent node's row is deleted in the same transaction, so exactly one survivor
+/// recovers it. SQLite has one node and nothing to watch.
+/// </summary>
+public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRecovery calls, IOptions<ClusterOptions> options, TimeProvider time,
+    ILogger<NodeHeartbeat> logger) : BackgroundService
+{
+    /// <summary>One beat: this node's heartbeat, then the recovery of silent nodes. Returns the ids recovered.</summary>
+    public Task<IReadOnlyList<string>> BeatAsync(CancellationToken cancellationToken = default) =>
+        store.WriteAsync<IReadOnlyList<string>>(async tx =>
+        {
+            await tx.ExecuteAsync("""
+                INSERT INTO nodes (id, started_at, heartbeat_at) VALUES (@Id, @Now, @Now)
+                ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
+                """, new { node.Id, tx.Now });
+            var silent = (await tx.QueryAsync<string>(
+                "DELETE FROM nodes WHERE id <> @Id AND heartbeat_at < @cutoff RETURNING id",
+                new { node.Id, cutoff = tx.Now - options.Value.NodeTimeout })).ToList();
+            foreach (var id in silent)
+            {
+                var ended = await calls.RecoverNodeAsync(tx, id);
+                logger.LogWarning("Node {Node} was silent for over {Timeout}; settled its {Calls} live calls", id, options.Value.NodeTimeout, ended);
+            }
+
+            return silent;
+        }, cancellationToken);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!store.IsPostgres)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, time);
+        do
+        {
+            try
+            {
+                await BeatAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Node heartbeat failed; it runs again in {Interval}", options.Value.HeartbeatInterval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace Cualify.Appliance.Testing;
+
+/// <summary>
+/// Debian's PostgreSQL 15, started once per test run into a temp folder on a free loopback port (as the
+/// <c>postgres</c> user when the tests run as root, since initdb refuses root), stopped when the test process
+/// exits. Each test gets a database of its own from <see cref="CreateDatabaseAsync"/>.
+/// </summary>
+public sealed class PostgresServer
+{
+    private const string Bin = "/usr/lib/postgresql/15/bin";
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private readonly string _dataDir;
+
+    private PostgresServer(string dataDir, int port)
+    {
+        _dataDir = dataDir;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    public string ConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Username = "postgres", Database = database, Pooling = true }.ToString();
+
+    /// <summary>A new empty database; dropping it is the caller's (see <see cref="DropDatabaseAsync"/>).</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"t_{Guid.NewGuid():N}";
+        await using var admin = new NpgsqlConnection(ConnectionString("postgres"));
+        await admin.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8'", admin);
+        await create.ExecuteNonQueryAsync();
+        return name;
+    }
+
+    public async Task DropDatabaseAsync(string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(ConnectionString("postgres"));
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        var initdb = RequiredTool.Find("initdb", "apt-get install -y postgresql-15", Path.Combine(Bin, "initdb"));
+        var asRoot = Environment.UserName == "root";
+        var dataDir = Path.Combine(Path.GetTempPath(), $"cualify-pg-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dataDir);
+        if (asRoot)
+        {
+            await RunAsync("chown", "postgres:postgres", dataDir);
+        }
+
+        await RunAsPostgresAsync(asRoot, initdb, "-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8");
+        var port = FreePorts.Tcp();
+        await RunAsPostgresAsync(asRoot, Path.Combine(Bin, "pg_ctl"), "-D", dataDir, "-l", Path.Combine(dataDir, "server.log"), "-w", "-o",
+            $"-p {port} -k {dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", "start");
+        var server = new PostgresServer(dataDir, port);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop(asRoot);
+        return server;
+    }
+
+    private void Stop(bool asRoot)
+    {
+        try
+        {
+            RunAsPostgresAsync(asRoot, Path.Combine(Bin, "pg_ctl"), "-D", _dataDir, "-m", "immediate", "-w", "stop").GetAwaiter().GetResult();
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            // The process is ending; a server left behind holds only a temp folder.
+        }
+    }
+
+    private static Task RunAsPostgresAsync(bool asRoot, string program, params string[] arguments) =>
+        asRoot ? RunAsync("runuser", ["-u", "postgres", "--", program, .. arguments]) : RunAsync(program, arguments);
+
+    private static async Task RunAsync(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await output}{await error}");
+        }
+    }
+}
