@@ -84,10 +84,13 @@ public sealed class DialerHarness : IAsyncDisposable
     }
 
     /// <summary>Tops up org <c>default</c> through the CLI verb an operator would type.</summary>
-    public async Task TopUpAsync(long paise)
+    public Task TopUpAsync(long paise) => TopUpAsync(Appliance, "default", paise);
+
+    /// <summary>Adds credits to an org the way an operator does, through the CLI's <c>credits topup</c>.</summary>
+    public static async Task TopUpAsync(RunningAppliance appliance, string org, long paise)
     {
         var exit = await ApplianceCommandLine.Build()
-            .Parse(["credits", "topup", "--data-dir", Appliance.DataDir, "--org", "default", "--amount-paise", paise.ToString(), "--reference", "test"])
+            .Parse(["credits", "topup", "--data-dir", appliance.DataDir, "--org", org, "--amount-paise", paise.ToString(), "--reference", "test"])
             .InvokeAsync();
         Assert.Equal(0, exit);
     }

@@ -34,17 +34,9 @@ public sealed class ConsoleHarness : IAsyncDisposable
         var admin = appliance.AdminClient();
         // Any minute of any day, many attempts a day: neither the time of day nor earlier tests may hold a call back.
         await (await admin.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *", max_attempts_per_day = 100 })).ExpectAsync(200);
-        await TopUpAsync(appliance, OrgStore.DefaultName, 1_000_000);
+        await DialerHarness.TopUpAsync(appliance, OrgStore.DefaultName, 1_000_000);
         var playbook = await (await admin.PostJsonAsync("/api/v1/playbooks", DialerHarness.RenewalPlaybook)).ExpectAsync(201);
         return new ConsoleHarness(appliance, (string)playbook["data"]!["id"]!);
-    }
-
-    public static async Task TopUpAsync(RunningAppliance appliance, string org, long paise)
-    {
-        var exit = await ApplianceCommandLine.Build()
-            .Parse(["credits", "topup", "--data-dir", appliance.DataDir, "--org", org, "--amount-paise", paise.ToString(), "--reference", "console test"])
-            .InvokeAsync();
-        Assert.Equal(0, exit);
     }
 
     /// <summary>Another org ready to place calls through the API: its admin client and its playbook.</summary>
@@ -52,7 +44,7 @@ public sealed class ConsoleHarness : IAsyncDisposable
     {
         var admin = Appliance.Client(await KeyAsync(Scope.Admin, name));
         await (await admin.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *", max_attempts_per_day = 100 })).ExpectAsync(200);
-        await TopUpAsync(Appliance, name, 1_000_000);
+        await DialerHarness.TopUpAsync(Appliance, name, 1_000_000);
         var playbook = await (await admin.PostJsonAsync("/api/v1/playbooks", DialerHarness.RenewalPlaybook)).ExpectAsync(201);
         return (admin, (string)playbook["data"]!["id"]!);
     }
