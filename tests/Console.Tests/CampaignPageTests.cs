@@ -31,7 +31,15 @@ public sealed class CampaignPageTests(ConsoleFixture fixture) : IClassFixture<Co
         // One dial every 10 s: the first goes out at start, the second long after the pause below.
         await page.GetByLabel("Calls per minute").FillAsync("6");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create campaign" }).ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/console/campaigns/[^/?]+$"));
+        try
+        {
+            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/console/campaigns/[^/?]+$"));
+        }
+        catch (TimeoutException)
+        {
+            // Seen once in a full run and not reproduced alone: name where the form post landed and what it said.
+            Assert.Fail($"Creating the campaign did not reach its page; the browser is at {page.Url} showing: {await page.InnerTextAsync("body")}");
+        }
         var campaignId = await page.Locator("dl[data-campaign]").GetAttributeAsync("data-campaign");
         Assert.Equal(CampaignStatus.Draft, await page.Locator("dl[data-campaign]").GetAttributeAsync("data-status"));
 

@@ -116,7 +116,7 @@ public sealed class ZohoActivityTests
         await world.PlaceCallsToNewContactsAsync(calls, "token");
 
         await world.AdvanceUntilAsync(() => world.CallsFinalAsync(calls), "every call is final");
-        await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == calls, "every call is in Zoho", step: TimeSpan.FromSeconds(5), limit: TimeSpan.FromHours(2));
+        await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == calls, "every call is in Zoho", step: TimeSpan.FromSeconds(5), limit: TimeSpan.FromHours(6));
 
         Assert.Equal(calls, zoho.Records("Calls").Select(r => (string?)r.Fields["Subject"]).Distinct().Count());
         Assert.Equal(calls, zoho.Records("Calls").Count);
