@@ -2,6 +2,8 @@ using System.Net;
 using Cualify.Appliance.OperatorConsole.Tests.Support;
 using Cualify.Appliance.Core.ApiKeys;
 using Cualify.Appliance.Core.Calls;
+using Cualify.Appliance.Core.Campaigns;
+using Cualify.Appliance.Core.Paging;
 using Microsoft.Playwright;
 
 namespace Cualify.Appliance.OperatorConsole.Tests;
@@ -110,6 +112,30 @@ public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<Console
         var ended = await Harness.WaitForCallAsync(callId, c => c.IsFinal);
         Assert.Equal(CallEndReasons.Canceled, ended.EndReason);
         Assert.NotNull(ended.CancelRequestedAt);
+    }
+
+    [Fact]
+    public async Task A_form_past_the_limits_or_a_body_that_is_no_form_is_refused_in_words_never_a_500()
+    {
+        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
+        using var http = await ConsoleHttp.LikeAsync(page, fixture.BaseAddress);
+        var token = ConsoleHttp.TokenIn(await page.ContentAsync());
+
+        var huge = await http.PostAsync("/console/campaigns/create", new StringContent(
+            $"__RequestVerificationToken={Uri.EscapeDataString(token)}&name={new string('x', 5 * 1024 * 1024)}", System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.BadRequest, huge.StatusCode);
+        Assert.Contains("could not be read", await huge.Content.ReadAsStringAsync());
+
+        var manyFields = string.Join('&', Enumerable.Range(0, 3000).Select(i => $"f{i}=x"));
+        var many = await http.PostAsync("/console/campaigns/create", new StringContent(manyFields, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.BadRequest, many.StatusCode);
+
+        var json = await http.PostAsync("/console/session", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, json.StatusCode);
+        var jsonBody = await json.Content.ReadAsStringAsync();
+        Assert.True(jsonBody.Contains("application/x-www-form-urlencoded"), jsonBody);
+        var campaigns = await Harness.Appliance.Get<CampaignStore>().ListAsync((await Harness.OrgAsync()).Id, null, new PageRequest(10, 0));
+        Assert.Empty(campaigns.Items);
     }
 
     [Fact]

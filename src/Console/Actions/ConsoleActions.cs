@@ -28,7 +28,12 @@ public static class ConsoleActions
         {
             var context = invocation.HttpContext;
             var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
-            if (!context.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(context))
+            if (await UnreadableFormAsync(context) is { } unreadable)
+            {
+                return unreadable;
+            }
+
+            if (!await antiforgery.IsRequestValidAsync(context))
             {
                 return Refusal(StatusCodes.Status400BadRequest, "The form's anti-forgery token is missing or wrong; reload the page and try again.");
             }
@@ -50,6 +55,28 @@ public static class ConsoleActions
             }
         });
         return group;
+    }
+
+    /// <summary>
+    /// Reads the form before anti-forgery does, so that a body past the form limits (a value over 4 MiB, too many
+    /// fields, a broken multipart) is the console's 400 page rather than an exception from inside the token check.
+    /// </summary>
+    private static async Task<IResult?> UnreadableFormAsync(HttpContext context)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return Refusal(StatusCodes.Status400BadRequest, "The console only takes its own forms; reload the page and try again.");
+        }
+
+        try
+        {
+            await context.Request.ReadFormAsync(context.RequestAborted);
+            return null;
+        }
+        catch (Exception error) when (error is InvalidDataException or BadHttpRequestException or IOException && !context.RequestAborted.IsCancellationRequested)
+        {
+            return Refusal(StatusCodes.Status400BadRequest, "The form could not be read: it is malformed or larger than the console accepts.");
+        }
     }
 
     public static TBuilder NeedsScope<TBuilder>(this TBuilder builder, Scope scope)

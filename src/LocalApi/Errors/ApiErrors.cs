@@ -3,6 +3,7 @@ using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -41,6 +42,17 @@ public static class ApiErrors
         return WriteAsync(context, Translate(context, exception));
     }
 
+    /// <summary>
+    /// What the endpoint binds its body from: JSON for the API, a form for the console's actions. When routing itself
+    /// refused the Content-Type it leaves only its own 415 endpoint behind, so the path says which side was asked.
+    /// </summary>
+    private static string AcceptedContentTypes(HttpContext context) =>
+        (context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint())?.Metadata.GetMetadata<IAcceptsMetadata>() is { ContentTypes.Count: > 0 } accepts
+            ? string.Join(" or ", accepts.ContentTypes)
+            : context.Request.Path.StartsWithSegments("/console")
+                ? "application/x-www-form-urlencoded or multipart/form-data"
+                : "application/json";
+
     public static ApiError Translate(HttpContext context, Exception? exception)
     {
         switch (exception)
@@ -50,7 +62,7 @@ public static class ApiErrors
             case BadHttpRequestException badRequest when FindJsonError(badRequest) is { } json:
                 return ApiError.From(FromJson(json));
             case BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType }:
-                return new ApiError(StatusCodes.Status415UnsupportedMediaType, ErrorCode.InvalidRequest, "Content-Type must be application/json");
+                return new ApiError(StatusCodes.Status415UnsupportedMediaType, ErrorCode.InvalidRequest, $"Content-Type must be {AcceptedContentTypes(context)}");
             case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
                 return new ApiError(StatusCodes.Status413PayloadTooLarge, ErrorCode.InvalidRequest, "The request body is too large");
             case BadHttpRequestException badRequest when badRequest.Message.StartsWith("Required parameter", StringComparison.Ordinal)
@@ -77,7 +89,7 @@ public static class ApiErrors
         {
             404 => new ErrorBody(ErrorCode.NotFound, $"No resource at {context.Request.Method} {context.Request.Path}", null, null),
             405 => new ErrorBody(ErrorCode.InvalidRequest, $"{context.Request.Method} is not allowed on {context.Request.Path}", null, null),
-            415 => new ErrorBody(ErrorCode.InvalidRequest, "Content-Type must be application/json", null, null),
+            415 => new ErrorBody(ErrorCode.InvalidRequest, $"Content-Type must be {AcceptedContentTypes(context)}", null, null),
             401 => new ErrorBody(ErrorCode.Unauthorized, "A valid API key is required", null, null),
             403 => new ErrorBody(ErrorCode.Forbidden, "Not allowed", null, null),
             416 => new ErrorBody(ErrorCode.InvalidRequest, "The Range asked for is not within the file (see Content-Range for its length)", null, null),
