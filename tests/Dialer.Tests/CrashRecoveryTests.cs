@@ -37,7 +37,7 @@ public sealed class CrashRecoveryTests
             var agent = await (await admin.PostJsonAsync("/api/v1/playbooks", new { name = "long", max_duration_sec = 600 })).ExpectAsync(201);
             await (await admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345688", consent_capture = "manual" })).ExpectAsync(200);
             await (await admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345682", consent_capture = "manual" })).ExpectAsync(200);
-            Assert.Equal(0, await Cli.ApplianceCommandLine.Build().Parse(["credits", "topup", "--data-dir", dataDir.Path, "--amount-paise", "10000"]).InvokeAsync());
+            Assert.Equal(0, await Cli.ApplianceCommandLine.Build().Parse(TestStore.CliArguments(dataDir.Path, "credits", "topup", "--data-dir", dataDir.Path, "--amount-paise", "10000")).InvokeAsync());
 
             var agentId = (string)agent["data"]!["id"]!;
             longCall = (string)(await (await admin.PostJsonAsync("/api/v1/calls", new { agent_id = agentId, to_e164 = "+919812345688" })).ExpectAsync(201))["data"]!["id"]!;
@@ -88,7 +88,7 @@ public sealed class CrashRecoveryTests
             agentId = (string)(await (await admin.PostJsonAsync("/api/v1/playbooks", new { name = "p" })).ExpectAsync(201))["data"]!["id"]!;
             await (await admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345688", consent_capture = "manual" })).ExpectAsync(200);
             await (await admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345678", consent_capture = "manual" })).ExpectAsync(200);
-            Assert.Equal(0, await Cli.ApplianceCommandLine.Build().Parse(["credits", "topup", "--data-dir", dataDir.Path, "--amount-paise", "10000"]).InvokeAsync());
+            Assert.Equal(0, await Cli.ApplianceCommandLine.Build().Parse(TestStore.CliArguments(dataDir.Path, "credits", "topup", "--data-dir", dataDir.Path, "--amount-paise", "10000")).InvokeAsync());
             foreach (var number in new[] { "+919812345688", "+919812345678" })
             {
                 await (await admin.PostJsonAsync("/api/v1/calls", new { agent_id = agentId, to_e164 = number, not_before = "2026-06-01T07:00:00Z" })).ExpectAsync(201);
@@ -126,7 +126,7 @@ public sealed class CrashRecoveryTests
 
     private static ServiceProvider Foundation(string dataDir, TimeProvider time)
     {
-        var settings = new ApplianceSettings(dataDir);
+        var settings = new ApplianceSettings(dataDir, ConfigFile: TestStore.ConfigFileOf(dataDir));
         var configuration = ApplianceConfiguration.Build(settings);
         var services = new ServiceCollection();
         services.AddLogging();

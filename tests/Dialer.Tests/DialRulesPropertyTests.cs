@@ -2,6 +2,7 @@ using Cualify.Appliance.Core.Calls;
 using Cualify.Appliance.Core.Credits;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Dialer.Tests.Support;
 using Dapper;
 using Xunit.Abstractions;
@@ -14,16 +15,20 @@ namespace Cualify.Appliance.Dialer.Tests;
 /// concurrently in the simulator. After every step: no call was dialed outside the rules (checked against the
 /// test's own model and its own cron reading), no call moved backwards, every org's balance is the sum of its
 /// ledger and never negative, and every ended call's debit is exactly its billed duration × its rate.
+/// Each world runs on SQLite and on PostgreSQL.
 /// </summary>
 public sealed class DialRulesPropertyTests(ITestOutputHelper output)
 {
     private static readonly string[] Live = [.. CallStatus.Live];
 
     [Theory]
-    [InlineData(11)]
-    [InlineData(23)]
-    [InlineData(37)]
-    public async Task No_call_is_dialed_outside_the_rules_and_the_money_always_adds_up(int seed)
+    [InlineData(11, StoreProvider.Sqlite)]
+    [InlineData(23, StoreProvider.Sqlite)]
+    [InlineData(37, StoreProvider.Sqlite)]
+    [InlineData(11, StoreProvider.Postgres)]
+    [InlineData(23, StoreProvider.Postgres)]
+    [InlineData(37, StoreProvider.Postgres)]
+    public async Task No_call_is_dialed_outside_the_rules_and_the_money_always_adds_up(int seed, string provider)
     {
         var random = new Random(seed);
         await using var world = await DialerWorld.CreateAsync(DateTimeOffset.Parse("2026-06-01T05:00:00Z"), new Dictionary<string, string?>
@@ -33,7 +38,7 @@ public sealed class DialRulesPropertyTests(ITestOutputHelper output)
             ["Dialer:MaxCallDuration"] = "00:05:00",
             ["Dialer:MinimumCallDuration"] = "00:00:20",
             ["Logging:Level"] = "Warning",
-        });
+        }, provider);
         for (var i = 0; i < 3; i++)
         {
             await world.AddPeopleAsync(random, await world.AddOrgAsync(random, $"org{i}"), 14);
@@ -86,8 +91,10 @@ public sealed class DialRulesPropertyTests(ITestOutputHelper output)
         Assert.True(stats.GetValueOrDefault("placed_outside_hours") >= 3, "too few calls had to wait for calling hours");
     }
 
-    [Fact]
-    public async Task Placing_canceling_topping_up_and_dialing_all_at_once_never_overdraws_and_every_debit_matches()
+    [Theory]
+    [InlineData(StoreProvider.Sqlite)]
+    [InlineData(StoreProvider.Postgres)]
+    public async Task Placing_canceling_topping_up_and_dialing_all_at_once_never_overdraws_and_every_debit_matches(string provider)
     {
         var random = new Random(5);
         await using var world = await DialerWorld.CreateAsync(DateTimeOffset.Parse("2026-06-01T06:00:00Z"), new Dictionary<string, string?>
@@ -96,7 +103,7 @@ public sealed class DialRulesPropertyTests(ITestOutputHelper output)
             ["Dialer:CallsPerSecond"] = "40",
             ["Dialer:MinimumCallDuration"] = "00:00:10",
             ["Logging:Level"] = "Warning",
-        });
+        }, provider);
         var org = await world.AddOrgAsync(random, "busy");
         await world.Get<OrgStore>().UpdateTermsAsync(org.Id, new OrgTermsChange(Plan: OrgPlan.Active, MaxConcurrentCalls: 40, CallsPerSecond: 40));
         await world.Get<OrgStore>().UpdateSettingsAsync(org.Id, new OrgSettingsChange(CallingHours: "* * * * *", MaxAttemptsPerDay: 100));

@@ -26,7 +26,7 @@ public sealed class BodyOrderTests
         await using var appliance = await RunningAppliance.StartAsync(services: services => services.AddSingleton<TimeProvider>(time));
         using var admin = appliance.AdminClient();
         Assert.Equal(0, await ApplianceCommandLine.Build()
-            .Parse(["credits", "topup", "--data-dir", appliance.DataDir, "--org", "default", "--amount-paise", "100000", "--reference", "test"])
+            .Parse(TestStore.CliArguments(appliance.DataDir, "credits", "topup", "--data-dir", appliance.DataDir, "--org", "default", "--amount-paise", "100000", "--reference", "test"))
             .InvokeAsync());
         var contact = await Id(admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345678", name = "Riya Sharma", email = "riya@example.com", consent_capture = "website_form" }), 200);
         var playbook = await Id(admin.PostJsonAsync("/api/v1/playbooks", new { name = "Renewal", message_text = "Your policy renews on Friday." }), 201);

@@ -1,6 +1,6 @@
 namespace Cualify.Appliance.Testing;
 
-/// <summary>A fresh folder under the system temp folder, removed on dispose.</summary>
+/// <summary>A fresh folder under the system temp folder, removed on dispose (with the PostgreSQL database <see cref="TestStore"/> gave it).</summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory(string purpose = "test")
@@ -15,6 +15,7 @@ public sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
+        TestStore.DropDatabaseOf(Path);
         try
         {
             Directory.Delete(Path, recursive: true);

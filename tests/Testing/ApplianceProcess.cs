@@ -96,14 +96,20 @@ public sealed class ApplianceProcess : IAsyncDisposable
         return new VerbResult(process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Starts <c>run</c> on a free loopback port and waits until <c>/healthz</c> answers.</summary>
+    /// <summary>Starts <c>run</c> on a free loopback port (on the folder's <see cref="TestStore"/>) and waits until <c>/healthz</c> answers.</summary>
     public static async Task<ApplianceProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? extraArguments = null)
     {
         var port = FreePorts.Tcp();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
         var arguments = new List<string> { "run", "--data-dir", dataDir, "--urls", baseAddress.ToString().TrimEnd('/') };
         arguments.AddRange(extraArguments ?? []);
-        return await LaunchAsync(StartInfo(arguments, environment), baseAddress);
+        var store = new Dictionary<string, string>(await TestStore.EnvironmentAsync(dataDir));
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            store[key] = value;
+        }
+
+        return await LaunchAsync(StartInfo(arguments, store), baseAddress);
     }
 
     /// <summary>

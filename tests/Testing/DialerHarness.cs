@@ -90,7 +90,7 @@ public sealed class DialerHarness : IAsyncDisposable
     public static async Task TopUpAsync(RunningAppliance appliance, string org, long paise)
     {
         var exit = await ApplianceCommandLine.Build()
-            .Parse(["credits", "topup", "--data-dir", appliance.DataDir, "--org", org, "--amount-paise", paise.ToString(), "--reference", "test"])
+            .Parse(TestStore.CliArguments(appliance.DataDir, "credits", "topup", "--data-dir", appliance.DataDir, "--org", org, "--amount-paise", paise.ToString(), "--reference", "test"))
             .InvokeAsync();
         Assert.Equal(0, exit);
     }

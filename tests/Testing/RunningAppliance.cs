@@ -10,7 +10,8 @@ namespace Cualify.Appliance.Testing;
 
 /// <summary>
 /// The real appliance — the same composition root as <c>cualify-appliance run</c>, real Kestrel on a loopback
-/// port, a real SQLite file in a temp data folder — started in the test process.
+/// port, a real SQLite file in a temp data folder (or the folder's own PostgreSQL database with
+/// <c>CUALIFY_TEST_STORE=postgres</c>, see <see cref="TestStore"/>) — started in the test process.
 /// </summary>
 public sealed class RunningAppliance : IAsyncDisposable
 {
@@ -48,7 +49,7 @@ public sealed class RunningAppliance : IAsyncDisposable
     {
         var owned = dataDir is null ? new TempDirectory("appliance") : null;
         var folder = dataDir ?? owned!.Path;
-        var overrides = new Dictionary<string, string?> { ["Logging:Level"] = "Warning" };
+        var overrides = new Dictionary<string, string?>(await TestStore.SettingsAsync(folder)) { ["Logging:Level"] = "Warning" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             overrides[key] = value;

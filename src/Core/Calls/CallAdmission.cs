@@ -41,6 +41,8 @@ public sealed class CallAdmission(
         var policy = new DialPolicy(settings);
         var now = tx.Now;
         // Counts then admits: one round at a time across all nodes, each seeing the calls the last one started.
+        // The page's rows are locked as they are read, so a cancel that commits meanwhile waits for the round
+        // (or is passed over while it holds the row) instead of pulling a call out from under its admission.
         await tx.LockAsync("call-admission");
         var globalLive = await tx.ExecuteScalarAsync<int>("SELECT count(*) FROM calls WHERE status IN @LiveStatuses", new { LiveStatuses });
         var globalRate = new StartRate(settings.CallsPerSecond, await RecentStartsAsync(tx, null, now, settings.CallsPerSecond));
@@ -59,7 +61,7 @@ public sealed class CallAdmission(
                 WHERE status = 'queued' AND scheduled_for <= @now AND (scheduled_for, id) > (@At, @Id) AND org_id NOT IN @held
                   AND {RunningCampaignOnly}
                 ORDER BY scheduled_for, id
-                LIMIT {PageSize}
+                LIMIT {PageSize}{tx.Dialect.SkipLocked("calls")}
                 """, new { now, cursor.At, cursor.Id, held })).ToList();
             if (page.Count == 0)
             {

@@ -16,7 +16,7 @@ public sealed class CallErasure(CallSettlement settlement, CallHangups hangups) 
         var open = await tx.QueryAsync<Call>($"""
             SELECT {Call.Columns} FROM calls
             WHERE org_id = @OrgId AND (contact_id = @Id OR to_e164 = @PhoneE164)
-              AND status IN ('queued', 'dialing', 'ringing', 'in_progress')
+              AND status IN ('queued', 'dialing', 'ringing', 'in_progress'){tx.Dialect.ForUpdate}
             """, args);
         foreach (var call in open)
         {

@@ -117,7 +117,7 @@ public sealed class CallLifecycle(
     public Task<Call> CancelAsync(string orgId, string callId, CancellationToken cancellationToken = default) =>
         store.WriteAsync(async tx =>
         {
-            var call = await reader.GetAsync(tx, orgId, callId) ?? throw ApplianceException.NotFound("Call", "id");
+            var call = await reader.LockAsync(tx, orgId, callId) ?? throw ApplianceException.NotFound("Call", "id");
             if (call.IsFinal)
             {
                 throw ApplianceException.Conflict($"The call already ended ({call.Status}); there is nothing to cancel");

@@ -19,6 +19,10 @@ public sealed class CallReader(ApplianceStore store)
     public Task<Call?> GetAsync(StoreTransaction tx, string id) =>
         tx.QuerySingleOrDefaultAsync<Call>($"SELECT {Call.Columns} FROM calls WHERE id = @id", new { id });
 
+    /// <summary>The call, its row locked until the transaction commits (PostgreSQL) so no one else moves it meanwhile.</summary>
+    public Task<Call?> LockAsync(StoreTransaction tx, string orgId, string id) =>
+        tx.QuerySingleOrDefaultAsync<Call>($"SELECT {Call.Columns} FROM calls WHERE org_id = @orgId AND id = @id{tx.Dialect.ForUpdate}", new { orgId, id });
+
     public Task<Call?> GetAsync(StoreTransaction tx, string orgId, string id) =>
         tx.QuerySingleOrDefaultAsync<Call>($"SELECT {Call.Columns} FROM calls WHERE org_id = @orgId AND id = @id", new { orgId, id });
 

@@ -44,6 +44,20 @@ public sealed class CallSettlement(
             throw new ArgumentException($"{finish.Status} is not a final status", nameof(finish));
         }
 
+        if (tx.Dialect.IsPostgres)
+        {
+            // The row as it is now, locked until commit: another transaction (the admission, a cancel, another
+            // node) may have moved it since the caller read it, and SQLite's one writer is not there to prevent that.
+            var current = await tx.QuerySingleOrDefaultAsync<Call>($"SELECT {Call.Columns} FROM calls WHERE id = @Id FOR UPDATE", new { call.Id });
+            if (current is null || current.IsFinal || (call.Status == CallStatus.Queued && current.Status != CallStatus.Queued))
+            {
+                // Ended meanwhile, or the dialer took a call the caller meant to end while it waited.
+                return null;
+            }
+
+            call = current;
+        }
+
         var answered = call.AnsweredAt is not null;
         var status = answered ? CallStatus.Completed : finish.Status == CallStatus.Completed ? CallStatus.Failed : finish.Status;
         var talk = answered ? Math.Clamp(finish.TalkSeconds, 0, call.MaxDurationSec ?? 0) : 0;

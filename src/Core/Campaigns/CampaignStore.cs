@@ -126,7 +126,7 @@ public sealed class CampaignStore(
         ChangeAsync(orgId, id, [CampaignStatus.Draft, CampaignStatus.Running, CampaignStatus.Paused], "stopped", async (tx, campaign) =>
         {
             var stopped = await transitions.SetStatusAsync(tx, campaign, CampaignStatus.Stopped, null, "ended_at = @Now,");
-            var queued = await tx.QueryAsync<Call>($"SELECT {Call.Columns} FROM calls WHERE campaign_id = @Id AND status = 'queued'", new { campaign.Id });
+            var queued = await tx.QueryAsync<Call>($"SELECT {Call.Columns} FROM calls WHERE campaign_id = @Id AND status = 'queued'{tx.Dialect.ForUpdate}", new { campaign.Id });
             foreach (var call in queued)
             {
                 await settlement.FinishAsync(tx, call, new CallFinish(CallStatus.Canceled, CanceledByStop, tx.Now));

@@ -38,7 +38,7 @@ public sealed class EnrollmentStop(ApplianceStore store, EnrollmentStore enrollm
         var queuedCalls = await tx.QueryAsync<Call>($"""
             SELECT {Call.Columns} FROM calls
             WHERE id IN (SELECT call_id FROM sequence_steps WHERE enrollment_id = @Id AND status = 'sending' AND call_id IS NOT NULL)
-              AND status = 'queued'
+              AND status = 'queued'{tx.Dialect.ForUpdate}
             """, new { enrollment.Id });
         foreach (var call in queuedCalls)
         {

@@ -93,7 +93,7 @@ public sealed class CampaignRestartTests
             adminKey = await child.FirstAdminKeyAsync();
             using var admin = child.Client(adminKey);
             await (await admin.PatchJsonAsync("/api/v1/org", new { calling_hours = "* * * * *" })).ExpectAsync(200);
-            Assert.Equal(0, await Cli.ApplianceCommandLine.Build().Parse(["credits", "topup", "--data-dir", dataDir.Path, "--amount-paise", "1000000"]).InvokeAsync());
+            Assert.Equal(0, await Cli.ApplianceCommandLine.Build().Parse(TestStore.CliArguments(dataDir.Path, "credits", "topup", "--data-dir", dataDir.Path, "--amount-paise", "1000000")).InvokeAsync());
             var agent = await (await admin.PostJsonAsync("/api/v1/playbooks", new { name = "short", disclosure_text = "Hello.", max_duration_sec = 60 })).ExpectAsync(201);
             // Most numbers fail a second after dialing; every fifth answers and talks, so calls are live when the plug is pulled.
             var csv = new StringBuilder("phone_e164,consent_capture\n");

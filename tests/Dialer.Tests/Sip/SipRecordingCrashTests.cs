@@ -52,7 +52,7 @@ public sealed class SipRecordingCrashTests
                 record = true,
             })).ExpectAsync(201);
             await (await admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = Number, consent_capture = "manual" })).ExpectAsync(200);
-            Assert.Equal(0, await Cli.ApplianceCommandLine.Build().Parse(["credits", "topup", "--data-dir", dataDir.Path, "--amount-paise", "100000"]).InvokeAsync());
+            Assert.Equal(0, await Cli.ApplianceCommandLine.Build().Parse(TestStore.CliArguments(dataDir.Path, "credits", "topup", "--data-dir", dataDir.Path, "--amount-paise", "100000")).InvokeAsync());
             callId = (string)(await (await admin.PostJsonAsync("/api/v1/calls", new { agent_id = (string)playbook["data"]!["id"]!, to_e164 = Number })).ExpectAsync(201))["data"]!["id"]!;
 
             await WaitForAsync(async () => await StatusAsync(dataDir.Path, callId) == "in_progress", $"call {callId} in progress", child);

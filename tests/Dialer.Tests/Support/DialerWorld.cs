@@ -81,11 +81,18 @@ public sealed class DialerWorld : IAsyncDisposable
 
     public ApplianceStore Store => Get<ApplianceStore>();
 
-    public static async Task<DialerWorld> CreateAsync(DateTimeOffset start, IReadOnlyDictionary<string, string?> settings)
+    /// <param name="store">The store (<c>sqlite</c>, <c>postgres</c>); <see cref="TestStore.Provider"/> when null.</param>
+    public static async Task<DialerWorld> CreateAsync(DateTimeOffset start, IReadOnlyDictionary<string, string?> settings, string? store = null)
     {
         var dataDir = new TempDirectory("world");
         var time = new FakeTimeProvider(start);
-        var applianceSettings = new ApplianceSettings(dataDir.Path, Overrides: settings);
+        var overrides = new Dictionary<string, string?>(await TestStore.SettingsAsync(dataDir.Path, store));
+        foreach (var (key, value) in settings)
+        {
+            overrides[key] = value;
+        }
+
+        var applianceSettings = new ApplianceSettings(dataDir.Path, Overrides: overrides);
         var configuration = ApplianceConfiguration.Build(applianceSettings);
         var services = new ServiceCollection();
         services.AddLogging();

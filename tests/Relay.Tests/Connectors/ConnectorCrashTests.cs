@@ -62,7 +62,7 @@ public sealed class ConnectorCrashTests
             connectorId = (string)(await (await admin.PostJsonAsync("/api/v1/connectors", connector)).ExpectAsync(201))["data"]!["id"]!;
             var agent = (string)(await (await admin.PostJsonAsync("/api/v1/playbooks", new { name = "Renewal" })).ExpectAsync(201))["data"]!["id"]!;
             await (await admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = "+919812345681", email = "crash@example.in", consent_capture = "manual" })).ExpectAsync(200);
-            Assert.Equal(0, await Cli.ApplianceCommandLine.Build().Parse(["credits", "topup", "--data-dir", dataDir.Path, "--amount-paise", "10000"]).InvokeAsync());
+            Assert.Equal(0, await Cli.ApplianceCommandLine.Build().Parse(TestStore.CliArguments(dataDir.Path, "credits", "topup", "--data-dir", dataDir.Path, "--amount-paise", "10000")).InvokeAsync());
             // A busy number ends at once; the CRM stores the call and keeps its 201 back until the plug is pulled.
             callId = (string)(await (await admin.PostJsonAsync("/api/v1/calls", new { agent_id = agent, to_e164 = "+919812345681" })).ExpectAsync(201))["data"]!["id"]!;
             holdAfterCreate[callId] = hold;
