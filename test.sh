@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what the tests need, builds, runs every test project against real
-# components (SQLite files, Kestrel, sipp, aiosmtpd, dovecot) and ends with "N passed, N failed".
+# components (SQLite files, PostgreSQL 15, Kestrel, sipp, aiosmtpd, dovecot) and ends with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -30,6 +30,23 @@ for project in tests/*.Tests/*.Tests.csproj; do
   dotnet test "$project" -c Release --no-build -nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
     --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1200000 || status=1
+done
+
+# The appliance harnesses on PostgreSQL (tests/Testing.Core/TestStore.cs): a subset here, within the suite's budget.
+# The Core store suite and the dial-rules property tests already ran on both stores above. A whole suite on
+# PostgreSQL: CUALIFY_TEST_STORE=postgres dotnet test tests/<Project>.Tests
+postgres_subsets=(
+  "tests/LocalApi.Tests/Cualify.Appliance.LocalApi.Tests.csproj|FullyQualifiedName~ContactApiTests|FullyQualifiedName~IdempotencyAndPagingTests|FullyQualifiedName~CallsApiTests|FullyQualifiedName~OrgAndCreditTests|FullyQualifiedName~SequenceStartApiTests"
+  "tests/Relay.Tests/Cualify.Appliance.Relay.Tests.csproj|FullyQualifiedName~Relay.Tests.DeliveryTests|FullyQualifiedName~Relay.Tests.RetryTests|FullyQualifiedName~Relay.Tests.EventStreamTests"
+)
+for subset in "${postgres_subsets[@]}"; do
+  project=${subset%%|*}
+  filter=${subset#*|}
+  name=$(basename "$project" .csproj).Postgres
+  echo "== $name"
+  CUALIFY_TEST_STORE=postgres dotnet test "$project" -c Release --no-build -nologo --filter "$filter" \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results" -- RunConfiguration.TestSessionTimeout=600000 || status=1
 done
 
 summary=$(bash scripts/test-summary.sh "$results")

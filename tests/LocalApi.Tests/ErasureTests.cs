@@ -18,7 +18,7 @@ public sealed class ErasureTests
     [Fact]
     public async Task An_erased_persons_number_email_and_name_are_in_no_byte_of_the_store_files_and_the_number_stays_refused()
     {
-        await using var appliance = await RunningAppliance.StartAsync();
+        await using var appliance = await RunningAppliance.StartAsync(settings: TestStore.SqliteFile);
         using var admin = appliance.AdminClient();
         await (await admin.PatchJsonAsync("/api/v1/org", new { admin_emails = new[] { "ops@example.com" } })).ExpectAsync(200);
         var contact = await (await admin.PostJsonAsync("/api/v1/contacts", new
@@ -82,7 +82,7 @@ public sealed class ErasureTests
     {
         using var data = new TempDirectory("erasure-upgrade");
         string playbook;
-        await using (var first = await RunningAppliance.StartAsync(data.Path))
+        await using (var first = await RunningAppliance.StartAsync(data.Path, TestStore.SqliteFile))
         {
             using var admin = first.AdminClient();
             playbook = (string)(await (await admin.PostJsonAsync("/api/v1/playbooks", new
@@ -103,7 +103,7 @@ public sealed class ErasureTests
         }
 
         SqliteConnection.ClearAllPools();
-        await using var second = await RunningAppliance.StartAsync(data.Path);
+        await using var second = await RunningAppliance.StartAsync(data.Path, TestStore.SqliteFile);
         using var client = second.Client(await File.ReadAllTextAsync(Path.Combine(data.Path, "admin.key")));
         await (await client.PostJsonAsync("/api/v1/calls", new { agent_id = playbook, to_e164 = Phone })).ExpectErrorAsync(403, "forbidden");
         var stored = await second.Get<ApplianceStore>().ReadAsync(async c => (await c.QueryAsync<(string Hash, long Keyed)>("SELECT value_hash, keyed FROM do_not_contact")).ToList());

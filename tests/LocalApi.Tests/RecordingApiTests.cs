@@ -68,12 +68,12 @@ public sealed class RecordingApiTests : IAsyncLifetime
 
         _harness.Time.Advance(TimeSpan.FromDays(1) + RecordingRetention.Interval);
         using var ceiling = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while ((await _harness.CallAsync(callId))!.RecordingUrl is not null)
+        // The file goes once the row's deletion has committed, a moment after the URL is seen gone.
+        while ((await _harness.CallAsync(callId))!.RecordingUrl is not null || Directory.GetFiles(file, "*.wav", SearchOption.AllDirectories).Length > 0)
         {
             await Task.Delay(50, ceiling.Token);
         }
 
-        Assert.Empty(Directory.GetFiles(file, "*.wav", SearchOption.AllDirectories));
         await (await _harness.Admin.GetAsync($"/api/v1/calls/{callId}/recording")).ExpectErrorAsync(404, "not_found");
         Assert.Null((await _harness.GetCallAsync(callId))["recording_url"]);
     }

@@ -22,6 +22,9 @@ public sealed class PostgresServer
 
     public int Port { get; }
 
+    /// <summary>The server's data folder (its <c>postmaster.pid</c> names the server process, for CPU figures).</summary>
+    public string DataDir => _dataDir;
+
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
     public string ConnectionString(string database) =>

@@ -17,23 +17,27 @@ public static class TestStore
     /// <summary>The settings file, inside a data folder, naming the folder's PostgreSQL database.</summary>
     public const string ConfigFileName = "test-store.json";
 
+    /// <summary>Settings for a test about the SQLite file itself (its bytes, a store from before PostgreSQL): it runs on SQLite always.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> SqliteFile = new Dictionary<string, string?> { ["Store:Provider"] = StoreProvider.Sqlite };
+
     /// <summary><c>sqlite</c> or <c>postgres</c>, from <see cref="Variable"/>.</summary>
     public static string Provider { get; } = Read();
 
     public static bool IsPostgres => Provider == StoreProvider.Postgres;
 
     /// <summary>
-    /// The <c>Store:*</c> settings that put an appliance on <paramref name="dataDir"/> onto <paramref name="provider"/>
-    /// (<see cref="Provider"/> when null): none for SQLite; for PostgreSQL the folder's database, created on first use.
+    /// The <c>Store:*</c> settings of an appliance on <paramref name="dataDir"/>: the folder's database when it has
+    /// one; else none on SQLite (<paramref name="provider"/>, or <see cref="Provider"/> when null) and a new
+    /// database on PostgreSQL.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, string?>> SettingsAsync(string dataDir, string? provider = null)
     {
-        if ((provider ?? Provider) != StoreProvider.Postgres)
+        var file = Path.Combine(dataDir, ConfigFileName);
+        if (!File.Exists(file) && (provider ?? Provider) != StoreProvider.Postgres)
         {
             return new Dictionary<string, string?>();
         }
 
-        var file = Path.Combine(dataDir, ConfigFileName);
         if (!File.Exists(file))
         {
             var server = await PostgresServer.GetAsync();

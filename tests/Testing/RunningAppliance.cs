@@ -49,7 +49,9 @@ public sealed class RunningAppliance : IAsyncDisposable
     {
         var owned = dataDir is null ? new TempDirectory("appliance") : null;
         var folder = dataDir ?? owned!.Path;
-        var overrides = new Dictionary<string, string?>(await TestStore.SettingsAsync(folder)) { ["Logging:Level"] = "Warning" };
+        // A test that sets Store:Provider itself (one about the SQLite file) keeps it whatever CUALIFY_TEST_STORE says.
+        var store = await TestStore.SettingsAsync(folder, settings?.GetValueOrDefault("Store:Provider"));
+        var overrides = new Dictionary<string, string?>(store) { ["Logging:Level"] = "Warning" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             overrides[key] = value;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Testing;
 
 namespace Cualify.Appliance.Bench.Contacts;
@@ -7,7 +8,8 @@ namespace Cualify.Appliance.Bench.Contacts;
 /// <summary>
 /// <c>POST /api/v1/contacts</c> throughput and latency against the running appliance at N connections, and
 /// in the same run the raw rate of the same upsert (contact row + its outbox event, one transaction each)
-/// done directly on SQLite with the same pragmas.
+/// done directly on SQLite with the same pragmas. With <c>--stores sqlite,postgres</c> it does the same on
+/// PostgreSQL too, against the raw upsert on Npgsql at the same number of connections, with CPU per upsert.
 /// </summary>
 public static class ContactsBench
 {
@@ -17,35 +19,67 @@ public static class ContactsBench
         var connections = args.Int("connections", 32);
         var duration = TimeSpan.FromSeconds(args.Double("seconds", 20));
         var synchronous = args.Get("synchronous", "FULL");
+        var stores = args.Get("stores", StoreProvider.Sqlite).Split(',');
 
-        using var data = new TempDirectory("bench-contacts");
-        var adminKey = (await ApplianceProcess.RunVerbAsync(["init", "--data-dir", data.Path])).StandardOutput.Trim();
-        var operatorKey = (await ApplianceProcess.RunVerbAsync(["keys", "create", "--name", "bench", "--scope", "operator", "--data-dir", data.Path])).StandardOutput.Trim();
-        var environment = new Dictionary<string, string> { ["CUALIFY__Store__Synchronous"] = synchronous, ["CUALIFY__Logging__Level"] = "Warning" };
-        await using var appliance = await ApplianceProcess.StartAsync(data.Path, environment);
-        using (var op = appliance.Client(operatorKey))
+        var errors = 0;
+        foreach (var store in stores)
         {
-            var org = await op.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>("/api/v1/org");
-            var response = await op.PatchAsJsonAsync($"/api/v1/orgs/{org!["data"]!["id"]}", new { rate_limit_per_minute = 1_000_000 });
-            response.EnsureSuccessStatusCode();
+            using var data = new TempDirectory("bench-contacts");
+            var config = store == StoreProvider.Postgres ? await PostgresConfigAsync(data.Path) : [];
+            var adminKey = (await ApplianceProcess.RunVerbAsync(["init", "--data-dir", data.Path, .. config])).StandardOutput.Trim();
+            var operatorKey = (await ApplianceProcess.RunVerbAsync(["keys", "create", "--name", "bench", "--scope", "operator", "--data-dir", data.Path, .. config])).StandardOutput.Trim();
+            var environment = new Dictionary<string, string> { ["CUALIFY__Store__Synchronous"] = synchronous, ["CUALIFY__Logging__Level"] = "Warning" };
+            await using var appliance = await ApplianceProcess.StartAsync(data.Path, environment);
+            using (var op = appliance.Client(operatorKey))
+            {
+                var org = await op.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>("/api/v1/org");
+                var response = await op.PatchAsJsonAsync($"/api/v1/orgs/{org!["data"]!["id"]}", new { rate_limit_per_minute = 1_000_000 });
+                response.EnsureSuccessStatusCode();
+            }
+
+            Console.Error.WriteLine($"API on {store}: {connections} connections for {duration.TotalSeconds} s, load average {Load()} …");
+            var server = store == StoreProvider.Postgres ? CpuMeter.OfPostgres((await PostgresServer.GetAsync()).DataDir) : null;
+            var api = await MeasureApiAsync(appliance, adminKey, connections, duration);
+            var serverCpu = server?.ElapsedMilliseconds() / api.Count;
+            await appliance.KillAsync();
+            errors += api.Errors;
+
+            double raw;
+            string rawName;
+            if (store == StoreProvider.Postgres)
+            {
+                Console.Error.WriteLine($"Raw Npgsql: same upsert, {connections} connections, for {duration.TotalSeconds} s …");
+                var database = (await TestStore.SettingsAsync(data.Path))["Store:ConnectionString"]!;
+                raw = await RawNpgsqlUpsert.MeasureAsync(database, connections, duration);
+                rawName = $"Raw Npgsql upsert (contact + event, 1 tx each), {connections} connections";
+            }
+            else
+            {
+                Console.Error.WriteLine($"Raw SQLite: same upsert, same pragmas, for {duration.TotalSeconds} s …");
+                raw = await RawSqliteUpsert.MeasureAsync(data.Combine("raw.db"), synchronous, duration);
+                rawName = $"Raw SQLite upsert (contact + event, 1 tx each), synchronous={synchronous}";
+            }
+
+            var serverText = serverCpu is { } ms ? $", PostgreSQL CPU {ms:F2} ms/upsert" : "";
+            Console.WriteLine($"| POST /api/v1/contacts on {store}, {connections} connections | {api.PerSecond:F0} upserts/s | p50 {api.Latencies.Percentile(50):F1} ms, p99 {api.Latencies.Percentile(99):F1} ms | {api.Errors} errors; appliance CPU {api.ApplianceCpuMs / api.Count:F2} ms/upsert{serverText} |");
+            Console.WriteLine($"| {rawName} | {raw:F0} upserts/s | | |");
+            Console.WriteLine($"| Ratio API / raw on {store} | {api.PerSecond / raw:F2} | | load average {Load()} |");
         }
 
-        Console.Error.WriteLine($"API: {connections} connections for {duration.TotalSeconds} s …");
-        var api = await MeasureApiAsync(appliance, adminKey, connections, duration);
-        await appliance.KillAsync();
-
-        Console.Error.WriteLine($"Raw SQLite: same upsert, same pragmas, for {duration.TotalSeconds} s …");
-        var raw = await RawSqliteUpsert.MeasureAsync(data.Combine("raw.db"), synchronous, duration);
-
-        var ratio = api.PerSecond / raw;
-        Console.WriteLine($"| POST /api/v1/contacts, {connections} connections | {api.PerSecond:F0} upserts/s | p50 {api.Latencies.Percentile(50):F1} ms, p99 {api.Latencies.Percentile(99):F1} ms | {api.Errors} errors |");
-        Console.WriteLine($"| Raw SQLite upsert (contact + event, 1 tx each), synchronous={synchronous} | {raw:F0} upserts/s | | |");
-        Console.WriteLine($"| Ratio API / raw | {ratio:F2} | | |");
         Console.WriteLine($"Machine: {MachineInfo.Describe()}");
-        return api.Errors == 0 ? 0 : 1;
+        return errors == 0 ? 0 : 1;
     }
 
-    private sealed record ApiResult(double PerSecond, Latencies Latencies, int Errors);
+    /// <summary>A database of its own on the bench's PostgreSQL, named in a settings file in the data folder; the <c>--config</c> arguments.</summary>
+    private static async Task<string[]> PostgresConfigAsync(string dataDir)
+    {
+        await TestStore.SettingsAsync(dataDir, StoreProvider.Postgres);
+        return ["--config", TestStore.ConfigFileOf(dataDir)!];
+    }
+
+    private static string Load() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+    private sealed record ApiResult(double PerSecond, Latencies Latencies, int Errors, int Count, double ApplianceCpuMs);
 
     private static async Task<ApiResult> MeasureApiAsync(ApplianceProcess appliance, string key, int connections, TimeSpan duration)
     {
@@ -59,6 +93,7 @@ public static class ContactsBench
         var latencies = new Latencies();
         var errors = 0;
         var next = 0;
+        var cpu = CpuMeter.Of(appliance.ProcessId);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
         {
@@ -74,7 +109,7 @@ public static class ContactsBench
                 latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }));
-        return new ApiResult(latencies.Count / clock.Elapsed.TotalSeconds, latencies, errors);
+        return new ApiResult(latencies.Count / clock.Elapsed.TotalSeconds, latencies, errors, latencies.Count, cpu.ElapsedMilliseconds());
     }
 
     private static async Task<bool> PostAsync(HttpClient client, int n)

@@ -12,13 +12,19 @@ namespace Cualify.Appliance.Bench.Dialer;
 /// calling hours in the callee's zone, attempt cap, global and per-org concurrency and rate) and the credit
 /// reservation, in the admission's store transactions. Measured with every admitted call started on the
 /// simulator (whose progress reports then compete for the store) and admission alone; reference, same run and
-/// same store settings: the raw SQLite claim + reserve transaction with no policy checks.
+/// same store settings: the raw SQLite claim + reserve transaction with no policy checks. <c>--store postgres</c>
+/// runs <see cref="PostgresDialerBench"/> instead.
 /// </summary>
 public static class DialerBench
 {
     public static async Task<int> RunAsync(string[] arguments)
     {
         var args = new BenchArgs(arguments);
+        if (args.Get("store", StoreProvider.Sqlite) == StoreProvider.Postgres)
+        {
+            return await PostgresDialerBench.RunAsync(args);
+        }
+
         var calls = args.Int("calls", 3000);
         var orgs = args.Int("orgs", 4);
         var runs = args.Int("runs", 5);

@@ -7,36 +7,76 @@ using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Dialer;
 using Microsoft.Extensions.Configuration;
+using Cualify.Appliance.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cualify.Appliance.Bench.Dialer;
 
-/// <summary>A fresh store in a temp folder with orgs, consenting contacts, credits and queued calls ready to dial.</summary>
+/// <summary>
+/// A fresh store — a SQLite file in a temp folder, or a database of its own on a throwaway PostgreSQL 15 — with
+/// orgs, consenting contacts, credits and queued calls ready to dial; on PostgreSQL more nodes can join it.
+/// </summary>
 internal sealed class DialerBenchWorld : IAsyncDisposable
 {
     private readonly string _folder;
+    private readonly Dictionary<string, string?> _settings;
+    private readonly (PostgresServer Server, string Name)? _database;
+    private readonly List<ServiceProvider> _nodes = [];
 
-    private DialerBenchWorld(string folder, ServiceProvider services)
+    private DialerBenchWorld(string folder, ServiceProvider services, Dictionary<string, string?> settings, (PostgresServer, string)? database)
     {
         _folder = folder;
         Services = services;
+        _settings = settings;
+        _database = database;
     }
 
     public ServiceProvider Services { get; }
 
+    public string? ConnectionString => _settings.GetValueOrDefault("Store:ConnectionString");
+
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
-    public static async Task<DialerBenchWorld> CreateAsync(int orgCount, int calls, bool withDialer)
+    public static async Task<DialerBenchWorld> CreateAsync(int orgCount, int calls, bool withDialer, string provider = StoreProvider.Sqlite)
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"cualify-bench-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(folder);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var folder = NewFolder();
+        var settings = new Dictionary<string, string?>
         {
             ["Store:Path"] = Path.Combine(folder, "appliance.db"),
+            ["Store:Provider"] = provider,
             ["Dialer:MaxConcurrentCalls"] = "100000",
             ["Dialer:CallsPerSecond"] = "10000",
-        }).Build();
+        };
+        (PostgresServer, string)? database = null;
+        if (provider == StoreProvider.Postgres)
+        {
+            var server = await PostgresServer.GetAsync();
+            var name = await server.CreateDatabaseAsync();
+            database = (server, name);
+            settings["Store:ConnectionString"] = server.ConnectionString(name);
+            settings["Store:SecretKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
+
+        var provider1 = Build(folder, settings, withDialer);
+        await provider1.GetRequiredService<ApplianceInitializer>().InitializeAsync();
+        var world = new DialerBenchWorld(folder, provider1, settings, database);
+        await world.SeedAsync(orgCount, calls);
+        return world;
+    }
+
+    /// <summary>Another node on the same PostgreSQL database (its own data folder, node id and connection pool).</summary>
+    public ServiceProvider AddNode(bool withDialer)
+    {
+        var folder = NewFolder();
+        var node = Build(folder, new Dictionary<string, string?>(_settings) { ["Store:Path"] = Path.Combine(folder, "appliance.db") }, withDialer);
+        _nodes.Add(node);
+        return node;
+    }
+
+    private static ServiceProvider Build(string folder, Dictionary<string, string?> settings, bool withDialer)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(new DataDirectory(folder));
@@ -46,11 +86,14 @@ internal sealed class DialerBenchWorld : IAsyncDisposable
             services.AddDialer(configuration);
         }
 
-        var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<ApplianceInitializer>().InitializeAsync();
-        var world = new DialerBenchWorld(folder, provider);
-        await world.SeedAsync(orgCount, calls);
-        return world;
+        return services.BuildServiceProvider();
+    }
+
+    private static string NewFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"cualify-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        return folder;
     }
 
     private async Task SeedAsync(int orgCount, int calls)
@@ -82,8 +125,18 @@ internal sealed class DialerBenchWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
         await Services.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_database is var (server, name))
+        {
+            await server.DropDatabaseAsync(name);
+        }
+
         try
         {
             Directory.Delete(_folder, recursive: true);

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Cualify.Appliance.Core.Store;
+using Npgsql;
+
+namespace Cualify.Appliance.Bench.Contacts;
+
+/// <summary>
+/// The PostgreSQL reference: the upsert and event insert of <see cref="RawSqliteUpsert"/> on plain Npgsql
+/// connections (one transaction each, both statements in one batch), as many connections at once as the API had,
+/// in a database the appliance's migrations created. No HTTP, no rules.
+/// </summary>
+public static class RawNpgsqlUpsert
+{
+    public static async Task<double> MeasureAsync(string connectionString, int connections, TimeSpan duration)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using (var org = dataSource.CreateCommand(
+            "INSERT INTO orgs (id, name, created_at, updated_at) VALUES ('rawbench', 'rawbench', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')"))
+        {
+            await org.ExecuteNonQueryAsync();
+        }
+
+        var count = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            while (clock.Elapsed < duration)
+            {
+                var n = 50_000_000 + Interlocked.Increment(ref count);
+                var at = DateTimeOffset.UtcNow;
+                var id = Ids.New(at);
+                var phone = RawSqliteUpsert.Phone(n);
+                var now = UtcTimestamp.Format(at);
+                await using var transaction = await connection.BeginTransactionAsync();
+                await using var batch = new NpgsqlBatch(connection, transaction);
+                batch.BatchCommands.Add(Command("""
+                    INSERT INTO contacts (id, org_id, phone_e164, name, metadata, consent_capture, consent_at, created_at, updated_at)
+                    VALUES ($1, 'rawbench', $2, $3, '{"lead_source":"bench"}', 'website_form', $4, $4, $4)
+                    ON CONFLICT (org_id, phone_e164) WHERE phone_e164 IS NOT NULL
+                    DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+                    """, id, phone, $"Lead {n}", now));
+                batch.BatchCommands.Add(Command("INSERT INTO events (id, org_id, type, data, created_at) VALUES ($1, 'rawbench', 'contact.created', $2, $3)",
+                    Ids.Prefixed("evt", at), $$"""{"id":"{{id}}","phone_e164":"{{phone}}","name":"Lead {{n}}"}""", now));
+                await batch.ExecuteNonQueryAsync();
+                await transaction.CommitAsync();
+            }
+        })));
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command;
+    }
+}
