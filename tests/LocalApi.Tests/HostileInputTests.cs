@@ -45,6 +45,24 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task A_nul_character_in_a_body_or_a_query_is_400_naming_the_field_and_nothing_is_stored()
+    {
+        await using var appliance = await RunningAppliance.StartAsync();
+        using var admin = appliance.AdminClient();
+        var playbook = await CreatePlaybookAsync(admin);
+
+        var error = await (await Send(admin, HttpMethod.Patch, $"/api/v1/playbooks/{playbook}", "{\"message_text\":\"Hello\\u0000there\"}"))
+            .ExpectErrorAsync(400, "invalid_request", "message_text");
+        Assert.Contains("NUL", (string?)error["message"]);
+        await (await Send(admin, HttpMethod.Post, "/api/v1/contacts", "{\"phone_e164\":\"+919812345678\",\"name\":\"\\u0000\",\"consent_capture\":\"manual\"}"))
+            .ExpectErrorAsync(400, "invalid_request", "name");
+        await (await admin.GetAsync("/api/v1/contacts?search=%00")).ExpectErrorAsync(400, "invalid_request", "search");
+        await (await admin.GetAsync("/api/v1/calls?agent_id=a%00b")).ExpectErrorAsync(400, "invalid_request", "agent_id");
+
+        Assert.Equal(0, (int)(await (await admin.GetAsync("/api/v1/contacts")).ExpectAsync(200))["pagination"]!["total"]!);
+    }
+
+    [Fact]
     public async Task Invalid_utf8_is_400_naming_the_field()
     {
         await using var appliance = await RunningAppliance.StartAsync();

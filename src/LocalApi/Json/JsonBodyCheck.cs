@@ -6,7 +6,7 @@ namespace Cualify.Appliance.LocalApi.Json;
 
 /// <summary>
 /// What every JSON request body must be before any endpoint binds it: well formed, each object's keys once,
-/// every string valid Unicode (no invalid UTF-8, no lone surrogate escapes) and nesting within bounds.
+/// every string valid Unicode (no invalid UTF-8, no lone surrogate escapes, no NUL) and nesting within bounds.
 /// Failures are <see cref="ErrorKind.Invalid"/> naming the offending field as a path (<c>dtmf.1</c>, <c>steps[2].body</c>).
 /// </summary>
 public static class JsonBodyCheck
@@ -74,15 +74,19 @@ public static class JsonBodyCheck
     /// <summary>The string's text; invalid UTF-8 and lone surrogates make <c>GetString</c> throw.</summary>
     private static string TextOf(ref Utf8JsonReader reader, string? path)
     {
+        string text;
         try
         {
-            return reader.GetString()!;
+            text = reader.GetString()!;
         }
         catch (InvalidOperationException)
         {
             var what = path is null ? "A value" : path;
             throw ApplianceException.BadRequest($"{what} is not valid text: it holds invalid UTF-8 or a lone UTF-16 surrogate", path);
         }
+
+        NulCharacter.Refuse(text, path);
+        return text;
     }
 
     /// <summary>A key's text for naming it in an error, even when the key itself is the invalid text.</summary>

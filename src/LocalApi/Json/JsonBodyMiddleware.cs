@@ -8,7 +8,8 @@ namespace Cualify.Appliance.LocalApi.Json;
 /// <summary>
 /// The one reader of JSON request bodies: for every endpoint that accepts JSON it reads the body (at most
 /// <see cref="MaxBytes"/>), runs <see cref="JsonBodyCheck"/> and hands the checked bytes on to binding, so
-/// duplicate keys, invalid text and deep nesting are refused the same way on every endpoint.
+/// duplicate keys, invalid text and deep nesting are refused the same way on every endpoint. Query parameters
+/// holding a NUL are refused here too, before binding.
 /// </summary>
 public sealed class JsonBodyMiddleware(RequestDelegate next)
 {
@@ -17,6 +18,14 @@ public sealed class JsonBodyMiddleware(RequestDelegate next)
 
     public async Task InvokeAsync(HttpContext context)
     {
+        foreach (var (name, values) in context.Request.Query)
+        {
+            foreach (var value in values)
+            {
+                NulCharacter.Refuse(value ?? "", name);
+            }
+        }
+
         if (!AcceptsJson(context) || !HasJsonBody(context.Request))
         {
             await next(context);
