@@ -37,7 +37,6 @@ done
 # PostgreSQL: CUALIFY_TEST_STORE=postgres dotnet test tests/<Project>.Tests
 postgres_subsets=(
   "tests/LocalApi.Tests/Cualify.Appliance.LocalApi.Tests.csproj|FullyQualifiedName~ContactApiTests|FullyQualifiedName~IdempotencyAndPagingTests|FullyQualifiedName~CallsApiTests|FullyQualifiedName~OrgAndCreditTests|FullyQualifiedName~SequenceStartApiTests"
-  "tests/Relay.Tests/Cualify.Appliance.Relay.Tests.csproj|FullyQualifiedName~Relay.Tests.DeliveryTests|FullyQualifiedName~Relay.Tests.RetryTests|FullyQualifiedName~Relay.Tests.EventStreamTests"
 )
 for subset in "${postgres_subsets[@]}"; do
   project=${subset%%|*}
