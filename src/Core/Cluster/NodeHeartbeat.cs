@@ -9,11 +9,12 @@ namespace Cualify.Appliance.Core.Cluster;
 /// <summary>
 /// On PostgreSQL: keeps this node's row in <c>nodes</c> fresh every <see cref="ClusterOptions.HeartbeatInterval"/>
 /// and recovers any other node silent for <see cref="ClusterOptions.NodeTimeout"/> — its live calls are settled
-/// <c>appliance_restart</c>. The silent node's row is deleted in the same transaction, so exactly one survivor
-/// recovers it. SQLite has one node and nothing to watch.
+/// <c>appliance_restart</c> and its claimed work (<see cref="INodeWorkRecovery"/>: webhook deliveries, CRM syncs)
+/// goes back to pending. The silent node's row is deleted in the same transaction, so exactly one survivor
+/// recovers it. Each beat also renews the <see cref="LeaderLease"/>. SQLite has one node and nothing to watch.
 /// </summary>
-public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRecovery calls, IOptions<ClusterOptions> options, TimeProvider time,
-    ILogger<NodeHeartbeat> logger) : BackgroundService
+public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRecovery calls, IEnumerable<INodeWorkRecovery> work, LeaderLease leader,
+    IOptions<ClusterOptions> options, TimeProvider time, ILogger<NodeHeartbeat> logger) : BackgroundService
 {
     /// <summary>One beat: this node's heartbeat, then the recovery of silent nodes. Returns the ids recovered.</summary>
     public Task<IReadOnlyList<string>> BeatAsync(CancellationToken cancellationToken = default) =>
@@ -30,8 +31,14 @@ public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRe
             {
                 var ended = await calls.RecoverNodeAsync(tx, id);
                 logger.LogWarning("Node {Node} was silent for over {Timeout}; settled its {Calls} live calls", id, options.Value.NodeTimeout, ended);
+                foreach (var kind in work)
+                {
+                    var resumed = await kind.RecoverNodeAsync(tx, id);
+                    logger.LogWarning("Node {Node} was silent; {Count} of its {Work} in flight go back to pending", id, resumed, kind.Work);
+                }
             }
 
+            await leader.RenewAsync(tx);
             return silent;
         }, cancellationToken);
 
@@ -51,6 +58,7 @@ public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRe
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                leader.Lost();
                 logger.LogError(ex, "Node heartbeat failed; it runs again in {Interval}", options.Value.HeartbeatInterval);
             }
         }
