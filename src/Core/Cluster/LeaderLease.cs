@@ -9,7 +9,7 @@ namespace Cualify.Appliance.Core.Cluster;
 /// over once it has expired (one <see cref="ClusterOptions.NodeTimeout"/> after its holder's last beat). A node that
 /// fails to renew stops being leader at once. On SQLite the one node is always the leader.
 /// </summary>
-public sealed class LeaderLease(ApplianceStore store, ClusterNode node, IOptions<ClusterOptions> options)
+public sealed class LeaderLease(ApplianceStore store, ClusterNode node, IOptions<ClusterOptions> options, TimeProvider time)
 {
     public const string Name = "leader";
     private volatile bool _held;
@@ -32,4 +32,54 @@ public sealed class LeaderLease(ApplianceStore store, ClusterNode node, IOptions
 
     /// <summary>After a failed heartbeat this node can no longer prove it holds the lease.</summary>
     public void Lost() => _held = false;
+
+    /// <summary>
+    /// Runs <paramref name="singleton"/> while this node leads: it starts once the lease is this node's, and its token is
+    /// cancelled within a heartbeat interval of the lease being lost, after which it waits to lead again. Returns when
+    /// the singleton returns by itself or <paramref name="stoppingToken"/> is cancelled.
+    /// </summary>
+    public async Task RunWhileLeaderAsync(Func<CancellationToken, Task> singleton, CancellationToken stoppingToken)
+    {
+        var check = options.Value.HeartbeatInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            while (!IsLeader)
+            {
+                await Task.Delay(check, time, stoppingToken);
+            }
+
+            using var lost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var watch = WatchAsync(lost, check);
+            try
+            {
+                await singleton(lost.Token);
+                return;
+            }
+            catch (OperationCanceledException) when (lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+            {
+                // The lease went to another node; wait to lead again.
+            }
+            finally
+            {
+                await lost.CancelAsync();
+                await watch;
+            }
+        }
+    }
+
+    private async Task WatchAsync(CancellationTokenSource lost, TimeSpan check)
+    {
+        try
+        {
+            while (IsLeader)
+            {
+                await Task.Delay(check, time, lost.Token);
+            }
+
+            await lost.CancelAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 }
