@@ -53,7 +53,10 @@ public sealed class LeaderLease(ApplianceStore store, ClusterNode node, IOptions
             try
             {
                 await singleton(lost.Token);
-                return;
+                if (!lost.IsCancellationRequested || stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
             catch (OperationCanceledException) when (lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
             {

@@ -41,6 +41,7 @@ public static class TwilioServiceCollectionExtensions
             provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TwilioCallRegistry>();
         services.AddSingleton<TwilioCallPoller>();
+        services.AddSingleton<TwilioStoredCallStatus>();
         services.AddSingleton<TwilioCallbacks>();
         services.AddSingleton<TwilioRecordingFetcher>();
         services.AddTelephonyProvider<TwilioTelephonyProvider>(TwilioTelephonyProvider.ProviderName);
