@@ -60,6 +60,8 @@ public static class CoreServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<Cluster.ClusterNode>();
         services.AddSingleton<Cluster.LeaderLease>();
+        services.AddSingleton<Cluster.SharedRate>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, Cluster.ClusterMetrics>());
         services.AddSingleton<Cluster.NodeHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.NodeHeartbeat>());
         services.AddPlaybooksAndCalls(configuration);

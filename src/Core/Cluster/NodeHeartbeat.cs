@@ -20,9 +20,9 @@ public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRe
     public Task<IReadOnlyList<string>> BeatAsync(CancellationToken cancellationToken = default) =>
         store.WriteAsync<IReadOnlyList<string>>(async tx =>
         {
-            await tx.ExecuteAsync("""
-                INSERT INTO nodes (id, started_at, heartbeat_at) VALUES (@Id, @Now, @Now)
-                ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
+            await tx.ExecuteAsync($"""
+                INSERT INTO nodes (id, started_at, heartbeat_at, db_clock_at) VALUES (@Id, @Now, @Now, {DatabaseClock(tx)})
+                ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, db_clock_at = excluded.db_clock_at
                 """, new { node.Id, tx.Now });
             var silent = (await tx.QueryAsync<string>(
                 "DELETE FROM nodes WHERE id <> @Id AND heartbeat_at < @cutoff RETURNING id",
@@ -41,6 +41,11 @@ public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRe
             await leader.RenewAsync(tx);
             return silent;
         }, cancellationToken);
+
+    /// <summary>The database server's clock in the store's timestamp format, to set beside this node's own.</summary>
+    private static string DatabaseClock(StoreTransaction tx) => tx.Dialect.IsPostgres
+        ? """to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+        : "NULL";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -10,3 +10,12 @@ CREATE TABLE leases (
     holder      TEXT NOT NULL,
     expires_at  TEXT NOT NULL
 );
+
+-- Rates shared by every node (Twilio's calls per second): the theoretical arrival time of the next request (GCRA).
+CREATE TABLE rate_cells (
+    name  TEXT PRIMARY KEY,
+    tat   TEXT NOT NULL
+);
+
+-- The database server's clock at each heartbeat, beside the node's own (heartbeat_at): doctor compares the nodes' clocks.
+ALTER TABLE nodes ADD COLUMN db_clock_at TEXT NULL;
