@@ -15,7 +15,10 @@ namespace Cualify.Appliance.Relay.Delivery;
 /// SQLite can use that partial index), and prepares each attempt (envelope, secrets, a cancellation registered before the
 /// claim commits).
 /// </summary>
-/// <remarks>A claim names the node that made it (<c>node_id</c>), so that recovery puts back only that node's claims.</remarks>
+/// <remarks>
+/// A claim names the node that made it (<c>node_id</c>), so that recovery puts back only that node's claims. On
+/// PostgreSQL an endpoint's claims across all nodes stay within <see cref="RelayOptions.MaxConcurrencyPerEndpoint"/>.
+/// </remarks>
 internal sealed class DeliveryClaims(SecretProtector protector, DeliveryCancellation cancellation, ClusterNode node, IOptions<RelayOptions> options)
 {
     private readonly ConcurrentDictionary<string, WebhookSecret> _secrets = new(StringComparer.Ordinal);
@@ -36,6 +39,11 @@ internal sealed class DeliveryClaims(SecretProtector protector, DeliveryCancella
             // Start at a different endpoint each cycle so the global cap never starves the same ones.
             var webhook = webhooks[(i + rotation) % webhooks.Count];
             var free = Math.Min(freeSlots(webhook.Id), globalFree);
+            if (free > 0 && tx.Dialect.IsPostgres)
+            {
+                free = Math.Min(free, await SharedFreeSlotsAsync(tx, webhook.Id));
+            }
+
             if (free <= 0)
             {
                 continue;
@@ -78,6 +86,18 @@ internal sealed class DeliveryClaims(SecretProtector protector, DeliveryCancella
             var previous = webhook.PreviousSecret is not null && webhook.PreviousSecretUntil > tx.Now ? Secret(webhook.PreviousSecret) : null;
             jobs.Add(new DeliveryJob(delivery, new Uri(webhook.Url), Secret(webhook.Secret), previous, body, cancellation.TokenFor(webhook.Id)));
         }
+    }
+
+    /// <summary>
+    /// With several nodes the endpoint's cap counts every node's claims (nothing is claimed ahead of the cap), and one
+    /// node at a time counts them, under a lock held until its claim commits.
+    /// </summary>
+    private async Task<int> SharedFreeSlotsAsync(StoreTransaction tx, string webhookId)
+    {
+        await tx.LockAsync($"webhook-claims:{webhookId}");
+        var inFlight = await tx.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = @webhookId AND status IN ('pending', 'sending') AND status = 'sending'", new { webhookId });
+        return options.Value.MaxConcurrencyPerEndpoint - inFlight;
     }
 
     /// <summary>

@@ -79,9 +79,29 @@ public sealed class DeliveryOwnershipTests
         Assert.Equal(6, await CountAsync(node, "pending"));
     }
 
-    private static Task<CoreHarness> NodeAsync(CoreHarness? sameDatabaseAs = null) =>
-        CoreHarness.CreateAsync(StoreProvider.Postgres, start: RelayHarness.FakeStart, services: s => s.AddRelay(new ConfigurationBuilder().Build()),
-            migrate: sameDatabaseAs is null, sameDatabaseAs: sameDatabaseAs);
+    [Fact]
+    public async Task An_endpoints_concurrency_cap_holds_across_nodes()
+    {
+        var capTwo = new Dictionary<string, string?> { ["Relay:MaxConcurrencyPerEndpoint"] = "2" };
+        await using var first = await NodeAsync(settings: capTwo);
+        await using var second = await NodeAsync(first, capTwo);
+        await SixDueDeliveriesAsync(first);
+
+        // Each node alone would take up to its own cap; together they hold the endpoint's two.
+        Assert.Equal(2, await ClaimAsync(first, 32));
+        Assert.Equal(0, await ClaimAsync(second, 32));
+
+        // One attempt finishes on the first node: the slot it frees is the other node's to take.
+        await first.Store.WriteAsync(tx => tx.ExecuteAsync(
+            "UPDATE webhook_deliveries SET status = 'delivered', finished_at = @Now WHERE id = (SELECT min(id) FROM webhook_deliveries WHERE status = 'sending')", new { tx.Now }));
+        Assert.Equal(1, await ClaimAsync(second, 32));
+        Assert.Equal(0, await ClaimAsync(first, 32));
+    }
+
+    private static Task<CoreHarness> NodeAsync(CoreHarness? sameDatabaseAs = null, Dictionary<string, string?>? settings = null) =>
+        CoreHarness.CreateAsync(StoreProvider.Postgres, start: RelayHarness.FakeStart,
+            services: s => s.AddRelay(new ConfigurationBuilder().AddInMemoryCollection(settings ?? []).Build()),
+            migrate: sameDatabaseAs is null, sameDatabaseAs: sameDatabaseAs, settings: settings);
 
     private static async Task<string> SixDueDeliveriesAsync(CoreHarness node)
     {
