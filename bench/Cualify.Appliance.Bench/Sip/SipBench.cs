@@ -65,14 +65,19 @@ public static class SipBench
                 if (!oursFailed)
                 {
                     var failedBefore = uas.FailedCalls;
-                    var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                    using var sampler = args.Contains("--alloc-types") ? new AllocationSampler() : null;
+                    var cost = PerCallCost.Start();
                     var result = await LoadRunner.RunAsync(stack, rate, calls, TimeSpan.Zero);
-                    var cpuPerCall = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / calls;
+                    var perCall = cost.Stop(calls);
+                    if (sampler is not null)
+                    {
+                        Console.WriteLine($"allocations sampled during {rate} calls/s, by type:\n{sampler.Report()}");
+                    }
                     await Sipp.SettleAsync();
                     var uasFailed = uas.FailedCalls - failedBefore;
                     var ok = result.Clean && uasFailed == 0 && result.AchievedRate >= rate * 0.95;
                     ourText = ok ? "0 failed" : $"FAILED: {Describe(result.Failures)} uas_failed={uasFailed} {uas.ErrorSummary()}";
-                    ourText = $"{result.AchievedRate:0} | {ourText} ({cpuPerCall:0.00} ms CPU/call)";
+                    ourText = $"{result.AchievedRate:0} | {ourText} ({perCall})";
                     if (ok)
                     {
                         bestOurs = rate;
