@@ -11,13 +11,14 @@ namespace Cualify.Appliance.Tests.Cluster;
 
 /// <summary>
 /// Three appliance processes on one PostgreSQL database with the simulator dialer and a webhook receiver (SPEC §9),
-/// a scaled-down run of issue 18's: calls queued through all three nodes, one node killed with SIGKILL in the
-/// middle and started again.
+/// a scaled-down run of issue 18's (the full size belongs in bench/): calls queued and sequences (an email step,
+/// then a voice step) started through all three nodes, one node killed with SIGKILL in the middle and started again.
 /// </summary>
 [SupportedOSPlatform("linux")]
 public sealed class ThreeNodeClusterTests
 {
     private const int Calls = 150;
+    private const int Starts = 45;
     private const int GlobalCap = 12;
     private const int OrgCap = 8;
     private const double OrgCallsPerSecond = 4;
@@ -66,6 +67,17 @@ public sealed class ThreeNodeClusterTests
             await (await clients[1].PostJsonAsync("/api/v1/webhooks", new { url = new Uri(receiverAddress, "/hook").ToString(), events = new[] { "*" } })).ExpectAsync(201);
             var playbook = (string)(await (await clients[2].PostJsonAsync("/api/v1/playbooks", new { name = "cluster" })).ExpectAsync(201))["data"]!["id"]!;
 
+            var template = (string)(await (await clients[0].PostJsonAsync("/api/v1/sequences/templates", new
+            {
+                name = "email then call",
+                allowed_channels = new[] { "email", "voice" },
+                steps = new object[]
+                {
+                    new { channel = "email", delay_minutes = 0, subject = "Hello {{ contact.first_name }}", body = "We will call you." },
+                    new { channel = "voice", delay_minutes = 0, agent_id = playbook },
+                },
+            })).ExpectAsync(201))["data"]!["id"]!;
+
             using var sampling = new CancellationTokenSource();
             var sampler = SampleLiveCallsAsync(server.ConnectionString(database), sampling.Token);
             // Mostly short calls (busy at 3 s, invalid at 1 s); every fifth presses 1 and is billed.
@@ -75,6 +87,16 @@ public sealed class ThreeNodeClusterTests
                 var client = clients[i % 3];
                 await (await client.PostJsonAsync("/api/v1/contacts", new { phone_e164 = number, consent_capture = "manual" })).ExpectAsync(200);
                 await (await client.PostJsonAsync("/api/v1/calls", new { agent_id = playbook, to_e164 = number })).ExpectAsync(201);
+                if (i % (Calls / Starts) == 0 && i / (Calls / Starts) < Starts)
+                {
+                    var n = i / (Calls / Starts);
+                    await (await clients[(i + 1) % 3].PostJsonAsync("/api/v1/sequences/start", new
+                    {
+                        template_id = template,
+                        contact = new { first_name = $"Lead{n}", emails = new[] { $"lead{n}@example.com" }, phone_numbers = new[] { $"+9197{n:D6}83" }, consent_capture = "manual" },
+                        auto_approve = true,
+                    })).ExpectAsync(201);
+                }
             }
 
             // Kill the third node while it has live calls; the others settle them once it is silent past the timeout.
@@ -90,6 +112,8 @@ public sealed class ThreeNodeClusterTests
 
             // The killed node comes back while the survivors dial: it must not touch their calls.
             nodes[2] = await ApplianceProcess.StartAsync(folders[2].Path, environment);
+            await WaitUntilAsync(store, "SELECT count(*) = 0 FROM sequence_steps WHERE status IN ('pending', 'scheduled', 'sending')",
+                null, TimeSpan.FromSeconds(150), "every sequence step is done");
             await WaitUntilAsync(store, "SELECT count(*) = 0 FROM calls WHERE status IN ('queued', 'dialing', 'ringing', 'in_progress')",
                 null, TimeSpan.FromSeconds(150), "every call ends");
             sampling.Cancel();
@@ -97,12 +121,23 @@ public sealed class ThreeNodeClusterTests
 
             var calls = (await store.QueryAsync<(string Id, string NodeId, string Status, string? EndReason, string? StartedAt)>(
                 "SELECT id, node_id, status, end_reason, started_at FROM calls")).ToList();
-            Assert.Equal(Calls, calls.Count);
+            Assert.Equal(Calls + Starts, calls.Count);
             Assert.All(calls, c => Assert.NotNull(c.NodeId));
             Assert.True(calls.Select(c => c.NodeId).Distinct().Count() == 3, "every node dialed");
             var dials = (await store.QueryAsync<(string CallId, long Count)>(
                 "SELECT call_id, count(*) FROM call_timeline WHERE type = 'dialing' GROUP BY call_id")).ToDictionary(d => d.CallId, d => d.Count);
             Assert.All(calls, c => Assert.True(dials.GetValueOrDefault(c.Id) == 1, $"call {c.Id} was dialed {dials.GetValueOrDefault(c.Id)} times"));
+
+            // Every email step sent once: one message per step, one file per message across the nodes' pickup folders.
+            var emailSteps = (await store.QueryAsync<(string Status, string? MessageId)>("SELECT status, message_id FROM sequence_steps WHERE channel = 'email'")).ToList();
+            Assert.Equal(Starts, emailSteps.Count);
+            Assert.All(emailSteps, step => Assert.Equal("sent", step.Status));
+            var files = folders.SelectMany(f => Directory.Exists(f.Combine("outbox")) ? Directory.GetFiles(f.Combine("outbox"), "*.eml") : []).ToList();
+            Assert.Equal(Starts, files.Count);
+            var fileMessageIds = files.Select(f => File.ReadLines(f).First(l => l.StartsWith("Message-ID:", StringComparison.OrdinalIgnoreCase))[11..].Trim().Trim('<', '>')).ToHashSet();
+            Assert.Equal(emailSteps.Select(s => s.MessageId!.Trim('<', '>')).ToHashSet(), fileMessageIds);
+            var voiceSteps = (await store.QueryAsync<string?>("SELECT call_id FROM sequence_steps WHERE channel = 'voice'")).ToList();
+            Assert.Equal(Starts, voiceSteps.Count(id => id is not null && calls.Any(c => c.Id == id)));
 
             var restarted = calls.Where(c => c.EndReason == "appliance_restart").ToList();
             Assert.All(liveAtKill, id => Assert.Contains(id, restarted.Select(c => c.Id)));
