@@ -15,8 +15,7 @@ internal static class SyncFanOut
 
     private static readonly string[] Types = ["call.completed", "call.failed", "email.sent", "email.replied", "contact.opted_out"];
 
-    /// <summary>An outbox event; its data is read only for the types written (a contact import adds thousands of others).</summary>
-    private sealed record OutboxRow(long Seq, string OrgId, string Type, string? Data);
+    private sealed record OutboxRow(long Seq, string OrgId, string Type, string Data);
 
     private sealed record Target(string Id, string OrgId, string Kind, string Options, long FromSeq);
 
@@ -24,8 +23,7 @@ internal static class SyncFanOut
     {
         var cursor = await tx.ExecuteScalarAsync<long>("SELECT seq FROM relay_cursors WHERE name = @CursorName", new { CursorName });
         var events = (await tx.QueryAsync<OutboxRow>(
-            "SELECT seq, org_id, type, CASE WHEN type IN @Types THEN data END AS data FROM events WHERE seq > @cursor ORDER BY seq LIMIT @batchSize",
-            new { cursor, batchSize, Types })).ToList();
+            "SELECT seq, org_id, type, data FROM events WHERE seq > @cursor ORDER BY seq LIMIT @batchSize", new { cursor, batchSize })).ToList();
         if (events.Count == 0)
         {
             return 0;
@@ -61,7 +59,7 @@ internal static class SyncFanOut
 
     private static (string Object, string? Id) Subject(OutboxRow evt)
     {
-        using var data = JsonDocument.Parse(evt.Data ?? "{}");
+        using var data = JsonDocument.Parse(evt.Data);
         var root = data.RootElement;
         return evt.Type switch
         {
