@@ -59,6 +59,9 @@ public static class CoreServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<Cluster.ClusterNode>();
+        services.AddSingleton<Cluster.LeaderLease>();
+        services.AddSingleton<Cluster.SharedRate>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, Cluster.ClusterMetrics>());
         services.AddSingleton<Cluster.NodeHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.NodeHeartbeat>());
         services.AddPlaybooksAndCalls(configuration);

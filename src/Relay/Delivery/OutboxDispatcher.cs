@@ -46,7 +46,7 @@ internal sealed class OutboxDispatcher(
     {
         try
         {
-            var recovered = await store.WriteAsync(DeliveryClaims.RecoverAsync, stoppingToken);
+            var recovered = await store.WriteAsync(claims.RecoverAsync, stoppingToken);
             if (recovered > 0)
             {
                 logger.LogInformation("Resumed {Count} webhook deliveries that were in flight when the appliance last stopped", recovered);
