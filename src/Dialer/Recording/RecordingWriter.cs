@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Cualify.Appliance.Dialer.Platform;
 
 namespace Cualify.Appliance.Dialer.Recording;
 
@@ -67,6 +68,8 @@ public sealed class RecordingWriter
 
     private void Run(CancellationToken cancellationToken)
     {
+        // Writing a second late costs nothing; a media clock tick waiting for a core behind it costs late frames.
+        LinuxThreads.LowerCallingThread();
         var reader = _jobs.Reader;
         try
         {
