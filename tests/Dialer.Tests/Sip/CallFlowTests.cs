@@ -139,6 +139,33 @@ public sealed class CallFlowTests
     }
 
     [Fact]
+    public async Task A_hang_up_asked_for_the_moment_the_ACK_leaves_ends_the_call_as_answered_not_canceled()
+    {
+        var (peer, call, progress, invite) = await DialAsync();
+        await using var _ = peer;
+        // The network hook runs on the stack's receive thread as the ACK is sent, so the hang-up is queued at the
+        // earliest moment anyone outside the stack can know the call was answered.
+        peer.Network.Drop = (datagram, _, _) =>
+        {
+            if (datagram.Span.StartsWith("ACK "u8))
+            {
+                call.HangUpAsync(HangupReason.MaxDurationReached, CancellationToken.None);
+            }
+
+            return false;
+        };
+
+        peer.Answer(invite, 200, "OK");
+        await peer.ExpectAsync("ACK");
+        var bye = await peer.ExpectAsync("BYE");
+        peer.Answer(bye, 200, "OK");
+
+        var end = await progress.EndAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((CallOutcome.Completed, "max_duration_reached"), (end.Outcome, end.EndReason));
+        Assert.Contains("answered", progress.Kinds);
+    }
+
+    [Fact]
     public async Task ACK_and_BYE_follow_the_record_route_set_in_reverse_with_loose_routing()
     {
         var (peer, call, progress, invite) = await DialAsync();

@@ -20,11 +20,9 @@ public sealed partial class SipCall
     /// <summary>The ACK for the 2xx and the remote tag it answers; set once, read by the receive thread.</summary>
     private volatile AckCache? _ack;
 
-    private sealed record AckCache(byte[] Bytes, IPEndPoint Destination, string RemoteTag);
-
     /// <summary>
     /// Runs on the receive thread for the first 2xx of the current INVITE: when the next hop needs no DNS lookup,
-    /// builds the dialog and sends the ACK at once. Null leaves it all to the call loop.
+    /// builds the dialog and its ACK, sent at once by the caller. Null leaves it all to the call loop.
     /// </summary>
     private AckedDialog? AckOnArrival(SipResponse response)
     {
@@ -49,8 +47,7 @@ public sealed partial class SipCall
             return null;
         }
 
-        SendAck(dialog, hop, remember: true);
-        return new AckedDialog(dialog, hop);
+        return new AckedDialog(dialog, hop, BuildAck(dialog, hop));
     }
 
     /// <summary>A 2xx to our INVITE: first one builds the dialog and ACKs; a crossed CANCEL or a bad answer gets ACK then BYE.</summary>
@@ -143,15 +140,27 @@ public sealed partial class SipCall
 
     private void SendAck(SipDialog dialog, IPEndPoint destination, bool remember)
     {
-        var ack = dialog.CreateAck(_ua.Identity.NewVia(), _invite.CSeq.Number);
-        ack.Headers.Add(SipHeaderNames.UserAgent, _ua.Options.UserAgent);
-        var cache = new AckCache(ack.ToBytes(), destination, dialog.RemoteTag);
+        var cache = BuildAck(dialog, destination);
         if (remember)
         {
             _ack = cache;
         }
 
         Send(cache);
+    }
+
+    /// <summary>The ACK sent on arrival of the first 2xx, after the 2xx is queued for the call's loop.</summary>
+    private void SendAckOnArrival(AckedDialog acked)
+    {
+        _ack = acked.Ack;
+        Send(acked.Ack);
+    }
+
+    private AckCache BuildAck(SipDialog dialog, IPEndPoint destination)
+    {
+        var ack = dialog.CreateAck(_ua.Identity.NewVia(), _invite.CSeq.Number);
+        ack.Headers.Add(SipHeaderNames.UserAgent, _ua.Options.UserAgent);
+        return new AckCache(ack.ToBytes(), destination, dialog.RemoteTag);
     }
 
     /// <summary>Re-sends the ACK when <paramref name="response"/> is a retransmission of the 2xx we already ACKed.</summary>

@@ -111,9 +111,12 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
                 return;
             }
 
+            // The answer is queued before its ACK leaves: whoever reacts to the ACK (a hang-up asked for at that
+            // moment) then reaches the loop after the answer, so the call ends as answered, not as canceled.
             if (transaction == _inviteTransaction && AckOnArrival(response) is { } acked)
             {
                 Post(new ResponseReceived(transaction, response, acked));
+                SendAckOnArrival(acked);
                 return;
             }
         }

@@ -12,8 +12,11 @@ internal sealed record CallStart : SipCallInput;
 /// <param name="Acked">For the first 2xx: the dialog and next hop its ACK already went to from the receive thread.</param>
 internal sealed record ResponseReceived(ClientTransaction Transaction, SipResponse Response, AckedDialog? Acked = null) : SipCallInput;
 
-/// <summary>A dialog whose 2xx was ACKed the moment it arrived.</summary>
-internal sealed record AckedDialog(Dialogs.SipDialog Dialog, System.Net.IPEndPoint Hop);
+/// <summary>A dialog whose 2xx is ACKed the moment it arrives, and that ACK.</summary>
+internal sealed record AckedDialog(Dialogs.SipDialog Dialog, System.Net.IPEndPoint Hop, AckCache Ack);
+
+/// <summary>An ACK ready to (re)send and the remote tag of the 2xx it answers.</summary>
+internal sealed record AckCache(byte[] Bytes, System.Net.IPEndPoint Destination, string RemoteTag);
 
 /// <summary>Timer B/F fired, or the transport refused to send.</summary>
 internal sealed record TransactionFailed(ClientTransaction Transaction, string Detail, bool TlsFailed = false) : SipCallInput;
