@@ -17,8 +17,7 @@ public enum ThreadScheduling
 
 /// <summary>
 /// The Linux scheduling calls .NET does not expose (Thread.Priority is ignored there): the media clock asks to run
-/// ahead of other threads, the recording writer steps back, and the clock sleeps to its next tick in the kernel
-/// instead of through a thread-pool timer.
+/// ahead of other threads and sleeps to its next tick in the kernel instead of through a thread-pool timer.
 /// </summary>
 public static partial class LinuxThreads
 {
@@ -29,29 +28,48 @@ public static partial class LinuxThreads
     public static bool Supported => OperatingSystem.IsLinux();
 
     /// <summary>Real-time scheduling if the process may (root or CAP_SYS_NICE), else nice -10 if it may, else nothing.</summary>
-    public static ThreadScheduling RaiseCallingThread()
+    public static ThreadScheduling RaiseCallingThread() => Supported ? Raise(gettid()) : ThreadScheduling.Unchanged;
+
+    /// <summary>
+    /// Gives the garbage collector's own threads <paramref name="scheduling"/> too: a collection stops every managed
+    /// thread, the media clock's included, until those threads are done, so a collector waiting for a core behind
+    /// ordinary work holds the clock back however the clock itself is scheduled (400 ms pauses at a load average of 60).
+    /// </summary>
+    public static void RaiseGarbageCollectorThreads(ThreadScheduling scheduling)
     {
-        if (!Supported)
+        if (!Supported || scheduling == ThreadScheduling.Unchanged)
         {
-            return ThreadScheduling.Unchanged;
+            return;
         }
 
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            string name;
+            try
+            {
+                name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            if (name.StartsWith(".NET Server GC", StringComparison.Ordinal) || name.StartsWith(".NET BGC", StringComparison.Ordinal))
+            {
+                _ = Raise(int.Parse(Path.GetFileName(task), System.Globalization.CultureInfo.InvariantCulture), scheduling);
+            }
+        }
+    }
+
+    private static ThreadScheduling Raise(int threadId, ThreadScheduling atMost = ThreadScheduling.RealTime)
+    {
         var lowestRealTime = new SchedParam { Priority = 1 };
-        if (sched_setscheduler(0, SchedRoundRobin, in lowestRealTime) == 0)
+        if (atMost == ThreadScheduling.RealTime && sched_setscheduler(threadId, SchedRoundRobin, in lowestRealTime) == 0)
         {
             return ThreadScheduling.RealTime;
         }
 
-        return setpriority(PrioProcess, gettid(), -10) == 0 ? ThreadScheduling.Favoured : ThreadScheduling.Unchanged;
-    }
-
-    /// <summary>Nice 10 for the calling thread (always permitted): it gets a core only after ordinary threads.</summary>
-    public static void LowerCallingThread()
-    {
-        if (Supported)
-        {
-            _ = setpriority(PrioProcess, gettid(), 10);
-        }
+        return setpriority(PrioProcess, threadId, -10) == 0 ? ThreadScheduling.Favoured : ThreadScheduling.Unchanged;
     }
 
     /// <summary>Sleeps the calling thread for <paramref name="duration"/> with the kernel's timer precision (microseconds, not the millisecond of Thread.Sleep).</summary>

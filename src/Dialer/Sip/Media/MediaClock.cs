@@ -87,6 +87,7 @@ public sealed class MediaClock(TimeProvider time, ILogger logger)
     private void RunOnDeadlines(CancellationToken cancellationToken)
     {
         Scheduling = LinuxThreads.RaiseCallingThread();
+        LinuxThreads.RaiseGarbageCollectorThreads(Scheduling);
         logger.LogInformation("Media clock scheduling: {Scheduling}", Scheduling);
         var next = time.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested)
