@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Cluster;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Relay.Addresses;
 using Cualify.Appliance.Relay.Connectors;
@@ -33,6 +34,7 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<EndpointDisabler>();
         services.AddSingleton<AttemptRecorder>();
         services.AddSingleton<DeliveryClaims>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeWorkRecovery, DeliveryNodeRecovery>());
         services.AddSingleton<IMetricsSource, RelayMetrics>();
         services.AddHostedService<OutboxDispatcher>();
         services.AddConnectors(configuration);

@@ -37,6 +37,18 @@ public sealed class ClockCheck(IOptions<StoreOptions> options, TimeProvider time
 
                 skew = $", {offset.TotalMilliseconds:0} ms from the database server's clock";
             }
+
+            if (server.Nodes.FirstOrDefault(n => n.Offset.Duration() > SkewTolerance) is { Id: not null } off)
+            {
+                return DoctorResult.Fail($"node {off.Id}'s clock was {off.Offset.TotalSeconds:0.0} s off the database server's at its last heartbeat; every node must agree on time (leases, node timeouts)",
+                    "keep every node and the database server synchronised: timedatectl set-ntp true (or install chrony) on that node");
+            }
+
+            if (server.Nodes.Count > 0)
+            {
+                var spread = server.Nodes.Max(n => n.Offset) - server.Nodes.Min(n => n.Offset);
+                skew += $"; {server.Nodes.Count} live node(s) within {spread.TotalMilliseconds:0} ms of each other";
+            }
         }
         else
         {
@@ -58,8 +70,11 @@ public sealed class ClockCheck(IOptions<StoreOptions> options, TimeProvider time
         return DoctorResult.Ok($"{now:u} UTC" + (latest is { } seen ? $", after the store's latest record ({seen:u})" : "") + skew);
     }
 
-    /// <summary>The offset of this node's clock from the server's (half a round trip either way), and the store's latest record.</summary>
-    private async Task<(TimeSpan? Skew, DateTimeOffset? Latest)> ServerClockAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The offset of this node's clock from the server's (half a round trip either way), the store's latest record, and
+    /// every live node's offset at its last heartbeat (its own clock beside the server's, both stamped by the beat).
+    /// </summary>
+    private async Task<(TimeSpan? Skew, DateTimeOffset? Latest, IReadOnlyList<(string Id, TimeSpan Offset)> Nodes)> ServerClockAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -85,11 +100,26 @@ public sealed class ClockCheck(IOptions<StoreOptions> options, TimeProvider time
                 }
             }
 
-            return (skew, latest);
+            var nodes = new List<(string Id, TimeSpan Offset)>();
+            if (await PostgresStore.HasTableAsync(connection, "nodes", cancellationToken))
+            {
+                try
+                {
+                    var beats = await connection.QueryAsync<(string Id, string Own, string Server)>(new CommandDefinition(
+                        "SELECT id, heartbeat_at, db_clock_at FROM nodes WHERE db_clock_at IS NOT NULL ORDER BY id", cancellationToken: cancellationToken));
+                    nodes.AddRange(beats.Select(b => (b.Id, UtcTimestamp.Parse(b.Own) - UtcTimestamp.Parse(b.Server))));
+                }
+                catch (Npgsql.PostgresException)
+                {
+                    // A store from before heartbeats carried the server's clock: nothing to compare yet.
+                }
+            }
+
+            return (skew, latest, nodes);
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
         {
-            return (null, null); // the store line reports why the store cannot be read
+            return (null, null, []); // the store line reports why the store cannot be read
         }
     }
 

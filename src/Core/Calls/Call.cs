@@ -8,7 +8,7 @@ public sealed class Call
         max_duration_sec, max_duration_limited_by, rate_paise_per_sec, billing_increment_sec, reservation_id, duration_sec,
         billed_sec, credits_debited_paise, recording_url, transcript, llm_extracted_intent, llm_sentiment, llm_outcome, outcome,
         end_reason, end_detail, provider, provider_call_id, metadata, not_before, scheduled_for, cancel_requested_at,
-        started_at, answered_at, last_seen_at, ended_at, created_at, updated_at, summary, analyzed_at, campaign_id
+        started_at, answered_at, last_seen_at, ended_at, created_at, updated_at, summary, analyzed_at, campaign_id, node_id
         """;
 
     public string Id { get; init; } = "";
@@ -21,6 +21,9 @@ public sealed class Call
 
     /// <summary>The campaign that placed the call, if one did.</summary>
     public string? CampaignId { get; init; }
+
+    /// <summary>The node that admitted and dials the call (SPEC §9); null before it was admitted.</summary>
+    public string? NodeId { get; init; }
 
     public string Direction { get; init; } = "outbound";
 

@@ -68,6 +68,10 @@ public sealed record CallDetailView : CallView
     [JsonPropertyOrder(5)]
     public required IReadOnlyList<CallTimelineEntry> Timeline { get; init; }
 
+    /// <summary>The appliance node that dials (or dialed) the call, when several share one store; null before it was admitted.</summary>
+    [JsonPropertyOrder(6)]
+    public string? NodeId { get; init; }
+
     public static CallDetailView From(Call c, IReadOnlyList<CallTimelineEntry> timeline) => new(CallView.From(c))
     {
         MaxDurationLimitedBy = c.MaxDurationLimitedBy,
@@ -75,6 +79,7 @@ public sealed record CallDetailView : CallView
         Transcript = TranscriptEntry.Read(c.Transcript),
         Summary = c.Summary,
         Timeline = timeline,
+        NodeId = c.NodeId,
     };
 }
 

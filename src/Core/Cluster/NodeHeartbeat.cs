@@ -9,19 +9,20 @@ namespace Cualify.Appliance.Core.Cluster;
 /// <summary>
 /// On PostgreSQL: keeps this node's row in <c>nodes</c> fresh every <see cref="ClusterOptions.HeartbeatInterval"/>
 /// and recovers any other node silent for <see cref="ClusterOptions.NodeTimeout"/> — its live calls are settled
-/// <c>appliance_restart</c>. The silent node's row is deleted in the same transaction, so exactly one survivor
-/// recovers it. SQLite has one node and nothing to watch.
+/// <c>appliance_restart</c> and its claimed work (<see cref="INodeWorkRecovery"/>: webhook deliveries, CRM syncs)
+/// goes back to pending. The silent node's row is deleted in the same transaction, so exactly one survivor
+/// recovers it. Each beat also renews the <see cref="LeaderLease"/>. SQLite has one node and nothing to watch.
 /// </summary>
-public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRecovery calls, IOptions<ClusterOptions> options, TimeProvider time,
-    ILogger<NodeHeartbeat> logger) : BackgroundService
+public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRecovery calls, IEnumerable<INodeWorkRecovery> work, LeaderLease leader,
+    IOptions<ClusterOptions> options, TimeProvider time, ILogger<NodeHeartbeat> logger) : BackgroundService
 {
     /// <summary>One beat: this node's heartbeat, then the recovery of silent nodes. Returns the ids recovered.</summary>
     public Task<IReadOnlyList<string>> BeatAsync(CancellationToken cancellationToken = default) =>
         store.WriteAsync<IReadOnlyList<string>>(async tx =>
         {
-            await tx.ExecuteAsync("""
-                INSERT INTO nodes (id, started_at, heartbeat_at) VALUES (@Id, @Now, @Now)
-                ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
+            await tx.ExecuteAsync($"""
+                INSERT INTO nodes (id, started_at, heartbeat_at, db_clock_at) VALUES (@Id, @Now, @Now, {DatabaseClock(tx)})
+                ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, db_clock_at = excluded.db_clock_at
                 """, new { node.Id, tx.Now });
             var silent = (await tx.QueryAsync<string>(
                 "DELETE FROM nodes WHERE id <> @Id AND heartbeat_at < @cutoff RETURNING id",
@@ -30,10 +31,21 @@ public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRe
             {
                 var ended = await calls.RecoverNodeAsync(tx, id);
                 logger.LogWarning("Node {Node} was silent for over {Timeout}; settled its {Calls} live calls", id, options.Value.NodeTimeout, ended);
+                foreach (var kind in work)
+                {
+                    var resumed = await kind.RecoverNodeAsync(tx, id);
+                    logger.LogWarning("Node {Node} was silent; {Count} of its {Work} in flight go back to pending", id, resumed, kind.Work);
+                }
             }
 
+            await leader.RenewAsync(tx);
             return silent;
         }, cancellationToken);
+
+    /// <summary>The database server's clock in the store's timestamp format, to set beside this node's own.</summary>
+    private static string DatabaseClock(StoreTransaction tx) => tx.Dialect.IsPostgres
+        ? """to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+        : "NULL";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,6 +63,7 @@ public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRe
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                leader.Lost();
                 logger.LogError(ex, "Node heartbeat failed; it runs again in {Interval}", options.Value.HeartbeatInterval);
             }
         }

@@ -1,13 +1,16 @@
+using Cualify.Appliance.Core.Cluster;
 using Cualify.Appliance.Core.Idempotency;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Cualify.Appliance.Core.Store;
 
-/// <summary>Hourly housekeeping of the store: expired idempotency records.</summary>
-public sealed class StoreMaintenance(IdempotencyRecords idempotency, TimeProvider time, ILogger<StoreMaintenance> logger) : BackgroundService
+/// <summary>Hourly housekeeping of the store: expired idempotency records; on the leader only, with several nodes.</summary>
+public sealed class StoreMaintenance(IdempotencyRecords idempotency, LeaderLease leader, TimeProvider time, ILogger<StoreMaintenance> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leader.RunWhileLeaderAsync(HourlyAsync, stoppingToken);
+
+    private async Task HourlyAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
         do

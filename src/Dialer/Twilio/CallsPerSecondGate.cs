@@ -1,19 +1,25 @@
+using Cualify.Appliance.Core.Cluster;
+
 namespace Cualify.Appliance.Dialer.Twilio;
 
 /// <summary>
 /// A token bucket on the injected clock: at most <c>rate</c> call creations per second, with a burst of at most
-/// one second's worth (never less than one). Waiters are served one at a time, in arrival order.
+/// one second's worth (never less than one). Waiters are served one at a time, in arrival order. With a
+/// <see cref="SharedRate"/> (several nodes on one PostgreSQL store) the bucket is the store's, so the nodes
+/// together stay within the account's rate.
 /// </summary>
 public sealed class CallsPerSecondGate
 {
+    public const string SharedName = "twilio-calls";
     private readonly TimeProvider _time;
+    private readonly SharedRate? _shared;
     private readonly double _rate;
     private readonly double _capacity;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private double _tokens;
     private long _refilledAt;
 
-    public CallsPerSecondGate(double callsPerSecond, TimeProvider time)
+    public CallsPerSecondGate(double callsPerSecond, TimeProvider time, SharedRate? shared = null)
     {
         if (double.IsNaN(callsPerSecond) || callsPerSecond <= 0)
         {
@@ -21,6 +27,7 @@ public sealed class CallsPerSecondGate
         }
 
         _time = time;
+        _shared = shared;
         _rate = callsPerSecond;
         _capacity = Math.Max(1, Math.Floor(callsPerSecond));
         _tokens = _capacity;
@@ -33,6 +40,17 @@ public sealed class CallsPerSecondGate
         await _turn.WaitAsync(cancellationToken);
         try
         {
+            while (_shared is not null)
+            {
+                var due = await _shared.TryTakeAsync(SharedName, _rate, _capacity, cancellationToken);
+                if (due <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                await Task.Delay(due < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : due, _time, cancellationToken);
+            }
+
             while (true)
             {
                 Refill();

@@ -21,7 +21,8 @@ public enum TwilioCallbackKind
 /// <c>Api:PublicBaseUrl</c>, so a proxy in front changes nothing) and the POSTed parameters.
 /// </summary>
 public sealed class TwilioCallbacks(
-    TwilioCallRegistry registry, TwilioRecordingFetcher recordings, IOptions<TwilioOptions> options, IOptions<ApiOptions> api, ILogger<TwilioCallbacks> logger)
+    TwilioCallRegistry registry, TwilioStoredCallStatus stored, TwilioRecordingFetcher recordings, IOptions<TwilioOptions> options, IOptions<ApiOptions> api,
+    ILogger<TwilioCallbacks> logger)
 {
     public const string TwimlContentType = "application/xml; charset=utf-8";
 
@@ -46,9 +47,18 @@ public sealed class TwilioCallbacks(
         }
     }
 
-    /// <summary>A status callback: <c>CallStatus</c> moves the call forward; a final one's <c>CallDuration</c> is what is billed.</summary>
+    /// <summary>
+    /// A status callback: <c>CallStatus</c> moves the call forward; a final one's <c>CallDuration</c> is what is billed.
+    /// A call another node placed is moved in the store (<see cref="TwilioStoredCallStatus"/>).
+    /// </summary>
     public async Task StatusAsync(string callId, IReadOnlyDictionary<string, string> form, CancellationToken cancellationToken)
     {
+        if (registry.Find(callId) is null)
+        {
+            await stored.ApplyAsync(callId, form.GetValueOrDefault("CallSid") ?? "", TwilioCallReport.Of(form), cancellationToken);
+            return;
+        }
+
         if (Adopt(callId, form) is not { } call)
         {
             return;

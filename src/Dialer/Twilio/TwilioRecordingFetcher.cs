@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Cualify.Appliance.Core.Api;
+using Cualify.Appliance.Core.Cluster;
 using Cualify.Appliance.Core.Recordings;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Dialer.Recording;
@@ -17,12 +18,14 @@ namespace Cualify.Appliance.Dialer.Twilio;
 /// or else found by listing the call's recordings — is downloaded as WAV (basic auth, the SDK's client), put in the
 /// store's channel order under <c>recordings/</c> and registered, so <c>recording_url</c> and
 /// <c>call.recording_ready</c> work as they do on SIP. Failures are retried with backoff; a restart resumes the list.
+/// With several nodes on one store only the leader (<see cref="LeaderLease"/>) fetches; any node takes the callback.
 /// </summary>
 public sealed partial class TwilioRecordingFetcher(
     TwilioClient client,
     RecordingDownloads downloads,
     CallRecordings recordings,
     DataDirectory dataDirectory,
+    LeaderLease leader,
     IOptions<TwilioOptions> options,
     IOptions<ApiOptions> api,
     TimeProvider time,
@@ -85,7 +88,9 @@ public sealed partial class TwilioRecordingFetcher(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leader.RunWhileLeaderAsync(FetchLoopAsync, stoppingToken);
+
+    private async Task FetchLoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {

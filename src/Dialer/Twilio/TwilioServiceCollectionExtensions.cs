@@ -1,9 +1,11 @@
+using Cualify.Appliance.Core.Cluster;
 using Cualify.Appliance.Core.Health;
 using Cualify.Appliance.Core.Secrets;
+using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Dialer.Twilio;
@@ -38,9 +40,11 @@ public static class TwilioServiceCollectionExtensions
 
         services.AddSingleton(provider => new CallsPerSecondGate(
             provider.GetRequiredService<IOptions<TwilioOptions>>().Value.CallsPerSecond,
-            provider.GetRequiredService<TimeProvider>()));
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ApplianceStore>().IsPostgres ? provider.GetRequiredService<SharedRate>() : null));
         services.AddSingleton<TwilioCallRegistry>();
         services.AddSingleton<TwilioCallPoller>();
+        services.AddSingleton<TwilioStoredCallStatus>();
         services.AddSingleton<TwilioCallbacks>();
         services.AddSingleton<TwilioRecordingFetcher>();
         services.AddTelephonyProvider<TwilioTelephonyProvider>(TwilioTelephonyProvider.ProviderName);

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Cluster;
 using Cualify.Appliance.Core.Mail;
 using Cualify.Appliance.Core.Privacy;
 using Cualify.Appliance.Core.Sequences;
@@ -13,10 +14,12 @@ namespace Cualify.Appliance.Mailer.Inbound;
 /// <summary>
 /// Watches the reply and bounce mailbox (<c>Mailer:Imap</c>): IDLE where the server offers it, else polling.
 /// It remembers the folder's UIDVALIDITY and the last UID handled, so after a restart it reads only new mail,
-/// and a new UIDVALIDITY means reading the recent mail again (acting on nothing twice).
+/// and a new UIDVALIDITY means reading the recent mail again (acting on nothing twice). With several nodes on one
+/// store only the leader (<see cref="LeaderLease"/>) watches.
 /// </summary>
 public sealed class ImapWatcher(
     InboundMailHandler handler,
+    LeaderLease leader,
     ImapPositions positions,
     IOptions<MailerOptions> options,
     TimeProvider time,
@@ -27,13 +30,11 @@ public sealed class ImapWatcher(
 
     private MailServerOptions Server => options.Value.Imap;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (string.IsNullOrWhiteSpace(Server.Host))
-        {
-            return;
-        }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        string.IsNullOrWhiteSpace(Server.Host) ? Task.CompletedTask : leader.RunWhileLeaderAsync(WatchWithRetriesAsync, stoppingToken);
 
+    private async Task WatchWithRetriesAsync(CancellationToken stoppingToken)
+    {
         var backoff = TimeSpan.FromSeconds(5);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Cualify.Appliance.Core.Cluster;
+using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Store;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,6 +20,7 @@ internal sealed class ConnectorDispatcher(
     OutboxSignal outboxSignal,
     ConnectorSignal connectorSignal,
     SyncRecorder recorder,
+    ClusterNode node,
     IEnumerable<ICrmWriter> writers,
     IOptions<ConnectorsOptions> options,
     TimeProvider time,
@@ -35,7 +38,7 @@ internal sealed class ConnectorDispatcher(
     {
         try
         {
-            var recovered = await store.WriteAsync(tx => SyncClaims.RecoverAsync(tx, _options.LookupSettle), stoppingToken);
+            var recovered = await store.WriteAsync(tx => SyncClaims.RecoverAsync(tx, node.Id, _options.LookupSettle), stoppingToken);
             if (recovered > 0)
             {
                 logger.LogInformation("Resumed {Count} CRM syncs that were in flight when the appliance last stopped; each is looked up before it is written", recovered);
@@ -97,7 +100,7 @@ internal sealed class ConnectorDispatcher(
             var fannedOut = await SyncFanOut.RunAsync(tx, FanOutBatch);
             foreach (var connector in await SyncClaims.WritableAsync(tx))
             {
-                if (!_busy.Contains(connector.Id) && _writers.ContainsKey(connector.Kind) && await SyncClaims.ClaimAsync(tx, connector, _options.BatchSize) is { } batch)
+                if (!_busy.Contains(connector.Id) && _writers.ContainsKey(connector.Kind) && await SyncClaims.ClaimAsync(tx, connector, node.Id, _options.BatchSize) is { } batch)
                 {
                     batches.Add(batch);
                 }
@@ -113,12 +116,12 @@ internal sealed class ConnectorDispatcher(
             _running.Add(Task.Run(() => WriteAsync(batch, stoppingToken), CancellationToken.None));
         }
 
-        if (cycle.FannedOut >= FanOutBatch)
+        if (cycle.FannedOut.Count >= FanOutBatch)
         {
             return null;
         }
 
-        var poll = cycle.Now + _options.PollInterval;
+        var poll = cycle.Now + (cycle.FannedOut.HeldBack && OutboxOrder.HeldBackRecheck < _options.PollInterval ? OutboxOrder.HeldBackRecheck : _options.PollInterval);
         return cycle.NextDue is { } due && due < poll ? due : poll;
     }
 

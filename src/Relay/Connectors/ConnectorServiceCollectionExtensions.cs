@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Cluster;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Relay.Connectors.HubSpot;
 using Cualify.Appliance.Relay.Connectors.Inbound;
@@ -37,6 +38,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<InboundReceiver>();
         services.AddSingleton<IMetricsSource, ConnectorMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, InboundErasure>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeWorkRecovery, SyncNodeRecovery>());
         services.AddHostedService<ConnectorDispatcher>();
         services.AddHostedService<InboundProcessor>();
         return services;

@@ -41,19 +41,20 @@ internal static class SyncClaims
             WHERE deleted_at IS NULL AND status IN ('healthy', 'degraded') AND (paused_until IS NULL OR paused_until <= @Now)
             """, new { tx.Now })).ToList();
 
-    public static async Task<ConnectorBatch?> ClaimAsync(StoreTransaction tx, Connector connector, int limit)
+    public static async Task<ConnectorBatch?> ClaimAsync(StoreTransaction tx, Connector connector, string nodeId, int limit)
     {
-        var rows = (await tx.QueryAsync<ClaimedRow>("""
-            UPDATE connector_syncs
-            SET status = 'sending', attempts = attempts + 1, updated_at = @Now
-            WHERE id IN (
+        // Materialised once, so that a rescan cannot pick more than the limit (see DeliveryClaims).
+        var rows = (await tx.QueryAsync<ClaimedRow>($"""
+            WITH picked AS MATERIALIZED (
                 SELECT id FROM connector_syncs
                 WHERE connector_id = @connectorId AND status IN ('pending', 'sending') AND status = 'pending' AND next_attempt_at <= @Now
                 ORDER BY next_attempt_at
-                LIMIT @limit)
-              AND status = 'pending'
+                LIMIT @limit{tx.Dialect.SkipLocked("connector_syncs")})
+            UPDATE connector_syncs
+            SET status = 'sending', attempts = attempts + 1, node_id = @nodeId, updated_at = @Now
+            WHERE id IN (SELECT id FROM picked) AND status = 'pending'
             RETURNING id, object, object_id, attempts, crm_object_id, (SELECT data FROM events WHERE seq = connector_syncs.event_seq) AS data
-            """, new { connectorId = connector.Id, limit, tx.Now })).ToList();
+            """, new { connectorId = connector.Id, limit, nodeId, tx.Now })).ToList();
         if (rows.Count == 0)
         {
             return null;
@@ -90,17 +91,24 @@ internal static class SyncClaims
     }
 
     /// <summary>
-    /// At start nothing of ours is in flight: a claim left by a crash goes back to pending, its attempt still counted,
-    /// due <paramref name="settle"/> after that attempt began (the claim's <c>updated_at</c>) so its lookup sees the CRM's write.
+    /// At start nothing of ours is in flight: a claim this node left by a crash goes back to pending, its attempt still
+    /// counted, due <paramref name="settle"/> after that attempt began (the claim's <c>updated_at</c>) so its lookup sees
+    /// the CRM's write. On PostgreSQL only this node's claims (and unstamped ones): the other nodes' are still running.
     /// </summary>
-    public static async Task<int> RecoverAsync(StoreTransaction tx, TimeSpan settle)
+    public static Task<int> RecoverAsync(StoreTransaction tx, string nodeId, TimeSpan settle) =>
+        ResetAsync(tx, tx.Dialect.IsPostgres ? "(node_id = @nodeId OR node_id IS NULL)" : "1 = 1", nodeId, settle);
+
+    /// <summary>The claims of a node that fell silent go back to pending, each looked up first by the survivor that takes it.</summary>
+    public static Task<int> RecoverNodeAsync(StoreTransaction tx, string nodeId, TimeSpan settle) => ResetAsync(tx, "node_id = @nodeId", nodeId, settle);
+
+    private static async Task<int> ResetAsync(StoreTransaction tx, string whose, string nodeId, TimeSpan settle)
     {
         var left = (await tx.QueryAsync<LeftClaim>(
-            "SELECT id, updated_at FROM connector_syncs WHERE status IN ('pending', 'sending') AND status = 'sending'")).ToList();
+            $"SELECT id, updated_at FROM connector_syncs WHERE status IN ('pending', 'sending') AND status = 'sending' AND {whose}", new { nodeId })).ToList();
         foreach (var claim in left)
         {
             await tx.ExecuteAsync(
-                "UPDATE connector_syncs SET status = 'pending', next_attempt_at = @Next, updated_at = @Now WHERE id = @Id AND status = 'sending'",
+                "UPDATE connector_syncs SET status = 'pending', node_id = NULL, next_attempt_at = @Next, updated_at = @Now WHERE id = @Id AND status = 'sending'",
                 new { claim.Id, Next = claim.UpdatedAt + settle, tx.Now });
         }
 
