@@ -64,6 +64,12 @@ public static class CoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, Cluster.ClusterMetrics>());
         services.AddSingleton<Cluster.NodeHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.NodeHeartbeat>());
+        // One channel per kind of work, so a node wakes only the workers that have something new to look at.
+        services.AddSingleton(sp => new Cluster.WakeupChannel("cualify_outbox", sp.GetRequiredService<OutboxSignal>()));
+        services.AddSingleton(sp => new Cluster.WakeupChannel("cualify_calls", sp.GetRequiredService<DialSignal>()));
+        services.AddSingleton(sp => new Cluster.WakeupChannel("cualify_steps", sp.GetRequiredService<MailSignal>()));
+        services.AddSingleton<Cluster.ClusterWakeups>();
+        services.AddHostedService(sp => sp.GetRequiredService<Cluster.ClusterWakeups>());
         services.AddPlaybooksAndCalls(configuration);
         services.AddSequences(configuration);
         services.AddMail();

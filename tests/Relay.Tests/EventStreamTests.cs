@@ -6,77 +6,6 @@ namespace Cualify.Appliance.Relay.Tests;
 
 public sealed class EventStreamTests
 {
-    private sealed record SseFrame(string? Id, string? Event, string? Data, string? Comment);
-
-    /// <summary>Reads Server-Sent Events frames as a browser's EventSource would.</summary>
-    private sealed class SseReader(StreamReader reader)
-    {
-        public async Task<SseFrame> NextAsync(CancellationToken cancellationToken)
-        {
-            string? id = null, type = null, data = null, comment = null;
-            while (true)
-            {
-                var line = await reader.ReadLineAsync(cancellationToken) ?? throw new EndOfStreamException("the stream ended");
-                if (line.Length == 0)
-                {
-                    if (id is not null || type is not null || data is not null || comment is not null)
-                    {
-                        return new SseFrame(id, type, data, comment);
-                    }
-
-                    continue;
-                }
-
-                if (line.StartsWith(':'))
-                {
-                    comment = line[1..].Trim();
-                    continue;
-                }
-
-                var colon = line.IndexOf(':');
-                var field = colon < 0 ? line : line[..colon];
-                var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
-                switch (field)
-                {
-                    case "id": id = value; break;
-                    case "event": type = value; break;
-                    case "data": data = data is null ? value : data + "\n" + value; break;
-                }
-            }
-        }
-
-        public async Task<List<SseFrame>> EventsAsync(int count, TimeSpan timeout)
-        {
-            using var cts = new CancellationTokenSource(timeout);
-            var events = new List<SseFrame>();
-            while (events.Count < count)
-            {
-                var frame = await NextAsync(cts.Token);
-                if (frame.Event is not null)
-                {
-                    events.Add(frame);
-                }
-            }
-
-            return events;
-        }
-    }
-
-    private static async Task<(HttpResponseMessage Response, SseReader Reader)> OpenAsync(HttpClient client, string query, string? lastEventId = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/events" + query);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        if (lastEventId is not null)
-        {
-            request.Headers.Add("Last-Event-ID", lastEventId);
-        }
-
-        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        Assert.Equal(200, (int)response.StatusCode);
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        return (response, new SseReader(new StreamReader(await response.Content.ReadAsStreamAsync())));
-    }
-
     [Fact]
     public async Task The_stream_carries_the_orgs_events_of_the_asked_types_and_resumes_after_Last_Event_ID_without_gaps()
     {
@@ -87,7 +16,7 @@ public sealed class EventStreamTests
         using var clientB = appliance.Client(keyB);
         var orgId = await appliance.OrgIdAsync();
 
-        var (first, reader) = await OpenAsync(client, "?types=contact.created,contact.opted_out");
+        var (first, reader) = await SseReader.OpenAsync(client, "?types=contact.created,contact.opted_out");
         await client.UpsertContactAsync(1);
         await client.UpsertContactAsync(1, "Renamed");          // contact.updated: not asked for
         await clientB.UpsertContactAsync(7);                     // another org: never seen
@@ -118,14 +47,14 @@ public sealed class EventStreamTests
         await client.UpsertContactAsync(3);
         await client.UpsertContactAsync(4);
 
-        var (second, resumed) = await OpenAsync(client, "?types=contact.created,contact.opted_out", frames[^1].Id);
+        var (second, resumed) = await SseReader.OpenAsync(client, "?types=contact.created,contact.opted_out", frames[^1].Id);
         var missed = await resumed.EventsAsync(2, TimeSpan.FromSeconds(20));
         var created = await appliance.EventsAsync(orgId, "contact.created");
         Assert.Equal(created.TakeLast(2).Select(e => e.Id), missed.Select(f => f.Id));
         second.Dispose();
 
         // Without a filter, every type; without Last-Event-ID, only what happens from now on.
-        var (third, everything) = await OpenAsync(client, "");
+        var (third, everything) = await SseReader.OpenAsync(client, "");
         await client.UpsertContactAsync(4, "Renamed again");
         var next = (await everything.EventsAsync(1, TimeSpan.FromSeconds(20))).Single();
         Assert.Equal("contact.updated", next.Event);
@@ -140,7 +69,7 @@ public sealed class EventStreamTests
         var created = (await (await admin.PostJsonAsync("/api/v1/api-keys", new { name = "stream reader", scope = "read" })).ExpectAsync(201))!;
         using var reader = appliance.Client((string)created["key"]!);
         reader.Timeout = Timeout.InfiniteTimeSpan;
-        var (response, stream) = await OpenAsync(reader, "");
+        var (response, stream) = await SseReader.OpenAsync(reader, "");
 
         await (await admin.DeleteAsync($"/api/v1/api-keys/{created["data"]!["id"]}")).ExpectAsync(200);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));

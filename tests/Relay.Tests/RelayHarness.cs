@@ -98,9 +98,9 @@ public static class FakeClock
     public static Task<bool> RelayIdleAsync(this RunningAppliance appliance, DateTimeOffset now) =>
         appliance.Get<ApplianceStore>().ReadAsync(async connection =>
         {
-            var busy = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, """
+            var busy = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, $"""
                 SELECT (SELECT count(*) FROM webhook_deliveries WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= @now))
-                     + (SELECT count(*) FROM events WHERE seq > (SELECT seq FROM relay_cursors WHERE name = 'webhooks'))
+                     + (SELECT count(*) FROM events WHERE {OutboxOrder.PastCursor(appliance.Get<ApplianceStore>().Dialect, "'webhooks'")})
                 """, new { now });
             return busy == 0;
         });

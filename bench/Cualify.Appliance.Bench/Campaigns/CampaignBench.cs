@@ -24,6 +24,7 @@ public static class CampaignBench
     {
         var args = new BenchArgs(arguments);
         var rows = args.Int("rows", 100_000);
+        var batchSize = args.Get("batch-size", "");
         using var data = new TempDirectory("bench-import");
         var csv = data.Combine("leads.csv");
         await using (var writer = new StreamWriter(csv, false, new UTF8Encoding(false)))
@@ -37,7 +38,14 @@ public static class CampaignBench
 
         var adminKey = (await ApplianceProcess.RunVerbAsync(["init", "--data-dir", data.Path])).StandardOutput.Trim();
         var operatorKey = (await ApplianceProcess.RunVerbAsync(["keys", "create", "--name", "bench", "--scope", "operator", "--data-dir", data.Path])).StandardOutput.Trim();
-        await using var appliance = await ApplianceProcess.StartAsync(data.Path, new Dictionary<string, string> { ["CUALIFY__Logging__Level"] = "Warning" });
+        var environment = new Dictionary<string, string> { ["CUALIFY__Logging__Level"] = "Warning" };
+        if (batchSize.Length > 0)
+        {
+            environment["CUALIFY__Contacts__Import__BatchSize"] = batchSize;
+        }
+
+        var loadBefore = LoadAverage();
+        await using var appliance = await ApplianceProcess.StartAsync(data.Path, environment);
         using (var op = appliance.Client(operatorKey))
         {
             var org = await op.GetFromJsonAsync<JsonNode>("/api/v1/org");
@@ -45,6 +53,7 @@ public static class CampaignBench
         }
 
         using var client = appliance.Client(adminKey);
+        var cpuBefore = ProcessCpu(appliance.ProcessId);
         var clock = Stopwatch.StartNew();
         var content = new StreamContent(File.OpenRead(csv));
         content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
@@ -58,16 +67,30 @@ public static class CampaignBench
         }
         while ((string?)import["status"] == "running");
         var apiSeconds = clock.Elapsed.TotalSeconds;
+        var apiCpu = ProcessCpu(appliance.ProcessId) - cpuBefore;
         await appliance.KillAsync();
 
+        var rawCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var rawSeconds = await RawBulkInsertAsync(data.Combine("raw.db"), rows);
+        var rawCpu = Process.GetCurrentProcess().TotalProcessorTime - rawCpuBefore;
         var api = rows / apiSeconds;
         var raw = rows / rawSeconds;
-        Console.WriteLine($"| POST /api/v1/contacts/import, {rows} rows ({new FileInfo(csv).Length / 1024 / 1024} MiB) | {api:F0} rows/s | {apiSeconds:F1} s | status {import["status"]}, created {import["created"]} |");
-        Console.WriteLine($"| Raw SQLite bulk insert of the same rows (one transaction, prepared statement) | {raw:F0} rows/s | {rawSeconds:F1} s | |");
-        Console.WriteLine($"| Ratio import / raw | {api / raw:F2} | | |");
-        Console.WriteLine($"Machine: {MachineInfo.Describe()}");
+        Console.WriteLine($"| POST /api/v1/contacts/import, {rows} rows ({new FileInfo(csv).Length / 1024 / 1024} MiB) | {api:F0} rows/s | {apiSeconds:F1} s | appliance CPU {apiCpu.TotalMilliseconds * 1000 / rows:F1} µs/row | status {import["status"]}, created {import["created"]} |");
+        Console.WriteLine($"| Raw SQLite bulk insert of the same rows (one transaction, prepared statement) | {raw:F0} rows/s | {rawSeconds:F1} s | bench CPU {rawCpu.TotalMilliseconds * 1000 / rows:F1} µs/row | |");
+        Console.WriteLine($"| Ratio import / raw | {api / raw:F2} | | CPU ratio raw / import {rawCpu / apiCpu:F2} | |");
+        Console.WriteLine($"Machine: {MachineInfo.Describe()}; load average before/after: {loadBefore} / {LoadAverage()}");
         return (string?)import["status"] == "completed" ? 0 : 1;
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    /// <summary>User plus system CPU time of a process so far, from <c>/proc/&lt;pid&gt;/stat</c> (clock ticks of 10 ms).</summary>
+    private static TimeSpan ProcessCpu(int processId)
+    {
+        var stat = File.ReadAllText($"/proc/{processId}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
     private static async Task<double> RawBulkInsertAsync(string path, int rows)

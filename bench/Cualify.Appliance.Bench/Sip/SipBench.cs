@@ -48,7 +48,7 @@ public static class SipBench
 
         // Warm-up (not reported): JIT tiers and the thread pool settle before anything is measured.
         var warmUp = await LoadRunner.RunAsync(stack, 300, 3000, TimeSpan.Zero);
-        Console.WriteLine($"warm-up: {warmUp.Completed}/{warmUp.Calls} calls completed");
+        Console.WriteLine($"warm-up: {warmUp.Completed}/{warmUp.Calls} calls completed; media clock scheduling: {stack.UserAgent.Media.Clock.Scheduling}");
         await Sipp.SettleAsync();
 
         if (mode is "cps" or "all")
@@ -65,14 +65,19 @@ public static class SipBench
                 if (!oursFailed)
                 {
                     var failedBefore = uas.FailedCalls;
-                    var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                    using var sampler = args.Contains("--alloc-types") ? new AllocationSampler() : null;
+                    var cost = PerCallCost.Start();
                     var result = await LoadRunner.RunAsync(stack, rate, calls, TimeSpan.Zero);
-                    var cpuPerCall = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / calls;
+                    var perCall = cost.Stop(calls);
+                    if (sampler is not null)
+                    {
+                        Console.WriteLine($"allocations sampled during {rate} calls/s, by type:\n{sampler.Report()}");
+                    }
                     await Sipp.SettleAsync();
                     var uasFailed = uas.FailedCalls - failedBefore;
                     var ok = result.Clean && uasFailed == 0 && result.AchievedRate >= rate * 0.95;
                     ourText = ok ? "0 failed" : $"FAILED: {Describe(result.Failures)} uas_failed={uasFailed} {uas.ErrorSummary()}";
-                    ourText = $"{result.AchievedRate:0} | {ourText} ({cpuPerCall:0.00} ms CPU/call)";
+                    ourText = $"{result.AchievedRate:0} | {ourText} ({perCall})";
                     if (ok)
                     {
                         bestOurs = rate;
@@ -156,20 +161,24 @@ public static class SipBench
     private static async Task RecordedAsync(SipStack stack, Sipp uas, int[] concurrent, int ramp, int holdSeconds)
     {
         Console.WriteLine($"\n## Concurrent answered calls with RTP echo and recording on (ramp {ramp} cps, hold {holdSeconds} s; pass: 0 failed and <= 1 % of frames sent > 10 ms late)");
-        Console.WriteLine("| calls | peak answered at once | failed | frames sent | late > 10 ms | RTP pkt/s per call | recorded: files, MB, bytes per minute, seconds dropped (disk behind) |");
-        Console.WriteLine("|---:|---:|---|---:|---:|---:|---|");
+        Console.WriteLine("| calls | peak answered at once | failed | frames sent | late > 10 ms | RTP pkt/s per call | bench process CPU ms per call-second | GC pauses (collections), allocated per frame sent | recorded: files, MB, bytes per minute, seconds dropped (disk behind) |");
+        Console.WriteLine("|---:|---:|---|---:|---:|---:|---:|---|---|");
         var best = 0;
         foreach (var count in concurrent)
         {
             // The reference, in the same run: the same calls without recording.
+            var cost = StepCost.Start(count, holdSeconds);
             var plain = await LoadRunner.RunAsync(stack, ramp, count, TimeSpan.FromSeconds(holdSeconds), rtpWindowAfterRamp: TimeSpan.FromSeconds(5));
+            var plainCost = cost.Describe(plain.FramesSent);
             await Sipp.SettleAsync();
-            Console.WriteLine($"| {count}, not recorded (reference) | {plain.PeakAnswered} | {(plain.Clean ? "0" : Describe(plain.Failures))} | {plain.FramesSent} | {plain.FramesLate} ({plain.LateShare:P2}) | {plain.RtpPerCall:0.0} | – |");
+            Console.WriteLine($"| {count}, not recorded (reference) | {plain.PeakAnswered} | {(plain.Clean ? "0" : Describe(plain.Failures))} | {plain.FramesSent} | {plain.FramesLate} ({plain.LateShare:P2}) | {plain.RtpPerCall:0.0} | {plainCost} | – |");
 
             using var folder = new Cualify.Appliance.Testing.TempDirectory("bench-recordings");
             var failedBefore = uas.FailedCalls;
             var droppedBefore = stack.UserAgent.Media.Recordings.ChunksDropped;
+            cost = StepCost.Start(count, holdSeconds);
             var result = await LoadRunner.RunAsync(stack, ramp, count, TimeSpan.FromSeconds(holdSeconds), rtpWindowAfterRamp: TimeSpan.FromSeconds(5), recordings: folder.Path);
+            var recordedCost = cost.Describe(result.FramesSent);
             var dropped = stack.UserAgent.Media.Recordings.ChunksDropped - droppedBefore;
             await Sipp.SettleAsync();
             var uasFailed = uas.FailedCalls - failedBefore;
@@ -178,7 +187,7 @@ public static class SipBench
             var minutes = files.Sum(f => Math.Max(0, f.Length - 44)) / (8000.0 * 2 * 2) / 60;
             var failed = result.Clean && uasFailed == 0 ? "0" : $"{Describe(result.Failures)} uas_failed={uasFailed}";
             var pass = result.Clean && uasFailed == 0 && result.LateShare <= 0.01;
-            Console.WriteLine($"| {count}, recorded | {result.PeakAnswered} | {failed} | {result.FramesSent} | {result.FramesLate} ({result.LateShare:P2}){(pass ? "" : " FAIL")} | {result.RtpPerCall:0.0} | " +
+            Console.WriteLine($"| {count}, recorded | {result.PeakAnswered} | {failed} | {result.FramesSent} | {result.FramesLate} ({result.LateShare:P2}){(pass ? "" : " FAIL")} | {result.RtpPerCall:0.0} | {recordedCost} | " +
                               $"{files.Count}, {bytes / 1e6:0.0}, {(minutes == 0 ? 0 : bytes / minutes):0}, {dropped} |");
             if (pass)
             {
@@ -187,6 +196,25 @@ public static class SipBench
         }
 
         Console.WriteLine($"\nMost concurrent recorded calls with <= 1 % of frames > 10 ms late: {best} (goal >= 1000)");
+    }
+
+    /// <summary>
+    /// What a step cost the bench process (ramp, hold and hang-ups): CPU time per second of call held, and the garbage
+    /// collector's pauses (which stop the media clock's thread too) and allocations.
+    /// </summary>
+    private sealed class StepCost(TimeSpan cpu, TimeSpan paused, int collections, long allocated, int calls, int holdSeconds)
+    {
+        public static StepCost Start(int calls, int holdSeconds) =>
+            new(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalPauseDuration(), GC.CollectionCount(0),
+                GC.GetTotalAllocatedBytes(), calls, holdSeconds);
+
+        public string Describe(long frames)
+        {
+            var cpuPerCallSecond = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / ((double)calls * holdSeconds);
+            var pausedMs = (GC.GetTotalPauseDuration() - paused).TotalMilliseconds;
+            var perFrame = (GC.GetTotalAllocatedBytes() - allocated) / (double)Math.Max(1, frames);
+            return $"{cpuPerCallSecond:0.00} | {pausedMs:0} ms in {GC.CollectionCount(0) - collections}, {perFrame:0} B/frame";
+        }
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

@@ -32,4 +32,9 @@ public sealed record ContactUpsert(ContactInput Input, string VoiceDigest, strin
         normalized,
         DoNotContactList.Digest(store, ContactChannel.Voice, normalized.PhoneE164!),
         normalized.Email is null ? null : DoNotContactList.Digest(store, ContactChannel.Email, normalized.Email));
+
+    public static ContactUpsert Hashed(DoNotContactDigests digests, ContactInput normalized) => new(
+        normalized,
+        digests.Digest(ContactChannel.Voice, normalized.PhoneE164!),
+        normalized.Email is null ? null : digests.Digest(ContactChannel.Email, normalized.Email));
 }

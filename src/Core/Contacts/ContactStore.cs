@@ -67,7 +67,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         Contact contact;
         using (var insert = PrepareInsert(tx))
         {
-            contact = Insert(tx, insert, orgId, c, id ?? Ids.New(tx.Now), blockedVoice, blockedEmail);
+            contact = Insert(insert, StoredNow.Of(tx), orgId, c, id ?? Ids.New(tx.Now), blockedVoice, blockedEmail);
         }
 
         await outbox.AppendAsync(tx, orgId, ContactEvents.Created, ContactView.From(contact));
@@ -101,6 +101,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         var blocked = await DoNotContactList.FindAsync(tx, orgId, digests);
         using var insert = PrepareInsert(tx);
         using var events = outbox.Batch(tx);
+        var now = StoredNow.Of(tx);
         var results = new List<UpsertResult>(rows.Count);
         foreach (var (row, voiceDigest, emailDigest) in rows)
         {
@@ -114,7 +115,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             }
 
             var blockedEmail = emailDigest is not null && blocked.Contains(emailDigest);
-            var contact = Insert(tx, insert, orgId, row, Ids.New(tx.Now), blocked.Contains(voiceDigest), blockedEmail);
+            var contact = Insert(insert, now, orgId, row, Ids.New(tx.Now), blocked.Contains(voiceDigest), blockedEmail);
             events.Append(orgId, ContactEvents.Created, ContactView.From(contact));
             byPhone[phone] = contact;
             results.Add(new UpsertResult(contact, Created: true));
@@ -133,9 +134,8 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         "@Metadata", "@ConsentCapture", "@ConsentAt", "@BlockedVoice", "@BlockedEmail", "@OptedOutAt", "@OptOutSource", "@Now");
 
     /// <summary>Inserts the row and returns it as stored, built here rather than read back (timestamps at the store's millisecond).</summary>
-    private static Contact Insert(StoreTransaction tx, PreparedCommand insert, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail)
+    private static Contact Insert(PreparedCommand insert, StoredNow now, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail)
     {
-        var now = UtcTimestamp.Parse(UtcTimestamp.Format(tx.Now));
         var optedOut = blockedVoice || blockedEmail;
         var contact = new Contact
         {
@@ -151,13 +151,13 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             Notes = c.Notes,
             Metadata = (c.Metadata ?? []).ToJsonString(),
             ConsentCapture = c.ConsentCapture,
-            ConsentAt = c.ConsentCapture is null ? null : now,
+            ConsentAt = c.ConsentCapture is null ? null : now.At,
             OptedOutVoice = blockedVoice,
             OptedOutEmail = blockedEmail,
-            OptedOutAt = optedOut ? now : null,
+            OptedOutAt = optedOut ? now.At : null,
             OptOutSource = optedOut ? "do_not_contact_list" : null,
-            CreatedAt = now,
-            UpdatedAt = now,
+            CreatedAt = now.At,
+            UpdatedAt = now.At,
         };
         insert.Set("@Id", contact.Id)
             .Set("@OrgId", contact.OrgId)
@@ -171,12 +171,12 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             .Set("@Notes", contact.Notes)
             .Set("@Metadata", contact.Metadata)
             .Set("@ConsentCapture", contact.ConsentCapture)
-            .Set("@ConsentAt", contact.ConsentAt)
+            .Set("@ConsentAt", contact.ConsentAt is null ? null : now.Text)
             .Set("@BlockedVoice", blockedVoice)
             .Set("@BlockedEmail", blockedEmail)
-            .Set("@OptedOutAt", contact.OptedOutAt)
+            .Set("@OptedOutAt", optedOut ? now.Text : null)
             .Set("@OptOutSource", contact.OptOutSource)
-            .Set("@Now", now)
+            .Set("@Now", now.Text)
             .Execute();
         return contact;
     }
@@ -327,6 +327,16 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
 
         // The erasure is committed; a reader holding an old snapshot may delay this, never undo it.
         await store.CheckpointAsync(CancellationToken.None);
+    }
+
+    /// <summary>The transaction's time as stored (text, to the millisecond) and read back, worked out once for a batch's rows.</summary>
+    private sealed record StoredNow(string Text, DateTimeOffset At)
+    {
+        public static StoredNow Of(StoreTransaction tx)
+        {
+            var text = UtcTimestamp.Format(tx.Now);
+            return new StoredNow(text, UtcTimestamp.Parse(text));
+        }
     }
 
     private static string? JoinName(string? first, string? last)

@@ -67,9 +67,10 @@ public static class DoNotContactList
         return unkeyed.Count;
     }
 
-    private static string UnkeyedHash(string channel, string value)
-    {
-        var normalized = channel == ContactChannel.Email ? EmailAddresses.Normalize(value) : value.Trim();
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{channel}:{normalized}")));
-    }
+    private static string UnkeyedHash(string channel, string value) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Subject(channel, value))));
+
+    /// <summary>What the inner SHA-256 is taken of: the channel and the normalised value.</summary>
+    internal static string Subject(string channel, string value) =>
+        $"{channel}:{(channel == ContactChannel.Email ? EmailAddresses.Normalize(value) : value.Trim())}";
 }

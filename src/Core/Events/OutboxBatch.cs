@@ -12,6 +12,7 @@ public sealed class OutboxBatch : IDisposable
     private readonly StoreTransaction _tx;
     private readonly PreparedCommand _insert;
     private readonly OutboxSignal _signal;
+    private readonly string _createdAt;
     private bool _appended;
 
     internal OutboxBatch(StoreTransaction tx, OutboxSignal signal)
@@ -21,6 +22,7 @@ public sealed class OutboxBatch : IDisposable
             INSERT INTO events (id, org_id, type, data, created_at) VALUES (@id, @org_id, @type, @data, @created_at)
             """, "@id", "@org_id", "@type", "@data", "@created_at");
         _signal = signal;
+        _createdAt = UtcTimestamp.Format(tx.Now);
     }
 
     public void Append(string orgId, string type, object data)
@@ -32,7 +34,7 @@ public sealed class OutboxBatch : IDisposable
         }
 
         _insert.Set("@id", Ids.Prefixed("evt", _tx.Now)).Set("@org_id", orgId).Set("@type", type)
-            .Set("@data", ApplianceJson.Serialize(data)).Set("@created_at", _tx.Now).Execute();
+            .Set("@data", ApplianceJson.Serialize(data)).Set("@created_at", _createdAt).Execute();
     }
 
     public void Dispose() => _insert.Dispose();

@@ -6,6 +6,9 @@ namespace Cualify.Appliance.Core.Events;
 /// <summary>An outbox row: the envelope every receiver gets is built from it.</summary>
 public sealed class StoredEvent
 {
+    /// <summary>The writing transaction's id on PostgreSQL (0 on SQLite): with <see cref="Seq"/>, the outbox order (see <see cref="OutboxOrder"/>).</summary>
+    public long Tx { get; set; }
+
     public long Seq { get; set; }
 
     public string Id { get; init; } = "";

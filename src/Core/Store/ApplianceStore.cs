@@ -55,6 +55,9 @@ public sealed class ApplianceStore : IAsyncDisposable
     public string KeyedDigest(string value) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(_digestKey.Value, Encoding.UTF8.GetBytes(value)));
 
+    /// <summary>A reusable HMAC-SHA-256 under the key of <see cref="KeyedDigest"/>, for hashing many values on one thread.</summary>
+    public IncrementalHash CreateKeyedHash() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _digestKey.Value);
+
     /// <summary>The SQLite file; on PostgreSQL, where there is none, the data folder's default path.</summary>
     public string Path => _options.Path;
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -18,6 +19,7 @@ public sealed class PreparedCommand : IDisposable
     private readonly sqlite3_stmt _statement = null!;
     private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
     private readonly DbCommand? _portable;
+    private byte[] _utf8 = new byte[256];
 
     public PreparedCommand(StoreTransaction tx, string sql, params string[] parameterNames)
     {
@@ -64,7 +66,7 @@ public sealed class PreparedCommand : IDisposable
         var rc = value switch
         {
             null => raw.sqlite3_bind_null(_statement, position),
-            string text => raw.sqlite3_bind_text(_statement, position, text),
+            string text => BindText(position, text),
             bool flag => raw.sqlite3_bind_int64(_statement, position, flag ? 1 : 0),
             int number => raw.sqlite3_bind_int64(_statement, position, number),
             long number => raw.sqlite3_bind_int64(_statement, position, number),
@@ -75,6 +77,25 @@ public sealed class PreparedCommand : IDisposable
         };
         SqliteException.ThrowExceptionForRC(rc, _db);
         return this;
+    }
+
+    /// <summary>Binds text through one reused UTF-8 buffer (SQLite copies it) rather than a new array per value.</summary>
+    private int BindText(int position, string text)
+    {
+        if (text.Length == 0)
+        {
+            // An empty span would reach SQLite as a null pointer, which binds NULL rather than ''.
+            return raw.sqlite3_bind_text(_statement, position, text);
+        }
+
+        var length = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (length > _utf8.Length)
+        {
+            _utf8 = new byte[Math.Max(length, _utf8.Length * 2)];
+        }
+
+        var written = Encoding.UTF8.GetBytes(text, _utf8);
+        return raw.sqlite3_bind_text(_statement, position, _utf8.AsSpan(0, written));
     }
 
     /// <summary>Runs the statement with the values set (they stay set for the next row); returns the rows it changed.</summary>

@@ -11,11 +11,24 @@ public class WorkSignal
 
     public Task Next => Volatile.Read(ref _next).Task;
 
+    private Action? _publish;
+
+    /// <summary>There may be new work: wakes this node's workers and, on a cluster, tells the other nodes (see <c>ClusterWakeups</c>).</summary>
     public void Notify()
+    {
+        Wake();
+        Volatile.Read(ref _publish)?.Invoke();
+    }
+
+    /// <summary>Wakes this node's workers only: what a wake-up from another node does.</summary>
+    public void Wake()
     {
         var fired = Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         fired.TrySetResult();
     }
+
+    /// <summary>What <see cref="Notify"/> also does to tell other nodes; null for nothing (one node).</summary>
+    internal void PublishWith(Action? publish) => Volatile.Write(ref _publish, publish);
 
     /// <summary>
     /// Waits for <paramref name="next"/> or until the clock reads <paramref name="until"/>, whichever comes first.

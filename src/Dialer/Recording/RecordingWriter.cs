@@ -13,7 +13,9 @@ public sealed class RecordingWriter
 {
     public const int ChunkBytes = StereoWavWriter.BytesPerSecond;
     public const int MaxQueuedChunks = 8;
-    private const int MaxPooledChunks = 256;
+    // Spare chunks for 1,000 recorded calls (32 MB at most): chunks not reused are new arrays, and each garbage
+    // collection they cause stops the media clock for tens of milliseconds on a busy machine (BENCHMARKS.md).
+    private const int MaxPooledChunks = 1024;
 
     private readonly Channel<Job> _jobs = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentQueue<byte[]> _pool = new();

@@ -96,12 +96,12 @@ public sealed class SipOptions
 
     public (string Host, int Port) TrunkEndpoint => ParseHostPort(Trunk, DefaultPort)!.Value;
 
-    public SipTransportKind TransportKind => Transport.Trim().ToLowerInvariant() switch
+    public SipTransportKind TransportKind => Cached(ref _transportKind, Transport, static transport => transport.Trim().ToLowerInvariant() switch
     {
         "tcp" => SipTransportKind.Tcp,
         "tls" => SipTransportKind.Tls,
         _ => SipTransportKind.Udp,
-    };
+    });
 
     /// <summary>5061 over TLS (RFC 3261 §19.1.2), else 5060.</summary>
     public int DefaultPort => TransportKind == SipTransportKind.Tls ? 5061 : 5060;
@@ -112,8 +112,29 @@ public sealed class SipOptions
 
     public (int First, int Last) RtpPortRange => ParseRange(RtpPorts)!.Value;
 
-    public IReadOnlyList<AudioCodec> CodecList =>
-        Codecs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => AudioCodec.FromName(c)!).Distinct().ToList();
+    public IReadOnlyList<AudioCodec> CodecList => Cached(ref _codecList, Codecs, static codecs =>
+        codecs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => AudioCodec.FromName(c)!).Distinct().ToList().AsReadOnly());
+
+    private Parsed<SipTransportKind>? _transportKind;
+    private Parsed<IReadOnlyList<AudioCodec>>? _codecList;
+
+    private sealed record Parsed<T>(string Source, T Value);
+
+    /// <summary>
+    /// A setting derived from <paramref name="source"/>, parsed again only when the source string changes: every call
+    /// reads these several times, and binding may still set the source after the options are made.
+    /// </summary>
+    private static T Cached<T>(ref Parsed<T>? cache, string source, Func<string, T> parse)
+    {
+        var current = Volatile.Read(ref cache);
+        if (current is null || !ReferenceEquals(current.Source, source))
+        {
+            current = new Parsed<T>(source, parse(source));
+            Volatile.Write(ref cache, current);
+        }
+
+        return current.Value;
+    }
 
     internal static (string Host, int Port)? ParseHostPort(string? value, int defaultPort = 5060)
     {

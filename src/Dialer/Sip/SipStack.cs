@@ -86,6 +86,7 @@ public sealed class SipStack : IAsyncDisposable
         await _stopping.CancelAsync();
         await _loops;
         await Transport.DisposeAsync();
+        UserAgent.Transactions.TimerQueue.Dispose();
     }
 
     public async ValueTask DisposeAsync()

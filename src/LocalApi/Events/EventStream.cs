@@ -45,15 +45,17 @@ public static class EventStream
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(
             context.RequestAborted, context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         var cancellationToken = ending.Token;
-        long after;
+        OutboxPosition after;
+        IReadOnlySet<string> seen;
         if (!string.IsNullOrWhiteSpace(resumeFrom))
         {
-            after = await reader.SeqOfAsync(orgId, resumeFrom.Trim(), cancellationToken)
+            after = await reader.PositionOfAsync(orgId, resumeFrom.Trim(), cancellationToken)
                     ?? throw ApplianceException.BadRequest($"Last-Event-ID {resumeFrom.Trim()} is not an event of this org", "Last-Event-ID");
+            seen = new HashSet<string>();
         }
         else
         {
-            after = await reader.LatestSeqAsync(orgId, cancellationToken);
+            (after, seen) = await reader.StartAsync(orgId, cancellationToken);
         }
 
         var response = context.Response;
@@ -81,21 +83,30 @@ public static class EventStream
                 }
 
                 var next = signal.Next;
-                var events = await reader.AfterAsync(orgId, after, wanted, BatchSize, cancellationToken);
+                var events = await reader.FollowAsync(orgId, after, wanted, BatchSize, cancellationToken);
                 if (events.Count > 0)
                 {
                     var text = new StringBuilder();
                     foreach (var evt in events)
                     {
+                        after = new OutboxPosition(evt.Tx, evt.Seq);
+                        if (seen.Contains(evt.Id))
+                        {
+                            continue;
+                        }
+
                         text.Append("id: ").Append(evt.Id).Append('\n')
                             .Append("event: ").Append(evt.Type).Append('\n')
                             .Append("data: ").Append(evt.ToEnvelopeJson()).Append("\n\n");
-                        after = evt.Seq;
                     }
 
-                    await response.WriteAsync(text.ToString(), cancellationToken);
-                    await response.Body.FlushAsync(cancellationToken);
-                    lastWrite = time.GetTimestamp();
+                    if (text.Length > 0)
+                    {
+                        await response.WriteAsync(text.ToString(), cancellationToken);
+                        await response.Body.FlushAsync(cancellationToken);
+                        lastWrite = time.GetTimestamp();
+                    }
+
                     if (events.Count == BatchSize)
                     {
                         continue;
@@ -114,7 +125,13 @@ public static class EventStream
                 var keyCheckDue = recheck - time.GetElapsedTime(lastKeyCheck);
                 if (keyCheckDue > TimeSpan.Zero)
                 {
-                    await WorkSignal.WaitAsync(next, keyCheckDue < idle ? keyCheckDue : idle, time, cancellationToken);
+                    var wait = keyCheckDue < idle ? keyCheckDue : idle;
+                    if (wait > OutboxOrder.HeldBackRecheck && await reader.HeldBackAsync(orgId, after, cancellationToken))
+                    {
+                        wait = OutboxOrder.HeldBackRecheck;
+                    }
+
+                    await WorkSignal.WaitAsync(next, wait, time, cancellationToken);
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cualify.Appliance.Core.Cluster;
+using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Store;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -115,12 +116,12 @@ internal sealed class ConnectorDispatcher(
             _running.Add(Task.Run(() => WriteAsync(batch, stoppingToken), CancellationToken.None));
         }
 
-        if (cycle.FannedOut >= FanOutBatch)
+        if (cycle.FannedOut.Count >= FanOutBatch)
         {
             return null;
         }
 
-        var poll = cycle.Now + _options.PollInterval;
+        var poll = cycle.Now + (cycle.FannedOut.HeldBack && OutboxOrder.HeldBackRecheck < _options.PollInterval ? OutboxOrder.HeldBackRecheck : _options.PollInterval);
         return cycle.NextDue is { } due && due < poll ? due : poll;
     }
 

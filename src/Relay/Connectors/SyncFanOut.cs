@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Store;
 
 namespace Cualify.Appliance.Relay.Connectors;
@@ -15,18 +16,19 @@ internal static class SyncFanOut
 
     private static readonly string[] Types = ["call.completed", "call.failed", "email.sent", "email.replied", "contact.opted_out"];
 
-    private sealed record OutboxRow(long Seq, string OrgId, string Type, string Data);
+    private sealed record OutboxRow(long Tx, long Seq, string OrgId, string Type, string Data);
 
     private sealed record Target(string Id, string OrgId, string Kind, string Options, long FromSeq);
 
-    public static async Task<int> RunAsync(StoreTransaction tx, int batchSize)
+    public static async Task<OutboxTake> RunAsync(StoreTransaction tx, int batchSize)
     {
-        var cursor = await tx.ExecuteScalarAsync<long>("SELECT seq FROM relay_cursors WHERE name = @CursorName", new { CursorName });
+        var cursor = await OutboxOrder.ReadCursorAsync(tx, CursorName);
         var events = (await tx.QueryAsync<OutboxRow>(
-            "SELECT seq, org_id, type, data FROM events WHERE seq > @cursor ORDER BY seq LIMIT @batchSize", new { cursor, batchSize })).ToList();
+            $"SELECT tx, seq, org_id, type, data FROM events WHERE {OutboxOrder.After(tx.Dialect)} ORDER BY {OutboxOrder.OrderBy(tx.Dialect)} LIMIT @batchSize",
+            OutboxOrder.Parameters(cursor, new { batchSize }))).ToList();
         if (events.Count == 0)
         {
-            return 0;
+            return new OutboxTake(0, await OutboxOrder.HeldBackAsync(tx.Connection, tx.Transaction, tx.Dialect, cursor, null, tx.CancellationToken));
         }
 
         var targets = (await tx.QueryAsync<Target>(
@@ -50,8 +52,9 @@ internal static class SyncFanOut
             }
         }
 
-        await tx.ExecuteAsync("UPDATE relay_cursors SET seq = @seq WHERE name = @CursorName", new { seq = events[^1].Seq, CursorName });
-        return events.Count;
+        var last = new OutboxPosition(events[^1].Tx, events[^1].Seq);
+        await OutboxOrder.MoveCursorAsync(tx, CursorName, last);
+        return new OutboxTake(events.Count, events.Count < batchSize && await OutboxOrder.HeldBackAsync(tx.Connection, tx.Transaction, tx.Dialect, last, null, tx.CancellationToken));
     }
 
     /// <summary>Both CRMs take calls and emails, and opt-outs when the connector names an opt-out property.</summary>

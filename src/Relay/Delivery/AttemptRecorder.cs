@@ -74,7 +74,7 @@ internal sealed class AttemptRecorder(EndpointDisabler disabler, RelayCounters c
 
         var webhookIds = attempted.Select(o => o.Delivery.WebhookId).Distinct().ToArray();
         var endpoints = (await tx.QueryAsync<EndpointState>("""
-            SELECT id, org_id, url, active AND deleted_at IS NULL AS active, consecutive_failures, failing_since, last_delivery_at, last_status
+            SELECT id, org_id, url, CASE WHEN active = 1 AND deleted_at IS NULL THEN 1 ELSE 0 END AS active, consecutive_failures, failing_since, last_delivery_at, last_status
             FROM webhooks WHERE id IN @webhookIds
             """, new { webhookIds })).ToDictionary(e => e.Id, StringComparer.Ordinal);
 

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Relay.Webhooks;
 
@@ -12,17 +13,17 @@ internal static class FanOut
 {
     public const string CursorName = "webhooks";
 
-    private sealed record OutboxRow(long Seq, string Id, string OrgId, string Type);
+    private sealed record OutboxRow(long Tx, long Seq, string Id, string OrgId, string Type);
 
-    /// <returns>How many events were taken from the outbox.</returns>
-    public static async Task<int> RunAsync(StoreTransaction tx, IReadOnlyList<ActiveWebhook> webhooks, int batchSize)
+    public static async Task<OutboxTake> RunAsync(StoreTransaction tx, IReadOnlyList<ActiveWebhook> webhooks, int batchSize)
     {
-        var cursor = await tx.ExecuteScalarAsync<long>("SELECT seq FROM relay_cursors WHERE name = @CursorName", new { CursorName });
+        var cursor = await OutboxOrder.ReadCursorAsync(tx, CursorName);
         var events = (await tx.QueryAsync<OutboxRow>(
-            "SELECT seq, id, org_id, type FROM events WHERE seq > @cursor ORDER BY seq LIMIT @batchSize", new { cursor, batchSize })).ToList();
+            $"SELECT tx, seq, id, org_id, type FROM events WHERE {OutboxOrder.After(tx.Dialect)} ORDER BY {OutboxOrder.OrderBy(tx.Dialect)} LIMIT @batchSize",
+            OutboxOrder.Parameters(cursor, new { batchSize }))).ToList();
         if (events.Count == 0)
         {
-            return 0;
+            return new OutboxTake(0, await OutboxOrder.HeldBackAsync(tx.Connection, tx.Transaction, tx.Dialect, cursor, null, tx.CancellationToken));
         }
 
         var byOrg = webhooks.ToLookup(w => w.OrgId, StringComparer.Ordinal);
@@ -47,7 +48,8 @@ internal static class FanOut
             }
         }
 
-        await tx.ExecuteAsync("UPDATE relay_cursors SET seq = @seq WHERE name = @CursorName", new { seq = events[^1].Seq, CursorName });
-        return events.Count;
+        var last = new OutboxPosition(events[^1].Tx, events[^1].Seq);
+        await OutboxOrder.MoveCursorAsync(tx, CursorName, last);
+        return new OutboxTake(events.Count, events.Count < batchSize && await OutboxOrder.HeldBackAsync(tx.Connection, tx.Transaction, tx.Dialect, last, null, tx.CancellationToken));
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Relay.Metrics;
 using Microsoft.Extensions.Hosting;
@@ -102,9 +103,9 @@ internal sealed class OutboxDispatcher(
         }, stoppingToken);
 
         _unrecorded.Clear();
-        if (cycle.FannedOut > 0)
+        if (cycle.FannedOut.Count > 0)
         {
-            counters.FannedOut(cycle.FannedOut);
+            counters.FannedOut(cycle.FannedOut.Count);
         }
 
         foreach (var job in jobs)
@@ -115,13 +116,14 @@ internal sealed class OutboxDispatcher(
             _running.Add(Task.Run(() => AttemptAsync(job, gate, stoppingToken), CancellationToken.None));
         }
 
-        if (cycle.FannedOut >= _options.FanOutBatchSize)
+        if (cycle.FannedOut.Count >= _options.FanOutBatchSize)
         {
             return TimeSpan.Zero;
         }
 
-        var untilDue = cycle.NextDue is { } due ? due - cycle.Now : _options.PollInterval;
-        return untilDue < _options.PollInterval ? untilDue : _options.PollInterval;
+        var poll = cycle.FannedOut.HeldBack && OutboxOrder.HeldBackRecheck < _options.PollInterval ? OutboxOrder.HeldBackRecheck : _options.PollInterval;
+        var untilDue = cycle.NextDue is { } due ? due - cycle.Now : poll;
+        return untilDue < poll ? untilDue : poll;
     }
 
     private int FreeSlots(string webhookId) => (_options.MaxConcurrencyPerEndpoint * ClaimAhead) - _claimed.GetValueOrDefault(webhookId);

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Relay.Delivery;
@@ -19,9 +20,9 @@ public sealed class RelayMetrics(ApplianceStore store, TimeProvider time) : IMet
     {
         var (lag, backlog, oldestDue) = await store.ReadAsync(async connection =>
         {
-            var lag = await connection.QuerySingleAsync<Lag>(new CommandDefinition("""
+            var lag = await connection.QuerySingleAsync<Lag>(new CommandDefinition($"""
                 SELECT count(*) AS events, min(created_at) AS oldest FROM events
-                WHERE seq > (SELECT seq FROM relay_cursors WHERE name = @name)
+                WHERE {OutboxOrder.PastCursor(store.Dialect, "@name")}
                 """, new { name = FanOut.CursorName }, cancellationToken: cancellationToken));
             var backlog = (await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
                 "SELECT status, count(*) FROM webhook_deliveries WHERE status IN ('pending', 'sending') GROUP BY status",

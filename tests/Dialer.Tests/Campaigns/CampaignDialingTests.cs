@@ -216,8 +216,9 @@ public sealed class CampaignDialingTests
         }
         while ((string?)campaign["status"] != "completed");
 
-        Assert.Equal(20, (long)campaign["progress"]!["done"]!["completed"]!);
         var calls = await CampaignRun.CallsAsync(harness, campaignId);
+        Assert.True(20 == (long)campaign["progress"]!["done"]!["completed"]!,
+            $"Not every contact completed: {campaign["progress"]!.ToJsonString()}; the calls: {string.Join("; ", calls.Select(c => $"{c.ToE164} {c.Status} {c.EndReason} started {c.StartedAt:O}"))}");
         Assert.Equal(20, calls.Where(c => c.StartedAt is not null).Select(c => c.ToE164).Distinct().Count());
         Assert.Equal(calls.Count(c => c.StartedAt is not null), calls.Where(c => c.StartedAt is not null).Select(c => c.ToE164).Distinct().Count());
     }

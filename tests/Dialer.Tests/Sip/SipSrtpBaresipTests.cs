@@ -84,13 +84,23 @@ public sealed class SipSrtpBaresipTests
     }
 
     /// <summary>An RTP packet with an SRTP tag that cannot verify (as if altered on the way) to the call's RTP port.</summary>
+    /// <summary>
+    /// Forged packets (random payload and tag) at sequence numbers 8,192 apart: whatever baresip's random starting
+    /// sequence, one of them lies just ahead of what it has sent, so it passes the replay check (RFC 3711 §3.3.2
+    /// runs it first) and has to fail authentication. One alone would often be refused as a replay instead.
+    /// </summary>
     private static void SendTamperedPacket(int port)
     {
-        var packet = new byte[12 + 160 + 10];
-        packet[0] = 0x80;
-        packet[3] = 0x07;
-        new Random(5).NextBytes(packet.AsSpan(12));
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.SendTo(packet, new IPEndPoint(IPAddress.Loopback, port));
+        var random = new Random(5);
+        for (var sequence = 0; sequence < 65536; sequence += 8192)
+        {
+            var packet = new byte[12 + 160 + 10];
+            packet[0] = 0x80;
+            packet[2] = (byte)(sequence >> 8);
+            packet[3] = (byte)sequence;
+            random.NextBytes(packet.AsSpan(12));
+            socket.SendTo(packet, new IPEndPoint(IPAddress.Loopback, port));
+        }
     }
 }

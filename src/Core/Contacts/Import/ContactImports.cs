@@ -110,7 +110,8 @@ public sealed class ContactImports(
         var fields = new List<string>();
         csv.TryRead(fields);
         var columns = ImportColumns.Parse(fields);
-        var batch = new ImportBatch(store, import.OrgId, import.Id, import.ErrorCount, settings.MaxErrors);
+        using var digests = new DoNotContactDigests(store);
+        var batch = new ImportBatch(digests, import.OrgId, import.Id, import.ErrorCount, settings.MaxErrors);
         long seen = 0;
 
         // One batch is written while the next is read and normalized; batches still commit one after another.

@@ -9,7 +9,7 @@ namespace Cualify.Appliance.Core.Contacts.Import;
 /// store's writer), then upserted together in one transaction that also advances the import's counters and keeps
 /// the first row errors.
 /// </summary>
-internal sealed class ImportBatch(ApplianceStore store, string orgId, string importId, long errorsBefore, int maxErrors)
+internal sealed class ImportBatch(DoNotContactDigests digests, string orgId, string importId, long errorsBefore, int maxErrors)
 {
     private readonly List<ContactUpsert> _valid = [];
     private readonly List<ImportRowError> _errors = [];
@@ -17,7 +17,7 @@ internal sealed class ImportBatch(ApplianceStore store, string orgId, string imp
 
     public int Count => (int)_rows;
 
-    public ImportBatch Next() => new(store, orgId, importId, errorsBefore + _errors.Count, maxErrors);
+    public ImportBatch Next() => new(digests, orgId, importId, errorsBefore + _errors.Count, maxErrors);
 
     public void Add(long row, ImportColumns columns, IReadOnlyList<string> fields)
     {
@@ -30,7 +30,7 @@ internal sealed class ImportBatch(ApplianceStore store, string orgId, string imp
 
         try
         {
-            _valid.Add(ContactUpsert.Hashed(store, ContactNormalizer.Normalize(columns.ToInput(fields), phoneRequired: true)));
+            _valid.Add(ContactUpsert.Hashed(digests, ContactNormalizer.Normalize(columns.ToInput(fields), phoneRequired: true)));
         }
         catch (ApplianceException ex) when (ex.Kind == ErrorKind.Validation)
         {

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Dialer.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace Cualify.Appliance.Dialer.Sip.Media;
@@ -25,6 +26,11 @@ public sealed class MediaClock(TimeProvider time, ILogger logger)
 
     public TimeProvider Time => time;
 
+    /// <summary>How the clock's thread is scheduled once running (the bench reports it).</summary>
+    public ThreadScheduling Scheduling { get; private set; } = ThreadScheduling.Unchanged;
+
+    private long ResolutionTicks => (long)(Resolution.TotalSeconds * time.TimestampFrequency);
+
     public int StreamCount
     {
         get
@@ -45,14 +51,21 @@ public sealed class MediaClock(TimeProvider time, ILogger logger)
     }
 
     /// <summary>
-    /// Ticks on a thread of its own that waits for each tick, so audio pacing does not depend on a free thread-pool
-    /// thread: a busy pool would otherwise stretch the 20 ms frames.
+    /// Ticks on a thread of its own, so audio pacing does not depend on a free thread-pool thread: a busy pool would
+    /// otherwise stretch the 20 ms frames. On Linux with the system clock the thread asks for real-time scheduling and
+    /// sleeps in the kernel to each tick's deadline; elsewhere (and with a test's clock) it waits on a timer.
     /// </summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.Factory.StartNew(() => Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void Run(CancellationToken cancellationToken)
     {
+        if (LinuxThreads.Supported && time == TimeProvider.System)
+        {
+            RunOnDeadlines(cancellationToken);
+            return;
+        }
+
         using var timer = new PeriodicTimer(Resolution, time);
         try
         {
@@ -66,6 +79,25 @@ public sealed class MediaClock(TimeProvider time, ILogger logger)
         }
     }
 
+    /// <summary>
+    /// Each tick is due <see cref="Resolution"/> after the one before; a tick that ran past the next deadline is followed
+    /// at once by the next, with no backlog of ticks to burst through. The thread-pool timer this replaces reached the
+    /// clock through a pool thread, three hops per tick, each of which waited for a core under load.
+    /// </summary>
+    private void RunOnDeadlines(CancellationToken cancellationToken)
+    {
+        Scheduling = LinuxThreads.RaiseCallingThread();
+        LinuxThreads.RaiseGarbageCollectorThreads(Scheduling);
+        logger.LogInformation("Media clock scheduling: {Scheduling}", Scheduling);
+        var next = time.GetTimestamp();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            next += ResolutionTicks;
+            LinuxThreads.Sleep(time.GetElapsedTime(time.GetTimestamp(), next));
+            TickAll();
+            next = Math.Max(next, time.GetTimestamp() - ResolutionTicks);
+        }
+    }
     /// <summary>One pass over every stream (the timer's work; tests call it directly).</summary>
     public void TickAll()
     {

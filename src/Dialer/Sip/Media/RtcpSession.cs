@@ -15,8 +15,10 @@ public sealed class RtcpSession : IAsyncDisposable
     private readonly byte[] _send = new byte[512];
     private readonly uint _ssrc;
     private readonly string _cname;
-    private readonly CancellationTokenSource _stop = new();
-    private Task _receiving = Task.CompletedTask;
+    private readonly SocketAsyncEventArgs _receive = new();
+    private readonly TaskCompletionSource _receiving = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _disposed;
+    private bool _started;
     private long _received;
     private long _sent;
     private RtcpReceptionReport? _lastReport;
@@ -59,7 +61,20 @@ public sealed class RtcpSession : IAsyncDisposable
     /// <summary>The peer's latest report on our audio, or null when it sent none.</summary>
     public RtcpReceptionReport? LastReport => Volatile.Read(ref _lastReport);
 
-    public void Start() => _receiving = ReceiveAsync(_stop.Token);
+    public void Start()
+    {
+        _started = true;
+        _receive.SetBuffer(new byte[1500], 0, 1500);
+        _receive.RemoteEndPoint = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        _receive.Completed += (_, args) =>
+        {
+            if (Handle(args))
+            {
+                ReceiveNext();
+            }
+        };
+        ReceiveNext();
+    }
 
     /// <summary>Sends one sender report about what <paramref name="rtp"/> has sent so far. Not thread-safe: one sender.</summary>
     public void SendReport(RtpSession rtp, DateTimeOffset now, uint octetsPerPacket)
@@ -87,51 +102,85 @@ public sealed class RtcpSession : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Receives with one reusable <see cref="SocketAsyncEventArgs"/>: errors come back as values, so closing the socket
+    /// at the end of the call costs no exception (thousands of calls a second end).
+    /// </summary>
+    private void ReceiveNext()
     {
-        var buffer = new byte[1500];
-        EndPoint any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        while (!cancellationToken.IsCancellationRequested)
+        while (Volatile.Read(ref _disposed) == 0)
         {
-            SocketReceiveFromResult received;
+            bool pending;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken);
+                pending = _socket.ReceiveFromAsync(_receive);
             }
-            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+
+            if (pending)
             {
                 return;
             }
-            catch (SocketException)
-            {
-                continue; // an ICMP port-unreachable from an earlier report, on some systems
-            }
 
-            var length = received.ReceivedBytes;
-            if (Verification is { } verification && (length = verification.UnprotectRtcp(buffer, length)) < 0)
+            if (!Handle(_receive))
             {
-                continue;
-            }
-
-            var packet = buffer.AsSpan(0, length);
-            if (!RtcpPacket.IsRtcp(packet))
-            {
-                continue;
-            }
-
-            Interlocked.Increment(ref _received);
-            if (RtcpPacket.ReportAbout(packet, _ssrc) is { } report)
-            {
-                Volatile.Write(ref _lastReport, report);
+                break;
             }
         }
+
+        _receiving.TrySetResult();
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Reads one datagram; false when receiving should stop.</summary>
+    private bool Handle(SocketAsyncEventArgs args)
     {
-        await _stop.CancelAsync();
-        _socket.Dispose();
-        await _receiving;
-        _stop.Dispose();
+        if (args.SocketError != SocketError.Success)
+        {
+            // An ICMP port-unreachable from an earlier report, on some systems, is no reason to stop.
+            var stop = Volatile.Read(ref _disposed) != 0 || args.SocketError is SocketError.OperationAborted or SocketError.Interrupted or SocketError.NotSocket or SocketError.Shutdown;
+            if (stop)
+            {
+                _receiving.TrySetResult();
+            }
+
+            return !stop;
+        }
+
+        var length = args.BytesTransferred;
+        if (Verification is { } verification && (length = verification.UnprotectRtcp(args.Buffer!, length)) < 0)
+        {
+            return true;
+        }
+
+        var packet = args.Buffer.AsSpan(0, length);
+        if (!RtcpPacket.IsRtcp(packet))
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _received);
+        if (RtcpPacket.ReportAbout(packet, _ssrc) is { } report)
+        {
+            Volatile.Write(ref _lastReport, report);
+        }
+
+        return true;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _socket.Dispose();
+            if (!_started)
+            {
+                _receiving.TrySetResult();
+            }
+        }
+
+        return new ValueTask(_receiving.Task);
     }
 }

@@ -1,16 +1,19 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Cualify.Appliance.Dialer.Platform;
 using Cualify.Appliance.Dialer.Sip.Media.Srtp;
 
 namespace Cualify.Appliance.Dialer.Sip.Media;
 
 /// <summary>Handles one received RTP packet; the packet is only valid during the call.</summary>
-public delegate void RtpPacketHandler(in RtpPacket packet, IPEndPoint from);
+public delegate void RtpPacketHandler(in RtpPacket packet);
 
 /// <summary>
 /// One call's RTP endpoint: a socket on a pooled port, our SSRC, and the sequence number and timestamp of what we send
-/// (both starting at random values, RFC 3550 §5.1). Sending happens on the media clock; receiving on its own loop.
+/// (both starting at random values, RFC 3550 §5.1). Sending happens on the media clock; receiving on its own loop
+/// (on Linux the shared <see cref="RtpReceiveLoop"/>, and datagrams are sent straight on the descriptor, see
+/// <see cref="LinuxUdp"/>).
 /// </summary>
 public sealed class RtpSession : IAsyncDisposable
 {
@@ -24,6 +27,9 @@ public sealed class RtpSession : IAsyncDisposable
     private int _disposed;
     private RtpPacketHandler? _onPacket;
     private SocketAsyncEventArgs? _receive;
+    private long _loopKey;
+    private IPEndPoint? _addressOf;
+    private byte[] _remoteAddress = [];
     private readonly TaskCompletionSource _receiving = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RtpSession(RtpPortPool pool)
@@ -69,8 +75,10 @@ public sealed class RtpSession : IAsyncDisposable
                     length = protection.ProtectRtp(_sendBuffer, length);
                 }
 
-                _socket.SendTo(_sendBuffer.AsSpan(0, length), SocketFlags.None, remote);
-                Interlocked.Increment(ref _sent);
+                if (SendDatagram(_sendBuffer.AsSpan(0, length), remote))
+                {
+                    Interlocked.Increment(ref _sent);
+                }
             }
             catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
             {
@@ -80,6 +88,24 @@ public sealed class RtpSession : IAsyncDisposable
 
         _sequence++;
         _timestamp += samples;
+    }
+
+    private bool SendDatagram(ReadOnlySpan<byte> datagram, IPEndPoint remote)
+    {
+        if (!LinuxUdp.Supported)
+        {
+            _socket.SendTo(datagram, SocketFlags.None, remote);
+            return true;
+        }
+
+        if (!ReferenceEquals(remote, _addressOf))
+        {
+            var address = remote.Serialize();
+            _remoteAddress = address.Buffer[..address.Size].ToArray();
+            _addressOf = remote;
+        }
+
+        return LinuxUdp.SendTo(_socket.SafeHandle, datagram, _remoteAddress);
     }
 
     /// <summary>Leaves a gap of <paramref name="samples"/> in the timestamps (frames the sender had to skip).</summary>
@@ -93,6 +119,17 @@ public sealed class RtpSession : IAsyncDisposable
     public Task ReceiveAsync(RtpPacketHandler onPacket)
     {
         _onPacket = onPacket;
+        if (LinuxUdp.Supported)
+        {
+            _loopKey = RtpReceiveLoop.Shared.Add(this, _socket.SafeHandle);
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                StopReceiving(null);
+            }
+
+            return _receiving.Task;
+        }
+
         _receive = new SocketAsyncEventArgs();
         _receive.SetBuffer(new byte[2048], 0, 2048);
         _receive.RemoteEndPoint = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
@@ -135,6 +172,34 @@ public sealed class RtpSession : IAsyncDisposable
         _receiving.TrySetResult();
     }
 
+    /// <summary>On the <see cref="RtpReceiveLoop"/>: the one datagram waiting, into <paramref name="buffer"/> and on.</summary>
+    internal void ReceiveOne(byte[] buffer)
+    {
+        var length = LinuxUdp.Receive(_socket.SafeHandle, buffer);
+        if (length >= 0)
+        {
+            Deliver(buffer, length);
+        }
+    }
+
+    /// <summary>Leaves the receive loop (at disposal, or when the handler failed: <paramref name="failure"/>).</summary>
+    internal void StopReceiving(Exception? failure)
+    {
+        if (Interlocked.Exchange(ref _loopKey, 0) is var key and not 0)
+        {
+            RtpReceiveLoop.Shared.Remove(key, _socket.SafeHandle);
+        }
+
+        if (failure is null)
+        {
+            _receiving.TrySetResult();
+        }
+        else
+        {
+            _receiving.TrySetException(failure);
+        }
+    }
+
     /// <summary>Hands a received packet on; false when receiving should stop.</summary>
     private bool Handle(SocketAsyncEventArgs args)
     {
@@ -149,25 +214,33 @@ public sealed class RtpSession : IAsyncDisposable
             return !stop;
         }
 
-        var length = args.BytesTransferred;
-        if (Verification is { } verification && (length = verification.UnprotectRtp(args.Buffer, length)) < 0)
+        Deliver(args.Buffer!, args.BytesTransferred);
+        return true;
+    }
+
+    private void Deliver(byte[] buffer, int length)
+    {
+        if (Verification is { } verification && (length = verification.UnprotectRtp(buffer, length)) < 0)
         {
-            return true;
+            return;
         }
 
-        if (RtpPacket.TryParse(args.Buffer.AsSpan(0, length), out var packet))
+        if (RtpPacket.TryParse(buffer.AsSpan(0, length), out var packet))
         {
             Interlocked.Increment(ref _received);
-            _onPacket!(packet, (IPEndPoint)args.RemoteEndPoint!);
+            _onPacket!(packet);
         }
-
-        return true;
     }
 
     public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            if (LinuxUdp.Supported)
+            {
+                StopReceiving(null);
+            }
+
             _socket.Dispose();
             _pool.Return(LocalPort);
             if (_receive is null)

@@ -119,7 +119,7 @@ public sealed class NameAddress
 
     public override string ToString()
     {
-        var builder = new StringBuilder();
+        var builder = new StringBuilder(128);
         if (!string.IsNullOrEmpty(DisplayName))
         {
             builder.Append(SipText.Quote(DisplayName)).Append(' ');

@@ -49,12 +49,20 @@ public static class SipHeaderNames
         Subject, Reason, Accept,
     }.ToDictionary(name => name, StringComparer.OrdinalIgnoreCase);
 
+    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> CompactBySpan = Compact.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> KnownBySpan = Known.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>Headers whose values may be sent comma-separated on one line and are split into one entry each.</summary>
     private static readonly HashSet<string> Lists = new(StringComparer.OrdinalIgnoreCase) { Via, Route, RecordRoute, Contact };
 
     /// <summary>The long, canonically cased form of <paramref name="name"/> (compact forms expanded).</summary>
     public static string Canonical(string name) =>
         Compact.TryGetValue(name, out var full) ? full : Known.TryGetValue(name, out var known) ? known : name;
+
+    /// <summary>As <see cref="Canonical(string)"/> for a name still inside a message's text: a known name costs no new string.</summary>
+    public static string Canonical(ReadOnlySpan<char> name) =>
+        CompactBySpan.TryGetValue(name, out var full) ? full : KnownBySpan.TryGetValue(name, out var known) ? known : name.ToString();
 
     public static bool IsList(string canonicalName) => Lists.Contains(canonicalName);
 }

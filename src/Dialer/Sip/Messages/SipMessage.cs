@@ -102,26 +102,51 @@ public abstract class SipMessage
         Body = Encoding.UTF8.GetBytes(body);
     }
 
-    /// <summary>Serialises the message; <c>Content-Length</c> is always written from the body.</summary>
+    /// <summary>
+    /// Serialises the message; <c>Content-Length</c> is always written from the body. Measures first and encodes
+    /// straight into the one array it returns (no text built in between: every call sends several messages).
+    /// </summary>
     public byte[] ToBytes()
     {
-        var text = new StringBuilder(512);
-        text.Append(StartLine).Append("\r\n");
+        var startLine = StartLine;
+        Span<char> digits = stackalloc char[11];
+        Body.Length.TryFormat(digits, out var digitCount, provider: CultureInfo.InvariantCulture);
+        digits = digits[..digitCount];
+        var length = Encoding.UTF8.GetByteCount(startLine) + 2 + SipHeaderNames.ContentLength.Length + 2 + digitCount + 4 + Body.Length;
         foreach (var header in Headers)
         {
-            if (!string.Equals(header.Name, SipHeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase))
+            if (!IsContentLength(header))
             {
-                text.Append(header.Name).Append(": ").Append(header.Value).Append("\r\n");
+                length += Encoding.UTF8.GetByteCount(header.Name) + 2 + Encoding.UTF8.GetByteCount(header.Value) + 2;
             }
         }
 
-        text.Append(SipHeaderNames.ContentLength).Append(": ").Append(Body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n\r\n");
-        var head = text.ToString();
-        var headerBytes = Encoding.UTF8.GetByteCount(head);
-        var bytes = new byte[headerBytes + Body.Length];
-        Encoding.UTF8.GetBytes(head, bytes);
-        Body.Span.CopyTo(bytes.AsSpan(headerBytes));
+        var bytes = new byte[length];
+        var at = Write(bytes, 0, startLine, "\r\n"u8);
+        foreach (var header in Headers)
+        {
+            if (!IsContentLength(header))
+            {
+                at = Write(bytes, at, header.Name, ": "u8);
+                at = Write(bytes, at, header.Value, "\r\n"u8);
+            }
+        }
+
+        at = Write(bytes, at, SipHeaderNames.ContentLength, ": "u8);
+        at += Encoding.UTF8.GetBytes(digits, bytes.AsSpan(at));
+        "\r\n\r\n"u8.CopyTo(bytes.AsSpan(at));
+        Body.Span.CopyTo(bytes.AsSpan(at + 4));
         return bytes;
+    }
+
+    private static bool IsContentLength(SipHeader header) =>
+        string.Equals(header.Name, SipHeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase);
+
+    private static int Write(byte[] bytes, int at, string text, ReadOnlySpan<byte> end)
+    {
+        at += Encoding.UTF8.GetBytes(text, bytes.AsSpan(at));
+        end.CopyTo(bytes.AsSpan(at));
+        return at + end.Length;
     }
 
     public override string ToString() => Encoding.UTF8.GetString(ToBytes());

@@ -9,14 +9,13 @@ public sealed class SipParameters
 
     public int Count => _items.Count;
 
-    public bool Contains(string name) => _items.Exists(item => string.Equals(item.Key, name, StringComparison.OrdinalIgnoreCase));
+    public bool Contains(string name) => IndexOf(name) >= 0;
 
-    public string? this[string name] =>
-        _items.Find(item => string.Equals(item.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+    public string? this[string name] => IndexOf(name) is var index and >= 0 ? _items[index].Value : null;
 
     public SipParameters Set(string name, string? value)
     {
-        var index = _items.FindIndex(item => string.Equals(item.Key, name, StringComparison.OrdinalIgnoreCase));
+        var index = IndexOf(name);
         if (index >= 0)
         {
             _items[index] = new(name, value);
@@ -31,8 +30,26 @@ public sealed class SipParameters
 
     public SipParameters Remove(string name)
     {
-        _items.RemoveAll(item => string.Equals(item.Key, name, StringComparison.OrdinalIgnoreCase));
+        for (var index = IndexOf(name); index >= 0; index = IndexOf(name))
+        {
+            _items.RemoveAt(index);
+        }
+
         return this;
+    }
+
+    /// <summary>A plain loop: parameters are looked up on every message, and a predicate would cost an allocation each time.</summary>
+    private int IndexOf(string name)
+    {
+        for (var i = 0; i < _items.Count; i++)
+        {
+            if (string.Equals(_items[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     public SipParameters Clone()

@@ -63,29 +63,13 @@ public static class SipParser
             return SipParseResult.Rejected("NUL in the headers");
         }
 
-        var lines = Unfold(StrictUtf8.GetString(head));
-        if (lines.Count == 0)
-        {
-            return SipParseResult.Rejected("empty message");
-        }
-
-        var message = ParseStartLine(lines[0], out var error);
+        var text = StrictUtf8.GetString(head);
+        var message = text.Contains("\n ", StringComparison.Ordinal) || text.Contains("\n\t", StringComparison.Ordinal)
+            ? ParseFoldedHead(text, out var error)
+            : ParseHead(text, out error);
         if (message is null)
         {
             return SipParseResult.Rejected(error!);
-        }
-
-        if (lines.Count - 1 > MaxHeaders)
-        {
-            return SipParseResult.Rejected("too many headers");
-        }
-
-        for (var i = 1; i < lines.Count; i++)
-        {
-            if (!AddHeader(message.Headers, lines[i], out error))
-            {
-                return SipParseResult.Rejected(error!);
-            }
         }
 
         var available = datagram.Length - bodyStart;
@@ -98,6 +82,85 @@ public static class SipParser
         error = SipMessageRules.Check(message);
         return error is null ? new SipParseResult(message, null) : SipParseResult.Rejected(error);
     }
+
+    /// <summary>
+    /// The usual head, with no folded lines: each header is read straight from the text, so only the values (and
+    /// names the stack does not know) become strings.
+    /// </summary>
+    private static SipMessage? ParseHead(string text, out string? error)
+    {
+        ReadOnlySpan<char> rest = text;
+        var message = ParseStartLine(TrimCr(NextLine(ref rest)).ToString(), out error);
+        if (message is null)
+        {
+            return null;
+        }
+
+        var count = 0;
+        while (!rest.IsEmpty)
+        {
+            var line = TrimCr(NextLine(ref rest));
+            if (++count > MaxHeaders)
+            {
+                error = "too many headers";
+                return null;
+            }
+
+            if (!AddHeader(message.Headers, line, out error))
+            {
+                return null;
+            }
+        }
+
+        return message;
+    }
+
+    /// <summary>A head with folded continuation lines (RFC 3261 §7.3.1): joined first, then read like any other.</summary>
+    private static SipMessage? ParseFoldedHead(string text, out string? error)
+    {
+        var lines = Unfold(text);
+        var message = ParseStartLine(lines[0], out error);
+        if (message is null)
+        {
+            return null;
+        }
+
+        if (lines.Count - 1 > MaxHeaders)
+        {
+            error = "too many headers";
+            return null;
+        }
+
+        for (var i = 1; i < lines.Count; i++)
+        {
+            if (!AddHeader(message.Headers, lines[i], out error))
+            {
+                return null;
+            }
+        }
+
+        return message;
+    }
+
+    private static ReadOnlySpan<char> NextLine(ref ReadOnlySpan<char> rest)
+    {
+        var end = rest.IndexOf('\n');
+        ReadOnlySpan<char> line;
+        if (end < 0)
+        {
+            line = rest;
+            rest = [];
+        }
+        else
+        {
+            line = rest[..end];
+            rest = rest[(end + 1)..];
+        }
+
+        return line;
+    }
+
+    private static ReadOnlySpan<char> TrimCr(ReadOnlySpan<char> line) => line.EndsWith('\r') ? line[..^1] : line;
 
     private static (int HeaderEnd, int BodyStart) FindEndOfHeaders(ReadOnlySpan<byte> data)
     {
@@ -168,7 +231,7 @@ public static class SipParser
         return new SipRequest(parts[0], uri);
     }
 
-    private static bool AddHeader(SipHeaders headers, string line, out string? error)
+    private static bool AddHeader(SipHeaders headers, ReadOnlySpan<char> line, out string? error)
     {
         error = null;
         var colon = line.IndexOf(':');
@@ -178,21 +241,25 @@ public static class SipParser
             return false;
         }
 
-        var name = line[..colon].TrimEnd(' ', '\t');
+        var name = line[..colon].TrimEnd(" \t");
         if (!SipText.IsToken(name))
         {
             error = "bad header name";
             return false;
         }
 
-        var value = line[(colon + 1)..].Trim(' ', '\t');
-        if (value.Any(c => char.IsControl(c) && c != '\t'))
+        var rawValue = line[(colon + 1)..].Trim(" \t");
+        foreach (var c in rawValue)
         {
-            error = "control character in a header";
-            return false;
+            if (char.IsControl(c) && c != '\t')
+            {
+                error = "control character in a header";
+                return false;
+            }
         }
 
         var canonical = SipHeaderNames.Canonical(name);
+        var value = rawValue.ToString();
         if (SipHeaderNames.IsList(canonical) && value != "*")
         {
             foreach (var item in SipText.SplitList(value))
@@ -212,13 +279,20 @@ public static class SipParser
     {
         error = null;
         length = available;
-        var values = headers.GetAll(SipHeaderNames.ContentLength).Distinct().ToList();
-        if (values.Count == 0)
+        string? value = null;
+        var conflicting = false;
+        foreach (var item in headers.GetAll(SipHeaderNames.ContentLength))
+        {
+            conflicting |= value is not null && item != value;
+            value = item;
+        }
+
+        if (value is null)
         {
             return true;
         }
 
-        if (values.Count > 1 || !int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out length))
+        if (conflicting || !int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out length))
         {
             error = "bad Content-Length";
             return false;

@@ -105,7 +105,7 @@ public sealed class Via
 
     public override string ToString()
     {
-        var builder = new StringBuilder("SIP/2.0/").Append(Transport).Append(' ').Append(SentBy);
+        var builder = new StringBuilder(128).Append("SIP/2.0/").Append(Transport).Append(' ').Append(SentBy);
         Parameters.AppendTo(builder);
         return builder.ToString();
     }

@@ -102,7 +102,8 @@ public sealed class SessionDescription
 
     public override string ToString()
     {
-        var text = new StringBuilder();
+        // Sized for a usual offer, so the text is not copied as it grows.
+        var text = new StringBuilder(512);
         text.Append("v=0\r\n");
         text.Append("o=").Append(Origin).Append("\r\n");
         text.Append("s=").Append(SessionName).Append("\r\n");

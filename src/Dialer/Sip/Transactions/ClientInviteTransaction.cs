@@ -11,9 +11,9 @@ namespace Cualify.Appliance.Dialer.Sip.Transactions;
 /// </summary>
 public sealed class ClientInviteTransaction : ClientTransaction
 {
-    private readonly TransactionTimer _timerA;
-    private readonly TransactionTimer _timerB;
-    private readonly TransactionTimer _timerDm;
+    private readonly SipTimer _timerA;
+    private readonly SipTimer _timerB;
+    private readonly SipTimer _timerDm;
     private TimeSpan _intervalA;
     private byte[]? _ackBytes;
 

@@ -9,9 +9,9 @@ namespace Cualify.Appliance.Dialer.Sip.Transactions;
 /// </summary>
 public sealed class ClientNonInviteTransaction : ClientTransaction
 {
-    private readonly TransactionTimer _timerE;
-    private readonly TransactionTimer _timerF;
-    private readonly TransactionTimer _timerK;
+    private readonly SipTimer _timerE;
+    private readonly SipTimer _timerF;
+    private readonly SipTimer _timerK;
     private TimeSpan _intervalE;
 
     internal ClientNonInviteTransaction(SipTransactionLayer layer, SipRequest request, IPEndPoint destination, IClientTransactionUser user)

@@ -10,8 +10,8 @@ namespace Cualify.Appliance.Dialer.Sip.Transactions;
 /// </summary>
 public sealed class ServerInviteTransaction : ServerTransaction
 {
-    private readonly TransactionTimer _retransmit;
-    private readonly TransactionTimer _giveUp;
+    private readonly SipTimer _retransmit;
+    private readonly SipTimer _giveUp;
     private TimeSpan _interval;
 
     internal ServerInviteTransaction(SipTransactionLayer layer, SipRequest request, IPEndPoint remote, string key)

@@ -85,7 +85,7 @@ public abstract class ServerTransaction : SipTransaction
 /// <summary>The non-INVITE server transaction (RFC 3261 §17.2.2): timer J keeps the final response for 64×T1.</summary>
 public sealed class ServerNonInviteTransaction : ServerTransaction
 {
-    private readonly TransactionTimer _timerJ;
+    private readonly SipTimer _timerJ;
 
     internal ServerNonInviteTransaction(SipTransactionLayer layer, SipRequest request, IPEndPoint remote, string key)
         : base(layer, request, remote, key)

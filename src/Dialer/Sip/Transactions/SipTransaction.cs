@@ -6,7 +6,7 @@ namespace Cualify.Appliance.Dialer.Sip.Transactions;
 /// </summary>
 public abstract class SipTransaction
 {
-    private readonly List<TransactionTimer> _timers = [];
+    private readonly List<SipTimer> _timers = [];
 
     private protected SipTransaction(SipTransactionLayer layer, string key, TransactionState initial)
     {
@@ -27,9 +27,9 @@ public abstract class SipTransaction
 
     private protected SipRetransmissions Retransmissions => Layer.Retransmissions;
 
-    private protected TransactionTimer NewTimer(Action callback)
+    private protected SipTimer NewTimer(Action callback)
     {
-        var timer = new TransactionTimer(Layer.Time, Layer.Logger, callback);
+        var timer = new SipTimer(Layer.TimerQueue, callback);
         _timers.Add(timer);
         return timer;
     }
@@ -45,7 +45,7 @@ public abstract class SipTransaction
         State = TransactionState.Terminated;
         foreach (var timer in _timers)
         {
-            timer.Dispose();
+            timer.Stop();
         }
 
         Forget();

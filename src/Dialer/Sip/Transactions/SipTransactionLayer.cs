@@ -24,6 +24,7 @@ public sealed class SipTransactionLayer : ISipMessageSink
         Time = time;
         Timers = timers;
         Logger = logger;
+        TimerQueue = new SipTimerQueue(time, logger);
     }
 
     public SipTransport Transport { get; }
@@ -31,6 +32,9 @@ public sealed class SipTransactionLayer : ISipMessageSink
     public TimeProvider Time { get; }
 
     public SipTimers Timers { get; }
+
+    /// <summary>The one timer every transaction and call timer of this stack is scheduled on.</summary>
+    public SipTimerQueue TimerQueue { get; }
 
     internal ILogger Logger { get; }
 

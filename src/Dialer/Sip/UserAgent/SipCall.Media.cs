@@ -46,7 +46,7 @@ public sealed partial class SipCall
     }
 
     /// <summary>Runs on the RTP receive loop: telephone-event packets become digits; audio goes only into a recording.</summary>
-    private void OnRtp(in RtpPacket packet, IPEndPoint from)
+    private void OnRtp(in RtpPacket packet)
     {
         _recorder?.Received(packet.PayloadType, packet.Payload);
         _agent?.Inbound(packet.PayloadType, packet.Payload);

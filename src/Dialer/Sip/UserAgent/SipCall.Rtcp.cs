@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Cualify.Appliance.Dialer.Sip.Media;
 using Cualify.Appliance.Dialer.Sip.Sdp;
+using Cualify.Appliance.Dialer.Sip.Transactions;
 using Cualify.Appliance.Dialer.Telephony;
 using Microsoft.Extensions.Logging;
 
@@ -45,7 +46,19 @@ public sealed partial class SipCall
         }
 
         _mediaHeardAt = _lastReportAt = _ua.Time.GetTimestamp();
-        _timers.Add(_ua.Time.CreateTimer(static state => ((SipCall)state!).OnMediaWatch(), this, MediaWatchTick, MediaWatchTick));
+        SipTimer? watch = null;
+        watch = NewTimer(() =>
+        {
+            // Checked on every tick: a tick already under way when the call was released must not re-arm it.
+            if (_released)
+            {
+                return;
+            }
+
+            watch!.Start(MediaWatchTick);
+            OnMediaWatch();
+        });
+        watch.Start(MediaWatchTick);
     }
 
     /// <summary>On the timer: the sender report when due, and the media timeout.</summary>

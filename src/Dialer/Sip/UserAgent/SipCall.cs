@@ -21,10 +21,11 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
     private readonly ICallProgress _progress;
     private readonly ILogger _logger;
     private readonly Channel<SipCallInput> _inbox = Channel.CreateUnbounded<SipCallInput>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly List<ITimer> _timers = [];
+    private readonly List<SipTimer> _timers = [];
     private Task _completion = Task.CompletedTask;
     private CallPhase _phase = CallPhase.Starting;
     private bool _endReported;
+    private volatile bool _released;
 
     private enum CallPhase
     {
@@ -188,13 +189,12 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         _ => Task.CompletedTask,
     };
 
-    private ITimer StartTimer(CallTimer which, TimeSpan due)
+    private void StartTimer(CallTimer which, TimeSpan due) => NewTimer(() => Post(new TimerFired(which))).Start(due);
+
+    /// <summary>A timer on the stack's one timer queue, stopped when the call is released.</summary>
+    private SipTimer NewTimer(Action callback)
     {
-        var timer = _ua.Time.CreateTimer(static state =>
-        {
-            var (call, which) = ((SipCall, CallTimer))state!;
-            call.Post(new TimerFired(which));
-        }, (this, which), due, Timeout.InfiniteTimeSpan);
+        var timer = new SipTimer(_ua.Transactions.TimerQueue, callback);
         _timers.Add(timer);
         return timer;
     }
@@ -271,9 +271,10 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
 
     private async Task ReleaseAsync()
     {
+        _released = true;
         foreach (var timer in _timers)
         {
-            await timer.DisposeAsync();
+            timer.Stop();
         }
 
         StopMedia();

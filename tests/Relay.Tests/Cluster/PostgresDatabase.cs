@@ -1,0 +1,46 @@
+using Cualify.Appliance.Testing;
+
+namespace Cualify.Appliance.Relay.Tests.Cluster;
+
+/// <summary>A database of its own on the test run's PostgreSQL, with the settings that put an appliance on it; dropped on dispose.</summary>
+public sealed class PostgresDatabase : IAsyncDisposable
+{
+    private readonly PostgresServer _server;
+    private readonly string _name;
+
+    private PostgresDatabase(PostgresServer server, string name)
+    {
+        _server = server;
+        _name = name;
+        ConnectionString = server.ConnectionString(name);
+    }
+
+    public string ConnectionString { get; }
+
+    /// <summary>Every node of one database shares the secret key (SPEC §9).</summary>
+    public string SecretKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public static async Task<PostgresDatabase> CreateAsync()
+    {
+        var server = await PostgresServer.GetAsync();
+        return new PostgresDatabase(server, await server.CreateDatabaseAsync());
+    }
+
+    public Dictionary<string, string?> Settings(IReadOnlyDictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Store:Provider"] = "postgres",
+            ["Store:ConnectionString"] = ConnectionString,
+            ["Store:SecretKey"] = SecretKey,
+        };
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    public ValueTask DisposeAsync() => new(_server.DropDatabaseAsync(_name));
+}
