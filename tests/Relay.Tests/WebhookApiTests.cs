@@ -99,6 +99,9 @@ public sealed class WebhookApiTests
         }
 
         await Eventually.TrueAsync(() => receiver.InFlight == 2, "two requests are held by the slow receiver");
+        // Every event has its delivery row (two in flight, three waiting) before the delete; an event fanned out
+        // after it would rightly get none.
+        await Eventually.TrueAsync(async () => (await appliance.DeliveryRowsAsync(slow.Id)).Count == 5, "all five events are fanned out to the webhook");
         var deleted = await (await client.DeleteAsync($"/api/v1/webhooks/{slow.Id}")).ExpectAsync(200);
         Assert.True((bool)deleted["data"]!["deleted"]!);
 
