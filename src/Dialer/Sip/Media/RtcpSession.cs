@@ -139,8 +139,7 @@ public sealed class RtcpSession : IAsyncDisposable
     {
         if (args.SocketError != SocketError.Success)
         {
-            // An ICMP port-unreachable from an earlier report, on some systems, is no reason to stop.
-            var stop = Volatile.Read(ref _disposed) != 0 || args.SocketError is SocketError.OperationAborted or SocketError.Interrupted or SocketError.NotSocket or SocketError.Shutdown;
+            var stop = Volatile.Read(ref _disposed) != 0 || ReceiveSocketErrors.EndsReceiving(args.SocketError);
             if (stop)
             {
                 _receiving.TrySetResult();

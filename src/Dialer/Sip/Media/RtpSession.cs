@@ -205,7 +205,7 @@ public sealed class RtpSession : IAsyncDisposable
     {
         if (args.SocketError != SocketError.Success)
         {
-            var stop = Volatile.Read(ref _disposed) != 0 || args.SocketError is SocketError.OperationAborted or SocketError.Interrupted or SocketError.NotSocket or SocketError.Shutdown;
+            var stop = Volatile.Read(ref _disposed) != 0 || ReceiveSocketErrors.EndsReceiving(args.SocketError);
             if (stop)
             {
                 _receiving.TrySetResult();
