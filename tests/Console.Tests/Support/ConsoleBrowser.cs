@@ -48,7 +48,17 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         Assert.EndsWith("/console/signin", page.Url, StringComparison.Ordinal);
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/console/live");
+        try
+        {
+            // The board is server-rendered, so the parsed document is enough; later assertions wait for what they read.
+            await page.WaitForURLAsync("**/console/live", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        }
+        catch (TimeoutException timeout)
+        {
+            var text = await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 });
+            throw new TimeoutException($"Sign-in did not reach Live: the page is at {page.Url} and shows: {text}", timeout);
+        }
+
         return page;
     }
 
