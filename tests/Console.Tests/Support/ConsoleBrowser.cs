@@ -55,7 +55,7 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         }
         catch (TimeoutException timeout)
         {
-            var text = await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 });
+            var text = await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 }).ContinueWith(read => read.IsCompletedSuccessfully ? read.Result : "(unreadable)", TaskScheduler.Default);
             throw new TimeoutException($"Sign-in did not reach Live: the page is at {page.Url} and shows: {text}", timeout);
         }
 
