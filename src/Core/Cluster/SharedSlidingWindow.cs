@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Text;
 using Cualify.Appliance.Core.Store;
+using Dapper;
 
 namespace Cualify.Appliance.Core.Cluster;
 
@@ -24,42 +27,68 @@ public sealed class SharedSlidingWindow(ApplianceStore store)
         IReadOnlyList<(string Name, int Limit)> windows, CancellationToken cancellationToken = default) =>
         store.WriteAsync(async tx =>
         {
-            if (tx.Dialect.IsPostgres)
+            if (!tx.Dialect.IsPostgres)
             {
-                // A count lost to a crash only lets a few requests more through; it is not worth a flush per request.
-                await tx.ExecuteAsync("SET LOCAL synchronous_commit = off");
+                throw new InvalidOperationException("Shared rate windows are for PostgreSQL; one SQLite node keeps its windows in memory");
             }
 
             var now = tx.Now.ToUnixTimeSeconds();
             var oldestCounted = now - WindowSeconds;
-            var standings = new WindowStanding[windows.Count];
-            foreach (var index in Enumerable.Range(0, windows.Count).OrderBy(i => windows[i].Name, StringComparer.Ordinal))
-            {
-                var (name, limit) = windows[index];
-                await tx.LockAsync("api-rate:" + name);
-                var buckets = (await tx.QueryAsync<(long AtSecond, long Hits)>(
-                    "SELECT at_second, CAST(hits AS BIGINT) FROM api_rate_buckets WHERE name = @name", new { name })).ToList();
-                var counted = buckets.Where(b => b.AtSecond >= oldestCounted).ToList();
-                if (counted.Count < buckets.Count)
-                {
-                    await tx.ExecuteAsync("DELETE FROM api_rate_buckets WHERE name = @name AND at_second < @oldestCounted", new { name, oldestCounted });
-                }
+            var names = windows.Select(w => w.Name).Order(StringComparer.Ordinal).ToArray();
 
-                var oldest = counted.Count > 0 ? counted.Min(b => b.AtSecond) : now;
-                standings[index] = new WindowStanding(name, limit, (int)counted.Sum(b => b.Hits),
-                    DateTimeOffset.FromUnixTimeSeconds(oldest + WindowSeconds + 1));
+            // One round trip: the locks in name order (so two nodes never wait on each other crosswise), then the
+            // buckets, read by a statement of its own so that its snapshot is taken once the locks are held. A count
+            // lost to a crash only lets a few requests more through: not worth a flush per request.
+            var sql = new StringBuilder("SELECT set_config('synchronous_commit', 'off', true);");
+            for (var i = 0; i < names.Length; i++)
+            {
+                sql.Append(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock(hashtext('api-rate:' || @n{i}));");
             }
 
-            var admitted = standings.All(s => !s.Full);
-            if (admitted)
+            var named = string.Join(", ", names.Select((_, i) => $"@n{i}"));
+            sql.Append(CultureInfo.InvariantCulture, $"SELECT name, at_second, CAST(hits AS BIGINT) AS hits FROM api_rate_buckets WHERE name IN ({named})");
+            var parameters = new DynamicParameters(new { now, oldestCounted });
+            for (var i = 0; i < names.Length; i++)
             {
-                foreach (var (name, _) in windows)
+                parameters.Add($"n{i}", names[i]);
+            }
+
+            List<(string Name, long AtSecond, long Hits)> buckets;
+            await using (var results = await tx.QueryMultipleAsync(sql.ToString(), parameters))
+            {
+                for (var i = 0; i <= names.Length; i++) // set_config, then each lock
                 {
-                    await tx.ExecuteAsync(
-                        "INSERT INTO api_rate_buckets (name, at_second, hits) VALUES (@name, @now, 1) " +
-                        "ON CONFLICT (name, at_second) DO UPDATE SET hits = api_rate_buckets.hits + 1",
-                        new { name, now });
+                    await results.ReadAsync();
                 }
+
+                buckets = (await results.ReadAsync<(string Name, long AtSecond, long Hits)>()).ToList();
+            }
+
+            var standings = windows.Select(w =>
+            {
+                var counted = buckets.Where(b => b.Name == w.Name && b.AtSecond >= oldestCounted).ToList();
+                var oldest = counted.Count > 0 ? counted.Min(b => b.AtSecond) : now;
+                return new WindowStanding(w.Name, w.Limit, (int)counted.Sum(b => b.Hits), DateTimeOffset.FromUnixTimeSeconds(oldest + WindowSeconds + 1));
+            }).ToArray();
+
+            var admitted = standings.All(s => !s.Full);
+            var stale = buckets.Any(b => b.AtSecond < oldestCounted);
+            if (admitted || stale)
+            {
+                var write = new StringBuilder();
+                if (stale)
+                {
+                    write.Append(CultureInfo.InvariantCulture, $"DELETE FROM api_rate_buckets WHERE name IN ({named}) AND at_second < @oldestCounted;");
+                }
+
+                if (admitted)
+                {
+                    var rows = string.Join(", ", names.Select((_, i) => $"(@n{i}, @now, 1)"));
+                    write.Append(CultureInfo.InvariantCulture, $"INSERT INTO api_rate_buckets (name, at_second, hits) VALUES {rows} ")
+                        .Append("ON CONFLICT (name, at_second) DO UPDATE SET hits = api_rate_buckets.hits + 1");
+                }
+
+                await tx.ExecuteAsync(write.ToString(), parameters);
             }
 
             return (admitted, standings);
