@@ -10,13 +10,13 @@ namespace Cualify.Appliance.OperatorConsole.Tests;
 /// Guessing keys at the sign-in form spends the address's budget of failed authentications, the one the API keeps.
 /// A class of its own: it spends its appliance's budget for loopback, which every other test signs in from.
 /// </summary>
-public sealed class SignInLimitTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class SignInLimitTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
     [Fact]
     public async Task Past_the_failed_sign_in_budget_even_the_right_key_is_refused_with_429_at_the_console_and_the_api()
     {
-        var key = await fixture.Harness.KeyAsync(Scope.Read);
-        using var http = ConsoleHttp.Client(fixture.BaseAddress);
+        var key = await Fixture.Harness.KeyAsync(Scope.Read);
+        using var http = ConsoleHttp.Client(Fixture.BaseAddress);
         var token = ConsoleHttp.TokenIn(await http.GetStringAsync("/console/signin"));
 
         for (var i = 0; i < AuthenticationFailures.PerMinute; i++)
@@ -31,7 +31,7 @@ public sealed class SignInLimitTests(ConsoleFixture fixture) : IClassFixture<Con
         Assert.Contains("Too many failed sign-ins", await limited.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.DoesNotContain(limited.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("cualify_console=", StringComparison.Ordinal)));
 
-        using var api = new HttpClient { BaseAddress = fixture.BaseAddress };
+        using var api = new HttpClient { BaseAddress = Fixture.BaseAddress };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await api.GetAsync("/api/v1/credits")).StatusCode);
     }
