@@ -73,6 +73,45 @@ public sealed class SipKeepAliveTests : IAsyncLifetime
         Assert.Equal("\r\n", await ReadAsync(accepted, 2));
     }
 
+    [Fact]
+    public async Task A_connect_that_hangs_on_one_peer_does_not_hold_up_sends_to_another()
+    {
+        // A peer whose accept queue is full: the kernel drops further SYNs, so a connect to it waits out its timeout.
+        using var deaf = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        deaf.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        deaf.Listen(0);
+        var fillers = new List<Socket>();
+        for (var i = 0; i < 4; i++)
+        {
+            var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+            try
+            {
+                filler.Connect(deaf.LocalEndPoint!);
+            }
+            catch (SocketException)
+            {
+                // In progress, or dropped once the queue is full: either way it fills the queue.
+            }
+
+            fillers.Add(filler);
+        }
+
+        _streams.ConnectTimeout = TimeSpan.FromSeconds(5);
+        var hanging = Task.Run(() => _streams.Send("OPTIONS"u8, (IPEndPoint)deaf.LocalEndPoint!));
+        await Task.Delay(300);
+        Assert.False(hanging.IsCompleted, "the connect to the deaf peer should still be waiting");
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Run(() => _streams.Send("OPTIONS"u8, _remote)).WaitAsync(TimeSpan.FromSeconds(10));
+        using var accepted = await _peer.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("OPTIONS", await ReadAsync(accepted, 7));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"the send to the answering peer took {started.Elapsed}");
+        Assert.False(hanging.IsCompleted, "the deaf peer's connect ended before the other send went out");
+
+        await Assert.ThrowsAsync<SipTransportException>(() => hanging.WaitAsync(TimeSpan.FromSeconds(15)));
+        fillers.ForEach(f => f.Dispose());
+    }
+
     private static async Task<string> ReadAsync(Socket socket, int count)
     {
         var buffer = new byte[count];

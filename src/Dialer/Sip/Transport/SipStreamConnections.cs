@@ -9,7 +9,8 @@ namespace Cualify.Appliance.Dialer.Sip.Transport;
 
 /// <summary>
 /// The connections of a stream transport (TCP, or TLS when a <see cref="SipTlsPolicy"/> is given), one per remote
-/// address and reused by every call (RFC 5923-style). A send with no open connection connects first; a failed
+/// address and reused by every call (RFC 5923-style). A send with no open connection connects first (holding up
+/// the other sends to that address only); a failed
 /// connect holds the next attempt back (1 s doubling to 1 min). The watch loop pings idle connections with a double
 /// CRLF (RFC 5626 §3.5.1), closes one whose pong does not come, and reconnects the trunk with the same backoff.
 /// </summary>
@@ -20,7 +21,7 @@ public sealed class SipStreamConnections : IAsyncDisposable
     private static readonly TimeSpan LastBackoff = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<IPEndPoint, SipStreamConnection> _open = new();
     private readonly ConcurrentDictionary<IPEndPoint, Backoff> _backoffs = new();
-    private readonly object _connectGate = new();
+    private readonly ConcurrentDictionary<IPEndPoint, object> _connectGates = new();
     private readonly IPAddress _localAddress;
     private readonly SipTlsPolicy? _tls;
     private readonly TimeProvider _time;
@@ -67,7 +68,8 @@ public sealed class SipStreamConnections : IAsyncDisposable
             return open;
         }
 
-        lock (_connectGate)
+        // One connect at a time per remote, so a peer that does not answer holds up only the sends to it.
+        lock (_connectGates.GetOrAdd(remote, _ => new object()))
         {
             if (Find(remote) is { } raced)
             {
