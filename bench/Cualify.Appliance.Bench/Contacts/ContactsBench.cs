@@ -52,11 +52,9 @@ public static class ContactsBench
                 Console.Error.WriteLine($"Raw Npgsql: same upsert, {connections} connections, for {duration.TotalSeconds} s …");
                 var database = (await TestStore.SettingsAsync(data.Path))["Store:ConnectionString"]!;
                 var rawClient = CpuMeter.OfThisProcess();
-                server!.Reset();
-                var clock = Stopwatch.StartNew();
-                raw = await RawNpgsqlUpsert.MeasureAsync(database, connections, duration);
-                var upserts = raw * clock.Elapsed.TotalSeconds;
-                rawCpuText = $"bench CPU {rawClient.ElapsedMilliseconds() / upserts:F2} ms/upsert, PostgreSQL CPU {server.ElapsedMilliseconds() / upserts:F2} ms/upsert";
+                var result = await RawNpgsqlUpsert.MeasureAsync(database, connections, duration, server!);
+                raw = result.PerSecond;
+                rawCpuText = $"bench CPU {rawClient.ElapsedMilliseconds() / result.Upserts:F2} ms/upsert, PostgreSQL CPU {result.ServerCpuMs / result.Upserts:F2} ms/upsert";
                 rawName = $"Raw Npgsql upsert (contact + event, 1 tx each), {connections} connections";
             }
             else
