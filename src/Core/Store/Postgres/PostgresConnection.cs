@@ -20,9 +20,9 @@ public static class PostgresConnection
     /// <summary>
     /// The store's pool. Unless the connection string says otherwise, statements run often are prepared once per
     /// connection and kept across pool checkouts (the server then neither parses nor plans them again), and a
-    /// connection going back to the pool is not reset: the store leaves no session state behind (its advisory locks
-    /// are transaction-scoped, its one <c>LISTEN</c> is on a connection of its own), and a reset would throw the
-    /// prepared statements away.
+    /// connection coming back from the pool is not reset first (a <c>DISCARD ALL</c> before its next command, once
+    /// per checkout): the store leaves no session state behind (its advisory locks are transaction-scoped, its one
+    /// <c>LISTEN</c> is on a connection of its own).
     /// </summary>
     public static NpgsqlDataSource CreateDataSource(StoreOptions options, SecretProtector secrets)
     {
