@@ -58,6 +58,10 @@ public sealed class StoreTransaction
     public Task<T> QuerySingleAsync<T>(string sql, object? param = null) =>
         Connection.QuerySingleAsync<T>(Command(sql, param));
 
+    /// <summary>Several statements in one round trip; their results are read in order from the grid.</summary>
+    public Task<SqlMapper.GridReader> QueryMultipleAsync(string sql, object? param = null) =>
+        Connection.QueryMultipleAsync(Command(sql, param));
+
     private CommandDefinition Command(string sql, object? param) =>
         new(sql, param, Transaction, cancellationToken: CancellationToken);
 
