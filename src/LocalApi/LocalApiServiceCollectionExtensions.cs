@@ -19,6 +19,7 @@ public static class LocalApiServiceCollectionExtensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<KestrelServerOptions>(options => RequestSizeLimits.Apply(options.Limits));
         services.AddSingleton<SlidingWindowLimiter>();
+        services.AddSingleton<ApiRateLimits>();
         services.AddApplianceOpenApi();
         return services;
     }

@@ -7,9 +7,10 @@ namespace Cualify.Appliance.LocalApi.RateLimits;
 
 /// <summary>
 /// Applies the org's limit and the key's own (when set) to every authenticated request, and a per-address
-/// limit to requests without a valid key; every API response carries the X-RateLimit headers.
+/// limit to requests without a valid key; every API response carries the X-RateLimit headers. The org and key
+/// limits hold across every node of a shared store; an address's limit is this node's.
 /// </summary>
-public sealed class RateLimitMiddleware(RequestDelegate next, SlidingWindowLimiter limiter)
+public sealed class RateLimitMiddleware(RequestDelegate next, SlidingWindowLimiter limiter, ApiRateLimits callers)
 {
     public const int AnonymousLimitPerMinute = 120;
 
@@ -28,8 +29,8 @@ public sealed class RateLimitMiddleware(RequestDelegate next, SlidingWindowLimit
                 ? limiter.Acquire(($"ip:{context.Connection.RemoteIpAddress}", AnonymousLimitPerMinute))
                 : limiter.Acquire(($"ip:{context.Connection.RemoteIpAddress}:{anonymous.PerMinute}", anonymous.PerMinute))
             : caller.Key.RateLimitPerMinute is { } keyLimit
-                ? limiter.Acquire(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute), ($"key:{caller.Key.Id}", keyLimit))
-                : limiter.Acquire(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute));
+                ? await callers.AcquireAsync(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute), ($"key:{caller.Key.Id}", keyLimit))
+                : await callers.AcquireAsync(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute));
 
         RateLimitHeaders.Write(context.Response, decision);
         if (!decision.Allowed)

@@ -1,7 +1,12 @@
 namespace Cualify.Appliance.LocalApi.RateLimits;
 
 /// <summary>The verdict on one request against one or more windows.</summary>
-public readonly record struct RateDecision(bool Allowed, int Limit, int Remaining, DateTimeOffset Reset, TimeSpan RetryAfter);
+public readonly record struct RateDecision(bool Allowed, int Limit, int Remaining, DateTimeOffset Reset, TimeSpan RetryAfter)
+{
+    /// <summary>Whether <paramref name="candidate"/> says more about the request than <paramref name="current"/>: refused, or less left.</summary>
+    public static bool Tighter(RateDecision candidate, RateDecision current) =>
+        (!candidate.Allowed && current.Allowed) || (candidate.Allowed == current.Allowed && candidate.Remaining < current.Remaining);
+}
 
 /// <summary>
 /// Exact sliding-window limits: each partition (an org, a key, a client address) remembers the times of its
@@ -35,7 +40,7 @@ public sealed class SlidingWindowLimiter(TimeProvider time)
                 var remaining = Math.Max(0, limit - log.Count - (full ? 0 : 1));
                 var decision = new RateDecision(!full, limit, remaining, reset, full ? reset - now : TimeSpan.Zero);
                 allowed &= !full;
-                if (i == 0 || Tighter(decision, tightest))
+                if (i == 0 || RateDecision.Tighter(decision, tightest))
                 {
                     tightest = decision;
                 }
@@ -67,9 +72,6 @@ public sealed class SlidingWindowLimiter(TimeProvider time)
             return new RateDecision(!full, limit, Math.Max(0, limit - log.Count), reset, full ? reset - now : TimeSpan.Zero);
         }
     }
-
-    private static bool Tighter(RateDecision candidate, RateDecision current) =>
-        (!candidate.Allowed && current.Allowed) || (candidate.Allowed == current.Allowed && candidate.Remaining < current.Remaining);
 
     private Queue<long> Log(string partition, long windowStart)
     {
