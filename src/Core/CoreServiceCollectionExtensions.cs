@@ -62,6 +62,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Cluster.LeaderLease>();
         services.AddSingleton<Cluster.SharedRate>();
         services.AddSingleton<Cluster.SharedSlidingWindow>();
+        services.AddSingleton<RateLimits.SlidingWindowLimiter>();
+        services.AddSingleton<RateLimits.AuthenticationFailures>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, Cluster.ClusterMetrics>());
         services.AddSingleton<Cluster.NodeHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.NodeHeartbeat>());

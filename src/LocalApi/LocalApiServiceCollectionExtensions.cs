@@ -18,7 +18,6 @@ public static class LocalApiServiceCollectionExtensions
         // Binding failures (malformed JSON, wrong types) must reach the one error writer, not a bare 400.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<KestrelServerOptions>(options => RequestSizeLimits.Apply(options.Limits));
-        services.AddSingleton<SlidingWindowLimiter>();
         services.AddSingleton<ApiRateLimits>();
         services.AddApplianceOpenApi();
         return services;

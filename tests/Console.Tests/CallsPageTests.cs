@@ -7,9 +7,9 @@ using Microsoft.Playwright;
 namespace Cualify.Appliance.OperatorConsole.Tests;
 
 /// <summary>The Calls list (filters, pages) and a call's page (timeline and the rest), in Chromium.</summary>
-public sealed class CallsPageTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class CallsPageTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
-    private ConsoleHarness Harness => fixture.Harness;
+    private ConsoleHarness Harness => Fixture.Harness;
 
     [Fact]
     public async Task A_finished_calls_page_shows_its_timeline_and_the_list_filters_by_status()
@@ -17,7 +17,7 @@ public sealed class CallsPageTests(ConsoleFixture fixture) : IClassFixture<Conso
         var callId = await Harness.PlaceCallAsync("+919812345681");
         var ended = await Harness.WaitForCallAsync(callId, c => c.IsFinal);
         Assert.Equal(CallStatus.Busy, ended.Status);
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
 
         await page.GotoAsync("/console/calls");
         await page.GetByLabel("Status").SelectOptionAsync("busy");
@@ -59,7 +59,7 @@ public sealed class CallsPageTests(ConsoleFixture fixture) : IClassFixture<Conso
             await (await admin.PostJsonAsync("/api/v1/calls", new { agent_id = agentId, to_e164 = "+919812345600", not_before = tomorrow })).ExpectAsync(201);
         }
 
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, adminKey);
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, adminKey);
         await page.GotoAsync("/console/calls?status=queued");
         Assert.Equal(50, await page.Locator("tbody tr[data-call]").CountAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "List pages" })).ToContainTextAsync("1–50 of 51");

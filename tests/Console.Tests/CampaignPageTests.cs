@@ -10,9 +10,9 @@ using Microsoft.Playwright;
 namespace Cualify.Appliance.OperatorConsole.Tests;
 
 /// <summary>Campaigns in Chromium: created and started from the page they dial on the simulator; pause from the page stops them.</summary>
-public sealed class CampaignPageTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class CampaignPageTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
-    private ConsoleHarness Harness => fixture.Harness;
+    private ConsoleHarness Harness => Fixture.Harness;
 
     [Fact]
     public async Task A_campaign_created_and_started_from_the_page_dials_and_pause_from_the_page_stops_new_dials()
@@ -23,7 +23,7 @@ public sealed class CampaignPageTests(ConsoleFixture fixture) : IClassFixture<Co
             await (await Harness.Admin.PostJsonAsync("/api/v1/contacts", new JsonObject { ["phone_e164"] = number, ["name"] = $"{tag} Contact", ["consent_capture"] = "website_form" })).ExpectAsync(200);
         }
 
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
         await page.GotoAsync("/console/campaigns");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync(tag);
         await page.GetByLabel("Calls with / enrolls in").SelectOptionAsync($"agent:{Harness.AgentId}");
@@ -75,7 +75,7 @@ public sealed class CampaignPageTests(ConsoleFixture fixture) : IClassFixture<Co
         var orgId = (await Harness.OrgAsync()).Id;
         var draft = await Harness.Appliance.Get<CampaignStore>().CreateAsync(orgId, new CampaignInput(
             "Read-only campaign", Harness.AgentId, null, new CampaignContactsInput(new CampaignFilterInput(null, "nobody-matches", null, null, null), null, null), null, null, null));
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
 
         await page.GotoAsync("/console/campaigns");
         var row = page.Locator($"tr[data-campaign='{draft.Id}']");

@@ -8,9 +8,9 @@ using Microsoft.Playwright;
 namespace Cualify.Appliance.OperatorConsole.Tests;
 
 /// <summary>Contacts in Chromium: filters and pages, personal data masked below admin, opt-out through the store.</summary>
-public sealed class ContactPageTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class ContactPageTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
-    private ConsoleHarness Harness => fixture.Harness;
+    private ConsoleHarness Harness => Fixture.Harness;
 
     [Fact]
     public async Task Contacts_filter_and_page_are_masked_for_a_read_key_and_shown_to_an_admin_who_can_opt_one_out()
@@ -22,7 +22,7 @@ public sealed class ContactPageTests(ConsoleFixture fixture) : IClassFixture<Con
             await (await Harness.Admin.PostJsonAsync("/api/v1/contacts", new JsonObject { ["phone_e164"] = number, ["name"] = $"{tag} Person", ["consent_capture"] = "manual" })).ExpectAsync(200);
         }
 
-        var reader = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
+        var reader = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
         await reader.GotoAsync($"/console/contacts?search={tag}&limit=2");
         var rows = reader.GetByRole(AriaRole.Table, new() { Name = "Contacts" }).Locator("tbody tr[data-contact]");
         await Assertions.Expect(rows).ToHaveCountAsync(2);
@@ -35,7 +35,7 @@ public sealed class ContactPageTests(ConsoleFixture fixture) : IClassFixture<Con
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         Assert.Contains("+91********11", await reader.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
 
-        var admin = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
+        var admin = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
         await admin.GotoAsync($"/console/contacts?search={tag}");
         await Assertions.Expect(admin.Locator("tbody tr[data-contact]")).ToHaveCountAsync(3);
         var shown = admin.GetByRole(AriaRole.Table, new() { Name = "Contacts" });

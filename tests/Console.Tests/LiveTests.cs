@@ -7,17 +7,17 @@ using Microsoft.Playwright;
 namespace Cualify.Appliance.OperatorConsole.Tests;
 
 /// <summary>The Live page in Chromium follows a simulator call placed through the API, without reloading.</summary>
-public sealed partial class LiveTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed partial class LiveTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
     /// <summary>What SPEC §8 promises: a status change shows on Live within a second.</summary>
     private static readonly LocatorAssertionsToHaveAttributeOptions WithinASecond = new() { Timeout = 1000 };
 
-    private ConsoleHarness Harness => fixture.Harness;
+    private ConsoleHarness Harness => Fixture.Harness;
 
     [Fact]
     public async Task A_call_placed_through_the_API_appears_ringing_then_talking_with_elapsed_time_and_leaves_when_it_ends()
     {
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
         await page.EvaluateAsync("() => { window.sameDocument = true; }");
         await Assertions.Expect(page.GetByText("No live calls.")).ToBeVisibleAsync();
 
@@ -33,7 +33,7 @@ public sealed partial class LiveTests(ConsoleFixture fixture) : IClassFixture<Co
         await Assertions.Expect(row.Locator("td.elapsed")).ToHaveTextAsync(ElapsedOfTwoSecondsOrMore(), new() { Timeout = 5000 });
         Assert.Equal("1", await page.Locator("[data-tile='talking']").InnerTextAsync());
         await Screenshots.SaveAsync(page, "live-talking");
-        var tablet = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Read), width: 820);
+        var tablet = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Read), width: 820);
         await Assertions.Expect(tablet.Locator($"tr[data-call='{callId}']")).ToBeVisibleAsync();
         await Screenshots.SaveAsync(tablet, "live-tablet");
 
@@ -47,7 +47,7 @@ public sealed partial class LiveTests(ConsoleFixture fixture) : IClassFixture<Co
     public async Task The_live_stream_ends_a_revoked_keys_page_which_lands_on_sign_in()
     {
         var key = await Harness.KeyAsync(Scope.Read);
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, key);
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, key);
         await Harness.RevokeAsync(key);
 
         await page.WaitForURLAsync("**/console/signin", new() { Timeout = 15_000 });

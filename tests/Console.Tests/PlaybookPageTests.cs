@@ -8,14 +8,14 @@ using Microsoft.Playwright;
 namespace Cualify.Appliance.OperatorConsole.Tests;
 
 /// <summary>Playbooks in Chromium: create and edit through the form, upload a prompt, the preview player, read keys.</summary>
-public sealed class PlaybookPageTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class PlaybookPageTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
-    private ConsoleHarness Harness => fixture.Harness;
+    private ConsoleHarness Harness => Fixture.Harness;
 
     [Fact]
     public async Task A_playbook_created_through_the_form_places_a_call_through_the_API_and_its_preview_plays()
     {
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
         await page.GotoAsync("/console/playbooks");
         await page.GetByLabel("Name").FillAsync("Console renewal");
         await page.GetByLabel("Disclosure").FillAsync("This is an automated call from Acme Insurance.");
@@ -35,7 +35,7 @@ public sealed class PlaybookPageTests(ConsoleFixture fixture) : IClassFixture<Co
         Assert.Equal(agentId, answered.AgentId);
         await Harness.Admin.PostAsync($"/api/v1/calls/{callId}/cancel", null);
 
-        using var http = await ConsoleHttp.LikeAsync(page, fixture.BaseAddress);
+        using var http = await ConsoleHttp.LikeAsync(page, Fixture.BaseAddress);
         var preview = await http.GetAsync(await page.Locator("audio").GetAttributeAsync("src"));
         Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
         Assert.Equal("audio/wav", preview.Content.Headers.ContentType?.MediaType);
@@ -48,7 +48,7 @@ public sealed class PlaybookPageTests(ConsoleFixture fixture) : IClassFixture<Co
     {
         var orgId = (await Harness.OrgAsync()).Id;
         var created = await Harness.Appliance.Get<PlaybookStore>().CreateAsync(orgId, new PlaybookInput("Edit me", DisclosureText: "Automated call.", MessageText: "Hello."));
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
         await page.GotoAsync($"/console/playbooks/{created.Id}");
 
         await page.GetByLabel("Message", new() { Exact = true }).FillAsync("Hello again.");
@@ -70,7 +70,7 @@ public sealed class PlaybookPageTests(ConsoleFixture fixture) : IClassFixture<Co
         Assert.Contains("uploaded", await page.Locator("[data-prompt]").InnerTextAsync(), StringComparison.Ordinal);
         Assert.NotNull((await Harness.Appliance.Get<PlaybookStore>().GetAsync(orgId, created.Id))!.AudioId);
 
-        using var http = await ConsoleHttp.LikeAsync(page, fixture.BaseAddress);
+        using var http = await ConsoleHttp.LikeAsync(page, Fixture.BaseAddress);
         var token = ConsoleHttp.TokenIn(await http.GetStringAsync($"/console/playbooks/{created.Id}"));
         var bad = await http.PostFormAsync($"/console/playbooks/{created.Id}/save", [new("__RequestVerificationToken", token), new("max_duration_sec", "soon")]);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
@@ -82,7 +82,7 @@ public sealed class PlaybookPageTests(ConsoleFixture fixture) : IClassFixture<Co
     {
         var orgId = (await Harness.OrgAsync()).Id;
         var created = await Harness.Appliance.Get<PlaybookStore>().CreateAsync(orgId, new PlaybookInput("Read only", DisclosureText: "Automated call.", MessageText: "Hi."));
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
 
         await page.GotoAsync("/console/playbooks");
         await Assertions.Expect(page.Locator($"tr[data-playbook='{created.Id}']")).ToBeVisibleAsync();
@@ -94,7 +94,7 @@ public sealed class PlaybookPageTests(ConsoleFixture fixture) : IClassFixture<Co
         await Assertions.Expect(page.GetByLabel("Settings")).ToContainTextAsync("Hi.");
         await Screenshots.SaveAsync(page, "playbook-read-key");
 
-        using var http = await ConsoleHttp.LikeAsync(page, fixture.BaseAddress);
+        using var http = await ConsoleHttp.LikeAsync(page, Fixture.BaseAddress);
         var token = ConsoleHttp.TokenIn(await http.GetStringAsync($"/console/playbooks/{created.Id}"));
         var refused = await http.PostFormAsync($"/console/playbooks/{created.Id}/save", [new("__RequestVerificationToken", token), new("message_text", "Changed")]);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);

@@ -9,11 +9,11 @@ using Microsoft.Playwright;
 namespace Cualify.Appliance.OperatorConsole.Tests;
 
 /// <summary>Personal data masked below admin scope, and one org's session never showing another org's rows.</summary>
-public sealed class PrivacyTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class PrivacyTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
     private const string Number = "+919812345688";
 
-    private ConsoleHarness Harness => fixture.Harness;
+    private ConsoleHarness Harness => Fixture.Harness;
 
     [Theory]
     [InlineData(Scope.Read, true)]
@@ -23,7 +23,7 @@ public sealed class PrivacyTests(ConsoleFixture fixture) : IClassFixture<Console
     {
         var callId = await Harness.PlaceCallAsync(Number);
         await Harness.WaitForCallAsync(callId, c => CallStatus.IsLive(c.Status));
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(scope));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(scope));
         var shown = masked ? Redact.PhoneNumber(Number) : Number;
         Assert.NotEqual(Number, Redact.PhoneNumber(Number));
 
@@ -51,7 +51,7 @@ public sealed class PrivacyTests(ConsoleFixture fixture) : IClassFixture<Console
         await Harness.WaitForCallAsync(ours, c => CallStatus.IsLive(c.Status));
         await Harness.WaitForCallAsync(theirs, c => CallStatus.IsLive(c.Status));
 
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin, other));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin, other));
         await Assertions.Expect(page.Locator($"tr[data-call='{theirs}']")).ToBeVisibleAsync();
         Assert.Equal(0, await page.Locator($"tr[data-call='{ours}']").CountAsync());
         await page.WaitForTimeoutAsync(600); // a stream update or two: they must not bring the other org's call either
@@ -67,7 +67,7 @@ public sealed class PrivacyTests(ConsoleFixture fixture) : IClassFixture<Console
         await page.GotoAsync("/console/credits");
         Assert.Equal(0, await page.Locator("tr[data-entry='reservation']", new() { HasText = ours }).CountAsync());
 
-        using var http = await ConsoleHttp.LikeAsync(page, fixture.BaseAddress);
+        using var http = await ConsoleHttp.LikeAsync(page, Fixture.BaseAddress);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/console/calls/{ours}/recording")).StatusCode);
         var token = ConsoleHttp.TokenIn(await http.GetStringAsync("/console/live"));
         var hangup = await http.PostFormAsync($"/console/calls/{ours}/hangup", [new("__RequestVerificationToken", token)]);

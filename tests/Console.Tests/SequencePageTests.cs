@@ -8,9 +8,9 @@ using Microsoft.Playwright;
 namespace Cualify.Appliance.OperatorConsole.Tests;
 
 /// <summary>Sequences in Chromium: the review queue shows what will go out, and approving there releases the enrollment.</summary>
-public sealed class SequencePageTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class SequencePageTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
-    private ConsoleHarness Harness => fixture.Harness;
+    private ConsoleHarness Harness => Fixture.Harness;
 
     [Fact]
     public async Task An_enrollment_approved_from_the_review_queue_proceeds_and_a_write_key_cannot_approve()
@@ -28,19 +28,19 @@ public sealed class SequencePageTests(ConsoleFixture fixture) : IClassFixture<Co
         })).ExpectAsync(201);
         var enrollmentId = (string)started["data"]!["enrollment_id"]!;
 
-        var writer = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
+        var writer = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
         await writer.GotoAsync("/console/sequences");
         var queued = writer.GetByRole(AriaRole.Table, new() { Name = "Review queue" }).Locator($"tr[data-enrollment='{enrollmentId}']");
         await Assertions.Expect(queued).ToContainTextAsync("Hello Meera");
         Assert.Equal(0, await queued.GetByRole(AriaRole.Button, new() { Name = "Approve" }).CountAsync());
-        using (var http = await ConsoleHttp.LikeAsync(writer, fixture.BaseAddress))
+        using (var http = await ConsoleHttp.LikeAsync(writer, Fixture.BaseAddress))
         {
             var token = ConsoleHttp.TokenIn(await http.GetStringAsync("/console/sequences"));
             var refused = await http.PostFormAsync($"/console/sequences/enrollments/{enrollmentId}/approve", [new("__RequestVerificationToken", token)]);
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         }
 
-        var admin = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
+        var admin = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
         await admin.GotoAsync("/console/sequences");
         await Screenshots.SaveAsync(admin, "sequences-review");
         await admin.GetByRole(AriaRole.Button, new() { Name = $"Approve enrollment {enrollmentId}" }).ClickAsync();

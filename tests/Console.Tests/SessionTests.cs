@@ -9,14 +9,14 @@ using Microsoft.Playwright;
 namespace Cualify.Appliance.OperatorConsole.Tests;
 
 /// <summary>Sign-in with an API key, the session cookie, scopes, revocation, sign-out and the org switcher, in Chromium.</summary>
-public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class SessionTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
-    private ConsoleHarness Harness => fixture.Harness;
+    private ConsoleHarness Harness => Fixture.Harness;
 
     [Fact]
     public async Task Without_a_session_every_console_page_redirects_to_sign_in_with_303()
     {
-        using var http = ConsoleHttp.Client(fixture.BaseAddress);
+        using var http = ConsoleHttp.Client(Fixture.BaseAddress);
         foreach (var path in new[] { "/console", "/console/live", "/console/calls/0190aaaa", "/console/system" })
         {
             var response = await http.GetAsync(path);
@@ -36,7 +36,7 @@ public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<Console
     [Fact]
     public async Task Signing_in_sets_an_HttpOnly_SameSite_Strict_sliding_cookie_scoped_to_the_console()
     {
-        using var http = ConsoleHttp.Client(fixture.BaseAddress);
+        using var http = ConsoleHttp.Client(Fixture.BaseAddress);
         var token = ConsoleHttp.TokenIn(await http.GetStringAsync("/console/signin"));
         var response = await http.PostFormAsync("/console/session", [new("__RequestVerificationToken", token), new("api_key", await Harness.KeyAsync(Scope.Read))]);
 
@@ -56,7 +56,7 @@ public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<Console
     {
         var key = await Harness.KeyAsync(Scope.Read);
         await Harness.RevokeAsync(key);
-        var page = await fixture.Browser.NewPageAsync(fixture.BaseAddress);
+        var page = await Fixture.Browser.NewPageAsync(Fixture.BaseAddress);
         await page.GotoAsync("/console/signin");
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
@@ -71,7 +71,7 @@ public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<Console
     {
         var callId = await Harness.PlaceCallAsync();
         await Harness.WaitForCallAsync(callId, c => c.Status is CallStatus.Ringing or CallStatus.InProgress);
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
         await page.ReloadAsync();
 
         var row = page.Locator($"tr[data-call='{callId}']");
@@ -81,7 +81,7 @@ public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<Console
         Assert.Equal(1, await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).CountAsync());
         await Screenshots.SaveAsync(page, "live-read-key");
 
-        using var http = await ConsoleHttp.LikeAsync(page, fixture.BaseAddress);
+        using var http = await ConsoleHttp.LikeAsync(page, Fixture.BaseAddress);
         var withoutToken = await http.PostFormAsync($"/console/calls/{callId}/hangup", []);
         Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
         var token = ConsoleHttp.TokenIn(await http.GetStringAsync("/console/live"));
@@ -99,10 +99,10 @@ public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<Console
     {
         var callId = await Harness.PlaceCallAsync();
         await Harness.WaitForCallAsync(callId, c => CallStatus.IsLive(c.Status));
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
         await page.ReloadAsync();
 
-        using var http = await ConsoleHttp.LikeAsync(page, fixture.BaseAddress);
+        using var http = await ConsoleHttp.LikeAsync(page, Fixture.BaseAddress);
         var forged = await http.PostFormAsync($"/console/calls/{callId}/hangup", [new("__RequestVerificationToken", "forged")]);
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
         Assert.Null((await Harness.Appliance.Get<CallReader>().GetAsync(callId))!.CancelRequestedAt);
@@ -117,8 +117,8 @@ public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<Console
     [Fact]
     public async Task A_form_past_the_limits_or_a_body_that_is_no_form_is_refused_in_words_never_a_500()
     {
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
-        using var http = await ConsoleHttp.LikeAsync(page, fixture.BaseAddress);
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
+        using var http = await ConsoleHttp.LikeAsync(page, Fixture.BaseAddress);
         var token = ConsoleHttp.TokenIn(await page.ContentAsync());
 
         var huge = await http.PostAsync("/console/campaigns/create", new StringContent(
@@ -142,7 +142,7 @@ public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<Console
     public async Task A_revoked_keys_session_is_bounced_to_sign_in_on_its_next_request()
     {
         var key = await Harness.KeyAsync(Scope.Admin);
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, key);
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, key);
         await Harness.RevokeAsync(key);
 
         await page.GotoAsync("/console/live");
@@ -153,7 +153,7 @@ public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<Console
     [Fact]
     public async Task Signing_out_ends_the_session()
     {
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
         await Screenshots.SaveAsync(page, "live");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await page.WaitForURLAsync("**/console/signin");
@@ -167,16 +167,16 @@ public sealed class SessionTests(ConsoleFixture fixture) : IClassFixture<Console
     public async Task An_operator_key_switches_between_orgs_and_other_keys_have_no_switcher()
     {
         var acme = await Harness.OrgAsync("acme-console");
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Operator));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Operator));
         await page.GetByLabel("Org").SelectOptionAsync(new SelectOptionValue { Label = "acme-console" });
         await page.GetByRole(AriaRole.Button, new() { Name = "Switch" }).ClickAsync();
         await page.WaitForURLAsync("**/console/live");
         Assert.Equal(acme.Id, await page.GetByLabel("Org").InputValueAsync());
         await Screenshots.SaveAsync(page, "live-operator");
 
-        var admin = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
+        var admin = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
         Assert.Equal(0, await admin.GetByLabel("Org").CountAsync());
-        using var http = await ConsoleHttp.LikeAsync(admin, fixture.BaseAddress);
+        using var http = await ConsoleHttp.LikeAsync(admin, Fixture.BaseAddress);
         var token = ConsoleHttp.TokenIn(await http.GetStringAsync("/console/live"));
         var switched = await http.PostFormAsync("/console/session/org", [new("__RequestVerificationToken", token), new("org_id", acme.Id)]);
         Assert.Equal(HttpStatusCode.NotFound, switched.StatusCode);

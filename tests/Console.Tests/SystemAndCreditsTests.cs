@@ -10,14 +10,14 @@ using Microsoft.Playwright;
 namespace Cualify.Appliance.OperatorConsole.Tests;
 
 /// <summary>System (readiness, doctor, version) and Credits (balance, reserved, burn, run-out, ledger), in Chromium.</summary>
-public sealed class SystemAndCreditsTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class SystemAndCreditsTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
-    private ConsoleHarness Harness => fixture.Harness;
+    private ConsoleHarness Harness => Fixture.Harness;
 
     [Fact]
     public async Task System_shows_the_version_every_readiness_check_and_on_request_every_doctor_finding()
     {
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
         await page.GotoAsync("/console/system");
 
         Assert.Equal(BuildInfo.Version, await page.Locator("[data-fact='version']").InnerTextAsync());
@@ -46,7 +46,7 @@ public sealed class SystemAndCreditsTests(ConsoleFixture fixture) : IClassFixtur
         var ended = await Harness.WaitForCallAsync(callId, c => c.IsFinal);
         Assert.True(ended.CreditsDebitedPaise > 0, "the call was not charged");
 
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
         await page.GotoAsync("/console/credits");
         var credits = (await (await Harness.Admin.GetAsync("/api/v1/credits")).ExpectAsync(200))["data"]!;
         var balance = (long)credits["balance_paise"]!;

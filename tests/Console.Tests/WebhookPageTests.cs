@@ -8,9 +8,9 @@ using Microsoft.Playwright;
 namespace Cualify.Appliance.OperatorConsole.Tests;
 
 /// <summary>Webhooks in Chromium: health, deliveries, replay, test event and secret rotation, admin scope as in the API.</summary>
-public sealed class WebhookPageTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class WebhookPageTests(ConsoleFixture fixture) : ConsoleTest(fixture)
 {
-    private ConsoleHarness Harness => fixture.Harness;
+    private ConsoleHarness Harness => Fixture.Harness;
 
     [Fact]
     public async Task A_failed_delivery_replayed_from_the_page_reaches_the_receiver_and_test_and_rotate_work()
@@ -23,7 +23,7 @@ public sealed class WebhookPageTests(ConsoleFixture fixture) : IClassFixture<Con
         await (await Harness.Admin.PostJsonAsync("/api/v1/contacts", new JsonObject { ["phone_e164"] = "+919812360001", ["name"] = "Hook Contact", ["consent_capture"] = "manual" })).ExpectAsync(200);
         await Eventually(() => receiver.Received.Count == 1, "the first delivery reaches the receiver");
 
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Admin));
         await page.GotoAsync($"/console/webhooks/{webhookId}");
         var failed = page.Locator("tr[data-result='retrying']");
         await Assertions.Expect(failed).ToHaveCountAsync(1);
@@ -58,13 +58,13 @@ public sealed class WebhookPageTests(ConsoleFixture fixture) : IClassFixture<Con
         await using var receiver = await HookReceiver.StartAsync();
         var created = await (await Harness.Admin.PostJsonAsync("/api/v1/webhooks", new { url = receiver.Url.ToString(), events = new[] { "call.completed" } })).ExpectAsync(201);
         var webhookId = (string)created["data"]!["id"]!;
-        var page = await fixture.Browser.SignedInAsync(fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
+        var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Write));
 
         await page.GotoAsync($"/console/webhooks/{webhookId}");
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("admin scope");
         Assert.Equal(0, await page.Locator("main form[method='post']").CountAsync());
 
-        using var http = await ConsoleHttp.LikeAsync(page, fixture.BaseAddress);
+        using var http = await ConsoleHttp.LikeAsync(page, Fixture.BaseAddress);
         var token = ConsoleHttp.TokenIn(await http.GetStringAsync("/console/webhooks"));
         var refused = await http.PostFormAsync($"/console/webhooks/{webhookId}/rotate", [new("__RequestVerificationToken", token)]);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);

@@ -44,6 +44,21 @@ public sealed class SharedRateLimitTests
     }
 
     [Fact]
+    public async Task Requests_racing_on_both_nodes_get_exactly_the_limit_through()
+    {
+        await using var nodes = await TwoNodesAsync(DateTimeOffset.UtcNow);
+        var org = (await nodes.First.Get<OrgStore>().FindAsync("default"))!;
+        await nodes.First.Get<OrgStore>().UpdateTermsAsync(org.Id, new OrgTermsChange(RateLimitPerMinute: 20));
+        using var onFirst = nodes.First.AdminClient();
+        using var onSecond = nodes.Second.Client(nodes.First.AdminKey);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => (i % 2 == 0 ? onFirst : onSecond).GetAsync("/api/v1/credits")));
+
+        Assert.Equal(20, responses.Count(r => (int)r.StatusCode == 200));
+        Assert.Equal(40, responses.Count(r => (int)r.StatusCode == 429));
+    }
+
+    [Fact]
     public async Task A_key_limit_holds_across_nodes_while_other_keys_of_the_org_go_on()
     {
         await using var nodes = await TwoNodesAsync(DateTimeOffset.UtcNow);

@@ -1,5 +1,7 @@
 using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Orgs;
+using Cualify.Appliance.Core.RateLimits;
 using Microsoft.AspNetCore.Http;
 
 namespace Cualify.Appliance.OperatorConsole.Sessions;
@@ -8,14 +10,26 @@ namespace Cualify.Appliance.OperatorConsole.Sessions;
 /// Starts, resumes, switches and ends console sessions. The key is authenticated by the same store as the API
 /// (hash, revocation, expiry, IP allowlist) and looked up again on every request.
 /// </summary>
-public sealed class ConsoleSessions(ApiKeyStore keys, OrgStore orgs, SessionCookie cookie, TimeProvider time)
+public sealed class ConsoleSessions(ApiKeyStore keys, OrgStore orgs, SessionCookie cookie, AuthenticationFailures failures, TimeProvider time)
 {
-    /// <summary>Signs in with a presented API key; false when the key is refused (for whatever reason, not said).</summary>
+    /// <summary>
+    /// Signs in with a presented API key; false when the key is refused (for whatever reason, not said), counted
+    /// against the address's budget of failed authentications, the same one the API keeps. Throws
+    /// <c>429 too_many_requests</c> once the budget is spent, without looking at the key.
+    /// </summary>
     public async Task<bool> BeginAsync(HttpContext context, string presented)
     {
-        var (key, _) = await keys.AuthenticateAsync(presented.Trim(), context.RequestAborted);
-        if (key is null || !key.AllowsAddress(context.Connection.RemoteIpAddress))
+        var address = context.Connection.RemoteIpAddress;
+        if (failures.Standing(address) is { Allowed: false } standing)
         {
+            throw new ApplianceException(ErrorKind.TooManyRequests,
+                $"Too many failed sign-ins from this address; try again in {standing.RetryAfterSeconds} s.");
+        }
+
+        var (key, _) = await keys.AuthenticateAsync(presented.Trim(), context.RequestAborted);
+        if (key is null || !key.AllowsAddress(address))
+        {
+            failures.Count(address);
             return false;
         }
 

@@ -19,7 +19,7 @@ public static class SessionEndpoints
     }
 
     private static async Task<IResult> SignInAsync([FromForm(Name = "api_key")] string? apiKey, HttpContext context, ConsoleSessions sessions) =>
-        !string.IsNullOrWhiteSpace(apiKey) && await sessions.BeginAsync(context, apiKey)
+        await sessions.BeginAsync(context, apiKey ?? "")
             ? ConsoleActions.SeeOther(ConsolePaths.Live)
             : ConsoleActions.SeeOther(ConsolePaths.SignIn + "?refused=1");
 

@@ -1,4 +1,5 @@
-using Cualify.Appliance.Core.Json;
+using System.Globalization;
+using System.Text;
 using Cualify.Appliance.Core.Store;
 using Dapper;
 
@@ -21,48 +22,75 @@ public readonly record struct WindowStanding(string Name, int Limit, int Counted
 public sealed class SharedSlidingWindow(ApplianceStore store)
 {
     public const int WindowSeconds = 60;
-    private const string LockPrefix = "api-rate:";
 
     public Task<(bool Admitted, WindowStanding[] Windows)> TryTakeAsync(
         IReadOnlyList<(string Name, int Limit)> windows, CancellationToken cancellationToken = default) =>
         store.WriteAsync(async tx =>
         {
-            var now = tx.Now.ToUnixTimeSeconds();
-            var oldestCounted = now - WindowSeconds;
-            var ordered = windows.Select(w => w.Name).Order(StringComparer.Ordinal).ToList();
-            var parameters = new DynamicParameters(new { now, oldestCounted, windows = ApplianceJson.Serialize(windows.Select(w => new { name = w.Name, limit = w.Limit })) });
-            for (var i = 0; i < ordered.Count; i++)
+            if (!tx.Dialect.IsPostgres)
             {
-                parameters.Add($"lock{i}", LockPrefix + ordered[i]);
+                throw new InvalidOperationException("Shared rate windows are for PostgreSQL; one SQLite node keeps its windows in memory");
             }
 
-            // One round trip, so the windows' locks are held for one statement and the commit rather than for a
-            // round trip per read and write: the locks first (in name order, the same keys as StoreTransaction.LockAsync),
-            // then, in a statement of its own so that it sees what the last holder committed, the count and the increment.
-            // A count lost to a crash only lets a few requests more through; it is not worth a flush per request.
-            using var results = await tx.QueryMultipleAsync($"""
-                SELECT set_config('synchronous_commit', 'off', true){string.Concat(ordered.Select((_, i) => $", pg_advisory_xact_lock(hashtext(@lock{i}))"))};
-                WITH windows AS (
-                    SELECT value ->> 'name' AS name, (value ->> 'limit')::int AS lim FROM jsonb_array_elements((@windows)::jsonb)
-                ), expired AS (
-                    DELETE FROM api_rate_buckets b USING windows w WHERE b.name = w.name AND b.at_second < @oldestCounted
-                ), standing AS (
-                    SELECT w.name, w.lim, coalesce(sum(b.hits), 0)::bigint AS counted, min(b.at_second) AS oldest
-                    FROM windows w LEFT JOIN api_rate_buckets b ON b.name = w.name AND b.at_second >= @oldestCounted
-                    GROUP BY w.name, w.lim
-                ), verdict AS (
-                    SELECT bool_and(counted < lim) AS admitted FROM standing
-                ), taken AS (
-                    INSERT INTO api_rate_buckets (name, at_second, hits)
-                    SELECT w.name, @now, 1 FROM windows w, verdict WHERE verdict.admitted
-                    ON CONFLICT (name, at_second) DO UPDATE SET hits = api_rate_buckets.hits + 1
-                )
-                SELECT name, counted, oldest FROM standing;
-                """, parameters);
-            await results.ReadAsync();
-            var byName = (await results.ReadAsync<(string Name, long Counted, long? Oldest)>()).ToDictionary(r => r.Name, StringComparer.Ordinal);
-            var standings = windows.Select(w => new WindowStanding(w.Name, w.Limit, (int)byName[w.Name].Counted,
-                DateTimeOffset.FromUnixTimeSeconds((byName[w.Name].Oldest ?? now) + WindowSeconds + 1))).ToArray();
-            return (standings.All(w => !w.Full), standings);
+            var now = tx.Now.ToUnixTimeSeconds();
+            var oldestCounted = now - WindowSeconds;
+            var names = windows.Select(w => w.Name).Order(StringComparer.Ordinal).ToArray();
+
+            // One round trip: the locks in name order (so two nodes never wait on each other crosswise), then the
+            // buckets, read by a statement of its own so that its snapshot is taken once the locks are held. A count
+            // lost to a crash only lets a few requests more through: not worth a flush per request.
+            var sql = new StringBuilder("SELECT set_config('synchronous_commit', 'off', true);");
+            for (var i = 0; i < names.Length; i++)
+            {
+                sql.Append(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock(hashtext('api-rate:' || @n{i}));");
+            }
+
+            var named = string.Join(", ", names.Select((_, i) => $"@n{i}"));
+            sql.Append(CultureInfo.InvariantCulture, $"SELECT name, at_second, CAST(hits AS BIGINT) AS hits FROM api_rate_buckets WHERE name IN ({named})");
+            var parameters = new DynamicParameters(new { now, oldestCounted });
+            for (var i = 0; i < names.Length; i++)
+            {
+                parameters.Add($"n{i}", names[i]);
+            }
+
+            List<(string Name, long AtSecond, long Hits)> buckets;
+            await using (var results = await tx.QueryMultipleAsync(sql.ToString(), parameters))
+            {
+                for (var i = 0; i <= names.Length; i++) // set_config, then each lock
+                {
+                    await results.ReadAsync();
+                }
+
+                buckets = (await results.ReadAsync<(string Name, long AtSecond, long Hits)>()).ToList();
+            }
+
+            var standings = windows.Select(w =>
+            {
+                var counted = buckets.Where(b => b.Name == w.Name && b.AtSecond >= oldestCounted).ToList();
+                var oldest = counted.Count > 0 ? counted.Min(b => b.AtSecond) : now;
+                return new WindowStanding(w.Name, w.Limit, (int)counted.Sum(b => b.Hits), DateTimeOffset.FromUnixTimeSeconds(oldest + WindowSeconds + 1));
+            }).ToArray();
+
+            var admitted = standings.All(s => !s.Full);
+            var stale = buckets.Any(b => b.AtSecond < oldestCounted);
+            if (admitted || stale)
+            {
+                var write = new StringBuilder();
+                if (stale)
+                {
+                    write.Append(CultureInfo.InvariantCulture, $"DELETE FROM api_rate_buckets WHERE name IN ({named}) AND at_second < @oldestCounted;");
+                }
+
+                if (admitted)
+                {
+                    var rows = string.Join(", ", names.Select((_, i) => $"(@n{i}, @now, 1)"));
+                    write.Append(CultureInfo.InvariantCulture, $"INSERT INTO api_rate_buckets (name, at_second, hits) VALUES {rows} ")
+                        .Append("ON CONFLICT (name, at_second) DO UPDATE SET hits = api_rate_buckets.hits + 1");
+                }
+
+                await tx.ExecuteAsync(write.ToString(), parameters);
+            }
+
+            return (admitted, standings);
         }, cancellationToken);
 }

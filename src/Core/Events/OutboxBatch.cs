@@ -27,14 +27,24 @@ public sealed class OutboxBatch : IDisposable
 
     public void Append(string orgId, string type, object data)
     {
+        SetRow(orgId, type).Set("@data", ApplianceJson.Serialize(data)).Execute();
+    }
+
+    /// <summary>Appends an event whose data the caller has already written as UTF-8 JSON.</summary>
+    public void AppendUtf8(string orgId, string type, ReadOnlySpan<byte> json)
+    {
+        SetRow(orgId, type).SetUtf8("@data", json).Execute();
+    }
+
+    private PreparedCommand SetRow(string orgId, string type)
+    {
         if (!_appended)
         {
             _appended = true;
             _tx.AfterCommit(_signal.Notify);
         }
 
-        _insert.Set("@id", Ids.Prefixed("evt", _tx.Now)).Set("@org_id", orgId).Set("@type", type)
-            .Set("@data", ApplianceJson.Serialize(data)).Set("@created_at", _createdAt).Execute();
+        return _insert.Set("@id", Ids.Prefixed("evt", _tx.Now)).Set("@org_id", orgId).Set("@type", type).Set("@created_at", _createdAt);
     }
 
     public void Dispose() => _insert.Dispose();

@@ -79,6 +79,18 @@ public sealed class PreparedCommand : IDisposable
         return this;
     }
 
+    /// <summary>Sets text the caller already holds as UTF-8 (SQLite copies it, so the caller may reuse the bytes).</summary>
+    public PreparedCommand SetUtf8(string name, ReadOnlySpan<byte> utf8)
+    {
+        if (_portable is not null || utf8.IsEmpty)
+        {
+            return Set(name, Encoding.UTF8.GetString(utf8));
+        }
+
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_text(_statement, _positions[name], utf8), _db);
+        return this;
+    }
+
     /// <summary>Binds text through one reused UTF-8 buffer (SQLite copies it) rather than a new array per value.</summary>
     private int BindText(int position, string text)
     {

@@ -58,7 +58,7 @@ public sealed class StoreTransaction
     public Task<T> QuerySingleAsync<T>(string sql, object? param = null) =>
         Connection.QuerySingleAsync<T>(Command(sql, param));
 
-    /// <summary>Several statements in one round trip; their results are read in order from the grid.</summary>
+    /// <summary>Several statements in one round trip, read in order (on PostgreSQL each with its own snapshot).</summary>
     public Task<SqlMapper.GridReader> QueryMultipleAsync(string sql, object? param = null) =>
         Connection.QueryMultipleAsync(Command(sql, param));
 

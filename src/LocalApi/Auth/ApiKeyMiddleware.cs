@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.RateLimits;
 using Cualify.Appliance.Core.ApiKeys;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.LocalApi.Errors;
@@ -12,12 +13,12 @@ namespace Cualify.Appliance.LocalApi.Auth;
 /// Failed attempts count against the client address: past <see cref="FailedAttemptsPerMinute"/> in the window,
 /// the address gets 429 before any key it sends is looked at, so guessing keys costs a minute per few tries.
 /// </summary>
-public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, SlidingWindowLimiter limiter)
+public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, AuthenticationFailures failures)
 {
     public const string ApiPrefix = "/api/v1";
 
     /// <summary>Enough for a person fixing a pasted key or a script's retries; far too few for guessing.</summary>
-    public const int FailedAttemptsPerMinute = 20;
+    public const int FailedAttemptsPerMinute = AuthenticationFailures.PerMinute;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -27,20 +28,19 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, Sli
             return;
         }
 
-        var failures = FailuresPartition(context);
-        var standing = limiter.Peek(failures, FailedAttemptsPerMinute);
+        var standing = failures.Standing(context.Connection.RemoteIpAddress);
         if (!standing.Allowed)
         {
             RateLimitHeaders.Write(context.Response, standing);
             await ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.TooManyRequests,
-                $"Too many failed authentications from this address; retry after {RateLimitHeaders.RetryAfterSeconds(standing)} s with a valid key"));
+                $"Too many failed authentications from this address; retry after {standing.RetryAfterSeconds} s with a valid key"));
             return;
         }
 
         var presented = BearerToken(context.Request);
         if (presented is null)
         {
-            await RefuseAsync(context, failures, "Missing API key: send Authorization: Bearer cuk_live_<prefix>_<secret>");
+            await RefuseAsync(context, "Missing API key: send Authorization: Bearer cuk_live_<prefix>_<secret>");
             return;
         }
 
@@ -52,7 +52,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, Sli
                 KeyRefusal.Malformed => "The API key is not in the form cuk_live_<prefix>_<secret>",
                 _ => "The API key is unknown, revoked or expired",
             };
-            await RefuseAsync(context, failures, message);
+            await RefuseAsync(context, message);
             return;
         }
 
@@ -68,12 +68,10 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, Sli
         await next(context);
     }
 
-    private static string FailuresPartition(HttpContext context) => $"auth-failures:{context.Connection.RemoteIpAddress}";
-
     /// <summary>The 401, counted against the address and carrying what is left of its failure budget.</summary>
-    private Task RefuseAsync(HttpContext context, string failures, string message)
+    private Task RefuseAsync(HttpContext context, string message)
     {
-        RateLimitHeaders.Write(context.Response, limiter.Acquire((failures, FailedAttemptsPerMinute)));
+        RateLimitHeaders.Write(context.Response, failures.Count(context.Connection.RemoteIpAddress));
         return ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.Unauthorized, message));
     }
 

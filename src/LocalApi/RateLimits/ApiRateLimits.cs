@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.RateLimits;
 using Cualify.Appliance.Core.Cluster;
 using Cualify.Appliance.Core.Store;
 

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.RateLimits;
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 
@@ -14,9 +15,7 @@ public static class RateLimitHeaders
         headers["X-RateLimit-Reset"] = decision.Reset.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         if (!decision.Allowed)
         {
-            headers.RetryAfter = RetryAfterSeconds(decision).ToString(CultureInfo.InvariantCulture);
+            headers.RetryAfter = decision.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         }
     }
-
-    public static int RetryAfterSeconds(RateDecision decision) => Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
 }

@@ -1,3 +1,4 @@
+using Cualify.Appliance.Core.RateLimits;
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.Errors;
@@ -35,7 +36,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, SlidingWindowLimit
         RateLimitHeaders.Write(context.Response, decision);
         if (!decision.Allowed)
         {
-            var retryAfter = RateLimitHeaders.RetryAfterSeconds(decision);
+            var retryAfter = decision.RetryAfterSeconds;
             await ApiErrors.WriteAsync(context, new ApplianceException(ErrorKind.TooManyRequests,
                 $"Rate limit of {decision.Limit} requests per minute reached; retry after {retryAfter} s"));
             return;

@@ -7,6 +7,7 @@ namespace Cualify.Appliance.OperatorConsole.Tests.Support;
 public sealed class ConsoleBrowser : IAsyncDisposable
 {
     private readonly IPlaywright _playwright;
+    private readonly List<IBrowserContext> _contexts = [];
 
     private ConsoleBrowser(IPlaywright playwright, IBrowser browser)
     {
@@ -37,7 +38,28 @@ public sealed class ConsoleBrowser : IAsyncDisposable
             BaseURL = baseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
+        lock (_contexts)
+        {
+            _contexts.Add(context);
+        }
+
         return await context.NewPageAsync();
+    }
+
+    /// <summary>Closes every profile opened so far, with its pages (and a Live page's event stream).</summary>
+    public async Task CloseContextsAsync()
+    {
+        IBrowserContext[] open;
+        lock (_contexts)
+        {
+            open = [.. _contexts];
+            _contexts.Clear();
+        }
+
+        foreach (var context in open)
+        {
+            await context.CloseAsync();
+        }
     }
 
     /// <summary>Opens the console (which sends to sign-in), signs in with the key and waits for Live.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cualify.Appliance.Core.Contacts;
 using Cualify.Appliance.Core.Errors;
+using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Testing;
 using Dapper;
@@ -95,7 +96,7 @@ public sealed class ContactStoreTests
             new("+919800000001", Email: "RIYA@example.com"), // erased: both channels blocked again
             new("+919800000004", Email: "riya@example.com"), // a new number with the erased address: email blocked only
             new("+919800000002", Name: "Kept"), // unchanged
-            new("+919800000003"), // blocked in the other org, not in this one
+            new("+919800000003", Metadata: new JsonObject { ["city"] = "Zürich", ["note"] = "<R&D>" }), // blocked in the other org, not in this one
             new("+919800000004", Name: "Second row"), // repeats row 2's number: updates the contact row 2 created
             new("+919800000002", Name: "Renamed"),
         ];
@@ -118,6 +119,13 @@ public sealed class ContactStoreTests
             "SELECT type FROM events WHERE org_id = @Id AND seq > (SELECT max(seq) FROM events WHERE type = 'contact.deleted') ORDER BY seq", new { acme.Id }));
         Assert.Equal(["contact.created", "contact.created", "contact.created", "contact.created", "contact.updated", "contact.updated"], events);
         Assert.Equal(4, await core.Store.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM contacts WHERE org_id = @Id", new { acme.Id })));
+
+        // Each contact.created carries the contact as the API shows it, the same JSON a single upsert's event has.
+        var created = await core.Store.ReadAsync(c => c.QueryAsync<string>(
+            "SELECT data FROM events WHERE org_id = @Id AND type = 'contact.created' AND seq > (SELECT max(seq) FROM events WHERE type = 'contact.deleted') ORDER BY seq", new { acme.Id }));
+        Assert.Equal(
+            results.Where(r => r.Created).Select(r => ApplianceJson.Serialize<object>(ContactView.From(r.Contact))),
+            created.Skip(1)); // the first is Kept's own upsert, before the batch
     }
 
     [Theory, ClassData(typeof(StoreProviders))]

@@ -114,7 +114,9 @@ public sealed class ContactImports(
         var batch = new ImportBatch(digests, import.OrgId, import.Id, import.ErrorCount, settings.MaxErrors);
         long seen = 0;
 
-        // One batch is written while the next is read and normalized; batches still commit one after another.
+        // One batch is written while the next is read and normalized; batches still commit one after another. The
+        // write is started on the thread pool because the store runs a write inline in its caller when the writer is
+        // free (SQLite's calls complete synchronously), which would leave the reading waiting for the commit.
         Task<ContactImport>? writing = null;
         try
         {
@@ -135,7 +137,8 @@ public sealed class ContactImports(
                         progress?.Report(import);
                     }
 
-                    writing = WriteBatchAsync(batch, cancellationToken);
+                    var full = batch;
+                    writing = Task.Run(() => WriteBatchAsync(full, cancellationToken), CancellationToken.None);
                     batch = batch.Next();
                 }
             }

@@ -1,8 +1,11 @@
-namespace Cualify.Appliance.LocalApi.RateLimits;
+namespace Cualify.Appliance.Core.RateLimits;
 
 /// <summary>The verdict on one request against one or more windows.</summary>
 public readonly record struct RateDecision(bool Allowed, int Limit, int Remaining, DateTimeOffset Reset, TimeSpan RetryAfter)
 {
+    /// <summary>The wait as a <c>Retry-After</c> value: whole seconds, at least one.</summary>
+    public int RetryAfterSeconds => Math.Max(1, (int)Math.Ceiling(RetryAfter.TotalSeconds));
+
     /// <summary>Whether <paramref name="candidate"/> says more about the request than <paramref name="current"/>: refused, or less left.</summary>
     public static bool Tighter(RateDecision candidate, RateDecision current) =>
         (!candidate.Allowed && current.Allowed) || (candidate.Allowed == current.Allowed && candidate.Remaining < current.Remaining);
