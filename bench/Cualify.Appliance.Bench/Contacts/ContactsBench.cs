@@ -46,11 +46,15 @@ public static class ContactsBench
 
             double raw;
             string rawName;
+            var rawCpuText = "";
             if (store == StoreProvider.Postgres)
             {
                 Console.Error.WriteLine($"Raw Npgsql: same upsert, {connections} connections, for {duration.TotalSeconds} s …");
                 var database = (await TestStore.SettingsAsync(data.Path))["Store:ConnectionString"]!;
-                raw = await RawNpgsqlUpsert.MeasureAsync(database, connections, duration);
+                var rawClient = CpuMeter.OfThisProcess();
+                var result = await RawNpgsqlUpsert.MeasureAsync(database, connections, duration, server!);
+                raw = result.PerSecond;
+                rawCpuText = $"bench CPU {rawClient.ElapsedMilliseconds() / result.Upserts:F2} ms/upsert, PostgreSQL CPU {result.ServerCpuMs / result.Upserts:F2} ms/upsert";
                 rawName = $"Raw Npgsql upsert (contact + event, 1 tx each), {connections} connections";
             }
             else
@@ -61,8 +65,8 @@ public static class ContactsBench
             }
 
             var serverText = serverCpu is { } ms ? $", PostgreSQL CPU {ms:F2} ms/upsert" : "";
-            Console.WriteLine($"| POST /api/v1/contacts on {store}, {connections} connections | {api.PerSecond:F0} upserts/s | p50 {api.Latencies.Percentile(50):F1} ms, p99 {api.Latencies.Percentile(99):F1} ms | {api.Errors} errors; appliance CPU {api.ApplianceCpuMs / api.Count:F2} ms/upsert{serverText} |");
-            Console.WriteLine($"| {rawName} | {raw:F0} upserts/s | | |");
+            Console.WriteLine($"| POST /api/v1/contacts on {store}, {connections} connections | {api.PerSecond:F0} upserts/s | p50 {api.Latencies.Percentile(50):F1} ms, p99 {api.Latencies.Percentile(99):F1} ms | {api.Errors} errors; appliance CPU {api.ApplianceCpuMs / api.Count:F2} ms/upsert, bench (HTTP client) CPU {api.ClientCpuMs / api.Count:F2} ms/upsert{serverText} |");
+            Console.WriteLine($"| {rawName} | {raw:F0} upserts/s | | {rawCpuText} |");
             Console.WriteLine($"| Ratio API / raw on {store} | {api.PerSecond / raw:F2} | | load average {Load()} |");
         }
 
@@ -79,7 +83,7 @@ public static class ContactsBench
 
     private static string Load() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
-    private sealed record ApiResult(double PerSecond, Latencies Latencies, int Errors, int Count, double ApplianceCpuMs);
+    private sealed record ApiResult(double PerSecond, Latencies Latencies, int Errors, int Count, double ApplianceCpuMs, double ClientCpuMs);
 
     private static async Task<ApiResult> MeasureApiAsync(ApplianceProcess appliance, string key, int connections, TimeSpan duration)
     {
@@ -94,6 +98,7 @@ public static class ContactsBench
         var errors = 0;
         var next = 0;
         var cpu = CpuMeter.Of(appliance.ProcessId);
+        var clientCpu = CpuMeter.OfThisProcess();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
         {
@@ -109,7 +114,7 @@ public static class ContactsBench
                 latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }));
-        return new ApiResult(latencies.Count / clock.Elapsed.TotalSeconds, latencies, errors, latencies.Count, cpu.ElapsedMilliseconds());
+        return new ApiResult(latencies.Count / clock.Elapsed.TotalSeconds, latencies, errors, latencies.Count, cpu.ElapsedMilliseconds(), clientCpu.ElapsedMilliseconds());
     }
 
     private static async Task<bool> PostAsync(HttpClient client, int n)

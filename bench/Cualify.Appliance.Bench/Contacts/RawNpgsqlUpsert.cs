@@ -7,11 +7,14 @@ namespace Cualify.Appliance.Bench.Contacts;
 /// <summary>
 /// The PostgreSQL reference: the upsert and event insert of <see cref="RawSqliteUpsert"/> on plain Npgsql
 /// connections (one transaction each, both statements in one batch), as many connections at once as the API had,
-/// in a database the appliance's migrations created. No HTTP, no rules.
+/// in a database the appliance's migrations created. No HTTP, no rules. The server's CPU is read before the
+/// connections close, since a backend that has exited is no longer counted.
 /// </summary>
 public static class RawNpgsqlUpsert
 {
-    public static async Task<double> MeasureAsync(string connectionString, int connections, TimeSpan duration)
+    public sealed record Result(double PerSecond, int Upserts, double ServerCpuMs);
+
+    public static async Task<Result> MeasureAsync(string connectionString, int connections, TimeSpan duration, CpuMeter server)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using (var org = dataSource.CreateCommand(
@@ -21,6 +24,7 @@ public static class RawNpgsqlUpsert
         }
 
         var count = 0;
+        server.Reset();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
         {
@@ -46,7 +50,9 @@ public static class RawNpgsqlUpsert
                 await transaction.CommitAsync();
             }
         })));
-        return count / clock.Elapsed.TotalSeconds;
+        var elapsed = clock.Elapsed;
+        var serverCpuMs = server.ElapsedMilliseconds(); // the pool still holds the backends open
+        return new Result(count / elapsed.TotalSeconds, count, serverCpuMs);
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)

@@ -81,7 +81,8 @@ public sealed class ClusterWakeups(IOptions<StoreOptions> storeOptions, SecretPr
 
     private async Task SendAsync(CancellationToken stoppingToken)
     {
-        await using var dataSource = new NpgsqlDataSourceBuilder(ConnectionString(pooling: true)).Build();
+        // The sender's connection holds no session state, so it skips the reset (a DISCARD ALL) per notification.
+        await using var dataSource = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(ConnectionString(pooling: true)) { NoResetOnClose = true }.ConnectionString).Build();
         while (!stoppingToken.IsCancellationRequested)
         {
             await _marked.WaitAsync(stoppingToken);

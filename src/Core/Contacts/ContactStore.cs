@@ -29,10 +29,31 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     /// <summary>The upsert of <c>POST /contacts</c> inside the caller's transaction, from already normalized fields.</summary>
     public async Task<UpsertResult> UpsertAsync(StoreTransaction tx, string orgId, ContactInput normalized)
     {
-        var existing = await FindByPhoneAsync(tx, orgId, normalized.PhoneE164!);
+        // One round trip: the contact with this number, and which of its number and address are on the
+        // do-not-contact list (what a new contact needs to know).
+        var phone = normalized.PhoneE164!;
+        Contact? existing;
+        HashSet<string> blocked;
+        using (var found = await tx.QueryMultipleAsync($"""
+            SELECT {Columns} FROM contacts WHERE org_id = @orgId AND phone_e164 = @phone;
+            SELECT channel FROM do_not_contact
+            WHERE org_id = @orgId AND ((channel = 'voice' AND value_hash = @voiceDigest) OR (channel = 'email' AND value_hash = @emailDigest));
+            """, new
+        {
+            orgId,
+            phone,
+            voiceDigest = DoNotContactList.Digest(tx, ContactChannel.Voice, phone),
+            emailDigest = normalized.Email is null ? null : DoNotContactList.Digest(tx, ContactChannel.Email, normalized.Email),
+        }))
+        {
+            existing = await found.ReadSingleOrDefaultAsync<Contact>();
+            blocked = [.. await found.ReadAsync<string>()];
+        }
+
         if (existing is null)
         {
-            return new UpsertResult(await InsertAsync(tx, orgId, normalized), Created: true);
+            var id = Ids.New(tx.Now);
+            return new UpsertResult(await InsertAsync(tx, orgId, normalized, id, blocked.Contains(ContactChannel.Voice), blocked.Contains(ContactChannel.Email)), Created: true);
         }
 
         var updated = await UpdateAsync(tx, existing, normalized);
@@ -64,10 +85,15 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     {
         var blockedVoice = c.PhoneE164 is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Voice, c.PhoneE164);
         var blockedEmail = c.Email is not null && await DoNotContactList.ContainsAsync(tx, orgId, ContactChannel.Email, c.Email);
+        return await InsertAsync(tx, orgId, c, id ?? Ids.New(tx.Now), blockedVoice, blockedEmail);
+    }
+
+    private async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail)
+    {
         Contact contact;
         using (var insert = PrepareInsert(tx))
         {
-            contact = Insert(insert, StoredNow.Of(tx), orgId, c, id ?? Ids.New(tx.Now), blockedVoice, blockedEmail);
+            contact = Insert(insert, StoredNow.Of(tx), orgId, c, id, blockedVoice, blockedEmail);
         }
 
         await outbox.AppendAsync(tx, orgId, ContactEvents.Created, ContactView.From(contact));

@@ -72,6 +72,10 @@ public sealed class ContactStoreTests
         Assert.True(again.OptedOutVoice);
         Assert.True(again.OptedOutEmail);
         Assert.NotEqual(riya.Id, again.Id);
+
+        var sameAddress = (await contacts.UpsertAsync(org.Id, new ContactInput("+91 98123 00000", Email: "riya@example.com"))).Contact;
+        Assert.False(sameAddress.OptedOutVoice);
+        Assert.True(sameAddress.OptedOutEmail);
     }
 
     [Theory, ClassData(typeof(StoreProviders))]
