@@ -28,7 +28,8 @@ public sealed class RateLimitTests
 
         var limited = await admin.GetAsync("/api/v1/credits");
         await limited.ExpectErrorAsync(429, "too_many_requests");
-        Assert.Equal("10", limited.Headers.GetValues("Retry-After").Single());
+        // On PostgreSQL the window is shared in one-second buckets, and a request leaves it up to a second later.
+        Assert.InRange(int.Parse(limited.Headers.GetValues("Retry-After").Single()), 10, TestStore.IsPostgres ? 11 : 10);
         Assert.Equal("0", limited.Headers.GetValues("X-RateLimit-Remaining").Single());
 
         // The window slides: once the first request is a minute old, one more fits.
