@@ -22,7 +22,7 @@ public sealed class CallsPageTests(ConsoleFixture fixture) : ConsoleTest(fixture
         await page.GotoAsync("/console/calls");
         await page.GetByLabel("Status").SelectOptionAsync("busy");
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
-        await page.WaitForURLAsync("**/console/calls?status=busy**");
+        await page.ArrivesAtAsync("**/console/calls?status=busy**");
         await Assertions.Expect(page.Locator($"tr[data-call='{callId}']")).ToBeVisibleAsync();
         Assert.Contains("+919812345681", await page.Locator($"tr[data-call='{callId}']").InnerTextAsync(), StringComparison.Ordinal); // admin: unmasked
         await Screenshots.SaveAsync(page, "calls");
@@ -31,7 +31,7 @@ public sealed class CallsPageTests(ConsoleFixture fixture) : ConsoleTest(fixture
 
         await page.GotoAsync("/console/calls?status=busy");
         await page.Locator($"tr[data-call='{callId}'] a").ClickAsync();
-        await page.WaitForURLAsync($"**/console/calls/{callId}");
+        await page.ArrivesAtAsync($"**/console/calls/{callId}");
         var timeline = page.GetByRole(AriaRole.Table, new() { Name = "Timeline" });
         foreach (var type in new[] { CallTimelineType.Queued, CallTimelineType.Dialing, CallTimelineType.Ringing })
         {
@@ -64,7 +64,7 @@ public sealed class CallsPageTests(ConsoleFixture fixture) : ConsoleTest(fixture
         Assert.Equal(50, await page.Locator("tbody tr[data-call]").CountAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "List pages" })).ToContainTextAsync("1–50 of 51");
         await page.GetByRole(AriaRole.Link, new() { Name = "Next" }).ClickAsync();
-        await page.WaitForURLAsync("**offset=50**");
+        await page.ArrivesAtAsync("**offset=50**");
         Assert.Contains("status=queued", page.Url, StringComparison.Ordinal);
         Assert.Equal(1, await page.Locator("tbody tr[data-call]").CountAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "List pages" })).ToContainTextAsync("51–51 of 51");

@@ -33,7 +33,7 @@ public sealed class CampaignPageTests(ConsoleFixture fixture) : ConsoleTest(fixt
         await page.GetByRole(AriaRole.Button, new() { Name = "Create campaign" }).ClickAsync();
         try
         {
-            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/console/campaigns/[^/?]+$"));
+            await page.ArrivesAtAsync(new System.Text.RegularExpressions.Regex("/console/campaigns/[^/?]+$"));
         }
         catch (TimeoutException)
         {

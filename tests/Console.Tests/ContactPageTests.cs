@@ -46,7 +46,7 @@ public sealed class ContactPageTests(ConsoleFixture fixture) : ConsoleTest(fixtu
         var row = shown.Locator("tr[data-contact]", new() { HasText = "+919812370022" });
         var contactId = await row.GetAttributeAsync("data-contact");
         await row.GetByRole(AriaRole.Button, new() { Name = "Opt out" }).ClickAsync();
-        await admin.WaitForURLAsync($"**/console/contacts?search={tag}");
+        await admin.ArrivesAtAsync($"**/console/contacts?search={tag}");
         var contact = await Harness.Appliance.Get<ContactStore>().GetAsync((await Harness.OrgAsync()).Id, contactId!);
         Assert.True(contact!.OptedOutVoice && contact.OptedOutEmail);
         Assert.Equal("console", contact.OptOutSource);

@@ -50,7 +50,7 @@ public sealed partial class LiveTests(ConsoleFixture fixture) : ConsoleTest(fixt
         var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, key);
         await Harness.RevokeAsync(key);
 
-        await page.WaitForURLAsync("**/console/signin", new() { Timeout = 15_000 });
+        await page.ArrivesAtAsync("**/console/signin", 15_000);
     }
 
     [GeneratedRegex(@"^0:0[2-9] / 5:00$")]

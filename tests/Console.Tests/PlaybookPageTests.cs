@@ -21,7 +21,7 @@ public sealed class PlaybookPageTests(ConsoleFixture fixture) : ConsoleTest(fixt
         await page.GetByLabel("Disclosure").FillAsync("This is an automated call from Acme Insurance.");
         await page.GetByLabel("Message").FillAsync("Your policy renews next week. Press 9 to stop these calls.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create playbook" }).ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/console/playbooks/[^/?]+$"));
+        await page.ArrivesAtAsync(new System.Text.RegularExpressions.Regex("/console/playbooks/[^/?]+$"));
         var agentId = (await page.Locator("[data-agent-id]").InnerTextAsync()).Trim();
         await Screenshots.SaveAsync(page, "playbook");
 

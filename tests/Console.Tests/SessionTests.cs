@@ -61,7 +61,7 @@ public sealed class SessionTests(ConsoleFixture fixture) : ConsoleTest(fixture)
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
-        await page.WaitForURLAsync("**/console/signin?refused=1");
+        await page.ArrivesAtAsync("**/console/signin?refused=1");
         Assert.Contains("not accepted", await page.GetByRole(AriaRole.Alert).InnerTextAsync(), StringComparison.Ordinal);
         await Screenshots.SaveAsync(page, "signin-refused");
     }
@@ -108,7 +108,7 @@ public sealed class SessionTests(ConsoleFixture fixture) : ConsoleTest(fixture)
         Assert.Null((await Harness.Appliance.Get<CallReader>().GetAsync(callId))!.CancelRequestedAt);
 
         await page.Locator($"tr[data-call='{callId}']").GetByRole(AriaRole.Button, new() { Name = "Hang up" }).ClickAsync();
-        await page.WaitForURLAsync("**/console/live");
+        await page.ArrivesAtAsync("**/console/live");
         var ended = await Harness.WaitForCallAsync(callId, c => c.IsFinal);
         Assert.Equal(CallEndReasons.Canceled, ended.EndReason);
         Assert.NotNull(ended.CancelRequestedAt);
@@ -156,7 +156,7 @@ public sealed class SessionTests(ConsoleFixture fixture) : ConsoleTest(fixture)
         var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Read));
         await Screenshots.SaveAsync(page, "live");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync("**/console/signin");
+        await page.ArrivesAtAsync("**/console/signin");
         await Screenshots.SaveAsync(page, "signin");
 
         await page.GotoAsync("/console/live");
@@ -170,7 +170,7 @@ public sealed class SessionTests(ConsoleFixture fixture) : ConsoleTest(fixture)
         var page = await Fixture.Browser.SignedInAsync(Fixture.BaseAddress, await Harness.KeyAsync(Scope.Operator));
         await page.GetByLabel("Org").SelectOptionAsync(new SelectOptionValue { Label = "acme-console" });
         await page.GetByRole(AriaRole.Button, new() { Name = "Switch" }).ClickAsync();
-        await page.WaitForURLAsync("**/console/live");
+        await page.ArrivesAtAsync("**/console/live");
         Assert.Equal(acme.Id, await page.GetByLabel("Org").InputValueAsync());
         await Screenshots.SaveAsync(page, "live-operator");
 

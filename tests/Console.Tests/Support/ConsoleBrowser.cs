@@ -1,4 +1,5 @@
 using Cualify.Appliance.Testing;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Cualify.Appliance.OperatorConsole.Tests.Support;
@@ -72,8 +73,7 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         try
         {
-            // The board is server-rendered, so the parsed document is enough; later assertions wait for what they read.
-            await page.WaitForURLAsync("**/console/live", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+            await page.ArrivesAtAsync("**/console/live");
         }
         catch (TimeoutException timeout)
         {
@@ -89,4 +89,26 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         await Browser.DisposeAsync();
         _playwright.Dispose();
     }
+}
+
+public static class PageArrival
+{
+    /// <summary>
+    /// Waits until the page is at <paramref name="url"/> (a glob: <c>**</c> any text, <c>*</c> any text without a
+    /// slash, everything else literal) and its whole server-rendered document has been parsed (the script tag that
+    /// closes every console page is in the DOM). It polls the address rather than waiting for load events: when
+    /// the page is already at a matching address (a form that posts back to the page it is on), Playwright's
+    /// wait for a URL waits on the load state of a document that is being replaced, and at times never returns.
+    /// </summary>
+    public static Task ArrivesAtAsync(this IPage page, string url, float? timeout = null) => ArrivesAtAsync(page, Glob(url), timeout);
+
+    /// <inheritdoc cref="ArrivesAtAsync(IPage, string, float?)"/>
+    public static async Task ArrivesAtAsync(this IPage page, Regex url, float? timeout = null)
+    {
+        await Assertions.Expect(page).ToHaveURLAsync(url, new() { Timeout = timeout ?? 30_000 });
+        await page.Locator("script[src$='/console.js']").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = timeout ?? 30_000 });
+    }
+
+    private static Regex Glob(string glob) =>
+        new("^" + Regex.Escape(glob).Replace(@"\*\*", ".*", StringComparison.Ordinal).Replace(@"\*", "[^/]*", StringComparison.Ordinal) + "$");
 }
