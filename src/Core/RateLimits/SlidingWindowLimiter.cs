@@ -6,9 +6,27 @@ public readonly record struct RateDecision(bool Allowed, int Limit, int Remainin
     /// <summary>The wait as a <c>Retry-After</c> value: whole seconds, at least one.</summary>
     public int RetryAfterSeconds => Math.Max(1, (int)Math.Ceiling(RetryAfter.TotalSeconds));
 
-    /// <summary>Whether <paramref name="candidate"/> says more about the request than <paramref name="current"/>: refused, or less left.</summary>
-    public static bool Tighter(RateDecision candidate, RateDecision current) =>
-        (!candidate.Allowed && current.Allowed) || (candidate.Allowed == current.Allowed && candidate.Remaining < current.Remaining);
+    /// <summary>One window's verdict on a request that finds <paramref name="counted"/> requests in it, the oldest leaving at <paramref name="oldestLeavesAt"/>.</summary>
+    public static RateDecision OfWindow(int limit, int counted, DateTimeOffset oldestLeavesAt, DateTimeOffset now)
+    {
+        var full = counted >= limit;
+        return new RateDecision(!full, limit, Math.Max(0, limit - counted - (full ? 0 : 1)), oldestLeavesAt, full ? oldestLeavesAt - now : TimeSpan.Zero);
+    }
+
+    /// <summary>The verdict on a request against several windows: the tightest one's figures, refused if any is full.</summary>
+    public static RateDecision Combine(IReadOnlyList<RateDecision> windows)
+    {
+        var tightest = windows[0];
+        foreach (var window in windows.Skip(1))
+        {
+            if ((!window.Allowed && tightest.Allowed) || (window.Allowed == tightest.Allowed && window.Remaining < tightest.Remaining))
+            {
+                tightest = window;
+            }
+        }
+
+        return windows.All(w => w.Allowed) ? tightest : tightest with { Allowed = false, Remaining = 0 };
+    }
 }
 
 /// <summary>
@@ -31,27 +49,19 @@ public sealed class SlidingWindowLimiter(TimeProvider time)
         lock (_gate)
         {
             SweepIdle(nowTicks, windowStart);
-            var tightest = default(RateDecision);
-            var allowed = true;
+            var decisions = new RateDecision[windows.Length];
             for (var i = 0; i < windows.Length; i++)
             {
                 var (partition, limit) = windows[i];
                 var log = Log(partition, windowStart);
-                var full = log.Count >= limit;
                 var oldest = log.Count > 0 ? log.Peek() : nowTicks;
-                var reset = new DateTimeOffset(oldest + Window.Ticks, TimeSpan.Zero);
-                var remaining = Math.Max(0, limit - log.Count - (full ? 0 : 1));
-                var decision = new RateDecision(!full, limit, remaining, reset, full ? reset - now : TimeSpan.Zero);
-                allowed &= !full;
-                if (i == 0 || RateDecision.Tighter(decision, tightest))
-                {
-                    tightest = decision;
-                }
+                decisions[i] = RateDecision.OfWindow(limit, log.Count, new DateTimeOffset(oldest + Window.Ticks, TimeSpan.Zero), now);
             }
 
-            if (!allowed)
+            var verdict = RateDecision.Combine(decisions);
+            if (!verdict.Allowed)
             {
-                return tightest with { Allowed = false, Remaining = 0 };
+                return verdict;
             }
 
             foreach (var (partition, _) in windows)
@@ -59,7 +69,7 @@ public sealed class SlidingWindowLimiter(TimeProvider time)
                 _partitions[partition].Enqueue(nowTicks);
             }
 
-            return tightest;
+            return verdict;
         }
     }
 

@@ -10,18 +10,15 @@ namespace Cualify.Appliance.LocalApi.RateLimits;
 /// </summary>
 public sealed class ApiRateLimits(ApplianceStore store, SlidingWindowLimiter local, SharedSlidingWindow shared, TimeProvider time)
 {
-    public async ValueTask<RateDecision> AcquireAsync(params (string Partition, int Limit)[] windows)
+    public async ValueTask<RateDecision> AcquireAsync(CancellationToken cancellationToken, params (string Partition, int Limit)[] windows)
     {
         if (!store.IsPostgres)
         {
             return local.Acquire(windows);
         }
 
-        var (admitted, standings) = await shared.TryTakeAsync(windows);
+        var (_, standings) = await shared.TryTakeAsync(windows, cancellationToken);
         var now = time.GetUtcNow();
-        var decisions = standings.Select(s => new RateDecision(!s.Full, s.Limit,
-            Math.Max(0, s.Limit - s.Counted - (s.Full ? 0 : 1)), s.OldestLeavesAt, s.Full ? s.OldestLeavesAt - now : TimeSpan.Zero));
-        var tightest = decisions.Aggregate((current, candidate) => RateDecision.Tighter(candidate, current) ? candidate : current);
-        return admitted ? tightest : tightest with { Allowed = false, Remaining = 0 };
+        return RateDecision.Combine([.. standings.Select(s => RateDecision.OfWindow(s.Limit, s.Counted, s.OldestLeavesAt, now))]);
     }
 }

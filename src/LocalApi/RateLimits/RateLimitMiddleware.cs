@@ -30,8 +30,8 @@ public sealed class RateLimitMiddleware(RequestDelegate next, SlidingWindowLimit
                 ? limiter.Acquire(($"ip:{context.Connection.RemoteIpAddress}", AnonymousLimitPerMinute))
                 : limiter.Acquire(($"ip:{context.Connection.RemoteIpAddress}:{anonymous.PerMinute}", anonymous.PerMinute))
             : caller.Key.RateLimitPerMinute is { } keyLimit
-                ? await callers.AcquireAsync(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute), ($"key:{caller.Key.Id}", keyLimit))
-                : await callers.AcquireAsync(($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute));
+                ? await callers.AcquireAsync(context.RequestAborted, ($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute), ($"key:{caller.Key.Id}", keyLimit))
+                : await callers.AcquireAsync(context.RequestAborted, ($"org:{caller.OrgId}", caller.OrgRateLimitPerMinute));
 
         RateLimitHeaders.Write(context.Response, decision);
         if (!decision.Allowed)

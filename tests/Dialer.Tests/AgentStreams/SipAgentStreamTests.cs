@@ -123,8 +123,11 @@ public sealed class SipAgentStreamTests
         await using var agent = await AgentStandIn.StartAsync();
         await using var sipp = SippRun.StartUas("uas_answer_wait_bye.xml", extra: ["-rtp_echo"]);
         await using var appliance = await AgentPlaybooks.StartAsync(sipp.Port, agent.Url, disclosure: false);
-        var callId = await appliance.PlaceCallAsync("+919812345693", maxDurationSec: 3);
+        // Long enough that the stream is bridged before the cut on a loaded machine: a call cut while the socket is
+        // still opening never starts the stream, and a stream that never started gets no stop.
+        var callId = await appliance.PlaceCallAsync("+919812345693", maxDurationSec: 6);
         var session = await agent.NextSessionAsync();
+        await session.Started.WaitAsync(TimeSpan.FromSeconds(5));
 
         var stop = await session.Stopped.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(callId, (string?)stop["stop"]!["callSid"]);
