@@ -62,6 +62,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Cluster.LeaderLease>();
         services.AddSingleton<Cluster.SharedRate>();
         services.AddSingleton<Cluster.SharedSlidingWindow>();
+        services.AddSingleton<Cluster.LeasedSlidingWindows>();
         services.AddSingleton<RateLimits.SlidingWindowLimiter>();
         services.AddSingleton<RateLimits.AuthenticationFailures>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, Cluster.ClusterMetrics>());
