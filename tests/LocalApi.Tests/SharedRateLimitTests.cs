@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using Cualify.Appliance.Core.ApiKeys;
+using Cualify.Appliance.Core.Cluster;
 using Cualify.Appliance.Core.Orgs;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Testing;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Cualify.Appliance.LocalApi.Tests;
@@ -44,7 +47,7 @@ public sealed class SharedRateLimitTests
     }
 
     [Fact]
-    public async Task Requests_racing_on_both_nodes_get_exactly_the_limit_through()
+    public async Task Requests_racing_on_both_nodes_never_get_more_than_the_limit_through_and_what_a_node_left_unused_comes_back()
     {
         await using var nodes = await TwoNodesAsync(DateTimeOffset.UtcNow);
         var org = (await nodes.First.Get<OrgStore>().FindAsync("default"))!;
@@ -54,8 +57,62 @@ public sealed class SharedRateLimitTests
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => (i % 2 == 0 ? onFirst : onSecond).GetAsync("/api/v1/credits")));
 
-        Assert.Equal(20, responses.Count(r => (int)r.StatusCode == 200));
-        Assert.Equal(40, responses.Count(r => (int)r.StatusCode == 429));
+        // Within one second a node's unused block (limit / (2 x nodes) = 5, less the request that leased it) is lost to the other.
+        var admitted = responses.Count(r => (int)r.StatusCode == 200);
+        Assert.InRange(admitted, 20 - (SharedSlidingWindow.BlockSize(20, 2) - 1), 20);
+        Assert.Equal(60 - admitted, responses.Count(r => (int)r.StatusCode == 429));
+
+        // Seconds later the blocks left unused are back: requests in turn until both nodes refuse get the rest of the limit.
+        nodes.Advance(TimeSpan.FromSeconds(2));
+        admitted += await InTurnUntilBothRefuseAsync(onFirst, onSecond);
+        Assert.Equal(20, admitted);
+    }
+
+    [Fact]
+    public async Task A_block_one_node_leased_and_left_unused_goes_to_the_other_node_once_its_second_is_over()
+    {
+        await using var nodes = await TwoNodesAsync(DateTimeOffset.UtcNow);
+        var org = (await nodes.First.Get<OrgStore>().FindAsync("default"))!;
+        await nodes.First.Get<OrgStore>().UpdateTermsAsync(org.Id, new OrgTermsChange(RateLimitPerMinute: 40));
+        using var onFirst = nodes.First.AdminClient();
+        using var onSecond = nodes.Second.Client(nodes.First.AdminKey);
+        var block = SharedSlidingWindow.BlockSize(40, 2);
+
+        var first = await onFirst.GetAsync("/api/v1/credits");
+        await first.ExpectAsync(200);
+        Assert.Equal((40 - 1).ToString(), first.Headers.GetValues("X-RateLimit-Remaining").Single());
+
+        // In the same second the first node's block is its own: the second node gets the rest, no more.
+        Assert.Equal(40 - block, await UntilRefusedAsync(onSecond));
+
+        // Once that second is over the first node, idle, hands the block back by itself, and the second node gets it.
+        nodes.Advance(TimeSpan.FromSeconds(2));
+        await WaitForCountedAsync(nodes.First, 40 - (block - 1));
+        Assert.Equal(block - 1, await UntilRefusedAsync(onSecond));
+        await (await onFirst.GetAsync("/api/v1/credits")).ExpectErrorAsync(429, "too_many_requests");
+    }
+
+    [Fact]
+    public async Task A_node_that_dies_holding_a_block_costs_the_others_at_most_that_block_until_it_leaves_the_window()
+    {
+        var start = DateTimeOffset.UtcNow;
+        await using var nodes = await TwoNodesAsync(start);
+        var org = (await nodes.First.Get<OrgStore>().FindAsync("default"))!;
+        await nodes.First.Get<OrgStore>().UpdateTermsAsync(org.Id, new OrgTermsChange(RateLimitPerMinute: 40));
+        using var onSecond = nodes.Second.Client(nodes.First.AdminKey);
+        var block = SharedSlidingWindow.BlockSize(40, 2);
+
+        // A node that admits one request and is gone: nothing of it runs again, so its block is never handed back.
+        var gone = new LeasedSlidingWindows(new SharedSlidingWindow(nodes.First.Get<ApplianceStore>()), new FakeTimeProvider(start), NullLogger<LeasedSlidingWindows>.Instance);
+        Assert.True((await gone.AcquireAsync([($"org:{org.Id}", 40)], CancellationToken.None)).Allowed);
+
+        Assert.Equal(40 - block, await UntilRefusedAsync(onSecond));
+        nodes.Advance(TimeSpan.FromSeconds(30));
+        await (await onSecond.GetAsync("/api/v1/credits")).ExpectErrorAsync(429, "too_many_requests");
+
+        // Its block leaves the window with the rest of that second's requests.
+        nodes.Advance(TimeSpan.FromSeconds(32));
+        Assert.Equal(40, await UntilRefusedAsync(onSecond));
     }
 
     [Fact]
@@ -77,6 +134,67 @@ public sealed class SharedRateLimitTests
         Assert.Equal("120", other.Headers.GetValues("X-RateLimit-Limit").Single());
     }
 
+    private static async Task<int> UntilRefusedAsync(HttpClient client)
+    {
+        for (var admitted = 0; ; admitted++)
+        {
+            var response = await client.GetAsync("/api/v1/credits");
+            if ((int)response.StatusCode == 429)
+            {
+                return admitted;
+            }
+
+            await response.ExpectAsync(200);
+        }
+    }
+
+    private static async Task<int> InTurnUntilBothRefuseAsync(HttpClient first, HttpClient second)
+    {
+        var admitted = 0;
+        while (true)
+        {
+            var refused = 0;
+            foreach (var client in new[] { first, second })
+            {
+                var response = await client.GetAsync("/api/v1/credits");
+                if ((int)response.StatusCode == 429)
+                {
+                    refused++;
+                }
+                else
+                {
+                    await response.ExpectAsync(200);
+                    admitted++;
+                }
+            }
+
+            if (refused == 2)
+            {
+                return admitted;
+            }
+        }
+    }
+
+    /// <summary>Waits until the store counts <paramref name="expected"/> requests of the window (a node hands back in the background).</summary>
+    private static async Task WaitForCountedAsync(RunningAppliance node, long expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        long counted;
+        do
+        {
+            counted = await node.Get<ApplianceStore>().ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COALESCE(SUM(hits), 0) FROM api_rate_buckets WHERE name LIKE 'org:%'"));
+            if (counted == expected)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Fail($"The store counted {counted} requests, not {expected}");
+    }
+
     private static async Task<Nodes> TwoNodesAsync(DateTimeOffset start)
     {
         // The folder names the database, which goes with it: it lives as long as the nodes.
@@ -89,6 +207,14 @@ public sealed class SharedRateLimitTests
         var secondTime = new FakeTimeProvider(start);
         var first = await RunningAppliance.StartAsync(settings: settings, services: s => s.AddSingleton<TimeProvider>(firstTime));
         var second = await RunningAppliance.StartAsync(settings: settings, services: s => s.AddSingleton<TimeProvider>(secondTime));
+
+        // Blocks are sized by the live nodes: wait until both have beaten once.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await first.Get<ApplianceStore>().ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM nodes")) < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
         return new Nodes(folder, first, second, firstTime, secondTime);
     }
 
