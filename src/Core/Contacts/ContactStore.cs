@@ -90,10 +90,19 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
 
     private async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail)
     {
+        var now = StoredNow.Of(tx);
+        if (tx.Dialect.IsPostgres)
+        {
+            // The contact and its event in one round trip: nothing here needs the event's seq back.
+            var created = NewContact(now, orgId, c, id, blockedVoice, blockedEmail);
+            await outbox.AppendWithAsync(tx, InsertSql, InsertParameters(created, now), orgId, ContactEvents.Created, ContactView.From(created));
+            return created;
+        }
+
         Contact contact;
         using (var insert = PrepareInsert(tx))
         {
-            contact = Insert(insert, StoredNow.Of(tx), orgId, c, id, blockedVoice, blockedEmail);
+            contact = Insert(insert, now, orgId, c, id, blockedVoice, blockedEmail);
         }
 
         await outbox.AppendAsync(tx, orgId, ContactEvents.Created, ContactView.From(contact));
@@ -151,20 +160,48 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         return results;
     }
 
-    private static PreparedCommand PrepareInsert(StoreTransaction tx) => new(tx, """
+    private const string InsertSql = """
         INSERT INTO contacts (id, org_id, phone_e164, name, first_name, last_name, email, email_normalized, language_pref, notes,
                               metadata, consent_capture, consent_at, opted_out_voice, opted_out_email, opted_out_at, opt_out_source, created_at, updated_at)
         VALUES (@Id, @OrgId, @PhoneE164, @Name, @FirstName, @LastName, @Email, @EmailNormalized, @LanguagePref, @Notes,
                 @Metadata, @ConsentCapture, @ConsentAt, @BlockedVoice, @BlockedEmail, @OptedOutAt, @OptOutSource, @Now, @Now)
-        """,
+        """;
+
+    private static PreparedCommand PrepareInsert(StoreTransaction tx) => new(tx, InsertSql,
         "@Id", "@OrgId", "@PhoneE164", "@Name", "@FirstName", "@LastName", "@Email", "@EmailNormalized", "@LanguagePref", "@Notes",
         "@Metadata", "@ConsentCapture", "@ConsentAt", "@BlockedVoice", "@BlockedEmail", "@OptedOutAt", "@OptOutSource", "@Now");
 
     /// <summary>Inserts the row and returns it as stored, built here rather than read back (timestamps at the store's millisecond).</summary>
     private static Contact Insert(PreparedCommand insert, StoredNow now, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail)
     {
+        var contact = NewContact(now, orgId, c, id, blockedVoice, blockedEmail);
+        insert.Set("@Id", contact.Id)
+            .Set("@OrgId", contact.OrgId)
+            .Set("@PhoneE164", contact.PhoneE164)
+            .Set("@Name", contact.Name)
+            .Set("@FirstName", contact.FirstName)
+            .Set("@LastName", contact.LastName)
+            .Set("@Email", contact.Email)
+            .Set("@EmailNormalized", contact.EmailNormalized)
+            .Set("@LanguagePref", contact.LanguagePref)
+            .Set("@Notes", contact.Notes)
+            .Set("@Metadata", contact.Metadata)
+            .Set("@ConsentCapture", contact.ConsentCapture)
+            .Set("@ConsentAt", contact.ConsentAt is null ? null : now.Text)
+            .Set("@BlockedVoice", blockedVoice)
+            .Set("@BlockedEmail", blockedEmail)
+            .Set("@OptedOutAt", contact.OptedOutAt is null ? null : now.Text)
+            .Set("@OptOutSource", contact.OptOutSource)
+            .Set("@Now", now.Text)
+            .Execute();
+        return contact;
+    }
+
+    /// <summary>The row a new contact is stored as, from normalized fields.</summary>
+    private static Contact NewContact(StoredNow now, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail)
+    {
         var optedOut = blockedVoice || blockedEmail;
-        var contact = new Contact
+        return new Contact
         {
             Id = id,
             OrgId = orgId,
@@ -186,27 +223,30 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             CreatedAt = now.At,
             UpdatedAt = now.At,
         };
-        insert.Set("@Id", contact.Id)
-            .Set("@OrgId", contact.OrgId)
-            .Set("@PhoneE164", contact.PhoneE164)
-            .Set("@Name", contact.Name)
-            .Set("@FirstName", contact.FirstName)
-            .Set("@LastName", contact.LastName)
-            .Set("@Email", contact.Email)
-            .Set("@EmailNormalized", contact.EmailNormalized)
-            .Set("@LanguagePref", contact.LanguagePref)
-            .Set("@Notes", contact.Notes)
-            .Set("@Metadata", contact.Metadata)
-            .Set("@ConsentCapture", contact.ConsentCapture)
-            .Set("@ConsentAt", contact.ConsentAt is null ? null : now.Text)
-            .Set("@BlockedVoice", blockedVoice)
-            .Set("@BlockedEmail", blockedEmail)
-            .Set("@OptedOutAt", optedOut ? now.Text : null)
-            .Set("@OptOutSource", contact.OptOutSource)
-            .Set("@Now", now.Text)
-            .Execute();
-        return contact;
     }
+
+    /// <summary>The values of <see cref="InsertSql"/> for a row of <see cref="NewContact"/>, as <see cref="Insert"/> binds them.</summary>
+    private static DynamicParameters InsertParameters(Contact contact, StoredNow now) => new(new
+    {
+        contact.Id,
+        contact.OrgId,
+        contact.PhoneE164,
+        contact.Name,
+        contact.FirstName,
+        contact.LastName,
+        contact.Email,
+        contact.EmailNormalized,
+        contact.LanguagePref,
+        contact.Notes,
+        contact.Metadata,
+        contact.ConsentCapture,
+        ConsentAt = contact.ConsentAt is null ? null : now.Text,
+        BlockedVoice = contact.OptedOutVoice,
+        BlockedEmail = contact.OptedOutEmail,
+        OptedOutAt = contact.OptedOutAt is null ? null : now.Text,
+        contact.OptOutSource,
+        Now = now.Text,
+    });
 
     /// <summary>Applies the given normalized fields; unchanged contacts are returned as they are, with no event.</summary>
     public async Task<Contact> UpdateAsync(StoreTransaction tx, Contact existing, ContactInput c)

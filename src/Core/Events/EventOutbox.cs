@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.Json;
 using Cualify.Appliance.Core.Store;
+using Dapper;
 
 namespace Cualify.Appliance.Core.Events;
 
@@ -26,6 +27,24 @@ public sealed class EventOutbox(OutboxSignal signal)
             """, stored);
         tx.AfterCommit(signal.Notify);
         return stored;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/>, a change that needs nothing back, and appends its event in the same command: on
+    /// PostgreSQL one round trip, where the change and then <see cref="AppendAsync"/> take two.
+    /// </summary>
+    public async Task AppendWithAsync(StoreTransaction tx, string sql, DynamicParameters parameters, string orgId, string type, object data)
+    {
+        parameters.Add("EventId", Ids.Prefixed("evt", tx.Now));
+        parameters.Add("EventOrgId", orgId);
+        parameters.Add("EventType", type);
+        parameters.Add("EventData", ApplianceJson.Serialize(data));
+        parameters.Add("EventCreatedAt", UtcTimestamp.Format(tx.Now));
+        await tx.ExecuteAsync($"""
+            {sql};
+            INSERT INTO events (id, org_id, type, data, created_at) VALUES (@EventId, @EventOrgId, @EventType, @EventData, @EventCreatedAt)
+            """, parameters);
+        tx.AfterCommit(signal.Notify);
     }
 
     /// <summary>An appender for many events in this transaction, its statement prepared once.</summary>
