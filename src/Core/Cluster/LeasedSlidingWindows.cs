@@ -89,7 +89,7 @@ public sealed class LeasedSlidingWindows : IAsyncDisposable
                     foreach (var lease in leases)
                     {
                         var block = _blocks[lease.Name];
-                        block.Unused = 0; // handed back by this lease
+                        block.Unused = 0; // handed back by this lease; if it fails, lost until it leaves the window (errs on refusing)
                         block.InFlight = ours.Task;
                     }
                 }
