@@ -37,22 +37,23 @@ public sealed class LeasedSlidingWindows : IAsyncDisposable
     {
         while (true)
         {
-            List<Task> waits = [];
-            List<BlockRequest> leases = [];
+            // Allocated only when a request cannot be admitted from memory at once.
+            List<Task>? waits = null;
+            List<BlockRequest>? leases = null;
             TaskCompletionSource? ours = null;
             lock (_gate)
             {
                 var now = _time.GetUtcNow();
                 var second = now.ToUnixTimeSeconds();
                 var decisions = new RateDecision[windows.Count];
-                List<RateDecision> refusals = [];
+                List<RateDecision>? refusals = null;
                 for (var i = 0; i < windows.Count; i++)
                 {
                     var (name, limit) = windows[i];
                     var block = BlockOf(name);
                     if (block.InFlight is { } inFlight)
                     {
-                        waits.Add(inFlight);
+                        (waits ??= []).Add(inFlight);
                     }
                     else if (block.Second == second && block.Limit == limit && block.Unused > 0)
                     {
@@ -60,20 +61,20 @@ public sealed class LeasedSlidingWindows : IAsyncDisposable
                     }
                     else if (block.Second == second && block.Limit == limit && block.StoreHadNone)
                     {
-                        refusals.Add(RateDecision.OfWindow(limit, limit, block.OldestLeavesAt, now));
+                        (refusals ??= []).Add(RateDecision.OfWindow(limit, limit, block.OldestLeavesAt, now));
                     }
                     else
                     {
-                        leases.Add(new BlockRequest(name, limit, block.Second, block.Unused));
+                        (leases ??= []).Add(new BlockRequest(name, limit, block.Second, block.Unused));
                     }
                 }
 
-                if (refusals.Count > 0)
+                if (refusals is not null)
                 {
                     return RateDecision.Combine(refusals);
                 }
 
-                if (waits.Count == 0 && leases.Count == 0)
+                if (waits is null && leases is null)
                 {
                     foreach (var (name, _) in windows)
                     {
@@ -83,7 +84,7 @@ public sealed class LeasedSlidingWindows : IAsyncDisposable
                     return RateDecision.Combine(decisions);
                 }
 
-                if (leases.Count > 0)
+                if (leases is not null)
                 {
                     ours = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     foreach (var lease in leases)
@@ -98,10 +99,13 @@ public sealed class LeasedSlidingWindows : IAsyncDisposable
             if (ours is not null)
             {
                 // Not the request's own cancellation: the lease serves every request waiting on these windows.
-                await LeaseAsync(leases, ours);
+                await LeaseAsync(leases!, ours);
             }
 
-            await Task.WhenAll(waits).WaitAsync(cancellationToken);
+            if (waits is not null)
+            {
+                await Task.WhenAll(waits).WaitAsync(cancellationToken);
+            }
         }
     }
 
