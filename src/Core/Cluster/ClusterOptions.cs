@@ -24,8 +24,8 @@ public sealed class ClusterOptions
 
     public TimeSpan HeartbeatInterval => NodeTimeout / 3;
 
-    /// <summary><see cref="NodeUrl"/> with a trailing slash, or null when it is not set.</summary>
-    public Uri? NodeBase => string.IsNullOrWhiteSpace(NodeUrl) ? null : new Uri(NodeUrl.Trim().TrimEnd('/') + "/");
+    /// <summary><see cref="NodeUrl"/> with a trailing slash, or null when it is not set (or not an address, which stops start-up).</summary>
+    public Uri? NodeBase => Uri.TryCreate(NodeUrl?.Trim().TrimEnd('/') + "/", UriKind.Absolute, out var url) ? url : null;
 }
 
 /// <summary>Checks <c>Cluster:NodeUrl</c> at start when the store is PostgreSQL (on SQLite there is one node and it is not used).</summary>
