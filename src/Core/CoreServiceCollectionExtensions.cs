@@ -60,7 +60,7 @@ public static class CoreServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Cluster.ClusterOptions>, Cluster.ClusterOptionsValidator>();
         services.AddSingleton<Cluster.ClusterNode>();
-        services.AddSingleton<Cluster.CallOwners>();
+        services.AddSingleton<Cluster.PeerNodes>();
         services.AddSingleton<Cluster.LeaderLease>();
         services.AddSingleton<Cluster.SharedRate>();
         services.AddSingleton<Cluster.SharedSlidingWindow>();

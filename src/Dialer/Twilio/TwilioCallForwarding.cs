@@ -19,12 +19,11 @@ public sealed record TwilioOwnerAnswer(int Status, string Body);
 /// back. The owner checks the signature as usual (it signs the public URL, the same on every node) and, seeing
 /// <see cref="Header"/>, never passes the request on again.
 /// </summary>
-public sealed class TwilioCallForwarding(HttpClient http, CallOwners owners, ClusterNode node, ILogger<TwilioCallForwarding> logger)
+public sealed class TwilioCallForwarding(HttpClient http, PeerNodes peers, ClusterNode node, ILogger<TwilioCallForwarding> logger)
 {
     public const string HttpClientName = "twilio-forwarding";
 
-    /// <summary>Marks a request one node passed on to another; its value is the sender's node id.</summary>
-    public const string Header = "X-Cualify-Forwarded-By";
+    public const string Header = PeerNodes.ForwardedHeader;
 
     /// <summary>Twilio waits 15 s for an answer; a live owner answers in milliseconds, so a slow one is taken as gone.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
@@ -41,20 +40,21 @@ public sealed class TwilioCallForwarding(HttpClient http, CallOwners owners, Clu
             return null;
         }
 
-        var owner = await owners.OtherLiveOwnerAsync(request.CallId, cancellationToken);
+        var owner = await peers.OwnerOfLiveCallAsync(request.CallId, cancellationToken);
         if (owner is null)
         {
             return null;
         }
 
-        if (!Uri.TryCreate(owner.Url, UriKind.Absolute, out var ownerBase) || ownerBase.Scheme is not ("http" or "https"))
+        if (owner.Base is not { } ownerBase)
         {
             logger.LogWarning("Twilio {Kind} request for call {CallId} belongs to node {Node}, which published no Cluster:NodeUrl; it cannot be passed on",
                 request.Kind, request.CallId, owner.Id);
             return null;
         }
 
-        using var message = new HttpRequestMessage(HttpMethod.Post, TwilioCallLinks.For(ownerBase, request.CallId, null).Of(request.Kind) + request.QueryString) { Content = new FormUrlEncodedContent(request.Form) };
+        var url = TwilioCallLinks.For(ownerBase, request.CallId, null).Of(request.Kind) + request.QueryString;
+        using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(request.Form) };
         message.Headers.TryAddWithoutValidation(TwilioSignature.Header, request.Signature);
         message.Headers.Add(Header, node.Id);
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/xml"));

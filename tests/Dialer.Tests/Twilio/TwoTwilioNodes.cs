@@ -22,11 +22,14 @@ public sealed class TwoTwilioNodes : IAsyncDisposable
     private readonly string _database;
     private readonly int _otherPort = FreePorts.Tcp();
 
-    private TwoTwilioNodes(FakeTwilio twilio, PostgresServer server, string database)
+    private readonly Action<Dictionary<string, string?>>? _adjust;
+
+    private TwoTwilioNodes(FakeTwilio twilio, PostgresServer server, string database, Action<Dictionary<string, string?>>? adjust)
     {
         Twilio = twilio;
         _server = server;
         _database = database;
+        _adjust = adjust;
     }
 
     public FakeTwilio Twilio { get; }
@@ -40,10 +43,11 @@ public sealed class TwoTwilioNodes : IAsyncDisposable
 
     public string ConnectionString => _server.ConnectionString(_database);
 
-    public static async Task<TwoTwilioNodes> StartAsync()
+    /// <param name="adjust">Changes to both nodes' settings.</param>
+    public static async Task<TwoTwilioNodes> StartAsync(Action<Dictionary<string, string?>>? adjust = null)
     {
         var server = await PostgresServer.GetAsync();
-        var nodes = new TwoTwilioNodes(await FakeTwilio.StartAsync(), server, await server.CreateDatabaseAsync());
+        var nodes = new TwoTwilioNodes(await FakeTwilio.StartAsync(), server, await server.CreateDatabaseAsync(), adjust);
         nodes.Placing = await RunningAppliance.StartAsync(settings: nodes.Settings(FreePorts.Tcp()));
         var orgs = nodes.Placing.Get<OrgStore>();
         var org = (await orgs.FindAsync(OrgStore.DefaultName))!;
@@ -102,6 +106,7 @@ public sealed class TwoTwilioNodes : IAsyncDisposable
         settings["Cluster:NodeUrl"] = $"http://127.0.0.1:{port}/";
         // Callbacks must do the work: the safety poll would only run after an hour.
         settings["Dialer:Twilio:CallbackSafetyPollInterval"] = "01:00:00";
+        _adjust?.Invoke(settings);
         return settings;
     }
 
