@@ -16,18 +16,14 @@ public sealed class TwoTwilioNodes : IAsyncDisposable
 {
     public const string Callee = "+919812345601";
     public const string CallerId = "+918049123456";
-    private static readonly string SecretKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-
-    private readonly PostgresServer _server;
-    private readonly string _database;
+    private readonly PostgresDatabase _database;
     private readonly int _otherPort = FreePorts.Tcp();
 
     private readonly Action<Dictionary<string, string?>>? _adjust;
 
-    private TwoTwilioNodes(FakeTwilio twilio, PostgresServer server, string database, Action<Dictionary<string, string?>>? adjust)
+    private TwoTwilioNodes(FakeTwilio twilio, PostgresDatabase database, Action<Dictionary<string, string?>>? adjust)
     {
         Twilio = twilio;
-        _server = server;
         _database = database;
         _adjust = adjust;
     }
@@ -41,13 +37,10 @@ public sealed class TwoTwilioNodes : IAsyncDisposable
     /// <summary>Where Twilio sends every request: the other node.</summary>
     public Uri PublicBase => new($"http://127.0.0.1:{_otherPort}/");
 
-    public string ConnectionString => _server.ConnectionString(_database);
-
     /// <param name="adjust">Changes to both nodes' settings.</param>
     public static async Task<TwoTwilioNodes> StartAsync(Action<Dictionary<string, string?>>? adjust = null)
     {
-        var server = await PostgresServer.GetAsync();
-        var nodes = new TwoTwilioNodes(await FakeTwilio.StartAsync(), server, await server.CreateDatabaseAsync(), adjust);
+        var nodes = new TwoTwilioNodes(await FakeTwilio.StartAsync(), await PostgresDatabase.CreateAsync(), adjust);
         nodes.Placing = await RunningAppliance.StartAsync(settings: nodes.Settings(FreePorts.Tcp()));
         var orgs = nodes.Placing.Get<OrgStore>();
         var org = (await orgs.FindAsync(OrgStore.DefaultName))!;
@@ -90,17 +83,14 @@ public sealed class TwoTwilioNodes : IAsyncDisposable
 
     public async Task<NpgsqlConnection> OpenStoreAsync()
     {
-        var connection = new NpgsqlConnection(ConnectionString);
+        var connection = new NpgsqlConnection(_database.ConnectionString);
         await connection.OpenAsync();
         return connection;
     }
 
     private Dictionary<string, string?> Settings(int port)
     {
-        var settings = TwilioTestHost.Settings(Twilio);
-        settings["Store:Provider"] = "postgres";
-        settings["Store:ConnectionString"] = ConnectionString;
-        settings["Store:SecretKey"] = SecretKey;
+        var settings = _database.Settings(TwilioTestHost.Settings(Twilio));
         settings["Api:Urls"] = $"http://127.0.0.1:{port}";
         settings["Api:PublicBaseUrl"] = PublicBase.ToString();
         settings["Cluster:NodeUrl"] = $"http://127.0.0.1:{port}/";
@@ -121,6 +111,6 @@ public sealed class TwoTwilioNodes : IAsyncDisposable
         await Placing.DisposeAsync();
         await Twilio.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await _server.DropDatabaseAsync(_database);
+        await _database.DisposeAsync();
     }
 }
