@@ -123,13 +123,20 @@ public sealed class CallRecordings(
 
     public string FullPath(StoredRecording recording) => dataDirectory.Combine(recording.File);
 
-    /// <summary>Deletes recordings made before the retention window; their calls' <c>recording_url</c> becomes null.</summary>
+    /// <summary>
+    /// Deletes recordings made before the retention window; their calls' <c>recording_url</c> becomes null. Every node
+    /// runs this: each deletes those whose file is in its own data folder, and those of nodes no longer in <c>nodes</c>
+    /// (or of none), whose files no node can reach.
+    /// </summary>
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default)
     {
         var deleted = await store.WriteAsync(async tx =>
         {
             var cutoff = tx.Now - TimeSpan.FromDays(options.Value.RetentionDays);
-            var old = (await tx.QueryAsync<StoredRecording>("SELECT * FROM recordings WHERE created_at < @cutoff", new { cutoff })).ToList();
+            var old = (await tx.QueryAsync<StoredRecording>("""
+                SELECT * FROM recordings
+                WHERE created_at < @cutoff AND (node_id IS NULL OR node_id = @self OR node_id NOT IN (SELECT id FROM nodes))
+                """, new { cutoff, self = node.Id })).ToList();
             await DeleteAsync(tx, old);
             return old;
         }, cancellationToken);
