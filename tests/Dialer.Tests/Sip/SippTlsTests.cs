@@ -205,19 +205,8 @@ public sealed class SippTlsTests : IDisposable
             (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString());
         await tls.AuthenticateAsClientAsync("127.0.0.1");
         var local = (System.Net.IPEndPoint)peer.Client.LocalEndPoint!;
-        var options = $"OPTIONS sips:cualify@127.0.0.1:{listening.Port} SIP/2.0\r\n" +
-                      $"Via: SIP/2.0/TLS 127.0.0.1:{local.Port};branch=z9hG4bKtls1\r\nMax-Forwards: 70\r\n" +
-                      "From: <sips:trunk@127.0.0.1>;tag=t1\r\nTo: <sips:cualify@127.0.0.1>\r\nCall-ID: tls-options-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
-        await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(options));
-        var buffer = new byte[4096];
-        var text = "";
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!text.Contains("\r\n\r\n", StringComparison.Ordinal))
-        {
-            var read = await tls.ReadAsync(buffer, limit.Token);
-            Assert.NotEqual(0, read);
-            text += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
-        }
+        await tls.WriteAsync(StreamPeer.Options("TLS", "sips", listening.Port, local.Port, "z9hG4bKtls1", "tls-options-1"));
+        var text = await StreamPeer.ReadHeadAsync(tls);
 
         Assert.StartsWith("SIP/2.0 200 OK", text);
         Assert.Contains("branch=z9hG4bKtls1", text);
