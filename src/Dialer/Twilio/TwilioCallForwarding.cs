@@ -64,7 +64,17 @@ public sealed class TwilioCallForwarding(HttpClient http, PeerNodes peers, Clust
         {
             using var response = await http.SendAsync(message, timeout.Token);
             var body = await response.Content.ReadAsStringAsync(timeout.Token);
-            logger.LogDebug("Passed Twilio's {Kind} request for call {CallId} on to node {Node}: {Status}", request.Kind, request.CallId, owner.Id, (int)response.StatusCode);
+            if ((int)response.StatusCode >= 400)
+            {
+                // A 403 here means the nodes disagree on Api:PublicBaseUrl or the auth token: this node checked the signature.
+                logger.LogWarning("Node {Node}, which dials call {CallId}, answered Twilio's {Kind} request passed on to it with {Status}",
+                    owner.Id, request.CallId, request.Kind, (int)response.StatusCode);
+            }
+            else
+            {
+                logger.LogDebug("Passed Twilio's {Kind} request for call {CallId} on to node {Node}: {Status}", request.Kind, request.CallId, owner.Id, (int)response.StatusCode);
+            }
+
             return new TwilioOwnerAnswer((int)response.StatusCode, body);
         }
         catch (Exception ex) when (ex is HttpRequestException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)

@@ -58,6 +58,8 @@ public sealed class TwoTwilioNodes : IAsyncDisposable
         var callId = (string)(await (await admin.PostJsonAsync("/api/v1/calls", new { agent_id = agentId, to_e164 = Callee, from_e164 = CallerId })).ExpectAsync(201))["data"]!["id"]!;
         var placed = await Twilio.NextCallAsync();
         Assert.Empty(Twilio.Violations);
+        // As with Twilio, whose callbacks follow its answer to the create: the placing node has taken that answer in.
+        await WaitForAsync(callId, c => c.ProviderCallId == placed.Sid);
         Other ??= await RunningAppliance.StartAsync(settings: Settings(_otherPort));
         return (callId, placed);
     }
