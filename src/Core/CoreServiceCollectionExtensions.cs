@@ -58,7 +58,9 @@ public static class CoreServiceCollectionExtensions
             .Bind(configuration.GetSection(Cluster.ClusterOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Cluster.ClusterOptions>, Cluster.ClusterOptionsValidator>();
         services.AddSingleton<Cluster.ClusterNode>();
+        services.AddSingleton<Cluster.PeerNodes>();
         services.AddSingleton<Cluster.LeaderLease>();
         services.AddSingleton<Cluster.SharedRate>();
         services.AddSingleton<Cluster.SharedSlidingWindow>();

@@ -3,12 +3,15 @@ using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.Core.Cluster;
 
-/// <summary>This appliance as one node of its store: the id its live calls carry.</summary>
+/// <summary>This appliance as one node of its store: the id its live calls carry, and the address other nodes reach it at.</summary>
 public sealed class ClusterNode(IOptions<ClusterOptions> options, DataDirectory dataDirectory)
 {
     private readonly Lazy<string> _id = new(() => options.Value.NodeId is { Length: > 0 } id ? id : LoadOrCreate(dataDirectory));
 
     public string Id => _id.Value;
+
+    /// <summary><c>Cluster:NodeUrl</c>; null when not set.</summary>
+    public Uri? Url => options.Value.NodeBase;
 
     private static string LoadOrCreate(DataDirectory dataDirectory)
     {

@@ -21,9 +21,9 @@ public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRe
         store.WriteAsync<IReadOnlyList<string>>(async tx =>
         {
             await tx.ExecuteAsync($"""
-                INSERT INTO nodes (id, started_at, heartbeat_at, db_clock_at) VALUES (@Id, @Now, @Now, {DatabaseClock(tx)})
-                ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, db_clock_at = excluded.db_clock_at
-                """, new { node.Id, tx.Now });
+                INSERT INTO nodes (id, started_at, heartbeat_at, db_clock_at, url) VALUES (@Id, @Now, @Now, {DatabaseClock(tx)}, @url)
+                ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, db_clock_at = excluded.db_clock_at, url = excluded.url
+                """, new { node.Id, tx.Now, url = node.Url?.AbsoluteUri });
             var silent = (await tx.QueryAsync<string>(
                 "DELETE FROM nodes WHERE id <> @Id AND heartbeat_at < @cutoff RETURNING id",
                 new { node.Id, cutoff = tx.Now - options.Value.NodeTimeout })).ToList();
@@ -52,6 +52,12 @@ public sealed class NodeHeartbeat(ApplianceStore store, ClusterNode node, CallRe
         if (!store.IsPostgres)
         {
             return;
+        }
+
+        if (node.Url is null)
+        {
+            logger.LogWarning("Cluster:NodeUrl is not set: Twilio's Gather, TwiML and answering-machine requests that reach this node for a call " +
+                              "another node placed are answered with a hang-up, and other nodes cannot pass such requests on to this one");
         }
 
         using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, time);

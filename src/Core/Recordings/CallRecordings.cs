@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Cualify.Appliance.Core.Api;
 using Cualify.Appliance.Core.Calls;
+using Cualify.Appliance.Core.Cluster;
 using Cualify.Appliance.Core.Events;
 using Cualify.Appliance.Core.Metrics;
 using Cualify.Appliance.Core.Store;
@@ -16,10 +17,11 @@ namespace Cualify.Appliance.Core.Recordings;
 /// <c>call.recording_ready</c> in one transaction), found for the API by call or by public link, and deleted by
 /// retention or a contact's erasure. Without <c>Api:PublicBaseUrl</c> a recording's URL is its API path; with it,
 /// an unguessable link that needs no key and stops working after <see cref="RecordingOptions.LinkLifetime"/>.
+/// Each recording names the node whose data folder holds its file.
 /// </summary>
 public sealed class CallRecordings(
     ApplianceStore store, EventOutbox outbox, DataDirectory dataDirectory, IOptions<ApiOptions> api, IOptions<RecordingOptions> options,
-    ApplianceMetrics metrics, ILogger<CallRecordings> logger)
+    ClusterNode node, ApplianceMetrics metrics, ILogger<CallRecordings> logger)
 {
     private readonly Counter _written = metrics.Counter("cualify_recordings_written_total", "Call recordings completed and registered, by how they were made (sip: written here; twilio: downloaded)", "source");
     private readonly Counter _writtenBytes = metrics.Counter("cualify_recording_bytes_written_total", "Bytes of the call recordings completed and registered", "source");
@@ -66,10 +68,10 @@ public sealed class CallRecordings(
             }
 
             var inserted = await tx.ExecuteAsync("""
-                INSERT INTO recordings (call_id, org_id, contact_id, file, bytes, duration_sec, created_at)
-                VALUES (@callId, @OrgId, @ContactId, @relativeFile, @Bytes, @durationSec, @Now)
+                INSERT INTO recordings (call_id, org_id, contact_id, file, bytes, duration_sec, created_at, node_id)
+                VALUES (@callId, @OrgId, @ContactId, @relativeFile, @Bytes, @durationSec, @Now, @nodeId)
                 ON CONFLICT (call_id) DO NOTHING
-                """, new { callId, found.OrgId, found.ContactId, relativeFile, Bytes = info.Length, durationSec, tx.Now });
+                """, new { callId, found.OrgId, found.ContactId, relativeFile, Bytes = info.Length, durationSec, tx.Now, nodeId = node.Id });
             if (inserted == 0)
             {
                 return false;
@@ -121,13 +123,20 @@ public sealed class CallRecordings(
 
     public string FullPath(StoredRecording recording) => dataDirectory.Combine(recording.File);
 
-    /// <summary>Deletes recordings made before the retention window; their calls' <c>recording_url</c> becomes null.</summary>
+    /// <summary>
+    /// Deletes recordings made before the retention window; their calls' <c>recording_url</c> becomes null. Every node
+    /// runs this: each deletes those whose file is in its own data folder, and those of nodes no longer in <c>nodes</c>
+    /// (or of none), whose files no node can reach.
+    /// </summary>
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default)
     {
         var deleted = await store.WriteAsync(async tx =>
         {
             var cutoff = tx.Now - TimeSpan.FromDays(options.Value.RetentionDays);
-            var old = (await tx.QueryAsync<StoredRecording>("SELECT * FROM recordings WHERE created_at < @cutoff", new { cutoff })).ToList();
+            var old = (await tx.QueryAsync<StoredRecording>("""
+                SELECT * FROM recordings
+                WHERE created_at < @cutoff AND (node_id IS NULL OR node_id = @self OR node_id NOT IN (SELECT id FROM nodes))
+                """, new { cutoff, self = node.Id })).ToList();
             await DeleteAsync(tx, old);
             return old;
         }, cancellationToken);

@@ -9,7 +9,7 @@ public static class RecordingEvents
 /// <summary>The data of <see cref="RecordingEvents.Ready"/>.</summary>
 public sealed record RecordingReady(string CallId, string RecordingUrl, long DurationSec);
 
-/// <summary>A finished recording: its file relative to the data folder.</summary>
+/// <summary>A finished recording: its file relative to the data folder of node <see cref="NodeId"/>.</summary>
 public sealed class StoredRecording
 {
     public string CallId { get; init; } = "";
@@ -25,4 +25,7 @@ public sealed class StoredRecording
     public long DurationSec { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The node that wrote or downloaded the file; null for a recording registered before nodes were recorded.</summary>
+    public string? NodeId { get; init; }
 }

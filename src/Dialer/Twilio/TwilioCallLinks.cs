@@ -31,6 +31,16 @@ public sealed record TwilioCallLinks(string StatusCallback, string GatherAction,
             audioToken is null ? null : Link(AudioRoute.Replace("{token}", audioToken, StringComparison.Ordinal)));
     }
 
+    /// <summary>The link Twilio is given for requests of <paramref name="kind"/>.</summary>
+    public string Of(TwilioCallbackKind kind) => kind switch
+    {
+        TwilioCallbackKind.Status => StatusCallback,
+        TwilioCallbackKind.Gather => GatherAction,
+        TwilioCallbackKind.Machine => MachineDetection,
+        TwilioCallbackKind.Recording => RecordingStatus,
+        _ => Twiml,
+    };
+
     /// <summary>A fresh unguessable token for a call's audio URL (URL-safe base64 of 32 random bytes).</summary>
     public static string NewAudioToken() =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

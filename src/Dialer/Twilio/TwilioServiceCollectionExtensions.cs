@@ -16,7 +16,7 @@ public static class TwilioServiceCollectionExtensions
 
     /// <summary>
     /// The <c>twilio</c> provider and what it needs: <c>Dialer:Twilio</c> options (checked at start when
-    /// <c>Dialer:Provider</c> is <c>twilio</c>), the REST client, the CPS gate, the callbacks, the poller and the recording fetcher. The
+    /// <c>Dialer:Provider</c> is <c>twilio</c>), the REST client, the CPS gate, the callbacks (and the forwarding of those for calls another node placed), the poller and the recording fetcher. The
     /// poller and the fetcher run and <c>/readyz</c> and <c>doctor</c> check the credentials only when twilio is the selected provider.
     /// </summary>
     public static IServiceCollection AddTwilioTelephony(this IServiceCollection services, IConfiguration configuration)
@@ -37,6 +37,12 @@ public static class TwilioServiceCollectionExtensions
             .RedactLoggedHeaders(_ => true)
             .AddResilienceHandler(TwilioResilience.PipelineName, (pipeline, context) =>
                 TwilioResilience.Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value));
+
+        // Twilio's requests for calls another node placed are passed on to it; the per-request timeout is the forwarder's own.
+        services.AddHttpClient<TwilioCallForwarding>(TwilioCallForwarding.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RedactLoggedHeaders(_ => true);
 
         services.AddSingleton(provider => new CallsPerSecondGate(
             provider.GetRequiredService<IOptions<TwilioOptions>>().Value.CallsPerSecond,

@@ -11,7 +11,8 @@ namespace Cualify.Appliance.LocalApi.Calls;
 
 /// <summary>
 /// A call's recording as an 8 kHz two-channel WAV, with <c>Range</c> (206; a range outside the file is 416 in the
-/// error envelope): by the call with a key, or by an unexpired public link without one.
+/// error envelope): by the call with a key, or by an unexpired public link without one. A file in another node's data
+/// folder is fetched from that node (<see cref="RecordingFromPeer"/>).
 /// </summary>
 public static class RecordingEndpoints
 {
@@ -30,29 +31,30 @@ public static class RecordingEndpoints
         return api;
     }
 
-    private static async Task<IResult> ByCallAsync(string id, HttpContext context, CallRecordings recordings)
+    private static async Task<IResult> ByCallAsync(string id, HttpContext context, CallRecordings recordings, RecordingFromPeer peer)
     {
         var recording = await recordings.FindAsync(context.Caller().OrgId, id, context.RequestAborted)
             ?? throw ApplianceException.NotFound("Recording", "id");
-        return Serve(context, recordings, recording);
+        return await ServeAsync(context, recordings, peer, recording);
     }
 
-    private static async Task<IResult> ByLinkAsync(string file, HttpContext context, CallRecordings recordings, TimeProvider time)
+    private static async Task<IResult> ByLinkAsync(string file, HttpContext context, CallRecordings recordings, RecordingFromPeer peer, TimeProvider time)
     {
         var recording = file.EndsWith(".wav", StringComparison.Ordinal)
             ? await recordings.FindByTokenAsync(file[..^4], time.GetUtcNow(), context.RequestAborted)
             : null;
         return recording is null
             ? throw new ApplianceException(ErrorKind.NotFound, "This recording link is unknown or has expired; GET the call again for a fresh one")
-            : Serve(context, recordings, recording);
+            : await ServeAsync(context, recordings, peer, recording);
     }
 
-    private static IResult Serve(HttpContext context, CallRecordings recordings, StoredRecording recording)
+    /// <summary>The file from this node's data folder, or as the node holding it answers.</summary>
+    private static async Task<IResult> ServeAsync(HttpContext context, CallRecordings recordings, RecordingFromPeer peer, StoredRecording recording)
     {
         var file = new FileInfo(recordings.FullPath(recording));
         if (!file.Exists)
         {
-            throw ApplianceException.NotFound("Recording", "id");
+            return await peer.FetchAsync(context, recording) ?? throw ApplianceException.NotFound("Recording", "id");
         }
 
         if (!RangeIsSatisfiable(context.Request.Headers.Range, file.Length))

@@ -12,7 +12,8 @@ namespace Cualify.Appliance.LocalApi.Providers;
 /// Twilio's way back into the appliance, under <c>/api/v1/providers/twilio</c>: status and recording callbacks, the
 /// Gather action, long TwiML and the prompt audio. No API key: the first three are verified by
 /// <c>X-Twilio-Signature</c> (403 when missing or wrong) over a form read within <see cref="TwilioForm"/>'s bounds,
-/// the audio is named by an unguessable per-call token.
+/// the audio is named by an unguessable per-call token. A request for a call another live node placed is answered by
+/// that node (<see cref="TwilioCallForwarding"/>).
 /// </summary>
 public static class TwilioEndpoints
 {
@@ -37,35 +38,35 @@ public static class TwilioEndpoints
 
     private static async Task<NoContent> StatusAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
     {
-        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Status, callbacks, cancellationToken);
-        await callbacks.StatusAsync(callId, form, cancellationToken);
+        var callback = await ReadSignedAsync(request, callId, TwilioCallbackKind.Status, callbacks, cancellationToken);
+        await callbacks.StatusAsync(callback, cancellationToken);
         return TypedResults.NoContent();
     }
 
     private static async Task<NoContent> MachineAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
     {
-        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Machine, callbacks, cancellationToken);
-        await callbacks.MachineAsync(callId, form, cancellationToken);
+        var callback = await ReadSignedAsync(request, callId, TwilioCallbackKind.Machine, callbacks, cancellationToken);
+        await callbacks.MachineAsync(callback, cancellationToken);
         return TypedResults.NoContent();
     }
 
     private static async Task<NoContent> RecordingAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
     {
-        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Recording, callbacks, cancellationToken);
-        await callbacks.RecordingAsync(callId, form, cancellationToken);
+        var callback = await ReadSignedAsync(request, callId, TwilioCallbackKind.Recording, callbacks, cancellationToken);
+        await callbacks.RecordingAsync(callback, cancellationToken);
         return TypedResults.NoContent();
     }
 
     private static async Task<ContentHttpResult> GatherAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
     {
-        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Gather, callbacks, cancellationToken);
-        return TypedResults.Text(await callbacks.GatherAsync(callId, form, cancellationToken), TwilioCallbacks.TwimlContentType);
+        var callback = await ReadSignedAsync(request, callId, TwilioCallbackKind.Gather, callbacks, cancellationToken);
+        return TypedResults.Text(await callbacks.GatherAsync(callback, cancellationToken), TwilioCallbacks.TwimlContentType);
     }
 
     private static async Task<ContentHttpResult> TwimlAsync(string callId, HttpRequest request, TwilioCallbacks callbacks, CancellationToken cancellationToken)
     {
-        var form = await ReadSignedAsync(request, callId, TwilioCallbackKind.Twiml, callbacks, cancellationToken);
-        return TypedResults.Text(callbacks.Twiml(callId, form), TwilioCallbacks.TwimlContentType);
+        var callback = await ReadSignedAsync(request, callId, TwilioCallbackKind.Twiml, callbacks, cancellationToken);
+        return TypedResults.Text(await callbacks.TwimlAsync(callback, cancellationToken), TwilioCallbacks.TwimlContentType);
     }
 
     private static async Task<FileContentHttpResult> AudioAsync(string token, TwilioCallbacks callbacks, CancellationToken cancellationToken)
@@ -75,11 +76,15 @@ public static class TwilioEndpoints
         return TypedResults.File(wav, PromptWav.ContentType);
     }
 
-    private static async Task<IReadOnlyDictionary<string, string>> ReadSignedAsync(
+    /// <summary>The request as it arrived, once its signature is checked: a forwarded one is checked again here, by the node that placed the call.</summary>
+    private static async Task<TwilioCallbackRequest> ReadSignedAsync(
         HttpRequest request, string callId, TwilioCallbackKind kind, TwilioCallbacks callbacks, CancellationToken cancellationToken)
     {
         var form = await TwilioForm.ReadAsync(request, cancellationToken);
-        callbacks.Verify(callId, kind, request.QueryString.Value ?? "", form, request.Headers[TwilioSignature.Header].ToString());
-        return form;
+        var forwardedBy = request.Headers[TwilioCallForwarding.Header].ToString();
+        var callback = new TwilioCallbackRequest(callId, kind, request.QueryString.Value ?? "", form, request.Headers[TwilioSignature.Header].ToString(),
+            forwardedBy.Length == 0 ? null : forwardedBy);
+        callbacks.Verify(callback);
+        return callback;
     }
 }

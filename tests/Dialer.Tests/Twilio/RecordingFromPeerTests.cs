@@ -1,0 +1,79 @@
+using System.Net.Http.Headers;
+using Cualify.Appliance.Core.Cluster;
+using Cualify.Appliance.Testing;
+using Dapper;
+
+namespace Cualify.Appliance.Dialer.Tests.Twilio;
+
+/// <summary>
+/// A recording is a file in the data folder of the node that downloaded it (SPEC §9); asked for at another node —
+/// by the call with a key, with a Range, or by its public link — it is fetched from that node and served the same.
+/// </summary>
+public sealed class RecordingFromPeerTests : IAsyncLifetime
+{
+    private TwoTwilioNodes _nodes = null!;
+
+    public async Task InitializeAsync() => _nodes = await TwoTwilioNodes.StartAsync(settings => settings["Dialer:Twilio:RecordingPollInterval"] = "00:00:00.200");
+
+    public async Task DisposeAsync() => await _nodes.DisposeAsync();
+
+    [Fact]
+    public async Task A_recording_on_one_node_is_served_by_the_other_until_its_node_stops()
+    {
+        var (callId, placed) = await _nodes.PlaceAsync(new
+        {
+            name = "Recorded", language = "en-IN", message_text = "Your policy renews next week.", dtmf = new Dictionary<string, string>(), record = true,
+        });
+        Assert.Equal(204, await placed.MoveAsync("in-progress"));
+        placed.Duration = 3;
+        placed.Record(WavFixtures.Tone(8000, 16, 2, 3));
+        Assert.Equal(204, await placed.MoveAsync("completed"));
+        Assert.Equal(204, (await placed.RecordingCompletedAsync()).Status);
+        var holderId = await RecordingNodeAsync(callId);
+        var holder = _nodes.Placing.Get<ClusterNode>().Id == holderId ? _nodes.Placing : _nodes.Other!;
+        var asker = holder == _nodes.Placing ? _nodes.Other! : _nodes.Placing;
+        using var atHolder = holder.Client(_nodes.Placing.AdminKey);
+        using var atAsker = asker.Client(_nodes.Placing.AdminKey);
+        var path = $"/api/v1/calls/{callId}/recording";
+
+        var original = await atHolder.GetByteArrayAsync(path);
+        using var relayed = await atAsker.GetAsync(path);
+        using var range = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { Range = new RangeHeaderValue(44, 143) } };
+        using var partial = await atAsker.SendAsync(range);
+        var link = (string)(await (await atAsker.GetAsync($"/api/v1/calls/{callId}")).ExpectAsync(200))["data"]!["recording_url"]!;
+        using var anonymous = asker.Client();
+        using var byLink = await anonymous.GetAsync(new Uri(link).PathAndQuery);
+        using var unauthenticated = await anonymous.GetAsync(path);
+
+        Assert.Equal(200, (int)relayed.StatusCode);
+        Assert.Equal("audio/wav", relayed.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(original, await relayed.Content.ReadAsByteArrayAsync());
+        Assert.Equal(206, (int)partial.StatusCode);
+        Assert.Equal($"bytes 44-143/{original.Length}", partial.Content.Headers.ContentRange!.ToString());
+        Assert.Equal(original[44..144], await partial.Content.ReadAsByteArrayAsync());
+        Assert.Equal(200, (int)byLink.StatusCode);
+        Assert.Equal(original, await byLink.Content.ReadAsByteArrayAsync());
+        Assert.Equal(401, (int)unauthenticated.StatusCode);
+
+        await holder.StopAsync();
+        using var holderGone = await atAsker.GetAsync(path);
+        await holderGone.ExpectErrorAsync(404, "not_found");
+    }
+
+    /// <summary>The node whose data folder took the downloaded recording, once one has.</summary>
+    private async Task<string> RecordingNodeAsync(string callId)
+    {
+        await using var store = await _nodes.OpenStoreAsync();
+        var until = DateTimeOffset.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            if (await store.ExecuteScalarAsync<string?>("SELECT node_id FROM recordings WHERE call_id = @callId", new { callId }) is { } node)
+            {
+                return node;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < until, "No node downloaded the recording");
+            await Task.Delay(100);
+        }
+    }
+}
