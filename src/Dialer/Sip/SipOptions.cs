@@ -29,6 +29,15 @@ public sealed class SipOptions
     public bool TlsAcceptAnyCertificate { get; set; }
 
     /// <summary>
+    /// PEM certificate (chain) the appliance shows to TLS connections the trunk opens to <see cref="LocalPort"/>;
+    /// with <see cref="TlsKeyFile"/>. Unset: over tls only the connections the appliance opens carry SIP.
+    /// </summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCertificateFile"/>.</summary>
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>
     /// SRTP (RFC 3711, keys by SDES RFC 4568): <c>off</c>; <c>optional</c> (offer keys on RTP/AVP, fall back to RTP
     /// when the callee answers without); <c>required</c> (offer RTP/SAVP, refuse a callee without keys: <c>no_common_codec</c>).
     /// </summary>

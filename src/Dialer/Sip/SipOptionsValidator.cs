@@ -30,6 +30,15 @@ public sealed class SipOptionsValidator : IValidateOptions<SipOptions>
             errors.Add($"Dialer:Sip:TlsCaFile names a file that does not exist ('{options.TlsCaFile}')");
         }
 
+        if (string.IsNullOrWhiteSpace(options.TlsCertificateFile) != string.IsNullOrWhiteSpace(options.TlsKeyFile))
+        {
+            errors.Add("Dialer:Sip:TlsCertificateFile and Dialer:Sip:TlsKeyFile go together: set both or neither");
+        }
+        else if (!string.IsNullOrWhiteSpace(options.TlsCertificateFile) && SipTlsPolicy.LoadServerCertificate(options.TlsCertificateFile, options.TlsKeyFile!) is { Error: { } certificateError })
+        {
+            errors.Add($"Dialer:Sip:TlsCertificateFile: {certificateError}");
+        }
+
         if (!string.IsNullOrWhiteSpace(options.TlsFingerprint) && SipTlsPolicy.ParseFingerprint(options.TlsFingerprint) is null)
         {
             errors.Add("Dialer:Sip:TlsFingerprint must be a SHA-256 fingerprint: 32 hex bytes, colons allowed");

@@ -127,11 +127,11 @@ public sealed class SipStack : IAsyncDisposable
 
         var (host, port) = SipOptions.ParseHostPort(options.OutboundProxy, options.DefaultPort) ?? options.TrunkEndpoint;
         var tls = kind == SipTransportKind.Tls
-            ? new SipTlsPolicy(host.Trim('[', ']'), options.TlsCaFile, options.TlsFingerprint, options.TlsAcceptAnyCertificate)
+            ? new SipTlsPolicy(host.Trim('[', ']'), options.TlsCaFile, options.TlsFingerprint, options.TlsAcceptAnyCertificate, ServerCertificate(options))
             : null;
         var streams = new SipStreamConnections(bindAddress, tls, time, loggers.CreateLogger<SipStreamConnections>()) { KeepAliveInterval = options.KeepAliveInterval };
         // Only on a configured port: a stack on "any free port" (tests, doctor's probe) has no Contact a trunk dials.
-        if (kind == SipTransportKind.Tcp && options.LocalPort != 0)
+        if ((kind == SipTransportKind.Tcp || tls?.ServerCertificate is not null) && options.LocalPort != 0)
         {
             streams.Listen(new IPEndPoint(bindAddress, channel.LocalEndPoint.Port));
         }
@@ -184,4 +184,9 @@ public sealed class SipStack : IAsyncDisposable
             return IPAddress.Loopback;
         }
     }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2? ServerCertificate(SipOptions options) =>
+        string.IsNullOrWhiteSpace(options.TlsCertificateFile) || string.IsNullOrWhiteSpace(options.TlsKeyFile)
+            ? null
+            : SipTlsPolicy.LoadServerCertificate(options.TlsCertificateFile, options.TlsKeyFile).Certificate;
 }

@@ -27,8 +27,7 @@ public sealed class ThreeNodeClusterTests
     [Fact]
     public async Task Calls_through_three_nodes_are_dialed_once_within_the_caps_and_a_killed_nodes_calls_are_settled_by_the_others()
     {
-        var server = await PostgresServer.GetAsync();
-        var database = await server.CreateDatabaseAsync();
+        await using var database = await PostgresDatabase.CreateAsync();
         var folders = Enumerable.Range(1, 3).Select(i => new TempDirectory($"cluster-node{i}")).ToList();
         var received = new ConcurrentDictionary<string, int>();
         await using var receiver = StandInHost.Create();
@@ -39,16 +38,11 @@ public sealed class ThreeNodeClusterTests
             return Results.Ok();
         });
         var receiverAddress = await StandInHost.StartAsync(receiver);
-        var environment = new Dictionary<string, string>
-        {
-            ["CUALIFY__Store__Provider"] = "postgres",
-            ["CUALIFY__Store__ConnectionString"] = server.ConnectionString(database),
-            ["CUALIFY__Store__SecretKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-            ["CUALIFY__Cluster__NodeTimeout"] = NodeTimeout.ToString(),
-            ["CUALIFY__Dialer__MaxConcurrentCalls"] = GlobalCap.ToString(),
-        };
+        var environment = database.Environment();
+        environment["CUALIFY__Cluster__NodeTimeout"] = NodeTimeout.ToString();
+        environment["CUALIFY__Dialer__MaxConcurrentCalls"] = GlobalCap.ToString();
         var nodes = new ApplianceProcess?[3];
-        await using var store = new NpgsqlConnection(server.ConnectionString(database));
+        await using var store = new NpgsqlConnection(database.ConnectionString);
         try
         {
             // The first node migrates and prints the admin key; the others join the migrated database.
@@ -79,7 +73,7 @@ public sealed class ThreeNodeClusterTests
             })).ExpectAsync(201))["data"]!["id"]!;
 
             using var sampling = new CancellationTokenSource();
-            var sampler = SampleLiveCallsAsync(server.ConnectionString(database), sampling.Token);
+            var sampler = SampleLiveCallsAsync(database.ConnectionString, sampling.Token);
             // Mostly short calls (busy at 3 s, invalid at 1 s); every fifth presses 1 and is billed.
             for (var i = 0; i < Calls; i++)
             {
@@ -173,7 +167,6 @@ public sealed class ThreeNodeClusterTests
             }
 
             await store.CloseAsync();
-            await server.DropDatabaseAsync(database);
             folders.ForEach(f => f.Dispose());
         }
     }

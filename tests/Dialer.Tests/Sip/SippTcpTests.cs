@@ -171,20 +171,8 @@ public sealed class SippTcpTests
         await peer.ConnectAsync(listening);
         var stream = peer.GetStream();
         var local = (System.Net.IPEndPoint)peer.Client.LocalEndPoint!;
-        var options = $"OPTIONS sip:cualify@127.0.0.1:{listening.Port};transport=tcp SIP/2.0\r\n" +
-                      $"Via: SIP/2.0/TCP 127.0.0.1:{local.Port};branch=z9hG4bKpeer1\r\nMax-Forwards: 70\r\n" +
-                      "From: <sip:trunk@127.0.0.1>;tag=t1\r\nTo: <sip:cualify@127.0.0.1>\r\nCall-ID: peer-options-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
-
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(options));
-        var buffer = new byte[4096];
-        var text = "";
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!text.Contains("\r\n\r\n", StringComparison.Ordinal))
-        {
-            var read = await stream.ReadAsync(buffer, limit.Token);
-            Assert.NotEqual(0, read);
-            text += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
-        }
+        await stream.WriteAsync(StreamPeer.Options("TCP", "sip", listening.Port, local.Port, "z9hG4bKpeer1", "peer-options-1"));
+        var text = await StreamPeer.ReadHeadAsync(stream);
 
         Assert.StartsWith("SIP/2.0 200 OK", text);
         Assert.Contains("branch=z9hG4bKpeer1", text);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Cualify.Appliance.Dialer.Sip;
 using Cualify.Appliance.Dialer.Telephony;
 using Cualify.Appliance.Testing;
@@ -170,6 +171,57 @@ public sealed class SippTlsTests : IDisposable
     }
 
     private static byte[] FrontEndCertificate(TlsFrontEnd frontEnd) => frontEnd.Certificate.RawData;
+
+    [Fact]
+    public async Task With_a_certificate_of_its_own_a_TLS_connection_the_trunk_opens_is_accepted_and_its_request_answered_on_it()
+    {
+        var certificate = _certificates.Server("127.0.0.1");
+        var certificateFile = Path.Combine(_folder.Path, "sip.crt");
+        var keyFile = Path.Combine(_folder.Path, "sip.key");
+        await File.WriteAllTextAsync(certificateFile, certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyFile, certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        await using var stack = await TestStacks.StartAsync(FreePorts.Tcp(), o =>
+        {
+            o.Transport = "tls";
+            o.LocalPort = FreePorts.Tcp();
+            o.TlsCaFile = _certificates.WriteAuthorityPem(_folder.Path);
+            o.TlsCertificateFile = certificateFile;
+            o.TlsKeyFile = keyFile;
+        });
+        var listening = stack.Transport.Streams!.ListeningOn!;
+
+        // Something that does not speak TLS is dropped at the handshake; the listener goes on.
+        using (var plain = new System.Net.Sockets.TcpClient())
+        {
+            await plain.ConnectAsync(listening);
+            await plain.GetStream().WriteAsync("OPTIONS sip:cualify@127.0.0.1 SIP/2.0\r\n\r\n"u8.ToArray());
+            using var closed = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, await plain.GetStream().ReadAsync(new byte[512], closed.Token));
+        }
+
+        using var peer = new System.Net.Sockets.TcpClient();
+        await peer.ConnectAsync(listening);
+        await using var tls = new System.Net.Security.SslStream(peer.GetStream(), false,
+            (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString());
+        await tls.AuthenticateAsClientAsync("127.0.0.1");
+        var local = (System.Net.IPEndPoint)peer.Client.LocalEndPoint!;
+        await tls.WriteAsync(StreamPeer.Options("TLS", "sips", listening.Port, local.Port, "z9hG4bKtls1", "tls-options-1"));
+        var text = await StreamPeer.ReadHeadAsync(tls);
+
+        Assert.StartsWith("SIP/2.0 200 OK", text);
+        Assert.Contains("branch=z9hG4bKtls1", text);
+        Assert.Equal(1, stack.Transport.Streams.Counters.Accepted);
+    }
+
+    [Fact]
+    public void A_certificate_without_its_key_file_or_one_that_cannot_be_read_is_refused_at_start()
+    {
+        var half = new SipOptions { Trunk = "127.0.0.1:5061", Transport = "tls", TlsCertificateFile = "/etc/hostname" };
+        Assert.Contains(new SipOptionsValidator().Validate(null, half).Failures!, f => f.Contains("go together", StringComparison.Ordinal));
+
+        var unreadable = new SipOptions { Trunk = "127.0.0.1:5061", Transport = "tls", TlsCertificateFile = "/etc/hostname", TlsKeyFile = "/etc/hostname" };
+        Assert.Contains(new SipOptionsValidator().Validate(null, unreadable).Failures!, f => f.StartsWith("Dialer:Sip:TlsCertificateFile: cannot be read", StringComparison.Ordinal));
+    }
 
     public void Dispose()
     {

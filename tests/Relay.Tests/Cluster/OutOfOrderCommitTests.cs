@@ -1,4 +1,5 @@
 using Cualify.Appliance.Core.Store;
+using Cualify.Appliance.Testing;
 using Npgsql;
 
 namespace Cualify.Appliance.Relay.Tests.Cluster;

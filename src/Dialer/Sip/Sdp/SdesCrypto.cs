@@ -65,6 +65,12 @@ public sealed class SdesCrypto
     public static IReadOnlyList<SdesCrypto> In(MediaDescription media) =>
         media.Attributes.Where(a => a.Name == "crypto").Select(a => TryParse(a.Value, out var c) ? c : null).OfType<SdesCrypto>().ToList();
 
+    /// <summary>The same key and suite under the peer's tag: how an answer agrees one of the peer's offered lines (RFC 4568 §7.1.2).</summary>
+    public SdesCrypto WithTag(int tag) => tag == Tag ? this : new SdesCrypto(tag, Suite, KeyAndSalt);
+
+    /// <summary>Whether <paramref name="other"/> keys the same SRTP context: same suite, master key and salt.</summary>
+    public bool SameKeyAs(SdesCrypto other) => Suite == other.Suite && KeyAndSalt.AsSpan().SequenceEqual(other.KeyAndSalt);
+
     public SdpAttribute ToAttribute() =>
         new("crypto", string.Create(CultureInfo.InvariantCulture, $"{Tag} {Suite.Name} inline:{Convert.ToBase64String(KeyAndSalt)}"));
 

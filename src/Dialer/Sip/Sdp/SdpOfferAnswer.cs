@@ -111,6 +111,31 @@ public static class SdpOfferAnswer
     }
 
     /// <summary>
+    /// Reads a peer's re-offer (RFC 3264 §8) like an answer; SRTP is agreed on the first of the peer's
+    /// <c>a=crypto</c> lines whose suite we have a key for (RFC 4568 §7.1.2: the answer carries that line's tag and
+    /// our key), whatever the tags we used in our own offer.
+    /// </summary>
+    public static NegotiatedMedia? NegotiateOffer(
+        SessionDescription offer, IReadOnlyList<AudioCodec> codecs, out string? failure, IReadOnlyList<SdesCrypto>? ourKeys)
+    {
+        if (Negotiate(offer, codecs, out failure) is not { } media)
+        {
+            return null;
+        }
+
+        var audio = offer.Media.First(m => m.Kind == "audio");
+        foreach (var theirs in ourKeys is null ? [] : SdesCrypto.In(audio))
+        {
+            if (ourKeys!.FirstOrDefault(o => o.Suite == theirs.Suite) is { } ours)
+            {
+                return media with { LocalCrypto = ours.WithTag(theirs.Tag), RemoteCrypto = theirs };
+            }
+        }
+
+        return media;
+    }
+
+    /// <summary>
     /// Our answer to a peer's re-offer (RFC 3264 §6, §8): the negotiated codec and the peer's telephone-event type,
     /// our address and port, the mirrored direction, and our origin with <paramref name="version"/>.
     /// </summary>

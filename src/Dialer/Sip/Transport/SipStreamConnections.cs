@@ -102,13 +102,13 @@ public sealed class SipStreamConnections : IAsyncDisposable
         }
     }
 
-    /// <summary>The address peers' own TCP connections are accepted on, when <see cref="Listen"/> bound one.</summary>
+    /// <summary>The address peers' own connections are accepted on, when <see cref="Listen"/> bound one.</summary>
     public IPEndPoint? ListeningOn => (IPEndPoint?)_listener?.LocalEndpoint;
 
     /// <summary>
-    /// Accepts the peers' own TCP connections on <paramref name="at"/> (RFC 3261 §18: the trunk may open one to send
-    /// a request to our Contact). Plain TCP only: accepting TLS would need a server certificate of our own. False
-    /// (and logged) when the port is taken; calls still work over our own connections.
+    /// Accepts the peers' own connections on <paramref name="at"/> (RFC 3261 §18: the trunk may open one to send
+    /// a request to our Contact): TCP, or TLS with the policy's server certificate. False (and logged) when the
+    /// port is taken; calls still work over our own connections.
     /// </summary>
     public bool Listen(IPEndPoint at)
     {
@@ -119,7 +119,7 @@ public sealed class SipStreamConnections : IAsyncDisposable
         }
         catch (SocketException exception)
         {
-            _logger.LogWarning("SIP TCP cannot listen on {Address}: {Error}; only connections we open carry SIP", at, exception.SocketErrorCode);
+            _logger.LogWarning("SIP {Protocol} cannot listen on {Address}: {Error}; only connections we open carry SIP", Protocol, at, exception.SocketErrorCode);
             return false;
         }
 
@@ -162,12 +162,39 @@ public sealed class SipStreamConnections : IAsyncDisposable
             }
 
             socket.NoDelay = true;
-            var remote = (IPEndPoint)socket.RemoteEndPoint!;
-            var connection = new SipStreamConnection(socket, new NetworkStream(socket, ownsSocket: false), remote, _time);
-            _open[remote] = connection;
-            Counters.CountAccepted();
-            _ = connection.RunReadsAsync(Deliver, OnClosed);
+            _ = AdmitAsync(socket, cancellationToken);
         }
+    }
+
+    /// <summary>Takes an accepted connection into use, after its TLS handshake (off the accept loop, so a slow peer holds up no other).</summary>
+    private async Task AdmitAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        if (_tls?.ServerCertificate is not null)
+        {
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            stream = tls;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(ConnectTimeout);
+                await tls.AuthenticateAsServerAsync(_tls.ServerOptions(), timeout.Token);
+            }
+            catch (Exception exception) when (exception is AuthenticationException or IOException or OperationCanceledException)
+            {
+                Counters.ConnectFailed(tls: true);
+                _logger.LogWarning("SIP TLS connection from {Remote} refused: the handshake failed ({Detail})", remote, Describe(exception));
+                await tls.DisposeAsync();
+                socket.Dispose();
+                return;
+            }
+        }
+
+        var connection = new SipStreamConnection(socket, stream, remote, _time);
+        _open[remote] = connection;
+        Counters.CountAccepted();
+        _ = connection.RunReadsAsync(Deliver, OnClosed);
     }
 
     /// <summary>One round of the watch: ping idle connections, close dead ones, reconnect the persistent one when due.</summary>

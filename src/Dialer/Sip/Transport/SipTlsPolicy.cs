@@ -15,9 +15,10 @@ public sealed class SipTlsPolicy
     private readonly byte[]? _fingerprint;
     private readonly bool _acceptAny;
 
-    public SipTlsPolicy(string targetHost, string? caFile = null, string? fingerprint = null, bool acceptAny = false)
+    public SipTlsPolicy(string targetHost, string? caFile = null, string? fingerprint = null, bool acceptAny = false, X509Certificate2? serverCertificate = null)
     {
         TargetHost = targetHost;
+        ServerCertificate = serverCertificate;
         _acceptAny = acceptAny;
         if (!string.IsNullOrWhiteSpace(caFile))
         {
@@ -33,6 +34,33 @@ public sealed class SipTlsPolicy
 
     /// <summary>The name the trunk's certificate must carry (and the SNI sent).</summary>
     public string TargetHost { get; }
+
+    /// <summary>What the appliance shows to the TLS connections a trunk opens to it; null: it accepts none.</summary>
+    public X509Certificate2? ServerCertificate { get; }
+
+    /// <summary>The trunk that connects to us is not asked for a certificate: its requests are checked as SIP, like any request.</summary>
+    public SslServerAuthenticationOptions ServerOptions() => new()
+    {
+        ServerCertificate = ServerCertificate,
+        ClientCertificateRequired = false,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+    };
+
+    /// <summary>The certificate and key from PEM files, with its private key usable by TLS on every platform; or why not.</summary>
+    public static (X509Certificate2? Certificate, string? Error) LoadServerCertificate(string certificateFile, string keyFile)
+    {
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
+            // An ephemeral PEM key cannot be used by SChannel; a PKCS#12 round trip gives a key every platform can.
+            var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            return certificate.HasPrivateKey ? (certificate, null) : (null, "the key file holds no private key for the certificate");
+        }
+        catch (Exception exception) when (exception is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return (null, $"cannot be read with its key: {exception.Message}");
+        }
+    }
 
     public SslClientAuthenticationOptions ClientOptions() => new()
     {

@@ -257,8 +257,15 @@ public sealed partial class SipCall
         ok.Headers.Add(SipHeaderNames.Contact, _ua.Identity.Contact(_ua.Options.FromUser));
         ok.Headers.Add(SipHeaderNames.Allow, SipMethods.Allowed);
         if (request.Body.Length > 0 && SessionDescription.TryParse(request.BodyText, out var offer) &&
-            SdpOfferAnswer.Negotiate(offer, _ua.Options.CodecList, out _, _offeredCrypto) is { } media && _rtp is not null)
+            SdpOfferAnswer.NegotiateOffer(offer, _ua.Options.CodecList, out _, _offeredCrypto) is { } media && _rtp is not null)
         {
+            if (!RekeySrtp(media))
+            {
+                // RFC 3264 §8: a re-offer we cannot accept is refused and the session goes on as it was.
+                transaction.Respond(SipResponses.For(request, 488, "Not Acceptable Here"));
+                return;
+            }
+
             _rtp.Remote = media.Remote;
             ok.SetBody("application/sdp", SdpOfferAnswer.Answer(offer, _offer!, media, ++_sdpVersion).ToString());
         }

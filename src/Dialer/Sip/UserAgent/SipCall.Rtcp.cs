@@ -110,7 +110,7 @@ public sealed partial class SipCall
             ["rtp_received"] = _rtp.PacketsReceived,
             ["rtcp_received"] = _rtcp?.PacketsReceived ?? 0,
         };
-        if (_srtpReceiver is { } srtp)
+        if (SrtpDrops() is { } srtp)
         {
             _ua.MediaReports.SrtpEnded(srtp.AuthenticationFailures, srtp.Replays);
             quality["srtp_auth_failures"] = srtp.AuthenticationFailures;

@@ -1,6 +1,4 @@
-using Cualify.Appliance.Testing;
-
-namespace Cualify.Appliance.Relay.Tests.Cluster;
+namespace Cualify.Appliance.Testing;
 
 /// <summary>A database of its own on the test run's PostgreSQL, with the settings that put an appliance on it; dropped on dispose.</summary>
 public sealed class PostgresDatabase : IAsyncDisposable
@@ -41,6 +39,10 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
         return settings;
     }
+
+    /// <summary>The same settings as <c>CUALIFY__Store__…</c> variables, for appliances run as child processes.</summary>
+    public Dictionary<string, string> Environment() =>
+        Settings().ToDictionary(s => "CUALIFY__" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
 
     public ValueTask DisposeAsync() => new(_server.DropDatabaseAsync(_name));
 }
