@@ -138,6 +138,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         using var events = outbox.Batch(tx);
         using var createdJson = new ContactViewJson();
         var now = StoredNow.Of(tx);
+        var ids = new IdBatch(tx.Now);
         var results = new List<UpsertResult>(rows.Count);
         foreach (var (row, voiceDigest, emailDigest) in rows)
         {
@@ -151,7 +152,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             }
 
             var blockedEmail = emailDigest is not null && blocked.Contains(emailDigest);
-            var contact = Insert(insert, now, orgId, row, Ids.New(tx.Now), blocked.Contains(voiceDigest), blockedEmail);
+            var contact = Insert(insert, now, orgId, row, ids.New(), blocked.Contains(voiceDigest), blockedEmail);
             events.AppendUtf8(orgId, ContactEvents.Created, createdJson.Write(contact));
             byPhone[phone] = contact;
             results.Add(new UpsertResult(contact, Created: true));

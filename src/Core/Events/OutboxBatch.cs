@@ -13,16 +13,18 @@ public sealed class OutboxBatch : IDisposable
     private readonly PreparedCommand _insert;
     private readonly OutboxSignal _signal;
     private readonly string _createdAt;
+    private readonly IdBatch _ids;
     private bool _appended;
 
     internal OutboxBatch(StoreTransaction tx, OutboxSignal signal)
     {
         _tx = tx;
         _insert = new PreparedCommand(tx, """
-            INSERT INTO events (id, org_id, type, data, created_at) VALUES (@id, @org_id, @type, @data, @created_at)
-            """, "@id", "@org_id", "@type", "@data", "@created_at");
+            INSERT INTO events (id, org_id, type, created_at, data) VALUES (@id, @org_id, @type, @created_at, @data)
+            """, "@id", "@org_id", "@type", "@created_at", "@data");
         _signal = signal;
         _createdAt = UtcTimestamp.Format(tx.Now);
+        _ids = new IdBatch(tx.Now);
     }
 
     public void Append(string orgId, string type, object data)
@@ -44,7 +46,7 @@ public sealed class OutboxBatch : IDisposable
             _tx.AfterCommit(_signal.Notify);
         }
 
-        return _insert.Set("@id", Ids.Prefixed("evt", _tx.Now)).Set("@org_id", orgId).Set("@type", type).Set("@created_at", _createdAt);
+        return _insert.Set("@id", _ids.Prefixed("evt")).Set("@org_id", orgId).Set("@type", type).Set("@created_at", _createdAt);
     }
 
     public void Dispose() => _insert.Dispose();

@@ -64,6 +64,28 @@ public static class OutboxOrder
         return new OutboxPosition(at, seq);
     }
 
+    /// <summary>
+    /// Moves the cursor <paramref name="name"/> past every event readable now, for a reader with nobody to hand the
+    /// events to (no endpoint, no connector): the events are counted and the last one's position read, none is loaded.
+    /// A large import would otherwise have the reader load and commit its events batch by batch for nothing.
+    /// </summary>
+    public static async Task<OutboxTake> PassAllAsync(StoreTransaction tx, string name, OutboxPosition cursor)
+    {
+        var sql = tx.Dialect;
+        var order = sql.IsPostgres ? "tx DESC, seq DESC" : "seq DESC";
+        var parameters = Parameters(cursor);
+        var count = await tx.ExecuteScalarAsync<long>($"SELECT count(*) FROM events WHERE {After(sql)}", parameters);
+        if (count == 0)
+        {
+            return new OutboxTake(0, await HeldBackAsync(tx.Connection, tx.Transaction, sql, cursor, null, tx.CancellationToken));
+        }
+
+        var (lastTx, lastSeq) = await tx.QuerySingleAsync<(long Tx, long Seq)>($"SELECT tx, seq FROM events WHERE {After(sql)} ORDER BY {order} LIMIT 1", parameters);
+        var last = new OutboxPosition(lastTx, lastSeq);
+        await MoveCursorAsync(tx, name, last);
+        return new OutboxTake((int)Math.Min(count, int.MaxValue), await HeldBackAsync(tx.Connection, tx.Transaction, sql, last, null, tx.CancellationToken));
+    }
+
     public static Task MoveCursorAsync(StoreTransaction tx, string name, OutboxPosition to) =>
         tx.ExecuteAsync("UPDATE relay_cursors SET tx = @Tx, seq = @Seq WHERE name = @name", new { to.Tx, to.Seq, name });
 

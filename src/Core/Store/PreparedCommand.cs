@@ -7,7 +7,8 @@ namespace Cualify.Appliance.Core.Store;
 
 /// <summary>
 /// One statement prepared once inside a write and run for many rows (an import batch), so SQLite parses it
-/// once instead of once per row. Values are set by parameter name; timestamps are stored as <see cref="UtcTimestamp"/>.
+/// once instead of once per row. Values are set by parameter name (text, integers and flags without boxing);
+/// timestamps are stored as <see cref="UtcTimestamp"/>.
 /// The statement is prepared on the transaction's connection handle and bound by position: an ADO.NET command
 /// looks every parameter up by name (a UTF-8 conversion and a native call each) on every execution, which a
 /// profile of a 100,000-row import put at almost as much writer time as SQLite's own work on the rows.
@@ -17,12 +18,17 @@ public sealed class PreparedCommand : IDisposable
 {
     private readonly sqlite3 _db = null!;
     private readonly sqlite3_stmt _statement = null!;
-    private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _ordinals = new(StringComparer.Ordinal);
+    private readonly string[] _names;
+    private readonly int[] _positions;
     private readonly DbCommand? _portable;
     private byte[] _utf8 = new byte[256];
+    private int _next;
 
     public PreparedCommand(StoreTransaction tx, string sql, params string[] parameterNames)
     {
+        _names = parameterNames;
+        _positions = new int[parameterNames.Length];
         if (tx.Connection is not SqliteConnection sqlite)
         {
             _portable = tx.Connection.CreateCommand();
@@ -41,11 +47,37 @@ public sealed class PreparedCommand : IDisposable
 
         _db = sqlite.Handle ?? throw new InvalidOperationException("The store's connection is not open");
         SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(_db, sql, out _statement), _db);
-        foreach (var name in parameterNames)
+        for (var i = 0; i < parameterNames.Length; i++)
         {
-            var position = raw.sqlite3_bind_parameter_index(_statement, name);
-            _positions[name] = position > 0 ? position : throw new ArgumentException($"The statement has no parameter {name}", nameof(parameterNames));
+            var position = raw.sqlite3_bind_parameter_index(_statement, parameterNames[i]);
+            _positions[i] = position > 0 ? position : throw new ArgumentException($"The statement has no parameter {parameterNames[i]}", nameof(parameterNames));
+            _ordinals[parameterNames[i]] = i;
         }
+    }
+
+    public PreparedCommand Set(string name, string? value)
+    {
+        if (_portable is not null)
+        {
+            return Set(name, (object?)value);
+        }
+
+        var position = Position(name);
+        Check(value is null ? raw.sqlite3_bind_null(_statement, position) : BindText(position, value));
+        return this;
+    }
+
+    public PreparedCommand Set(string name, bool value) => Set(name, value ? 1L : 0L);
+
+    public PreparedCommand Set(string name, long value)
+    {
+        if (_portable is not null)
+        {
+            return Set(name, (object?)value);
+        }
+
+        Check(raw.sqlite3_bind_int64(_statement, Position(name), value));
+        return this;
     }
 
     public PreparedCommand Set(string name, object? value)
@@ -62,7 +94,7 @@ public sealed class PreparedCommand : IDisposable
             return this;
         }
 
-        var position = _positions[name];
+        var position = Position(name);
         var rc = value switch
         {
             null => raw.sqlite3_bind_null(_statement, position),
@@ -87,9 +119,22 @@ public sealed class PreparedCommand : IDisposable
             return Set(name, Encoding.UTF8.GetString(utf8));
         }
 
-        SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_text(_statement, _positions[name], utf8), _db);
+        Check(raw.sqlite3_bind_text(_statement, Position(name), utf8));
         return this;
     }
+
+    /// <summary>
+    /// The SQLite position of a parameter. Callers set a row's values in the order the parameters were named, so the
+    /// name is first compared by reference with the one expected next (the same literal) before any hashing.
+    /// </summary>
+    private int Position(string name)
+    {
+        var ordinal = _next < _names.Length && ReferenceEquals(_names[_next], name) ? _next : _ordinals[name];
+        _next = ordinal + 1 == _names.Length ? 0 : ordinal + 1;
+        return _positions[ordinal];
+    }
+
+    private void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, _db);
 
     /// <summary>Binds text through one reused UTF-8 buffer (SQLite copies it) rather than a new array per value.</summary>
     private int BindText(int position, string text)

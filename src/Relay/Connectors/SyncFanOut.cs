@@ -23,6 +23,13 @@ internal static class SyncFanOut
     public static async Task<OutboxTake> RunAsync(StoreTransaction tx, int batchSize)
     {
         var cursor = await OutboxOrder.ReadCursorAsync(tx, CursorName);
+        var connectors = (await tx.QueryAsync<Target>(
+            "SELECT id, org_id, kind, options, from_seq FROM connectors WHERE deleted_at IS NULL AND status <> 'disabled'")).ToList();
+        if (connectors.Count == 0)
+        {
+            return await OutboxOrder.PassAllAsync(tx, CursorName, cursor);
+        }
+
         var events = (await tx.QueryAsync<OutboxRow>(
             $"SELECT tx, seq, org_id, type, data FROM events WHERE {OutboxOrder.After(tx.Dialect)} ORDER BY {OutboxOrder.OrderBy(tx.Dialect)} LIMIT @batchSize",
             OutboxOrder.Parameters(cursor, new { batchSize }))).ToList();
@@ -31,9 +38,7 @@ internal static class SyncFanOut
             return new OutboxTake(0, await OutboxOrder.HeldBackAsync(tx.Connection, tx.Transaction, tx.Dialect, cursor, null, tx.CancellationToken));
         }
 
-        var targets = (await tx.QueryAsync<Target>(
-                "SELECT id, org_id, kind, options, from_seq FROM connectors WHERE deleted_at IS NULL AND status <> 'disabled'"))
-            .ToLookup(t => t.OrgId, StringComparer.Ordinal);
+        var targets = connectors.ToLookup(t => t.OrgId, StringComparer.Ordinal);
         foreach (var evt in events.Where(e => Types.Contains(e.Type)))
         {
             foreach (var target in targets[evt.OrgId].Where(t => evt.Seq > t.FromSeq))

@@ -18,6 +18,11 @@ internal static class FanOut
     public static async Task<OutboxTake> RunAsync(StoreTransaction tx, IReadOnlyList<ActiveWebhook> webhooks, int batchSize)
     {
         var cursor = await OutboxOrder.ReadCursorAsync(tx, CursorName);
+        if (webhooks.Count == 0)
+        {
+            return await OutboxOrder.PassAllAsync(tx, CursorName, cursor);
+        }
+
         var events = (await tx.QueryAsync<OutboxRow>(
             $"SELECT tx, seq, id, org_id, type FROM events WHERE {OutboxOrder.After(tx.Dialect)} ORDER BY {OutboxOrder.OrderBy(tx.Dialect)} LIMIT @batchSize",
             OutboxOrder.Parameters(cursor, new { batchSize }))).ToList();
