@@ -88,7 +88,10 @@ public sealed partial class SipCall
         else
         {
             _dialogHop = acked.Hop;
+            // Nothing this call sends next (a BYE) may overtake the ACK the receive thread is sending.
+            await acked.Sent;
         }
+
         if (_phase == CallPhase.Canceling)
         {
             _logger.LogInformation("Call {CallId} was answered as we canceled it; hanging up", _plan.CallId);
@@ -153,7 +156,14 @@ public sealed partial class SipCall
     private void SendAckOnArrival(AckedDialog acked)
     {
         _ack = acked.Ack;
-        Send(acked.Ack);
+        try
+        {
+            Send(acked.Ack);
+        }
+        finally
+        {
+            acked.MarkSent();
+        }
     }
 
     private AckCache BuildAck(SipDialog dialog, IPEndPoint destination)

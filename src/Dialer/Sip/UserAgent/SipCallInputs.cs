@@ -13,7 +13,15 @@ internal sealed record CallStart : SipCallInput;
 internal sealed record ResponseReceived(ClientTransaction Transaction, SipResponse Response, AckedDialog? Acked = null) : SipCallInput;
 
 /// <summary>A dialog whose 2xx is ACKed the moment it arrives, and that ACK.</summary>
-internal sealed record AckedDialog(Dialogs.SipDialog Dialog, System.Net.IPEndPoint Hop, AckCache Ack);
+internal sealed record AckedDialog(Dialogs.SipDialog Dialog, System.Net.IPEndPoint Hop, AckCache Ack)
+{
+    private readonly TaskCompletionSource _sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the receive thread has sent the ACK (just after queuing the 2xx).</summary>
+    public Task Sent => _sent.Task;
+
+    public void MarkSent() => _sent.TrySetResult();
+}
 
 /// <summary>An ACK ready to (re)send and the remote tag of the 2xx it answers.</summary>
 internal sealed record AckCache(byte[] Bytes, System.Net.IPEndPoint Destination, string RemoteTag);
