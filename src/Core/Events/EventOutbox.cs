@@ -20,11 +20,7 @@ public sealed class EventOutbox(OutboxSignal signal)
             Data = ApplianceJson.Serialize(data),
             CreatedAt = tx.Now,
         };
-        stored.Seq = await tx.ExecuteScalarAsync<long>("""
-            INSERT INTO events (id, org_id, type, data, created_at)
-            VALUES (@Id, @OrgId, @Type, @Data, @CreatedAt)
-            RETURNING seq
-            """, stored);
+        stored.Seq = await tx.ExecuteScalarAsync<long>($"{InsertSql("")} RETURNING seq", stored);
         tx.AfterCommit(signal.Notify);
         return stored;
     }
@@ -40,12 +36,13 @@ public sealed class EventOutbox(OutboxSignal signal)
         parameters.Add("EventType", type);
         parameters.Add("EventData", ApplianceJson.Serialize(data));
         parameters.Add("EventCreatedAt", UtcTimestamp.Format(tx.Now));
-        await tx.ExecuteAsync($"""
-            {sql};
-            INSERT INTO events (id, org_id, type, data, created_at) VALUES (@EventId, @EventOrgId, @EventType, @EventData, @EventCreatedAt)
-            """, parameters);
+        await tx.ExecuteAsync($"{sql};\n{InsertSql("Event")}", parameters);
         tx.AfterCommit(signal.Notify);
     }
+
+    /// <summary>The event insert, its parameters named <c>@{prefix}Id</c>, <c>@{prefix}OrgId</c> and so on.</summary>
+    private static string InsertSql(string prefix) =>
+        $"INSERT INTO events (id, org_id, type, data, created_at) VALUES (@{prefix}Id, @{prefix}OrgId, @{prefix}Type, @{prefix}Data, @{prefix}CreatedAt)";
 
     /// <summary>An appender for many events in this transaction, its statement prepared once.</summary>
     public OutboxBatch Batch(StoreTransaction tx) => new(tx, signal);

@@ -34,9 +34,14 @@ public sealed class SipOptionsValidator : IValidateOptions<SipOptions>
         {
             errors.Add("Dialer:Sip:TlsCertificateFile and Dialer:Sip:TlsKeyFile go together: set both or neither");
         }
-        else if (!string.IsNullOrWhiteSpace(options.TlsCertificateFile) && SipTlsPolicy.LoadServerCertificate(options.TlsCertificateFile, options.TlsKeyFile!) is { Error: { } certificateError })
+        else if (!string.IsNullOrWhiteSpace(options.TlsCertificateFile))
         {
-            errors.Add($"Dialer:Sip:TlsCertificateFile: {certificateError}");
+            var (certificate, certificateError) = SipTlsPolicy.LoadServerCertificate(options.TlsCertificateFile, options.TlsKeyFile!);
+            certificate?.Dispose();
+            if (certificateError is not null)
+            {
+                errors.Add($"Dialer:Sip:TlsCertificateFile: {certificateError}");
+            }
         }
 
         if (!string.IsNullOrWhiteSpace(options.TlsFingerprint) && SipTlsPolicy.ParseFingerprint(options.TlsFingerprint) is null)

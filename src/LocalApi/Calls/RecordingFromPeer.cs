@@ -64,6 +64,18 @@ public sealed class RecordingFromPeer(HttpClient http, PeerNodes peers, ClusterN
     private sealed class RelayedResponse(HttpRequestMessage request, HttpResponseMessage response) : IResult
     {
         private static readonly string[] ContentHeaders = ["Content-Type", "Content-Length", "Content-Range", "Content-Disposition", "Last-Modified"];
+        private static readonly string[] ResponseHeaders = ["Accept-Ranges", "ETag"];
+
+        private static void Copy(System.Net.Http.Headers.HttpHeaders from, string[] names, IHeaderDictionary to)
+        {
+            foreach (var name in names)
+            {
+                if (from.TryGetValues(name, out var values))
+                {
+                    to[name] = values.ToArray();
+                }
+            }
+        }
 
         public async Task ExecuteAsync(HttpContext httpContext)
         {
@@ -71,21 +83,8 @@ public sealed class RecordingFromPeer(HttpClient http, PeerNodes peers, ClusterN
             using (response)
             {
                 httpContext.Response.StatusCode = (int)response.StatusCode;
-                foreach (var name in ContentHeaders)
-                {
-                    if (response.Content.Headers.TryGetValues(name, out var values))
-                    {
-                        httpContext.Response.Headers[name] = values.ToArray();
-                    }
-                }
-
-                foreach (var name in new[] { "Accept-Ranges", "ETag" })
-                {
-                    if (response.Headers.TryGetValues(name, out var values))
-                    {
-                        httpContext.Response.Headers[name] = values.ToArray();
-                    }
-                }
+                Copy(response.Content.Headers, ContentHeaders, httpContext.Response.Headers);
+                Copy(response.Headers, ResponseHeaders, httpContext.Response.Headers);
 
                 await using var body = await response.Content.ReadAsStreamAsync(httpContext.RequestAborted);
                 await body.CopyToAsync(httpContext.Response.Body, httpContext.RequestAborted);
