@@ -135,7 +135,8 @@ public sealed class CampaignDialingTests
         // pace, and while first attempts remained (so there was always someone to call) the run as a whole kept it.
         var starts = calls.Select(c => c.StartedAt!.Value).Order().ToList();
         var busiestMinute = starts.Select(t => starts.Count(u => u >= t && u < t + TimeSpan.FromMinutes(1))).Max();
-        Assert.InRange(busiestMinute, CallsPerMinute * 0.9, CallsPerMinute + 5);
+        // A hopper round that comes late places the slots it missed, at most CatchUp's worth (2 s: 10 calls at this pace).
+        Assert.InRange(busiestMinute, CallsPerMinute * 0.9, CallsPerMinute * (1 + Cualify.Appliance.Core.Campaigns.CampaignFeed.CatchUp.TotalMinutes));
         var lastFirst = calls.GroupBy(c => c.ToE164).Max(g => g.First().StartedAt!.Value);
         var busy = (lastFirst - starts[0]) - (resumedAt!.Value - pausedAt!.Value);
         var perMinute = (starts.Count(s => s <= lastFirst) - 1) / busy.TotalMinutes;
