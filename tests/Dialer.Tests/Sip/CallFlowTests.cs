@@ -245,6 +245,14 @@ public sealed class CallFlowTests
             peer.Time.Advance(TimeSpan.FromMilliseconds(100));
         }
 
+        // The stack arms its timers just after the INVITE leaves, on its own thread: on a loaded machine the clock can
+        // be moved on before they are, so go on a little past 64·T1 (before the next retransmission, at 63.5 s) until it ends.
+        for (var step = 0; step < 100 && !progress.Ended.IsCompleted; step++)
+        {
+            await Task.Delay(10);
+            peer.Time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
         var end = await progress.EndAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal((CallOutcome.Failed, "trunk_error", true), (end.Outcome, end.EndReason, end.Retryable));
