@@ -60,6 +60,50 @@ public sealed class RecordingFromPeerTests : IAsyncLifetime
         await holderGone.ExpectErrorAsync(404, "not_found");
     }
 
+    [Fact]
+    public async Task Erasing_the_contact_at_one_node_deletes_the_recording_file_in_the_other_nodes_folder()
+    {
+        var (callId, placed) = await _nodes.PlaceAsync(new
+        {
+            name = "Recorded", language = "en-IN", message_text = "Your policy renews next week.", dtmf = new Dictionary<string, string>(), record = true,
+        });
+        Assert.Equal(204, await placed.MoveAsync("in-progress"));
+        placed.Duration = 2;
+        placed.Record(WavFixtures.Tone(8000, 16, 2, 2));
+        Assert.Equal(204, await placed.MoveAsync("completed"));
+        Assert.Equal(204, (await placed.RecordingCompletedAsync()).Status);
+        var holderId = await RecordingNodeAsync(callId);
+        var holder = _nodes.Placing.Get<ClusterNode>().Id == holderId ? _nodes.Placing : _nodes.Other!;
+        var eraser = holder == _nodes.Placing ? _nodes.Other! : _nodes.Placing;
+        await using (var store = await _nodes.OpenStoreAsync())
+        {
+            var file = Path.Combine(holder.DataDir, await store.ExecuteScalarAsync<string>("SELECT file FROM recordings WHERE call_id = @callId", new { callId }) ?? "");
+            Assert.True(File.Exists(file), "the holder has the file before the erasure");
+            var contactId = await store.ExecuteScalarAsync<string>("SELECT id FROM contacts WHERE phone_e164 = @phone", new { phone = TwoTwilioNodes.Callee });
+
+            using var admin = eraser.Client(_nodes.Placing.AdminKey);
+            Assert.True((await admin.DeleteAsync($"/api/v1/contacts/{contactId}")).IsSuccessStatusCode);
+
+            Assert.Equal(0, await store.ExecuteScalarAsync<long>("SELECT count(*) FROM recordings WHERE call_id = @callId", new { callId }));
+            // Told through the store's wake-up, the holder deletes the file well before its one-minute poll.
+            await WaitUntilAsync(() => Task.FromResult(!File.Exists(file)), "the recording file on the node that holds it is deleted");
+            await WaitUntilAsync(async () => await store.ExecuteScalarAsync<long>("SELECT count(*) FROM recording_file_removals") == 0, "the queued removal is done");
+        }
+
+        using var gone = await eraser.Client(_nodes.Placing.AdminKey).GetAsync($"/api/v1/calls/{callId}/recording");
+        await gone.ExpectErrorAsync(404, "not_found");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> done, string what)
+    {
+        var until = DateTimeOffset.UtcNow.AddSeconds(20);
+        while (!await done())
+        {
+            Assert.True(DateTimeOffset.UtcNow < until, what);
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>The node whose data folder took the downloaded recording, once one has.</summary>
     private async Task<string> RecordingNodeAsync(string callId)
     {
