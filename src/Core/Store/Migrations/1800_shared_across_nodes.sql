@@ -1,10 +1,10 @@
--- The console's cookie-protection keys (ASP.NET Core data protection key ring), sealed with the install's secret
+-- The console's cookie-protection keys (ASP.NET Core data protection key ring), their secret parts sealed with the install's secret
 -- key: on PostgreSQL every node reads the same ring, so a session or form signed at one node is accepted at any
 -- node behind a load balancer. SQLite's single node keeps its ring in the data folder; the table is here so that
 -- both providers run the same migrations.
 CREATE TABLE console_keys (
     name        TEXT PRIMARY KEY,
-    sealed_xml  TEXT NOT NULL,
+    xml         TEXT NOT NULL,
     created_at  TEXT NOT NULL
 );
 
