@@ -103,6 +103,14 @@ public sealed partial class RecordingFromPeerTests : IAsyncLifetime
         using var partial = await toOther.SendAsync(range);
         Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
         Assert.Equal(original[44..100], await partial.Content.ReadAsByteArrayAsync());
+        await using (var store = await _nodes.OpenStoreAsync())
+        {
+            var ring = (await store.QueryAsync<string>("SELECT xml FROM console_keys")).ToList();
+            Assert.Single(ring);
+            Assert.Contains("SealedXmlDecryptor", ring[0], StringComparison.Ordinal);
+            Assert.DoesNotContain("<value>", ring[0], StringComparison.Ordinal);
+        }
+
         using var stranger = Browser(other, new CookieContainer());
         using var refused = await stranger.GetAsync($"/console/calls/{callId}/recording");
         Assert.NotEqual(HttpStatusCode.OK, refused.StatusCode);
