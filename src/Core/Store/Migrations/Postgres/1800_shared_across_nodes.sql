@@ -18,3 +18,11 @@ CREATE TABLE recording_file_removals (
     requested_at  TEXT NOT NULL,
     PRIMARY KEY (node_id, file)
 );
+
+-- An uploaded prompt's converted audio, kept in the store on PostgreSQL so that a node dialing a call with a prompt
+-- another node converted writes the files into its own data folder first. SQLite's single node has the files.
+CREATE TABLE playbook_audio_data (
+    audio_id  TEXT PRIMARY KEY,
+    ulaw      BYTEA NOT NULL,
+    alaw      BYTEA NOT NULL
+);
