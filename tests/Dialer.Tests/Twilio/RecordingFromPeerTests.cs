@@ -22,18 +22,7 @@ public sealed partial class RecordingFromPeerTests : IAsyncLifetime
     [Fact]
     public async Task A_recording_on_one_node_is_served_by_the_other_until_its_node_stops()
     {
-        var (callId, placed) = await _nodes.PlaceAsync(new
-        {
-            name = "Recorded", language = "en-IN", message_text = "Your policy renews next week.", dtmf = new Dictionary<string, string>(), record = true,
-        });
-        Assert.Equal(204, await placed.MoveAsync("in-progress"));
-        placed.Duration = 3;
-        placed.Record(WavFixtures.Tone(8000, 16, 2, 3));
-        Assert.Equal(204, await placed.MoveAsync("completed"));
-        Assert.Equal(204, (await placed.RecordingCompletedAsync()).Status);
-        var holderId = await RecordingNodeAsync(callId);
-        var holder = _nodes.Placing.Get<ClusterNode>().Id == holderId ? _nodes.Placing : _nodes.Other!;
-        var asker = holder == _nodes.Placing ? _nodes.Other! : _nodes.Placing;
+        var (callId, holder, asker) = await RecordedCallAsync(seconds: 3);
         using var atHolder = holder.Client(_nodes.Placing.AdminKey);
         using var atAsker = asker.Client(_nodes.Placing.AdminKey);
         var path = $"/api/v1/calls/{callId}/recording";
@@ -65,18 +54,7 @@ public sealed partial class RecordingFromPeerTests : IAsyncLifetime
     [Fact]
     public async Task A_console_session_signed_in_at_one_node_holds_at_the_other_and_its_player_plays_a_recording_from_either()
     {
-        var (callId, placed) = await _nodes.PlaceAsync(new
-        {
-            name = "Recorded", language = "en-IN", message_text = "Your policy renews next week.", dtmf = new Dictionary<string, string>(), record = true,
-        });
-        Assert.Equal(204, await placed.MoveAsync("in-progress"));
-        placed.Duration = 2;
-        placed.Record(WavFixtures.Tone(8000, 16, 2, 2));
-        Assert.Equal(204, await placed.MoveAsync("completed"));
-        Assert.Equal(204, (await placed.RecordingCompletedAsync()).Status);
-        var holderId = await RecordingNodeAsync(callId);
-        var holder = _nodes.Placing.Get<ClusterNode>().Id == holderId ? _nodes.Placing : _nodes.Other!;
-        var other = holder == _nodes.Placing ? _nodes.Other! : _nodes.Placing;
+        var (callId, holder, other) = await RecordedCallAsync(seconds: 2);
         using var atHolderApi = holder.Client(_nodes.Placing.AdminKey);
         var original = await atHolderApi.GetByteArrayAsync($"/api/v1/calls/{callId}/recording");
 
@@ -125,18 +103,7 @@ public sealed partial class RecordingFromPeerTests : IAsyncLifetime
     [Fact]
     public async Task Erasing_the_contact_at_one_node_deletes_the_recording_file_in_the_other_nodes_folder()
     {
-        var (callId, placed) = await _nodes.PlaceAsync(new
-        {
-            name = "Recorded", language = "en-IN", message_text = "Your policy renews next week.", dtmf = new Dictionary<string, string>(), record = true,
-        });
-        Assert.Equal(204, await placed.MoveAsync("in-progress"));
-        placed.Duration = 2;
-        placed.Record(WavFixtures.Tone(8000, 16, 2, 2));
-        Assert.Equal(204, await placed.MoveAsync("completed"));
-        Assert.Equal(204, (await placed.RecordingCompletedAsync()).Status);
-        var holderId = await RecordingNodeAsync(callId);
-        var holder = _nodes.Placing.Get<ClusterNode>().Id == holderId ? _nodes.Placing : _nodes.Other!;
-        var eraser = holder == _nodes.Placing ? _nodes.Other! : _nodes.Placing;
+        var (callId, holder, eraser) = await RecordedCallAsync(seconds: 2);
         await using (var store = await _nodes.OpenStoreAsync())
         {
             var file = Path.Combine(holder.DataDir, await store.ExecuteScalarAsync<string>("SELECT file FROM recordings WHERE call_id = @callId", new { callId }) ?? "");
@@ -164,6 +131,23 @@ public sealed partial class RecordingFromPeerTests : IAsyncLifetime
             Assert.True(DateTimeOffset.UtcNow < until, what);
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>A recorded call placed and completed, its recording downloaded by one of the nodes: that node, and the other.</summary>
+    private async Task<(string CallId, RunningAppliance Holder, RunningAppliance Other)> RecordedCallAsync(int seconds)
+    {
+        var (callId, placed) = await _nodes.PlaceAsync(new
+        {
+            name = "Recorded", language = "en-IN", message_text = "Your policy renews next week.", dtmf = new Dictionary<string, string>(), record = true,
+        });
+        Assert.Equal(204, await placed.MoveAsync("in-progress"));
+        placed.Duration = seconds;
+        placed.Record(WavFixtures.Tone(8000, 16, 2, seconds));
+        Assert.Equal(204, await placed.MoveAsync("completed"));
+        Assert.Equal(204, (await placed.RecordingCompletedAsync()).Status);
+        var holderId = await RecordingNodeAsync(callId);
+        var holder = _nodes.Placing.Get<ClusterNode>().Id == holderId ? _nodes.Placing : _nodes.Other!;
+        return (callId, holder, holder == _nodes.Placing ? _nodes.Other! : _nodes.Placing);
     }
 
     /// <summary>The node whose data folder took the downloaded recording, once one has.</summary>
