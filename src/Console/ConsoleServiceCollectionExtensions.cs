@@ -1,11 +1,9 @@
 using Cualify.Appliance.OperatorConsole.Sessions;
-using Cualify.Appliance.Core.Secrets;
 using Cualify.Appliance.Core.Store;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.OperatorConsole;
 
@@ -22,15 +20,17 @@ public static class ConsoleServiceCollectionExtensions
         services.AddDataProtection()
             .SetApplicationName("cualify-appliance")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "console-keys")));
-        services.AddSingleton<StoreKeyRing>();
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<StoreOptions>, StoreKeyRing, SecretProtector>((keys, store, ring, secrets) =>
+        if (configuration.GetSection(StoreOptions.Section)[nameof(StoreOptions.Provider)] == StoreProvider.Postgres)
         {
-            if (store.Value.IsPostgres)
+            // Nothing here reads the store's settings until a key is needed: doctor builds this to report bad settings.
+            services.AddSingleton<StoreKeyRing>();
+            services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((keys, provider) =>
             {
-                keys.XmlRepository = ring;
-                keys.XmlEncryptor = new SealedXmlEncryptor(secrets);
-            }
-        });
+                keys.XmlRepository = provider.GetRequiredService<StoreKeyRing>();
+                keys.XmlEncryptor = new SealedXmlEncryptor(provider);
+            });
+        }
+
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "cualify_console_af";

@@ -6,12 +6,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Cualify.Appliance.OperatorConsole.Sessions;
 
 /// <summary>Seals a console key's secret part with the install's secret key (AES-256-GCM), as the store's other secrets.</summary>
-public sealed class SealedXmlEncryptor(SecretProtector secrets) : IXmlEncryptor
+public sealed class SealedXmlEncryptor(IServiceProvider services) : IXmlEncryptor
 {
     public const string ElementName = "sealed";
 
     public EncryptedXmlInfo Encrypt(XElement plaintextElement) =>
-        new(new XElement(ElementName, secrets.Protect(plaintextElement.ToString(SaveOptions.DisableFormatting))), typeof(SealedXmlDecryptor));
+        new(new XElement(ElementName, services.GetRequiredService<SecretProtector>().Protect(plaintextElement.ToString(SaveOptions.DisableFormatting))),
+            typeof(SealedXmlDecryptor));
 }
 
 /// <summary>Opens what <see cref="SealedXmlEncryptor"/> sealed; made by data protection with the app's services.</summary>

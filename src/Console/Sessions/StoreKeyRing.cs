@@ -13,15 +13,17 @@ namespace Cualify.Appliance.OperatorConsole.Sessions;
 /// The keys' secret parts are sealed with the install's secret key (<see cref="SealedXmlEncryptor"/>). SQLite's single
 /// node keeps its ring in the data folder.
 /// </summary>
-public sealed class StoreKeyRing(ApplianceStore store) : IXmlRepository
+public sealed class StoreKeyRing(IServiceProvider services) : IXmlRepository
 {
     /// <summary>Data protection's own default lifetime; each node makes the next key two days before it runs out.</summary>
     public static readonly TimeSpan KeyLifetime = TimeSpan.FromDays(90);
 
     private readonly AsyncLocal<StoreTransaction?> _creating = new();
 
+    private ApplianceStore Store => services.GetRequiredService<ApplianceStore>();
+
     public IReadOnlyCollection<XElement> GetAllElements() =>
-        store.ReadAsync(connection => connection.QueryAsync<string>("SELECT xml FROM console_keys ORDER BY created_at, name"))
+        Store.ReadAsync(connection => connection.QueryAsync<string>("SELECT xml FROM console_keys ORDER BY created_at, name"))
             .GetAwaiter().GetResult()
             .Select(xml => XElement.Parse(xml))
             .ToList();
@@ -36,7 +38,7 @@ public sealed class StoreKeyRing(ApplianceStore store) : IXmlRepository
             return;
         }
 
-        store.WriteAsync(write => write.ExecuteAsync(Insert, new { friendlyName, xml, write.Now })).GetAwaiter().GetResult();
+        Store.WriteAsync(write => write.ExecuteAsync(Insert, new { friendlyName, xml, write.Now })).GetAwaiter().GetResult();
     }
 
     /// <summary>
@@ -44,7 +46,7 @@ public sealed class StoreKeyRing(ApplianceStore store) : IXmlRepository
     /// would otherwise each make their own and refuse each other's cookies until their rings next refresh.
     /// </summary>
     public Task EnsureKeyAsync(IKeyManager keys, TimeProvider time, CancellationToken cancellationToken) =>
-        store.WriteAsync(async tx =>
+        Store.WriteAsync(async tx =>
         {
             await tx.LockAsync("console-keys");
             if (await tx.ExecuteScalarAsync<long>("SELECT count(*) FROM console_keys") > 0)
@@ -66,7 +68,7 @@ public sealed class StoreKeyRing(ApplianceStore store) : IXmlRepository
 
     /// <summary>On PostgreSQL, makes sure the shared ring has a key before the node serves (see <see cref="EnsureKeyAsync"/>).</summary>
     public static Task PrepareAsync(IServiceProvider services, CancellationToken cancellationToken) =>
-        services.GetRequiredService<ApplianceStore>().IsPostgres
-            ? services.GetRequiredService<StoreKeyRing>().EnsureKeyAsync(services.GetRequiredService<IKeyManager>(), services.GetRequiredService<TimeProvider>(), cancellationToken)
+        services.GetService<StoreKeyRing>() is { } ring
+            ? ring.EnsureKeyAsync(services.GetRequiredService<IKeyManager>(), services.GetRequiredService<TimeProvider>(), cancellationToken)
             : Task.CompletedTask;
 }
