@@ -11,6 +11,9 @@ public sealed class BenchArgs(string[] args)
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 
+    /// <summary>A bare <c>--name</c> switch.</summary>
+    public bool Flag(string name) => Array.IndexOf(args, "--" + name) >= 0;
+
     public int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
     public double Double(string name, double fallback) => double.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);

@@ -6,12 +6,15 @@ namespace Cualify.Appliance.Testing;
 /// <summary>
 /// Debian's PostgreSQL 15, started once per test run into a temp folder on a free loopback port (as the
 /// <c>postgres</c> user when the tests run as root, since initdb refuses root), stopped when the test process
-/// exits. Each test gets a database of its own from <see cref="CreateDatabaseAsync"/>.
+/// exits. Each test gets a database of its own from <see cref="CreateDatabaseAsync"/>. The tests' server runs with
+/// <c>fsync</c>, <c>synchronous_commit</c> and <c>full_page_writes</c> off (it is thrown away); a bench that compares
+/// against a real deployment calls <see cref="UseDurableSettings"/> first.
 /// </summary>
 public sealed class PostgresServer
 {
     private const string Bin = "/usr/lib/postgresql/15/bin";
     private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private static bool _durable;
     private readonly string _dataDir;
 
     private PostgresServer(string dataDir, int port)
@@ -26,6 +29,20 @@ public sealed class PostgresServer
     public string DataDir => _dataDir;
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>The server this process starts keeps PostgreSQL's durable defaults (fsync, synchronous commit, full page writes), as a deployment runs it.</summary>
+    public static void UseDurableSettings()
+    {
+        if (Shared.IsValueCreated)
+        {
+            throw new InvalidOperationException("The PostgreSQL server is already started; choose its settings before the first GetAsync");
+        }
+
+        _durable = true;
+    }
+
+    /// <summary>Whether this process's server keeps PostgreSQL's durable defaults (see <see cref="UseDurableSettings"/>).</summary>
+    public static bool IsDurable => _durable;
 
     public string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Username = "postgres", Database = database, Pooling = true }.ToString();
@@ -63,8 +80,9 @@ public sealed class PostgresServer
 
         await RunAsPostgresAsync(asRoot, initdb, "-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8");
         var port = FreePorts.Tcp();
+        var durability = _durable ? "-c fsync=on -c synchronous_commit=on -c full_page_writes=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
         await RunAsPostgresAsync(asRoot, Path.Combine(Bin, "pg_ctl"), "-D", dataDir, "-l", Path.Combine(dataDir, "server.log"), "-w", "-o",
-            $"-p {port} -k {dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", "start");
+            $"-p {port} -k {dataDir} -c listen_addresses=127.0.0.1 {durability} -c max_connections=300", "start");
         var server = new PostgresServer(dataDir, port);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop(asRoot);
         return server;

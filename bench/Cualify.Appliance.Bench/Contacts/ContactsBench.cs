@@ -10,6 +10,9 @@ namespace Cualify.Appliance.Bench.Contacts;
 /// in the same run the raw rate of the same upsert (contact row + its outbox event, one transaction each)
 /// done directly on SQLite with the same pragmas. With <c>--stores sqlite,postgres</c> it does the same on
 /// PostgreSQL too, against the raw upsert on Npgsql at the same number of connections, with CPU per upsert.
+/// The bench's PostgreSQL is the tests' throwaway server (fsync and synchronous commit off) unless
+/// <c>--pg-durable</c> starts it with PostgreSQL's durable defaults, as a deployment runs it (SQLite runs
+/// <c>synchronous=FULL</c> either way).
 /// </summary>
 public static class ContactsBench
 {
@@ -20,6 +23,10 @@ public static class ContactsBench
         var duration = TimeSpan.FromSeconds(args.Double("seconds", 20));
         var synchronous = args.Get("synchronous", "FULL");
         var stores = args.Get("stores", StoreProvider.Sqlite).Split(',');
+        if (args.Flag("pg-durable"))
+        {
+            PostgresServer.UseDurableSettings();
+        }
 
         var errors = 0;
         foreach (var store in stores)
@@ -37,11 +44,15 @@ public static class ContactsBench
                 response.EnsureSuccessStatusCode();
             }
 
-            Console.Error.WriteLine($"API on {store}: {connections} connections for {duration.TotalSeconds} s, load average {Load()} …");
+            var storeName = store == StoreProvider.Postgres && PostgresServer.IsDurable ? "postgres (fsync, synchronous_commit on)" : store;
+            Console.Error.WriteLine($"API on {storeName}: {connections} connections for {duration.TotalSeconds} s, load average {Load()} …");
             var server = store == StoreProvider.Postgres ? CpuMeter.OfPostgres((await PostgresServer.GetAsync()).DataDir) : null;
+            var database = store == StoreProvider.Postgres ? (await TestStore.SettingsAsync(data.Path))["Store:ConnectionString"]! : null;
+            var transactionsBefore = database is null ? 0 : await CommittedTransactionsAsync(database);
             var api = await MeasureApiAsync(appliance, adminKey, connections, duration);
             var serverCpu = server?.ElapsedMilliseconds() / api.Count;
             await appliance.KillAsync();
+            var transactionsText = database is null ? "" : $", {(await CommittedTransactionsAsync(database) - transactionsBefore) / (double)api.Count:F2} store transactions/upsert";
             errors += api.Errors;
 
             double raw;
@@ -50,12 +61,11 @@ public static class ContactsBench
             if (store == StoreProvider.Postgres)
             {
                 Console.Error.WriteLine($"Raw Npgsql: same upsert, {connections} connections, for {duration.TotalSeconds} s …");
-                var database = (await TestStore.SettingsAsync(data.Path))["Store:ConnectionString"]!;
                 var rawClient = CpuMeter.OfThisProcess();
-                var result = await RawNpgsqlUpsert.MeasureAsync(database, connections, duration, server!);
+                var result = await RawNpgsqlUpsert.MeasureAsync(database!, connections, duration, server!);
                 raw = result.PerSecond;
                 rawCpuText = $"bench CPU {rawClient.ElapsedMilliseconds() / result.Upserts:F2} ms/upsert, PostgreSQL CPU {result.ServerCpuMs / result.Upserts:F2} ms/upsert";
-                rawName = $"Raw Npgsql upsert (contact + event, 1 tx each), {connections} connections";
+                rawName = $"Raw Npgsql upsert (contact + event, 1 tx each), {connections} connections, on {storeName}";
             }
             else
             {
@@ -65,9 +75,9 @@ public static class ContactsBench
             }
 
             var serverText = serverCpu is { } ms ? $", PostgreSQL CPU {ms:F2} ms/upsert" : "";
-            Console.WriteLine($"| POST /api/v1/contacts on {store}, {connections} connections | {api.PerSecond:F0} upserts/s | p50 {api.Latencies.Percentile(50):F1} ms, p99 {api.Latencies.Percentile(99):F1} ms | {api.Errors} errors; appliance CPU {api.ApplianceCpuMs / api.Count:F2} ms/upsert, bench (HTTP client) CPU {api.ClientCpuMs / api.Count:F2} ms/upsert{serverText} |");
+            Console.WriteLine($"| POST /api/v1/contacts on {storeName}, {connections} connections | {api.PerSecond:F0} upserts/s | p50 {api.Latencies.Percentile(50):F1} ms, p99 {api.Latencies.Percentile(99):F1} ms | {api.Errors} errors; appliance CPU {api.ApplianceCpuMs / api.Count:F2} ms/upsert, bench (HTTP client) CPU {api.ClientCpuMs / api.Count:F2} ms/upsert{serverText}{transactionsText} |");
             Console.WriteLine($"| {rawName} | {raw:F0} upserts/s | | {rawCpuText} |");
-            Console.WriteLine($"| Ratio API / raw on {store} | {api.PerSecond / raw:F2} | | load average {Load()} |");
+            Console.WriteLine($"| Ratio API / raw on {storeName} | {api.PerSecond / raw:F2} | | load average {Load()} |");
         }
 
         Console.WriteLine($"Machine: {MachineInfo.Describe()}");
@@ -79,6 +89,19 @@ public static class ContactsBench
     {
         await TestStore.SettingsAsync(dataDir, StoreProvider.Postgres);
         return ["--config", TestStore.ConfigFileOf(dataDir)!];
+    }
+
+    /// <summary>
+    /// Transactions the server counted as committed in the appliance's database (read-only statements count too):
+    /// read after the appliance is gone, since a backend reports its counts when idle or exiting, up to a second late.
+    /// </summary>
+    private static async Task<long> CommittedTransactionsAsync(string connectionString)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static string Load() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
