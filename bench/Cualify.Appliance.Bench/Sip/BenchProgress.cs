@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cualify.Appliance.Dialer.Sip.UserAgent;
 using Cualify.Appliance.Dialer.Telephony;
 
 namespace Cualify.Appliance.Bench.Sip;
@@ -46,6 +47,12 @@ public sealed class BenchProgress(TimeSpan hold, LoadStats stats) : ICallProgres
     {
         var now = Stopwatch.GetTimestamp();
         _hangUp?.Dispose();
+        // The player stopped before the end was reported. A call that ended before StartAsync returned sent nothing.
+        if (_call.Task.IsCompletedSuccessfully && _call.Task.Result is SipCall sip)
+        {
+            stats.Paced(sip.PacedFrames);
+        }
+
         if (_answeredAt != 0)
         {
             stats.Ended(end.EndReason == "max_duration_reached" ? (now - _hangUpTarget) * 1000.0 / Stopwatch.Frequency : null);
@@ -63,6 +70,18 @@ public sealed class LoadStats
     private int _answered;
     private int _live;
     private int _peakLive;
+    private long _framesSent;
+    private long _framesLate;
+
+    public long FramesSent => Interlocked.Read(ref _framesSent);
+
+    public long FramesLate => Interlocked.Read(ref _framesLate);
+
+    public void Paced((long Sent, long Late) frames)
+    {
+        Interlocked.Add(ref _framesSent, frames.Sent);
+        Interlocked.Add(ref _framesLate, frames.Late);
+    }
 
     public int Peak => Volatile.Read(ref _peakLive);
 
