@@ -1,7 +1,11 @@
 using Cualify.Appliance.OperatorConsole.Sessions;
+using Cualify.Appliance.Core.Secrets;
+using Cualify.Appliance.Core.Store;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Cualify.Appliance.OperatorConsole;
 
@@ -9,7 +13,8 @@ public static class ConsoleServiceCollectionExtensions
 {
     /// <summary>
     /// The operator console: Razor components rendered on the server, anti-forgery, and sessions whose cookies are
-    /// protected with keys kept in the data folder (so a restart keeps operators signed in).
+    /// protected with keys kept in the data folder (so a restart keeps operators signed in) or, on PostgreSQL, in the
+    /// store, shared by every node.
     /// </summary>
     public static IServiceCollection AddConsole(this IServiceCollection services, IConfiguration configuration, string dataDirectory, string version)
     {
@@ -17,6 +22,15 @@ public static class ConsoleServiceCollectionExtensions
         services.AddDataProtection()
             .SetApplicationName("cualify-appliance")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "console-keys")));
+        services.AddSingleton<StoreKeyRing>();
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<StoreOptions>, StoreKeyRing, SecretProtector>((keys, store, ring, secrets) =>
+        {
+            if (store.Value.IsPostgres)
+            {
+                keys.XmlRepository = ring;
+                keys.XmlEncryptor = new SealedXmlEncryptor(secrets);
+            }
+        });
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "cualify_console_af";

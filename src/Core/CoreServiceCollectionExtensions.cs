@@ -74,6 +74,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(sp => new Cluster.WakeupChannel("cualify_outbox", sp.GetRequiredService<OutboxSignal>()));
         services.AddSingleton(sp => new Cluster.WakeupChannel("cualify_calls", sp.GetRequiredService<DialSignal>()));
         services.AddSingleton(sp => new Cluster.WakeupChannel("cualify_steps", sp.GetRequiredService<MailSignal>()));
+        services.AddSingleton(sp => new Cluster.WakeupChannel("cualify_recording_removals", sp.GetRequiredService<Recordings.RecordingRemovalSignal>()));
         services.AddSingleton<Cluster.ClusterWakeups>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.ClusterWakeups>());
         services.AddPlaybooksAndCalls(configuration);

@@ -32,6 +32,11 @@ public static class DialerServiceCollectionExtensions
         services.AddSingleton<SelectedTelephonyProvider>();
         services.AddSingleton<LiveCalls>();
         services.AddSingleton<RecordingRecovery>();
+        // Recordings in another node's data folder are fetched from it; the headers' timeout is the fetcher's own.
+        services.AddHttpClient<RecordingFromPeer>(RecordingFromPeer.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RedactLoggedHeaders(_ => true);
         services.AddHostedService<DialScheduler>();
         services.AddHostedService<CampaignHopper>();
         services.AddHostedService<LiveCallHeartbeat>();

@@ -19,11 +19,6 @@ public static class LocalApiServiceCollectionExtensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<KestrelServerOptions>(options => RequestSizeLimits.Apply(options.Limits));
         services.AddSingleton<ApiRateLimits>();
-        // Recordings in another node's data folder are fetched from it; the headers' timeout is the fetcher's own.
-        services.AddHttpClient<Calls.RecordingFromPeer>(Calls.RecordingFromPeer.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
-            .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .RedactLoggedHeaders(_ => true);
         services.AddApplianceOpenApi();
         return services;
     }

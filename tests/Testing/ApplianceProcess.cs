@@ -50,10 +50,21 @@ public sealed class ApplianceProcess : IAsyncDisposable
     /// <summary>The started process's id (the appliance itself unless a launcher stands in front of it).</summary>
     public int ProcessId => _process.Id;
 
+    /// <summary>
+    /// Names another appliance executable to run instead of the one built beside the tests, e.g. a
+    /// <c>dotnet publish</c> output (the bench measures the published build this way).
+    /// </summary>
+    public const string ExecutableVariable = "CUALIFY_TEST_APPLIANCE";
+
     public static string ExecutablePath
     {
         get
         {
+            if (Environment.GetEnvironmentVariable(ExecutableVariable) is { Length: > 0 } chosen)
+            {
+                return File.Exists(chosen) ? chosen : throw new FileNotFoundException($"{ExecutableVariable} names {chosen}, which does not exist");
+            }
+
             var name = OperatingSystem.IsWindows() ? "cualify-appliance.exe" : "cualify-appliance";
             var path = Path.Combine(AppContext.BaseDirectory, name);
             return File.Exists(path) ? path : throw new FileNotFoundException($"The appliance executable is not beside the tests at {path}; build the solution first");

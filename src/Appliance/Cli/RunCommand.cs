@@ -40,6 +40,7 @@ public static class RunCommand
             AnnounceFirstKey(result.FirstAdminKey, app.Services.GetRequiredService<DataDirectory>());
         }
 
+        await OperatorConsole.Sessions.StoreKeyRing.PrepareAsync(app.Services, cancellationToken);
         await app.StartAsync(cancellationToken);
         return result;
     }

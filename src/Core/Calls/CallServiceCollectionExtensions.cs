@@ -52,6 +52,8 @@ public static class CallServiceCollectionExtensions
         services.TryAddSingleton<RecordingDownloads>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IContactErasureStep, RecordingErasure>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RecordingRetention>());
+        services.TryAddSingleton<RecordingRemovalSignal>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RecordingFileRemovals>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, RecordingMetrics>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, CallMetrics>());
         return services;

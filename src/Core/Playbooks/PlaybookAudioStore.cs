@@ -1,6 +1,7 @@
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Playbooks.Audio;
 using Cualify.Appliance.Core.Store;
+using Dapper;
 using Microsoft.Extensions.Logging;
 
 namespace Cualify.Appliance.Core.Playbooks;
@@ -10,6 +11,8 @@ namespace Cualify.Appliance.Core.Playbooks;
 /// and A-law <c>.alaw</c>, raw, no header) under <c>&lt;data-dir&gt;/audio/&lt;org&gt;/</c>, recorded in the store and
 /// made the playbook's <c>audio_id</c>. Calls read the file of the law they negotiated; nothing converts per call.
 /// The prompt an upload replaces is deleted, row and files, unless another playbook of the org still plays it.
+/// On PostgreSQL the converted audio is kept in the store too (<c>playbook_audio_data</c>): a node dialing a call
+/// whose prompt another node converted writes the files into its own data folder first (<see cref="EnsureHereAsync"/>).
 /// </summary>
 public sealed class PlaybookAudioStore(
     ApplianceStore store, PlaybookStore playbooks, DataDirectory dataDirectory, AudioConversionQueue conversions, TimeProvider time,
@@ -46,6 +49,12 @@ public sealed class PlaybookAudioStore(
                     VALUES (@audioId, @orgId, @playbookId, @SourceFormat, @DurationMs, @ulawFile, @alawFile, @Now)
                     RETURNING *
                     """, new { audioId, orgId, playbookId, prompt.SourceFormat, DurationMs = (long)prompt.Duration.TotalMilliseconds, ulawFile, alawFile, tx.Now });
+                if (store.IsPostgres)
+                {
+                    await tx.ExecuteAsync("INSERT INTO playbook_audio_data (audio_id, ulaw, alaw) VALUES (@audioId, @Ulaw, @Alaw)",
+                        new { audioId, prompt.Ulaw, prompt.Alaw });
+                }
+
                 var updated = await tx.QuerySingleAsync<Playbook>($"""
                     UPDATE playbooks SET audio_id = @audioId, updated_at = @Now WHERE id = @Id RETURNING {Playbook.Columns}
                     """, new { audioId, playbook.Id, tx.Now });
@@ -73,6 +82,46 @@ public sealed class PlaybookAudioStore(
     /// <summary>Where the A-law file of <paramref name="audio"/> lives.</summary>
     public string AlawPath(PlaybookAudio audio) => dataDirectory.Combine(audio.AlawFile);
 
+    /// <summary>
+    /// Makes sure this node's data folder has the files of <paramref name="audio"/>: on PostgreSQL a prompt converted at
+    /// another node is written from the store (to a temporary name, then moved, so a call never reads half a file).
+    /// False when the files are missing and the store has no copy (a prompt uploaded before the store kept one).
+    /// </summary>
+    public async Task<bool> EnsureHereAsync(PlaybookAudio audio, CancellationToken cancellationToken = default)
+    {
+        if (File.Exists(UlawPath(audio)) && File.Exists(AlawPath(audio)))
+        {
+            return true;
+        }
+
+        if (!store.IsPostgres)
+        {
+            return false;
+        }
+
+        var data = await store.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<StoredPromptAudio>(new CommandDefinition(
+            "SELECT ulaw AS Ulaw, alaw AS Alaw FROM playbook_audio_data WHERE audio_id = @Id", new { audio.Id }, cancellationToken: cancellationToken)),
+            cancellationToken);
+        if (data is null)
+        {
+            return false;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(UlawPath(audio))!);
+        await WriteWholeAsync(UlawPath(audio), data.Ulaw, cancellationToken);
+        await WriteWholeAsync(AlawPath(audio), data.Alaw, cancellationToken);
+        return true;
+    }
+
+    private static async Task WriteWholeAsync(string path, byte[] bytes, CancellationToken cancellationToken)
+    {
+        var partial = $"{path}.{Guid.NewGuid():N}.part";
+        await File.WriteAllBytesAsync(partial, bytes, cancellationToken);
+        File.Move(partial, path, overwrite: true);
+    }
+
+    private sealed record StoredPromptAudio(byte[] Ulaw, byte[] Alaw);
+
     /// <summary>Removes the row of <paramref name="audioId"/> when no live playbook names it any more; the files go after commit.</summary>
     private static async Task<PlaybookAudio?> ForgetUnusedAsync(StoreTransaction tx, string? audioId)
     {
@@ -83,9 +132,13 @@ public sealed class PlaybookAudioStore(
 
         var users = await tx.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM playbooks WHERE audio_id = @audioId AND deleted_at IS NULL", new { audioId });
-        return users > 0
-            ? null
-            : await tx.QuerySingleOrDefaultAsync<PlaybookAudio>("DELETE FROM playbook_audio WHERE id = @audioId RETURNING *", new { audioId });
+        if (users > 0)
+        {
+            return null;
+        }
+
+        await tx.ExecuteAsync("DELETE FROM playbook_audio_data WHERE audio_id = @audioId", new { audioId });
+        return await tx.QuerySingleOrDefaultAsync<PlaybookAudio>("DELETE FROM playbook_audio WHERE id = @audioId RETURNING *", new { audioId });
     }
 
     private void DeleteFiles(PlaybookAudio audio)

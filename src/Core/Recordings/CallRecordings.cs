@@ -21,7 +21,7 @@ namespace Cualify.Appliance.Core.Recordings;
 /// </summary>
 public sealed class CallRecordings(
     ApplianceStore store, EventOutbox outbox, DataDirectory dataDirectory, IOptions<ApiOptions> api, IOptions<RecordingOptions> options,
-    ClusterNode node, ApplianceMetrics metrics, ILogger<CallRecordings> logger)
+    ClusterNode node, RecordingRemovalSignal removals, ApplianceMetrics metrics, ILogger<CallRecordings> logger)
 {
     private readonly Counter _written = metrics.Counter("cualify_recordings_written_total", "Call recordings completed and registered, by how they were made (sip: written here; twilio: downloaded)", "source");
     private readonly Counter _writtenBytes = metrics.Counter("cualify_recording_bytes_written_total", "Bytes of the call recordings completed and registered", "source");
@@ -126,7 +126,7 @@ public sealed class CallRecordings(
     /// <summary>
     /// Deletes recordings made before the retention window; their calls' <c>recording_url</c> becomes null. Every node
     /// runs this: each deletes those whose file is in its own data folder, and those of nodes no longer in <c>nodes</c>
-    /// (or of none), whose files no node can reach.
+    /// (or of none), whose files are queued for their node should it come back.
     /// </summary>
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default)
     {
@@ -143,34 +143,82 @@ public sealed class CallRecordings(
         return deleted.Count;
     }
 
-    /// <summary>Removes the rows, links and URLs of <paramref name="recordings"/> in the transaction, and their files once it commits.</summary>
+    /// <summary>
+    /// Removes the rows, links and URLs of <paramref name="recordings"/> in the transaction; the files in this node's
+    /// data folder go once it commits, and those in another node's are queued for that node (see <see cref="RemoveQueuedFilesAsync"/>).
+    /// </summary>
     internal async Task DeleteAsync(StoreTransaction tx, IReadOnlyList<StoredRecording> recordings)
     {
+        var here = new List<StoredRecording>(recordings.Count);
         foreach (var recording in recordings)
         {
             await tx.ExecuteAsync("DELETE FROM recordings WHERE call_id = @CallId", recording);
             await tx.ExecuteAsync("DELETE FROM recording_links WHERE call_id = @CallId", recording);
             await tx.ExecuteAsync("UPDATE calls SET recording_url = NULL, updated_at = @Now WHERE id = @CallId", new { recording.CallId, tx.Now });
+            if (recording.NodeId is { } holder && holder != node.Id)
+            {
+                await tx.ExecuteAsync("""
+                    INSERT INTO recording_file_removals (node_id, file, call_id, requested_at) VALUES (@holder, @File, @CallId, @Now)
+                    ON CONFLICT (node_id, file) DO NOTHING
+                    """, new { holder, recording.File, recording.CallId, tx.Now });
+            }
+            else
+            {
+                here.Add(recording);
+            }
         }
 
         tx.AfterCommit(() =>
         {
-            foreach (var recording in recordings)
+            foreach (var recording in here)
             {
                 DeleteFile(FullPath(recording), recording.CallId);
+            }
+
+            if (here.Count < recordings.Count)
+            {
+                removals.Notify();
             }
         });
     }
 
-    private void DeleteFile(string path, string callId)
+    /// <summary>
+    /// Deletes the files other nodes queued for this node's data folder (a contact's erasure or retention that ran
+    /// there), then their queue rows; a file that cannot be deleted stays queued for the next round.
+    /// </summary>
+    public async Task<int> RemoveQueuedFilesAsync(CancellationToken cancellationToken = default)
+    {
+        var queued = (await store.ReadAsync(connection => connection.QueryAsync<QueuedRemoval>(new CommandDefinition(
+            "SELECT file AS File, call_id AS CallId FROM recording_file_removals WHERE node_id = @self", new { self = node.Id }, cancellationToken: cancellationToken)),
+            cancellationToken)).ToList();
+        var removed = queued.Where(removal => DeleteFile(dataDirectory.Combine(removal.File), removal.CallId)).ToList();
+        if (removed.Count > 0)
+        {
+            await store.WriteAsync(async tx =>
+            {
+                foreach (var removal in removed)
+                {
+                    await tx.ExecuteAsync("DELETE FROM recording_file_removals WHERE node_id = @self AND file = @File", new { self = node.Id, removal.File });
+                }
+            }, cancellationToken);
+        }
+
+        return removed.Count;
+    }
+
+    private sealed record QueuedRemoval(string File, string CallId);
+
+    private bool DeleteFile(string path, string callId)
     {
         try
         {
             File.Delete(path);
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             logger.LogError("The recording of call {CallId} could not be deleted ({Detail})", callId, ex.Message);
+            return false;
         }
     }
 

@@ -111,12 +111,18 @@ public sealed class LiveCalls : IDisposable
     /// <summary>
     /// The plan, with what a SIP callee hears already synthesised (normally cached when the playbook was saved, so this is a
     /// lookup; a cache miss synthesises here, before the call is placed, never while it is live). The second value says
-    /// why the texts cannot be spoken, when they cannot.
+    /// why the texts cannot be spoken, when they cannot. An uploaded prompt another node converted is written into this
+    /// node's data folder first.
     /// </summary>
     private async Task<(CallPlan Plan, string? Unspeakable)> PlanForAsync(DialTicket ticket)
     {
         var call = ticket.Call;
         var playbook = ticket.Playbook;
+        if (ticket.Audio is not null && !await _audio.EnsureHereAsync(ticket.Audio, _stopping.Token))
+        {
+            _logger.LogWarning("Call {CallId}: the prompt {AudioId} of playbook {PlaybookId} has no file on this node and no copy in the store", call.Id, ticket.Audio.Id, playbook.Id);
+        }
+
         IReadOnlyList<PromptAudio> heard = ticket.Audio is null ? [] : [new PromptAudio(_audio.UlawPath(ticket.Audio), _audio.AlawPath(ticket.Audio))];
         IReadOnlyList<PromptAudio> fallback = heard;
         string? unspeakable = null;
@@ -137,7 +143,7 @@ public sealed class LiveCalls : IDisposable
         var playbookPlan = new PlaybookPlan(playbook.Id, playbook.Name, playbook.Language, playbook.DisclosureText, playbook.MessageText,
             ticket.Audio is null ? null : _audio.UlawPath(ticket.Audio), playbook.DtmfMap, playbook.HandoffTarget, playbook.Voicemail, heard,
             recordingFile, await _heard.RecordingNoticeAsync(playbook, _stopping.Token),
-            playbook.HasAgent ? AgentStreamPlans.For(playbook, call, _playbooks.OpenAgentToken(playbook), fallback) : null);
+            playbook.HasAgent ? AgentStreamPlans.For(playbook, call, _playbooks.OpenAgentToken(playbook), fallback) : null, ticket.Audio?.Id);
         return (new CallPlan(call.Id, call.OrgId, call.ToE164!, call.FromE164 ?? "", call.Language, playbookPlan,
             TimeSpan.FromSeconds(ticket.Duration.Seconds), _options.RingTimeout), unspeakable);
     }

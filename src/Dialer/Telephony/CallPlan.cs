@@ -32,7 +32,8 @@ public sealed record PlaybookPlan(
     IReadOnlyList<PromptAudio>? Heard = null,
     string? RecordingFile = null,
     string? RecordingNotice = null,
-    AgentStreamPlan? Agent = null);
+    AgentStreamPlan? Agent = null,
+    string? AudioId = null);
 
 /// <summary>One converted prompt: the same 8 kHz mono audio as raw µ-law and raw A-law files.</summary>
 public sealed record PromptAudio(string UlawPath, string AlawPath);

@@ -5,7 +5,7 @@ namespace Cualify.Appliance.Dialer.Twilio;
 /// <summary>
 /// The public URLs one call gives Twilio, all under <c>Api:PublicBaseUrl</c> + <c>api/v1/providers/twilio/</c>.
 /// Callbacks are named by the appliance's call id and verified by signature; the prompt audio is named by a
-/// random 256-bit token that lives only while the call does (Twilio fetches it without signing).
+/// keyed token that serves only while the call is live (Twilio fetches it without signing; <see cref="TwilioAudioTokens"/>).
 /// </summary>
 public sealed record TwilioCallLinks(string StatusCallback, string GatherAction, string Twiml, string MachineDetection, string RecordingStatus, string? Audio)
 {
@@ -40,8 +40,4 @@ public sealed record TwilioCallLinks(string StatusCallback, string GatherAction,
         TwilioCallbackKind.Recording => RecordingStatus,
         _ => Twiml,
     };
-
-    /// <summary>A fresh unguessable token for a call's audio URL (URL-safe base64 of 32 random bytes).</summary>
-    public static string NewAudioToken() =>
-        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -1,4 +1,6 @@
 using Cualify.Appliance.Core.Api;
+using Cualify.Appliance.Core.Calls;
+using Cualify.Appliance.Core.Playbooks;
 using Cualify.Appliance.Core.Errors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +25,7 @@ public enum TwilioCallbackKind
 /// </summary>
 public sealed class TwilioCallbacks(
     TwilioCallRegistry registry, TwilioStoredCallStatus stored, TwilioRecordingFetcher recordings, TwilioCallForwarding forwarding,
+    TwilioAudioTokens audioTokens, CallReader calls, PlaybookStore playbooks, PlaybookAudioStore prompts,
     IOptions<TwilioOptions> options, IOptions<ApiOptions> api, ILogger<TwilioCallbacks> logger)
 {
     public const string TwimlContentType = "application/xml; charset=utf-8";
@@ -117,15 +120,27 @@ public sealed class TwilioCallbacks(
             : TwimlRenderer.Hangup();
     }
 
-    /// <summary>The prompt of the live call holding <paramref name="token"/>, as WAV; null when there is none.</summary>
+    /// <summary>
+    /// The prompt of the live call holding <paramref name="token"/>, as WAV; null when there is none. A call another
+    /// node dials is looked up in the store, and its prompt written here from the store's copy if this node has no file.
+    /// </summary>
     public async Task<byte[]?> AudioAsync(string token, CancellationToken cancellationToken)
     {
-        if (registry.FindByAudioToken(token) is not { Plan.Playbook.AudioPath: { } path } || !File.Exists(path))
+        var path = registry.FindByAudioToken(token) is { Plan.Playbook.AudioPath: { } here } ? here : await PathOfOtherNodesCallAsync(token, cancellationToken);
+        return path is not null && File.Exists(path) ? PromptWav.FromUlaw(await File.ReadAllBytesAsync(path, cancellationToken)) : null;
+    }
+
+    private async Task<string?> PathOfOtherNodesCallAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!audioTokens.TryRead(token, out var callId, out var audioId)
+            || await calls.GetAsync(callId, cancellationToken) is not { IsFinal: false } call
+            || await playbooks.AudioAsync(audioId, cancellationToken) is not { } audio
+            || audio.OrgId != call.OrgId)
         {
             return null;
         }
 
-        return PromptWav.FromUlaw(await File.ReadAllBytesAsync(path, cancellationToken));
+        return await prompts.EnsureHereAsync(audio, cancellationToken) ? prompts.UlawPath(audio) : null;
     }
 
     /// <summary>

@@ -52,6 +52,7 @@ public static class TwilioServiceCollectionExtensions
         services.AddSingleton<TwilioCallPoller>();
         services.AddSingleton<TwilioStoredCallStatus>();
         services.AddSingleton<TwilioCallbacks>();
+        services.AddSingleton<TwilioAudioTokens>();
         services.AddSingleton<TwilioRecordingFetcher>();
         services.AddTelephonyProvider<TwilioTelephonyProvider>(TwilioTelephonyProvider.ProviderName);
         if (TwilioTelephonyProvider.IsSelected(configuration))

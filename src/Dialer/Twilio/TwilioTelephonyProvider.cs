@@ -25,6 +25,7 @@ public sealed class TwilioTelephonyProvider(
     CallsPerSecondGate gate,
     TwilioCallPoller poller,
     TwilioRecordingFetcher recordings,
+    TwilioAudioTokens audioTokens,
     IOptions<ApiOptions> api,
     TimeProvider time,
     ILogger<TwilioTelephonyProvider> logger) : ITelephonyProvider
@@ -41,7 +42,7 @@ public sealed class TwilioTelephonyProvider(
     public async Task<IProviderCall> StartAsync(CallPlan plan, ICallProgress progress, CancellationToken cancellationToken)
     {
         var publicBase = api.Value.PublicBase;
-        var audioToken = publicBase is not null && plan.Playbook.AudioPath is not null ? TwilioCallLinks.NewAudioToken() : null;
+        var audioToken = publicBase is not null && plan.Playbook is { AudioPath: not null, AudioId: { } audioId } ? audioTokens.Issue(plan.CallId, audioId) : null;
         var links = publicBase is null ? null : TwilioCallLinks.For(publicBase, plan.CallId, audioToken);
         var call = new TwilioCall(plan, progress, links, client, registry, time, logger);
 

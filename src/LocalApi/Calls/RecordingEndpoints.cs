@@ -1,5 +1,6 @@
 using Cualify.Appliance.Core.Errors;
 using Cualify.Appliance.Core.Recordings;
+using Cualify.Appliance.Dialer.Recording;
 using Cualify.Appliance.LocalApi.Auth;
 using Cualify.Appliance.LocalApi.OpenApi;
 using Microsoft.AspNetCore.Builder;
@@ -54,7 +55,7 @@ public static class RecordingEndpoints
         var file = new FileInfo(recordings.FullPath(recording));
         if (!file.Exists)
         {
-            return await peer.FetchAsync(context, recording) ?? throw ApplianceException.NotFound("Recording", "id");
+            return await RelayedRecording.FetchAsync(peer, context, recording) ?? throw ApplianceException.NotFound("Recording", "id");
         }
 
         if (!RangeIsSatisfiable(context.Request.Headers.Range, file.Length))

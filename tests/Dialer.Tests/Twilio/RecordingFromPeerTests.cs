@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
 using Cualify.Appliance.Core.Cluster;
 using Cualify.Appliance.Testing;
 using Dapper;
@@ -9,7 +11,7 @@ namespace Cualify.Appliance.Dialer.Tests.Twilio;
 /// A recording is a file in the data folder of the node that downloaded it (SPEC §9); asked for at another node —
 /// by the call with a key, with a Range, or by its public link — it is fetched from that node and served the same.
 /// </summary>
-public sealed class RecordingFromPeerTests : IAsyncLifetime
+public sealed partial class RecordingFromPeerTests : IAsyncLifetime
 {
     private TwoTwilioNodes _nodes = null!;
 
@@ -20,18 +22,7 @@ public sealed class RecordingFromPeerTests : IAsyncLifetime
     [Fact]
     public async Task A_recording_on_one_node_is_served_by_the_other_until_its_node_stops()
     {
-        var (callId, placed) = await _nodes.PlaceAsync(new
-        {
-            name = "Recorded", language = "en-IN", message_text = "Your policy renews next week.", dtmf = new Dictionary<string, string>(), record = true,
-        });
-        Assert.Equal(204, await placed.MoveAsync("in-progress"));
-        placed.Duration = 3;
-        placed.Record(WavFixtures.Tone(8000, 16, 2, 3));
-        Assert.Equal(204, await placed.MoveAsync("completed"));
-        Assert.Equal(204, (await placed.RecordingCompletedAsync()).Status);
-        var holderId = await RecordingNodeAsync(callId);
-        var holder = _nodes.Placing.Get<ClusterNode>().Id == holderId ? _nodes.Placing : _nodes.Other!;
-        var asker = holder == _nodes.Placing ? _nodes.Other! : _nodes.Placing;
+        var (callId, holder, asker) = await RecordedCallAsync(seconds: 3);
         using var atHolder = holder.Client(_nodes.Placing.AdminKey);
         using var atAsker = asker.Client(_nodes.Placing.AdminKey);
         var path = $"/api/v1/calls/{callId}/recording";
@@ -58,6 +49,105 @@ public sealed class RecordingFromPeerTests : IAsyncLifetime
         await holder.StopAsync();
         using var holderGone = await atAsker.GetAsync(path);
         await holderGone.ExpectErrorAsync(404, "not_found");
+    }
+
+    [Fact]
+    public async Task A_console_session_signed_in_at_one_node_holds_at_the_other_and_its_player_plays_a_recording_from_either()
+    {
+        var (callId, holder, other) = await RecordedCallAsync(seconds: 2);
+        using var atHolderApi = holder.Client(_nodes.Placing.AdminKey);
+        var original = await atHolderApi.GetByteArrayAsync($"/api/v1/calls/{callId}/recording");
+
+        // Both nodes are 127.0.0.1, so one cookie jar is one browser behind a load balancer that alternates.
+        var browser = new CookieContainer();
+        using var toHolder = Browser(holder, browser);
+        using var toOther = Browser(other, browser);
+        var token = TokenField().Match(await toHolder.GetStringAsync("/console/signin")).Groups["token"].Value;
+        using var signIn = await toOther.PostAsync("/console/session", new FormUrlEncodedContent(
+            [new("__RequestVerificationToken", token), new("api_key", _nodes.Placing.AdminKey!)]));
+        Assert.Equal(HttpStatusCode.SeeOther, signIn.StatusCode);
+        Assert.DoesNotContain("signin", signIn.Headers.Location!.ToString(), StringComparison.Ordinal);
+
+        using var callsAtHolder = await toHolder.GetAsync("/console/calls");
+        Assert.Equal(HttpStatusCode.OK, callsAtHolder.StatusCode);
+        foreach (var node in new[] { toOther, toHolder })
+        {
+            using var played = await node.GetAsync($"/console/calls/{callId}/recording");
+            Assert.Equal(HttpStatusCode.OK, played.StatusCode);
+            Assert.Equal(original, await played.Content.ReadAsByteArrayAsync());
+        }
+
+        using var range = new HttpRequestMessage(HttpMethod.Get, $"/console/calls/{callId}/recording") { Headers = { Range = new RangeHeaderValue(44, 99) } };
+        using var partial = await toOther.SendAsync(range);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(original[44..100], await partial.Content.ReadAsByteArrayAsync());
+        await using (var store = await _nodes.OpenStoreAsync())
+        {
+            var ring = (await store.QueryAsync<string>("SELECT xml FROM console_keys")).ToList();
+            Assert.Single(ring);
+            Assert.Contains("SealedXmlDecryptor", ring[0], StringComparison.Ordinal);
+            Assert.DoesNotContain("<value>", ring[0], StringComparison.Ordinal);
+        }
+
+        using var stranger = Browser(other, new CookieContainer());
+        using var refused = await stranger.GetAsync($"/console/calls/{callId}/recording");
+        Assert.NotEqual(HttpStatusCode.OK, refused.StatusCode);
+    }
+
+    private static HttpClient Browser(RunningAppliance node, CookieContainer cookies) =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies, UseCookies = true }) { BaseAddress = node.BaseAddress };
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"(?<token>[^\"]+)\"")]
+    private static partial Regex TokenField();
+
+    [Fact]
+    public async Task Erasing_the_contact_at_one_node_deletes_the_recording_file_in_the_other_nodes_folder()
+    {
+        var (callId, holder, eraser) = await RecordedCallAsync(seconds: 2);
+        await using (var store = await _nodes.OpenStoreAsync())
+        {
+            var file = Path.Combine(holder.DataDir, await store.ExecuteScalarAsync<string>("SELECT file FROM recordings WHERE call_id = @callId", new { callId }) ?? "");
+            Assert.True(File.Exists(file), "the holder has the file before the erasure");
+            var contactId = await store.ExecuteScalarAsync<string>("SELECT id FROM contacts WHERE phone_e164 = @phone", new { phone = TwoTwilioNodes.Callee });
+
+            using var admin = eraser.Client(_nodes.Placing.AdminKey);
+            Assert.True((await admin.DeleteAsync($"/api/v1/contacts/{contactId}")).IsSuccessStatusCode);
+
+            Assert.Equal(0, await store.ExecuteScalarAsync<long>("SELECT count(*) FROM recordings WHERE call_id = @callId", new { callId }));
+            // Told through the store's wake-up, the holder deletes the file well before its one-minute poll.
+            await WaitUntilAsync(() => Task.FromResult(!File.Exists(file)), "the recording file on the node that holds it is deleted");
+            await WaitUntilAsync(async () => await store.ExecuteScalarAsync<long>("SELECT count(*) FROM recording_file_removals") == 0, "the queued removal is done");
+        }
+
+        using var gone = await eraser.Client(_nodes.Placing.AdminKey).GetAsync($"/api/v1/calls/{callId}/recording");
+        await gone.ExpectErrorAsync(404, "not_found");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> done, string what)
+    {
+        var until = DateTimeOffset.UtcNow.AddSeconds(20);
+        while (!await done())
+        {
+            Assert.True(DateTimeOffset.UtcNow < until, what);
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>A recorded call placed and completed, its recording downloaded by one of the nodes: that node, and the other.</summary>
+    private async Task<(string CallId, RunningAppliance Holder, RunningAppliance Other)> RecordedCallAsync(int seconds)
+    {
+        var (callId, placed) = await _nodes.PlaceAsync(new
+        {
+            name = "Recorded", language = "en-IN", message_text = "Your policy renews next week.", dtmf = new Dictionary<string, string>(), record = true,
+        });
+        Assert.Equal(204, await placed.MoveAsync("in-progress"));
+        placed.Duration = seconds;
+        placed.Record(WavFixtures.Tone(8000, 16, 2, seconds));
+        Assert.Equal(204, await placed.MoveAsync("completed"));
+        Assert.Equal(204, (await placed.RecordingCompletedAsync()).Status);
+        var holderId = await RecordingNodeAsync(callId);
+        var holder = _nodes.Placing.Get<ClusterNode>().Id == holderId ? _nodes.Placing : _nodes.Other!;
+        return (callId, holder, holder == _nodes.Placing ? _nodes.Other! : _nodes.Placing);
     }
 
     /// <summary>The node whose data folder took the downloaded recording, once one has.</summary>

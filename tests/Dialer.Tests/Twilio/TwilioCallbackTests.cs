@@ -215,7 +215,7 @@ public sealed class TwilioCallbackTests(TwilioApplianceFixture fixture) : IClass
         Assert.Equal("audio/wav", served.Content.Headers.ContentType!.MediaType);
         Assert.Equal("RIFF", System.Text.Encoding.ASCII.GetString(wav, 0, 4));
         Assert.Equal(44 + 16_000, wav.Length);
-        Assert.Matches(@"/api/v1/providers/twilio/audio/[A-Za-z0-9_-]{43}\.wav$", playUrl);
+        Assert.Matches(@"/api/v1/providers/twilio/audio/[0-9a-f-]{36}\.aud_test\.[A-Za-z0-9_-]{43}\.wav$", playUrl);
 
         using var guessed = await client.GetAsync(playUrl[..^10] + "AAAAAA.wav");
         await guessed.ExpectErrorAsync(404, "not_found");

@@ -106,7 +106,8 @@ public static class TestPlans
             audioPath,
             new Dictionary<string, string> { ["1"] = "handoff", ["9"] = "opt_out" },
             HandoffTarget,
-            "hangup"),
+            "hangup",
+            AudioId: audioPath is null ? null : "aud_test"),
         maxDuration ?? TimeSpan.FromSeconds(120),
         TimeSpan.FromSeconds(30));
 }

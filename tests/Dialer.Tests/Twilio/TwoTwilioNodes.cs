@@ -49,11 +49,20 @@ public sealed class TwoTwilioNodes : IAsyncDisposable
         return nodes;
     }
 
-    /// <summary>A call queued through the placing node's API, dialed by it; then the other node is started.</summary>
-    public async Task<(string CallId, FakeTwilioCall Placed)> PlaceAsync(object? playbook = null)
+    /// <summary>
+    /// A call queued through the placing node's API, dialed by it; then the other node is started. With
+    /// <paramref name="prompt"/> (a WAV), the playbook's prompt is uploaded to the placing node first.
+    /// </summary>
+    public async Task<(string CallId, FakeTwilioCall Placed)> PlaceAsync(object? playbook = null, byte[]? prompt = null)
     {
         using var admin = Placing.AdminClient();
         var agentId = (string)(await (await admin.PostJsonAsync("/api/v1/playbooks", playbook ?? DialerHarness.RenewalPlaybook)).ExpectAsync(201))["data"]!["id"]!;
+        if (prompt is not null)
+        {
+            var wav = new ByteArrayContent(prompt) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("audio/wav") } };
+            await (await admin.PostAsync($"/api/v1/playbooks/{agentId}/audio", wav)).ExpectAsync(201);
+        }
+
         await (await admin.PostJsonAsync("/api/v1/contacts", new { phone_e164 = Callee, name = "Riya Sharma", consent_capture = "website_form" })).ExpectAsync(200);
         var callId = (string)(await (await admin.PostJsonAsync("/api/v1/calls", new { agent_id = agentId, to_e164 = Callee, from_e164 = CallerId })).ExpectAsync(201))["data"]!["id"]!;
         var placed = await Twilio.NextCallAsync();
