@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cualify.Appliance.Dialer.Sip.UserAgent;
 using Cualify.Appliance.Dialer.Telephony;
 
 namespace Cualify.Appliance.Bench.Sip;
@@ -32,7 +33,15 @@ public sealed class BenchProgress(TimeSpan hold, LoadStats stats) : ICallProgres
             static state =>
             {
                 var call = ((Task<IProviderCall>)state!);
-                _ = call.ContinueWith(t => t.Result.HangUpAsync(HangupReason.MaxDurationReached, CancellationToken.None), TaskScheduler.Default);
+                // Handed over long before the hold ends, as a rule: hang up right here rather than through another pool hop.
+                if (call.IsCompletedSuccessfully)
+                {
+                    call.Result.HangUpAsync(HangupReason.MaxDurationReached, CancellationToken.None);
+                }
+                else
+                {
+                    _ = call.ContinueWith(t => t.Result.HangUpAsync(HangupReason.MaxDurationReached, CancellationToken.None), TaskScheduler.Default);
+                }
             },
             _call.Task, hold, Timeout.InfiniteTimeSpan);
         return ValueTask.CompletedTask;
@@ -46,6 +55,12 @@ public sealed class BenchProgress(TimeSpan hold, LoadStats stats) : ICallProgres
     {
         var now = Stopwatch.GetTimestamp();
         _hangUp?.Dispose();
+        // The player stopped before the end was reported. A call that ended before StartAsync returned sent nothing.
+        if (_call.Task.IsCompletedSuccessfully && _call.Task.Result is SipCall sip)
+        {
+            stats.Paced(sip.PacedFrames);
+        }
+
         if (_answeredAt != 0)
         {
             stats.Ended(end.EndReason == "max_duration_reached" ? (now - _hangUpTarget) * 1000.0 / Stopwatch.Frequency : null);
@@ -63,6 +78,18 @@ public sealed class LoadStats
     private int _answered;
     private int _live;
     private int _peakLive;
+    private long _framesSent;
+    private long _framesLate;
+
+    public long FramesSent => Interlocked.Read(ref _framesSent);
+
+    public long FramesLate => Interlocked.Read(ref _framesLate);
+
+    public void Paced((long Sent, long Late) frames)
+    {
+        Interlocked.Add(ref _framesSent, frames.Sent);
+        Interlocked.Add(ref _framesLate, frames.Late);
+    }
 
     public int Peak => Volatile.Read(ref _peakLive);
 

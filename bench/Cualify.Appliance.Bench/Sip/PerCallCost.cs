@@ -7,7 +7,7 @@ namespace Cualify.Appliance.Bench.Sip;
 /// thread-pool work items run and lock contentions. All but the CPU time hardly depend on how busy the machine is,
 /// so an A/B on a shared box still compares the code.
 /// </summary>
-public readonly record struct PerCallCost(TimeSpan Cpu, long Allocated, long WorkItems, long Contentions, int Gen0, int Gen2)
+public readonly record struct PerCallCost(TimeSpan Cpu, long Allocated, long WorkItems, long Contentions, int Gen0, int Gen2, TimeSpan GcPause)
 {
     public static PerCallCost Start() => Now();
 
@@ -16,10 +16,10 @@ public readonly record struct PerCallCost(TimeSpan Cpu, long Allocated, long Wor
         var now = Now();
         return $"{(now.Cpu - Cpu).TotalMilliseconds / calls:0.00} ms CPU/call, {(now.Allocated - Allocated) / 1024.0 / calls:0.0} KB/call, " +
                $"{(double)(now.WorkItems - WorkItems) / calls:0.0} work items/call, {(double)(now.Contentions - Contentions) / calls:0.00} lock contentions/call, " +
-               $"GCs gen0 {now.Gen0 - Gen0} gen2 {now.Gen2 - Gen2}";
+               $"GCs gen0 {now.Gen0 - Gen0} gen2 {now.Gen2 - Gen2}, GC paused {(now.GcPause - GcPause).TotalMilliseconds:0} ms, heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576} MB";
     }
 
     private static PerCallCost Now() => new(
         Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false), ThreadPool.CompletedWorkItemCount,
-        Monitor.LockContentionCount, GC.CollectionCount(0), GC.CollectionCount(2));
+        Monitor.LockContentionCount, GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
 }

@@ -30,6 +30,10 @@ public static partial class LinuxThreads
     /// <summary>Real-time scheduling if the process may (root or CAP_SYS_NICE), else nice -10 if it may, else nothing.</summary>
     public static ThreadScheduling RaiseCallingThread() => Supported ? Raise(gettid()) : ThreadScheduling.Unchanged;
 
+    /// <summary>Like <see cref="RaiseCallingThread()"/>, but never beyond <paramref name="atMost"/>.</summary>
+    public static ThreadScheduling RaiseCallingThread(ThreadScheduling atMost) =>
+        Supported && atMost != ThreadScheduling.Unchanged ? Raise(gettid(), atMost) : ThreadScheduling.Unchanged;
+
     /// <summary>
     /// Gives the garbage collector's own threads <paramref name="scheduling"/> too: a collection stops every managed
     /// thread, the media clock's included, until those threads are done, so a collector waiting for a core behind

@@ -166,6 +166,50 @@ public sealed class CallFlowTests
     }
 
     [Fact]
+    public async Task A_2xx_retransmitted_after_the_call_finished_is_ACKed_again_and_the_finished_call_can_be_collected()
+    {
+        var peer = await InMemoryPeer.StartAsync();
+        await using var _ = peer;
+        var (finished, answer) = await AnswerAndHangUpAsync(peer);
+
+        peer.Send(answer);
+        var ack = await peer.ExpectAsync("ACK");
+
+        Assert.Equal(answer.CSeq.Number, ack.CSeq.Number);
+        Assert.Equal("peer-tag", ack.To!.Tag);
+        // The INVITE transaction stays Accepted for 64×T1 (it just passed that 2xx on) and the BYE's waits out timer K,
+        // but neither holds the call any more. The media clock lets go of the call's stopped player on a tick of its
+        // own, which runs on the thread pool after the fake clock moves: collect until then.
+        Assert.Equal(2, peer.Stack.UserAgent.Transactions.ClientTransactionCount);
+        for (var round = 0; round < 200 && finished.IsAlive; round++)
+        {
+            peer.Time.Advance(TimeSpan.FromMilliseconds(20));
+            await Task.Delay(50);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+        }
+
+        Assert.False(finished.IsAlive, "the finished call is still referenced");
+    }
+
+    /// <summary>A call answered, hung up and finished; only a weak reference to it leaves this method.</summary>
+    private static async Task<(WeakReference Call, SipResponse Answer)> AnswerAndHangUpAsync(InMemoryPeer peer)
+    {
+        var progress = new RecordingProgress();
+        var call = (Cualify.Appliance.Dialer.Sip.UserAgent.SipCall)await new SipTelephonyProvider(peer.Stack).StartAsync(TestStacks.Plan(), progress, CancellationToken.None);
+        var invite = await peer.ExpectAsync("INVITE");
+        var answer = peer.Answer(invite, 200, "OK");
+        await peer.ExpectAsync("ACK");
+        await progress.Answered.WaitAsync(TimeSpan.FromSeconds(30));
+        await call.HangUpAsync(HangupReason.MaxDurationReached, CancellationToken.None);
+        var bye = await peer.ExpectAsync("BYE");
+        peer.Answer(bye, 200, "OK");
+        await call.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        return (new WeakReference(call), answer);
+    }
+
+    [Fact]
     public async Task ACK_and_BYE_follow_the_record_route_set_in_reverse_with_loose_routing()
     {
         var (peer, call, progress, invite) = await DialAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Cualify.Appliance.Dialer.Platform;
 using Cualify.Appliance.Dialer.Sip.Media.Srtp;
 
 namespace Cualify.Appliance.Dialer.Sip.Media;
@@ -7,18 +8,20 @@ namespace Cualify.Appliance.Dialer.Sip.Media;
 /// <summary>
 /// One call's RTCP endpoint on the port after its RTP port (RFC 3550 §11): sends our sender reports to the peer's RTP
 /// port + 1 and reads the reports the peer sends back — what it says about our audio (loss, jitter) is kept for the
-/// call's timeline. A port another process holds means no RTCP for the call, not a failed call.
+/// call's timeline. A port another process holds means no RTCP for the call, not a failed call. On Linux it receives
+/// on the shared <see cref="RtpReceiveLoop"/> like RTP: a .NET asynchronous receive per call cost a pool hand-off at
+/// every hang-up (the pending receive aborted by the close) even when no RTCP ever came.
 /// </summary>
-public sealed class RtcpSession : IAsyncDisposable
+public sealed class RtcpSession : IAsyncDisposable, IReceiveLoopSocket
 {
     private readonly Socket _socket;
     private readonly byte[] _send = new byte[512];
     private readonly uint _ssrc;
     private readonly string _cname;
-    private readonly SocketAsyncEventArgs _receive = new();
+    private SocketAsyncEventArgs? _receive;
+    private long _loopKey;
     private readonly TaskCompletionSource _receiving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
-    private bool _started;
     private long _received;
     private long _sent;
     private RtcpReceptionReport? _lastReport;
@@ -63,7 +66,18 @@ public sealed class RtcpSession : IAsyncDisposable
 
     public void Start()
     {
-        _started = true;
+        if (LinuxUdp.Supported)
+        {
+            _loopKey = RtpReceiveLoop.Shared.Add(this, _socket.SafeHandle);
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                StopReceiving();
+            }
+
+            return;
+        }
+
+        _receive = new SocketAsyncEventArgs();
         _receive.SetBuffer(new byte[1500], 0, 1500);
         _receive.RemoteEndPoint = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         _receive.Completed += (_, args) =>
@@ -113,7 +127,7 @@ public sealed class RtcpSession : IAsyncDisposable
             bool pending;
             try
             {
-                pending = _socket.ReceiveFromAsync(_receive);
+                pending = _socket.ReceiveFromAsync(_receive!);
             }
             catch (ObjectDisposedException)
             {
@@ -125,7 +139,7 @@ public sealed class RtcpSession : IAsyncDisposable
                 return;
             }
 
-            if (!Handle(_receive))
+            if (!Handle(_receive!))
             {
                 break;
             }
@@ -148,16 +162,43 @@ public sealed class RtcpSession : IAsyncDisposable
             return !stop;
         }
 
-        var length = args.BytesTransferred;
-        if (Verification is { } verification && (length = verification.UnprotectRtcp(args.Buffer!, length)) < 0)
+        Deliver(args.Buffer!, args.BytesTransferred);
+        return true;
+    }
+
+    void IReceiveLoopSocket.ReceiveOne(byte[] buffer)
+    {
+        var length = LinuxUdp.Receive(_socket.SafeHandle, buffer);
+        if (length >= 0)
         {
-            return true;
+            Deliver(buffer, length);
+        }
+    }
+
+    void IReceiveLoopSocket.StopReceiving(Exception? failure) => StopReceiving();
+
+    /// <summary>Leaves the receive loop; a report that failed to parse only ends this call's RTCP.</summary>
+    private void StopReceiving()
+    {
+        if (Interlocked.Exchange(ref _loopKey, 0) is var key and not 0)
+        {
+            RtpReceiveLoop.Shared.Remove(key, _socket.SafeHandle);
         }
 
-        var packet = args.Buffer.AsSpan(0, length);
+        _receiving.TrySetResult();
+    }
+
+    private void Deliver(byte[] buffer, int length)
+    {
+        if (Verification is { } verification && (length = verification.UnprotectRtcp(buffer, length)) < 0)
+        {
+            return;
+        }
+
+        var packet = buffer.AsSpan(0, length);
         if (!RtcpPacket.IsRtcp(packet))
         {
-            return true;
+            return;
         }
 
         Interlocked.Increment(ref _received);
@@ -165,19 +206,18 @@ public sealed class RtcpSession : IAsyncDisposable
         {
             Volatile.Write(ref _lastReport, report);
         }
-
-        return true;
     }
 
     public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _socket.Dispose();
-            if (!_started)
+            if (_receive is null)
             {
-                _receiving.TrySetResult();
+                StopReceiving();
             }
+
+            _socket.Dispose();
         }
 
         return new ValueTask(_receiving.Task);

@@ -4,8 +4,18 @@ using Cualify.Appliance.Dialer.Platform;
 
 namespace Cualify.Appliance.Dialer.Sip.Media;
 
+/// <summary>A socket on the <see cref="RtpReceiveLoop"/>: told when a datagram waits, and when its handler failed.</summary>
+internal interface IReceiveLoopSocket
+{
+    /// <summary>Reads the one datagram waiting into <paramref name="buffer"/> and handles it.</summary>
+    void ReceiveOne(byte[] buffer);
+
+    /// <summary>Leaves the loop; <paramref name="failure"/> is what the handler threw.</summary>
+    void StopReceiving(Exception? failure);
+}
+
 /// <summary>
-/// Linux: one thread receives for every call's RTP socket, woken by an epoll that waits only for arriving datagrams,
+/// Linux: one thread receives for every call's RTP and RTCP socket, woken by an epoll that waits only for arriving datagrams,
 /// and reads one datagram per ready socket per wake-up (epoll reports a socket again while more wait). This replaces
 /// a .NET asynchronous receive per socket, whose engine also woke for every datagram the media clock sent and then
 /// handed each received one to a pool thread.
@@ -18,7 +28,7 @@ internal sealed class RtpReceiveLoop
     private static readonly Lazy<RtpReceiveLoop> Instance = new(() => new RtpReceiveLoop());
 
     private readonly int _epoll = LinuxUdp.CreateEpoll();
-    private readonly ConcurrentDictionary<long, RtpSession> _sessions = new();
+    private readonly ConcurrentDictionary<long, IReceiveLoopSocket> _sessions = new();
     private long _nextKey;
 
     private RtpReceiveLoop()
@@ -28,7 +38,7 @@ internal sealed class RtpReceiveLoop
 
     public static RtpReceiveLoop Shared => Instance.Value;
 
-    public long Add(RtpSession session, SafeSocketHandle socket)
+    public long Add(IReceiveLoopSocket session, SafeSocketHandle socket)
     {
         var key = Interlocked.Increment(ref _nextKey);
         _sessions[key] = session;

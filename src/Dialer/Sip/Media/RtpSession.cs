@@ -15,7 +15,7 @@ public delegate void RtpPacketHandler(in RtpPacket packet);
 /// (on Linux the shared <see cref="RtpReceiveLoop"/>, and datagrams are sent straight on the descriptor, see
 /// <see cref="LinuxUdp"/>).
 /// </summary>
-public sealed class RtpSession : IAsyncDisposable
+public sealed class RtpSession : IAsyncDisposable, IReceiveLoopSocket
 {
     private readonly Socket _socket;
     private readonly RtpPortPool _pool;
@@ -173,7 +173,7 @@ public sealed class RtpSession : IAsyncDisposable
     }
 
     /// <summary>On the <see cref="RtpReceiveLoop"/>: the one datagram waiting, into <paramref name="buffer"/> and on.</summary>
-    internal void ReceiveOne(byte[] buffer)
+    void IReceiveLoopSocket.ReceiveOne(byte[] buffer)
     {
         var length = LinuxUdp.Receive(_socket.SafeHandle, buffer);
         if (length >= 0)
@@ -199,6 +199,8 @@ public sealed class RtpSession : IAsyncDisposable
             _receiving.TrySetException(failure);
         }
     }
+
+    void IReceiveLoopSocket.StopReceiving(Exception? failure) => StopReceiving(failure);
 
     /// <summary>Hands a received packet on; false when receiving should stop.</summary>
     private bool Handle(SocketAsyncEventArgs args)

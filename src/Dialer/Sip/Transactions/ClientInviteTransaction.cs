@@ -60,6 +60,8 @@ public sealed class ClientInviteTransaction : ClientTransaction
                     State = TransactionState.Accepted;
                     _timerA.Stop();
                     _timerB.Stop();
+                    // Accepted lasts 64×T1 at thousands of calls a second: it keeps no copy of the INVITE it never resends.
+                    DropRequestBytes();
                     _timerDm.Start(Timers.Timeout);
                     deliver = true;
                     break;
@@ -110,6 +112,7 @@ public sealed class ClientInviteTransaction : ClientTransaction
 
     private void OnTimerA()
     {
+        byte[] request;
         lock (Gate)
         {
             if (State != TransactionState.Calling)
@@ -119,11 +122,12 @@ public sealed class ClientInviteTransaction : ClientTransaction
 
             _intervalA *= 2;
             _timerA.Start(_intervalA);
+            request = RequestBytes;
         }
 
         Retransmissions.RequestSent();
 
-        TrySend(RequestBytes);
+        TrySend(request);
     }
 
     private void OnTimerB()

@@ -16,7 +16,7 @@ public abstract class ClientTransaction : SipTransaction
     {
         Request = request;
         Destination = destination;
-        User = user;
+        _user = user;
         Branch = BranchOf(request);
         (RequestBytes, Reliable) = layer.Transport.Frame(request, destination);
     }
@@ -27,9 +27,14 @@ public abstract class ClientTransaction : SipTransaction
 
     public string Branch { get; }
 
-    private protected IClientTransactionUser User { get; }
+    private volatile IClientTransactionUser _user;
 
-    private protected byte[] RequestBytes { get; }
+    private protected IClientTransactionUser User => _user;
+
+    private protected byte[] RequestBytes { get; private set; }
+
+    /// <summary>Once nothing will send the request again: its bytes need not stay in memory for the last timer.</summary>
+    private protected void DropRequestBytes() => RequestBytes = [];
 
     /// <summary>Over TCP or TLS: the transport delivers, so nothing is retransmitted and nothing waits for copies (RFC 3261 §17.1).</summary>
     public bool Reliable { get; }
@@ -54,6 +59,12 @@ public abstract class ClientTransaction : SipTransaction
     }
 
     internal abstract void OnResponse(SipResponse response);
+
+    /// <summary>
+    /// Gives what is left of the transaction (responses still absorbed until its last timer) to <paramref name="user"/>:
+    /// a finished call hands over to a small stand-in, so the transaction no longer keeps the whole call alive.
+    /// </summary>
+    public void HandOver(IClientTransactionUser user) => _user = user;
 
     /// <summary>Sends bytes to the destination; false (after terminating and telling the user) when the transport refused.</summary>
     private protected bool TrySend(ReadOnlySpan<byte> bytes)

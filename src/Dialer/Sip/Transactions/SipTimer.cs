@@ -8,7 +8,7 @@ internal sealed class SipTimer
 {
     private readonly SipTimerQueue _queue;
     private readonly Action _callback;
-    private int _generation;
+    private SipTimerTicket? _armed;
 
     public SipTimer(SipTimerQueue queue, Action callback)
     {
@@ -16,13 +16,30 @@ internal sealed class SipTimer
         _callback = callback;
     }
 
-    /// <summary>Bumped by every start and stop, so an entry of an earlier start left in the queue is skipped.</summary>
-    internal int Generation => Volatile.Read(ref _generation);
-
     /// <summary>(Re)arms the timer <paramref name="due"/> from now, replacing any earlier start.</summary>
-    public void Start(TimeSpan due) => _queue.Schedule(this, Interlocked.Increment(ref _generation), due);
+    public void Start(TimeSpan due)
+    {
+        var ticket = new SipTimerTicket(this);
+        Interlocked.Exchange(ref _armed, ticket)?.Cancel();
+        _queue.Schedule(ticket, due);
+    }
 
-    public void Stop() => Interlocked.Increment(ref _generation);
+    public void Stop() => Interlocked.Exchange(ref _armed, null)?.Cancel();
 
     internal void Fire() => _callback();
+}
+
+/// <summary>
+/// One start of a <see cref="SipTimer"/>, as the queue holds it. A stop or restart lets go of the timer, so an entry
+/// left in the queue until its due moment (timer B's 32 s after every answered INVITE) keeps only this small object
+/// alive, not the timer's transaction or call.
+/// </summary>
+internal sealed class SipTimerTicket(SipTimer timer)
+{
+    private volatile SipTimer? _timer = timer;
+
+    /// <summary>The timer to fire, or null once it was stopped or started again.</summary>
+    public SipTimer? Timer => _timer;
+
+    public void Cancel() => _timer = null;
 }

@@ -7,7 +7,7 @@ namespace Cualify.Appliance.Dialer.Sip.Transactions;
 /// <see cref="TimeProvider"/> timer armed for the earliest due entry. Thousands of calls per second each start and
 /// stop several timers: one <see cref="ITimer"/> each cost an allocation, the runtime timer queue's lock and its walk
 /// over every live timer (the 32 s timers B, D, M included) on each tick. Here a start is one heap insert; a stop only
-/// bumps the timer's generation and its stale entry is dropped when it comes due. Callbacks run outside the lock, in
+/// cancels the start's ticket and its stale entry is dropped when it comes due. Callbacks run outside the lock, in
 /// due order, on the thread the timer fires on; one that throws is logged and the rest still run.
 /// </summary>
 public sealed class SipTimerQueue : IDisposable
@@ -15,7 +15,7 @@ public sealed class SipTimerQueue : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer _timer;
-    private readonly PriorityQueue<Entry, (long Due, long Order)> _entries = new();
+    private readonly PriorityQueue<SipTimerTicket, (long Due, long Order)> _entries = new();
     private readonly Lock _gate = new();
     private long _order;
     private long _armedFor = long.MaxValue;
@@ -40,9 +40,7 @@ public sealed class SipTimerQueue : IDisposable
         }
     }
 
-    private readonly record struct Entry(SipTimer Timer, int Generation);
-
-    internal void Schedule(SipTimer timer, int generation, TimeSpan due)
+    internal void Schedule(SipTimerTicket ticket, TimeSpan due)
     {
         var now = _time.GetTimestamp();
         var dueAt = now + (long)(Math.Max(0, due.Ticks) * (_time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
@@ -53,7 +51,7 @@ public sealed class SipTimerQueue : IDisposable
                 return;
             }
 
-            _entries.Enqueue(new Entry(timer, generation), (dueAt, _order++));
+            _entries.Enqueue(ticket, (dueAt, _order++));
             if (dueAt < _armedFor)
             {
                 ArmLocked(dueAt, now);
@@ -63,7 +61,7 @@ public sealed class SipTimerQueue : IDisposable
 
     private void OnTick()
     {
-        List<Entry>? due = null;
+        List<SipTimerTicket>? due = null;
         lock (_gate)
         {
             if (_disposed)
@@ -73,12 +71,12 @@ public sealed class SipTimerQueue : IDisposable
 
             _armedFor = long.MaxValue;
             var now = _time.GetTimestamp();
-            while (_entries.TryPeek(out var entry, out var key) && key.Due <= now)
+            while (_entries.TryPeek(out var ticket, out var key) && key.Due <= now)
             {
                 _entries.Dequeue();
-                if (entry.Generation == entry.Timer.Generation)
+                if (ticket.Timer is not null)
                 {
-                    (due ??= []).Add(entry);
+                    (due ??= []).Add(ticket);
                 }
             }
 
@@ -93,17 +91,17 @@ public sealed class SipTimerQueue : IDisposable
             return;
         }
 
-        foreach (var entry in due)
+        foreach (var ticket in due)
         {
             // A stop (or a new start) since the entry was taken out wins, as far as it can.
-            if (entry.Generation != entry.Timer.Generation)
+            if (ticket.Timer is not { } timer)
             {
                 continue;
             }
 
             try
             {
-                entry.Timer.Fire();
+                timer.Fire();
             }
             catch (Exception exception)
             {

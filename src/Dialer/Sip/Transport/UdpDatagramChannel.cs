@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Cualify.Appliance.Dialer.Platform;
 
 namespace Cualify.Appliance.Dialer.Sip.Transport;
 
@@ -33,7 +34,9 @@ public sealed class UdpDatagramChannel : IDatagramChannel
 
     /// <summary>
     /// Receives on a thread of its own (blocking reads), so SIP input never waits in a busy thread pool's queue
-    /// behind other work: a late 1xx or ACK makes the peer retransmit. Cancelling closes the socket to end it.
+    /// behind other work: a late 1xx or ACK makes the peer retransmit. On Linux the thread is favoured (nice -10, not
+    /// real-time: a flood of datagrams still shares the core) so a loaded box cannot hold it back past T1 = 500 ms, after
+    /// which our INVITEs go out again to a callee that has answered them. Cancelling closes the socket to end it.
     /// </summary>
     public Task RunAsync(DatagramHandler onDatagram, CancellationToken cancellationToken) =>
         Task.Factory.StartNew(() => Receive(onDatagram, cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -41,6 +44,7 @@ public sealed class UdpDatagramChannel : IDatagramChannel
     private void Receive(DatagramHandler onDatagram, CancellationToken cancellationToken)
     {
         using var stop = cancellationToken.Register(static socket => ((Socket)socket!).Close(), _socket);
+        LinuxThreads.RaiseCallingThread(ThreadScheduling.Favoured);
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
         EndPoint any = new IPEndPoint(LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!cancellationToken.IsCancellationRequested)

@@ -88,8 +88,8 @@ public sealed partial class SipCall
         else
         {
             _dialogHop = acked.Hop;
-            // Nothing this call sends next (a BYE) may overtake the ACK the receive thread is sending.
-            await acked.Sent;
+            // Nothing this call sends next (a BYE) may overtake the ACK the receive thread sends or is sending.
+            EnsureAckSent(acked);
         }
 
         if (_phase == CallPhase.Canceling)
@@ -153,18 +153,7 @@ public sealed partial class SipCall
     }
 
     /// <summary>The ACK sent on arrival of the first 2xx, after the 2xx is queued for the call's loop.</summary>
-    private void SendAckOnArrival(AckedDialog acked)
-    {
-        _ack = acked.Ack;
-        try
-        {
-            Send(acked.Ack);
-        }
-        finally
-        {
-            acked.MarkSent();
-        }
-    }
+    private void SendAckOnArrival(AckedDialog acked) => EnsureAckSent(acked);
 
     private AckCache BuildAck(SipDialog dialog, IPEndPoint destination)
     {
@@ -184,6 +173,24 @@ public sealed partial class SipCall
 
         Send(cache);
         return true;
+    }
+
+    /// <summary>
+    /// Sends the on-arrival ACK unless it already left, and returns once it has: the receive thread calls it just after
+    /// queuing the 2xx, the call's loop before anything else it sends in the dialog. Whoever comes first sends; the
+    /// other waits at most for that one send, so a BYE never overtakes the ACK and no thread is woken for it.
+    /// </summary>
+    private void EnsureAckSent(AckedDialog acked)
+    {
+        _ack = acked.Ack;
+        lock (acked.Gate)
+        {
+            if (!acked.Sent)
+            {
+                acked.Sent = true;
+                Send(acked.Ack);
+            }
+        }
     }
 
     private void Send(AckCache ack)

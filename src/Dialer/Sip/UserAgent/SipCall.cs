@@ -157,7 +157,18 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
             await ReleaseAsync();
             _ua.Forget(this);
             FailPendingRequests();
+            HandOverTransactions();
         }
+    }
+
+    /// <summary>The call's transactions still running (INVITE until timer M, BYE until answered) no longer hold it.</summary>
+    private void HandOverTransactions()
+    {
+        var finished = new FinishedCall(_ua.Transactions, _ack, _invite?.CSeq.Number ?? 0);
+        _inviteTransaction?.HandOver(finished);
+        _cancelTransaction?.HandOver(finished);
+        _byeTransaction?.HandOver(finished);
+        _referTransaction?.HandOver(finished);
     }
 
     private Task HandleAsync(SipCallInput callEvent) => callEvent switch

@@ -15,12 +15,11 @@ internal sealed record ResponseReceived(ClientTransaction Transaction, SipRespon
 /// <summary>A dialog whose 2xx is ACKed the moment it arrives, and that ACK.</summary>
 internal sealed record AckedDialog(Dialogs.SipDialog Dialog, System.Net.IPEndPoint Hop, AckCache Ack)
 {
-    private readonly TaskCompletionSource _sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Held while the ACK is sent, so whoever comes second waits for that one send to finish.</summary>
+    public Lock Gate { get; } = new();
 
-    /// <summary>Completes once the receive thread has sent the ACK (just after queuing the 2xx).</summary>
-    public Task Sent => _sent.Task;
-
-    public void MarkSent() => _sent.TrySetResult();
+    /// <summary>Set under <see cref="Gate"/> by whoever sends the ACK.</summary>
+    public bool Sent { get; set; }
 }
 
 /// <summary>An ACK ready to (re)send and the remote tag of the 2xx it answers.</summary>
