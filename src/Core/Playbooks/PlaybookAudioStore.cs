@@ -116,8 +116,16 @@ public sealed class PlaybookAudioStore(
     private static async Task WriteWholeAsync(string path, byte[] bytes, CancellationToken cancellationToken)
     {
         var partial = $"{path}.{Guid.NewGuid():N}.part";
-        await File.WriteAllBytesAsync(partial, bytes, cancellationToken);
-        File.Move(partial, path, overwrite: true);
+        try
+        {
+            await File.WriteAllBytesAsync(partial, bytes, cancellationToken);
+            File.Move(partial, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
     }
 
     private sealed record StoredPromptAudio(byte[] Ulaw, byte[] Alaw);
