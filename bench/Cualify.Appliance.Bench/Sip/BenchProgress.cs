@@ -66,6 +66,7 @@ public sealed class BenchProgress(TimeSpan hold, LoadStats stats) : ICallProgres
             stats.Ended(end.EndReason == "max_duration_reached" ? (now - _hangUpTarget) * 1000.0 / Stopwatch.Frequency : null);
         }
 
+        stats.Outcome(end);
         _ended.TrySetResult(end);
         return ValueTask.CompletedTask;
     }
@@ -89,6 +90,59 @@ public sealed class LoadStats
     {
         Interlocked.Add(ref _framesSent, frames.Sent);
         Interlocked.Add(ref _framesLate, frames.Late);
+    }
+
+    private readonly Dictionary<string, int> _failures = [];
+    private readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _ended;
+    private int _completed;
+    private int _expected = int.MaxValue;
+
+    /// <summary>Calls ended as a bench call should (completed at its max duration).</summary>
+    public int Completed => Volatile.Read(ref _completed);
+
+    public int EndedCount => Volatile.Read(ref _ended);
+
+    /// <summary>Every other end, by outcome/reason.</summary>
+    public Dictionary<string, int> Failures()
+    {
+        lock (_failures)
+        {
+            return new(_failures);
+        }
+    }
+
+    /// <summary>Completes once <paramref name="calls"/> calls have ended (counted as they end: the bench keeps no call's end).</summary>
+    public Task AllEnded(int calls)
+    {
+        Volatile.Write(ref _expected, calls);
+        if (EndedCount >= calls)
+        {
+            _allEnded.TrySetResult();
+        }
+
+        return _allEnded.Task;
+    }
+
+    public void Outcome(CallEnd end)
+    {
+        if (end is { Outcome: CallOutcome.Completed, EndReason: "max_duration_reached" })
+        {
+            Interlocked.Increment(ref _completed);
+        }
+        else
+        {
+            var key = $"{end.Outcome}/{end.EndReason}";
+            lock (_failures)
+            {
+                _failures[key] = _failures.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        if (Interlocked.Increment(ref _ended) >= Volatile.Read(ref _expected))
+        {
+            _allEnded.TrySetResult();
+        }
     }
 
     public int Peak => Volatile.Read(ref _peakLive);

@@ -26,7 +26,6 @@ public static class LoadRunner
     {
         var provider = new SipTelephonyProvider(stack);
         var stats = new LoadStats();
-        var ends = new List<Task<CallEnd>>(calls);
         // Only the RTP window reads the calls themselves; holding every call of a step (thousands a second) would keep
         // them all in the heap, which the stack itself lets go of when each call ends.
         var live = rtpWindowAfterRamp is null ? null : new List<SipCall>(calls);
@@ -44,7 +43,6 @@ public static class LoadRunner
             var call = await provider.StartAsync(Plan(i, hold, recordings), progress, CancellationToken.None);
             progress.Started(call);
             live?.Add((SipCall)call);
-            ends.Add(progress.Ended);
         }
 
         var issueSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -63,25 +61,14 @@ public static class LoadRunner
             rtpPerCall = up == 0 ? 0 : rtpRate / up;
         }
 
-        var all = Task.WhenAll(ends);
-        await Task.WhenAny(all, Task.Delay(hold + TimeSpan.FromSeconds(90)));
-        var failures = new Dictionary<string, int>();
-        var completed = 0;
-        foreach (var end in ends)
+        // Ends are counted as they come (LoadStats): holding every call's end for the whole step would keep tens of
+        // thousands of them in the heap, which no dialer does.
+        await Task.WhenAny(stats.AllEnded(calls), Task.Delay(hold + TimeSpan.FromSeconds(90)));
+        var failures = stats.Failures();
+        var completed = stats.Completed;
+        if (calls - stats.EndedCount is > 0 and var neverEnded)
         {
-            if (!end.IsCompleted)
-            {
-                failures["never_ended"] = failures.GetValueOrDefault("never_ended") + 1;
-            }
-            else if (end.Result is { Outcome: CallOutcome.Completed, EndReason: "max_duration_reached" })
-            {
-                completed++;
-            }
-            else
-            {
-                var key = $"{end.Result.Outcome}/{end.Result.EndReason}";
-                failures[key] = failures.GetValueOrDefault(key) + 1;
-            }
+            failures["never_ended"] = neverEnded;
         }
 
         return new LoadResult(calls, issueSeconds, completed, failures, stats.Peak,

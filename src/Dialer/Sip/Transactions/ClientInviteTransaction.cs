@@ -20,9 +20,9 @@ public sealed class ClientInviteTransaction : ClientTransaction
     internal ClientInviteTransaction(SipTransactionLayer layer, SipRequest invite, IPEndPoint destination, IClientTransactionUser user)
         : base(layer, invite, destination, user)
     {
-        _timerA = NewTimer(OnTimerA);
-        _timerB = NewTimer(OnTimerB);
-        _timerDm = NewTimer(OnTimerDorM);
+        _timerA = NewTimer(static transaction => ((ClientInviteTransaction)transaction).OnTimerA());
+        _timerB = NewTimer(static transaction => ((ClientInviteTransaction)transaction).OnTimerB());
+        _timerDm = NewTimer(static transaction => ((ClientInviteTransaction)transaction).OnTimerDorM());
     }
 
     internal override void Start()
@@ -61,7 +61,7 @@ public sealed class ClientInviteTransaction : ClientTransaction
                     _timerA.Stop();
                     _timerB.Stop();
                     // Accepted lasts 64×T1 at thousands of calls a second: it keeps no copy of the INVITE it never resends.
-                    DropRequestBytes();
+                    LetGoOfRequest();
                     _timerDm.Start(Timers.Timeout);
                     deliver = true;
                     break;
@@ -71,6 +71,7 @@ public sealed class ClientInviteTransaction : ClientTransaction
                     _timerB.Stop();
                     _ackBytes = BuildAck(response).ToBytes();
                     resendAck = _ackBytes;
+                    LetGoOfRequest();
                     _timerDm.Start(Reliable ? TimeSpan.Zero : Timers.D);
                     deliver = true;
                     break;

@@ -17,9 +17,9 @@ public sealed class ClientNonInviteTransaction : ClientTransaction
     internal ClientNonInviteTransaction(SipTransactionLayer layer, SipRequest request, IPEndPoint destination, IClientTransactionUser user)
         : base(layer, request, destination, user)
     {
-        _timerE = NewTimer(OnTimerE);
-        _timerF = NewTimer(OnTimerF);
-        _timerK = NewTimer(OnTimerK);
+        _timerE = NewTimer(static transaction => ((ClientNonInviteTransaction)transaction).OnTimerE());
+        _timerF = NewTimer(static transaction => ((ClientNonInviteTransaction)transaction).OnTimerF());
+        _timerK = NewTimer(static transaction => ((ClientNonInviteTransaction)transaction).OnTimerK());
     }
 
     internal override void Start()
@@ -63,6 +63,7 @@ public sealed class ClientNonInviteTransaction : ClientTransaction
                 _timerE.Stop();
                 _timerF.Stop();
                 _timerK.Start(Reliable ? TimeSpan.Zero : Timers.K);
+                LetGoOfRequest();
             }
         }
 
@@ -71,6 +72,7 @@ public sealed class ClientNonInviteTransaction : ClientTransaction
 
     private void OnTimerE()
     {
+        byte[] request;
         lock (Gate)
         {
             if (State is not (TransactionState.Trying or TransactionState.Proceeding))
@@ -80,11 +82,13 @@ public sealed class ClientNonInviteTransaction : ClientTransaction
 
             _intervalE = State == TransactionState.Proceeding ? Timers.T2 : TimeSpan.FromTicks(Math.Min(_intervalE.Ticks * 2, Timers.T2.Ticks));
             _timerE.Start(_intervalE);
+            // Taken under the lock: a final response arriving now lets go of the bytes.
+            request = RequestBytes;
         }
 
         Retransmissions.RequestSent();
 
-        TrySend(RequestBytes);
+        TrySend(request);
     }
 
     private void OnTimerF()

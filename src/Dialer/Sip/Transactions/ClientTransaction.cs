@@ -14,14 +14,21 @@ public abstract class ClientTransaction : SipTransaction
     private protected ClientTransaction(SipTransactionLayer layer, SipRequest request, IPEndPoint destination, IClientTransactionUser user)
         : base(layer, KeyOf(BranchOf(request), request.CSeq.Method), TransactionState.Calling)
     {
-        Request = request;
+        _request = request;
+        Method = request.CSeq.Method;
         Destination = destination;
         _user = user;
         Branch = BranchOf(request);
         (RequestBytes, Reliable) = layer.Transport.Frame(request, destination);
     }
 
-    public SipRequest Request { get; }
+    private SipRequest? _request;
+
+    /// <summary>The request; let go of once a final response arrived (see <see cref="LetGoOfRequest"/>).</summary>
+    public SipRequest Request => _request ?? throw new InvalidOperationException($"The {Method} transaction let go of its request at its final response.");
+
+    /// <summary>The request's method (its CSeq method), kept after the request itself is let go of.</summary>
+    public string Method { get; }
 
     public IPEndPoint Destination { get; }
 
@@ -33,8 +40,15 @@ public abstract class ClientTransaction : SipTransaction
 
     private protected byte[] RequestBytes { get; private set; }
 
-    /// <summary>Once nothing will send the request again: its bytes need not stay in memory for the last timer.</summary>
-    private protected void DropRequestBytes() => RequestBytes = [];
+    /// <summary>
+    /// Once a final response arrived nothing sends or reads the request again: the transaction lives on for its last
+    /// timer (an Accepted INVITE 64×T1, tens of thousands at a few thousand calls a second) without it or its bytes.
+    /// </summary>
+    private protected void LetGoOfRequest()
+    {
+        _request = null;
+        RequestBytes = [];
+    }
 
     /// <summary>Over TCP or TLS: the transport delivers, so nothing is retransmitted and nothing waits for copies (RFC 3261 §17.1).</summary>
     public bool Reliable { get; }

@@ -7,13 +7,21 @@ namespace Cualify.Appliance.Dialer.Sip.Transactions;
 internal sealed class SipTimer
 {
     private readonly SipTimerQueue _queue;
-    private readonly Action _callback;
+    private readonly Action<object> _callback;
+    private readonly object _state;
     private SipTimerTicket? _armed;
 
     public SipTimer(SipTimerQueue queue, Action callback)
+        : this(queue, static state => ((Action)state)(), callback)
+    {
+    }
+
+    /// <summary>A timer calling <paramref name="callback"/> with <paramref name="state"/>: a static callback allocates no delegate per timer.</summary>
+    public SipTimer(SipTimerQueue queue, Action<object> callback, object state)
     {
         _queue = queue;
         _callback = callback;
+        _state = state;
     }
 
     /// <summary>(Re)arms the timer <paramref name="due"/> from now, replacing any earlier start.</summary>
@@ -26,7 +34,7 @@ internal sealed class SipTimer
 
     public void Stop() => Interlocked.Exchange(ref _armed, null)?.Cancel();
 
-    internal void Fire() => _callback();
+    internal void Fire() => _callback(_state);
 }
 
 /// <summary>

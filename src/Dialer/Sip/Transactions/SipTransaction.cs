@@ -6,7 +6,7 @@ namespace Cualify.Appliance.Dialer.Sip.Transactions;
 /// </summary>
 public abstract class SipTransaction
 {
-    private readonly List<SipTimer> _timers = [];
+    private readonly List<SipTimer> _timers = new(3);
 
     private protected SipTransaction(SipTransactionLayer layer, string key, TransactionState initial)
     {
@@ -30,6 +30,14 @@ public abstract class SipTransaction
     private protected SipTimer NewTimer(Action callback)
     {
         var timer = new SipTimer(Layer.TimerQueue, callback);
+        _timers.Add(timer);
+        return timer;
+    }
+
+    /// <summary>A timer calling <paramref name="callback"/> with this transaction (a static lambda: no delegate per transaction).</summary>
+    private protected SipTimer NewTimer(Action<object> callback)
+    {
+        var timer = new SipTimer(Layer.TimerQueue, callback, this);
         _timers.Add(timer);
         return timer;
     }

@@ -126,7 +126,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
     }
 
     void IClientTransactionUser.OnTimeout(ClientTransaction transaction) =>
-        Post(new TransactionFailed(transaction, $"no response to {transaction.Request.Method} in {_ua.Transactions.Timers.Timeout.TotalSeconds:0} s"));
+        Post(new TransactionFailed(transaction, $"no response to {transaction.Method} in {_ua.Transactions.Timers.Timeout.TotalSeconds:0} s"));
 
     void IClientTransactionUser.OnTransportError(ClientTransaction transaction, Exception error) =>
         Post(new TransactionFailed(transaction, error.Message, error is SipTransportException { TlsFailed: true }));
