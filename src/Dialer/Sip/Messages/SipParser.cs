@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -63,10 +64,22 @@ public static class SipParser
             return SipParseResult.Rejected("NUL in the headers");
         }
 
-        var text = StrictUtf8.GetString(head);
-        var message = text.Contains("\n ", StringComparison.Ordinal) || text.Contains("\n\t", StringComparison.Ordinal)
-            ? ParseFoldedHead(text, out var error)
-            : ParseHead(text, out error);
+        // Decoded into a pooled buffer, not a string: only the start line's parts and the header values become strings.
+        var buffer = ArrayPool<char>.Shared.Rent(StrictUtf8.GetMaxCharCount(head.Length));
+        SipMessage? message;
+        string? error;
+        try
+        {
+            ReadOnlySpan<char> text = buffer.AsSpan(0, StrictUtf8.GetChars(head, buffer));
+            message = text.Contains("\n ", StringComparison.Ordinal) || text.Contains("\n\t", StringComparison.Ordinal)
+                ? ParseFoldedHead(text.ToString(), out error)
+                : ParseHead(text, out error);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+
         if (message is null)
         {
             return SipParseResult.Rejected(error!);
@@ -87,9 +100,9 @@ public static class SipParser
     /// The usual head, with no folded lines: each header is read straight from the text, so only the values (and
     /// names the stack does not know) become strings.
     /// </summary>
-    private static SipMessage? ParseHead(string text, out string? error)
+    private static SipMessage? ParseHead(ReadOnlySpan<char> text, out string? error)
     {
-        ReadOnlySpan<char> rest = text;
+        var rest = text;
         var message = ParseStartLine(TrimCr(NextLine(ref rest)).ToString(), out error);
         if (message is null)
         {
