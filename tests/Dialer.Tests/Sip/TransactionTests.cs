@@ -117,6 +117,31 @@ public sealed class TransactionTests
     }
 
     [Fact]
+    public void An_accepted_INVITE_keeps_absorbing_its_2xx_without_holding_the_request()
+    {
+        var (request, answer) = SendAndAnswerInvite();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        // Still Accepted until timer M, so the retransmitted 2xx reaches the user, but the INVITE itself is let go of.
+        Assert.Equal(1, _layer.ClientTransactionCount);
+        _transport.Receive(answer, _peer.LocalEndPoint, _layer);
+        Assert.Equal(["200", "200"], _user.Events);
+        Assert.False(request.IsAlive, "the accepted INVITE transaction still references its request");
+    }
+
+    /// <summary>An INVITE sent and answered 200; only a weak reference to the request and the 2xx's bytes leave.</summary>
+    private (WeakReference Request, byte[] Answer) SendAndAnswerInvite()
+    {
+        var invite = Request("INVITE");
+        _layer.SendInvite(invite, _peer.LocalEndPoint, _user);
+        var answer = SipResponses.For(invite, 200, "OK", "t1").ToBytes();
+        _transport.Receive(answer, _peer.LocalEndPoint, _layer);
+        return (new WeakReference(invite), answer);
+    }
+
+    [Fact]
     public void A_non_INVITE_request_is_retransmitted_doubling_up_to_T2_and_times_out_at_timer_F()
     {
         _layer.SendRequest(Request("BYE"), _peer.LocalEndPoint, _user);
