@@ -119,7 +119,7 @@ public sealed class NameAddress
 
     public override string ToString()
     {
-        var builder = new StringBuilder(128);
+        var builder = CachedStringBuilder.Acquire();
         if (!string.IsNullOrEmpty(DisplayName))
         {
             builder.Append(SipText.Quote(DisplayName)).Append(' ');
@@ -127,6 +127,6 @@ public sealed class NameAddress
 
         builder.Append('<').Append(Uri).Append('>');
         Parameters.AppendTo(builder);
-        return builder.ToString();
+        return CachedStringBuilder.ToStringAndRelease(builder);
     }
 }

@@ -73,9 +73,9 @@ public sealed class SipParameters
 
     public override string ToString()
     {
-        var builder = new StringBuilder();
+        var builder = CachedStringBuilder.Acquire();
         AppendTo(builder);
-        return builder.ToString();
+        return CachedStringBuilder.ToStringAndRelease(builder);
     }
 
     private static bool NeedsQuotes(string value)

@@ -161,7 +161,7 @@ public sealed class SipUri
 
     public override string ToString()
     {
-        var builder = new StringBuilder(Scheme).Append(':');
+        var builder = CachedStringBuilder.Acquire().Append(Scheme).Append(':');
         if (User is not null)
         {
             builder.Append(User).Append('@');
@@ -179,6 +179,6 @@ public sealed class SipUri
             builder.Append('?').Append(Headers);
         }
 
-        return builder.ToString();
+        return CachedStringBuilder.ToStringAndRelease(builder);
     }
 }

@@ -105,8 +105,8 @@ public sealed class Via
 
     public override string ToString()
     {
-        var builder = new StringBuilder(128).Append("SIP/2.0/").Append(Transport).Append(' ').Append(SentBy);
+        var builder = CachedStringBuilder.Acquire().Append("SIP/2.0/").Append(Transport).Append(' ').Append(SentBy);
         Parameters.AppendTo(builder);
-        return builder.ToString();
+        return CachedStringBuilder.ToStringAndRelease(builder);
     }
 }

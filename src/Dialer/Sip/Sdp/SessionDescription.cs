@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
+using Cualify.Appliance.Dialer.Sip.Messages;
 
 namespace Cualify.Appliance.Dialer.Sip.Sdp;
 
@@ -102,8 +103,8 @@ public sealed class SessionDescription
 
     public override string ToString()
     {
-        // Sized for a usual offer, so the text is not copied as it grows.
-        var text = new StringBuilder(512);
+        // The thread's cached builder, sized for a usual offer: no new buffer per offer or answer.
+        var text = CachedStringBuilder.Acquire();
         text.Append("v=0\r\n");
         text.Append("o=").Append(Origin).Append("\r\n");
         text.Append("s=").Append(SessionName).Append("\r\n");
@@ -115,13 +116,19 @@ public sealed class SessionDescription
         text.Append("t=0 0\r\n");
         foreach (var attribute in Attributes)
         {
-            text.Append("a=").Append(attribute).Append("\r\n");
+            attribute.AppendLine(text);
         }
 
         foreach (var media in Media)
         {
             text.Append("m=").Append(media.Kind).Append(' ').Append(media.Port.ToString(CultureInfo.InvariantCulture))
-                .Append(' ').Append(media.Protocol).Append(' ').Append(string.Join(' ', media.Formats)).Append("\r\n");
+                .Append(' ').Append(media.Protocol).Append(' ');
+            for (var i = 0; i < media.Formats.Count; i++)
+            {
+                (i == 0 ? text : text.Append(' ')).Append(media.Formats[i]);
+            }
+
+            text.Append("\r\n");
             if (media.ConnectionAddress is not null)
             {
                 text.Append("c=IN ").Append(media.ConnectionAddress.Contains(':') ? "IP6 " : "IP4 ").Append(media.ConnectionAddress).Append("\r\n");
@@ -129,11 +136,11 @@ public sealed class SessionDescription
 
             foreach (var attribute in media.Attributes)
             {
-                text.Append("a=").Append(attribute).Append("\r\n");
+                attribute.AppendLine(text);
             }
         }
 
-        return text.ToString();
+        return CachedStringBuilder.ToStringAndRelease(text);
     }
 }
 
@@ -147,4 +154,16 @@ public sealed record SdpAttribute(string Name, string? Value)
     }
 
     public override string ToString() => Value is null ? Name : Name + ":" + Value;
+
+    /// <summary>Appends <c>a=name[:value]</c> and CRLF, without the attribute's text as a string of its own.</summary>
+    internal void AppendLine(StringBuilder text)
+    {
+        text.Append("a=").Append(Name);
+        if (Value is not null)
+        {
+            text.Append(':').Append(Value);
+        }
+
+        text.Append("\r\n");
+    }
 }
