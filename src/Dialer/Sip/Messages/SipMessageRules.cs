@@ -8,26 +8,28 @@ public static class SipMessageRules
     /// <summary>Null when <paramref name="message"/> is acceptable, else what is wrong with it.</summary>
     public static string? Check(SipMessage message)
     {
-        var vias = message.Headers.GetAll(SipHeaderNames.Via).ToList();
-        if (vias.Count == 0)
+        // The top Via, From and To are checked through the message's own parsed views, which the layers above read
+        // next: each is parsed once per message, not once here and again there.
+        var vias = 0;
+        foreach (var via in message.Headers.GetAll(SipHeaderNames.Via))
         {
-            return "no Via";
-        }
-
-        foreach (var via in vias)
-        {
-            if (!Via.TryParse(via, out _))
+            if (vias++ == 0 ? message.TopVia is null : !Via.TryParse(via, out _))
             {
                 return "bad Via";
             }
         }
 
-        if (!NameAddress.TryParse(message.Headers[SipHeaderNames.From], out _))
+        if (vias == 0)
+        {
+            return "no Via";
+        }
+
+        if (message.From is null)
         {
             return "bad or missing From";
         }
 
-        if (!NameAddress.TryParse(message.Headers[SipHeaderNames.To], out _))
+        if (message.To is null)
         {
             return "bad or missing To";
         }
