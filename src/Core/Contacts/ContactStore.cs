@@ -123,17 +123,18 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             new { orgId, phones = ApplianceJson.Serialize(phones) }))
             .ToDictionary(c => c.PhoneE164!);
 
-        var digests = new HashSet<string>();
+        var voiceDigests = new HashSet<string>();
+        var emailDigests = new HashSet<string>();
         foreach (var row in rows.Where(r => !byPhone.ContainsKey(r.Input.PhoneE164!)))
         {
-            digests.Add(row.VoiceDigest);
+            voiceDigests.Add(row.VoiceDigest);
             if (row.EmailDigest is not null)
             {
-                digests.Add(row.EmailDigest);
+                emailDigests.Add(row.EmailDigest);
             }
         }
 
-        var blocked = await DoNotContactList.FindAsync(tx, orgId, digests);
+        var blocked = await DoNotContactList.FindAsync(tx, orgId, voiceDigests, emailDigests);
         using var insert = PrepareInsert(tx);
         using var events = outbox.Batch(tx);
         using var createdJson = new ContactViewJson();
