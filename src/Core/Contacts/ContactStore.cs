@@ -94,7 +94,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         if (tx.Dialect.IsPostgres)
         {
             // The contact and its event in one round trip: nothing here needs the event's seq back.
-            var created = NewContact(now, orgId, c, id, blockedVoice, blockedEmail);
+            var created = NewContact(now, orgId, c, NewContactText.Of(c), id, blockedVoice, blockedEmail);
             await outbox.AppendWithAsync(tx, InsertSql, InsertParameters(created, now), orgId, ContactEvents.Created, ContactView.From(created));
             return created;
         }
@@ -102,7 +102,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         Contact contact;
         using (var insert = PrepareInsert(tx))
         {
-            contact = Insert(insert, now, orgId, c, id, blockedVoice, blockedEmail);
+            contact = Insert(insert, now, orgId, c, NewContactText.Of(c), id, blockedVoice, blockedEmail);
         }
 
         await outbox.AppendAsync(tx, orgId, ContactEvents.Created, ContactView.From(contact));
@@ -123,24 +123,25 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             new { orgId, phones = ApplianceJson.Serialize(phones) }))
             .ToDictionary(c => c.PhoneE164!);
 
-        var digests = new HashSet<string>();
+        var voiceDigests = new HashSet<string>();
+        var emailDigests = new HashSet<string>();
         foreach (var row in rows.Where(r => !byPhone.ContainsKey(r.Input.PhoneE164!)))
         {
-            digests.Add(row.VoiceDigest);
+            voiceDigests.Add(row.VoiceDigest);
             if (row.EmailDigest is not null)
             {
-                digests.Add(row.EmailDigest);
+                emailDigests.Add(row.EmailDigest);
             }
         }
 
-        var blocked = await DoNotContactList.FindAsync(tx, orgId, digests);
+        var blocked = await DoNotContactList.FindAsync(tx, orgId, voiceDigests, emailDigests);
         using var insert = PrepareInsert(tx);
         using var events = outbox.Batch(tx);
         using var createdJson = new ContactViewJson();
         var now = StoredNow.Of(tx);
         var ids = new IdBatch(tx.Now);
         var results = new List<UpsertResult>(rows.Count);
-        foreach (var (row, voiceDigest, emailDigest) in rows)
+        foreach (var (row, voiceDigest, emailDigest, text) in rows)
         {
             var phone = row.PhoneE164!;
             if (byPhone.TryGetValue(phone, out var existing))
@@ -152,7 +153,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             }
 
             var blockedEmail = emailDigest is not null && blocked.Contains(emailDigest);
-            var contact = Insert(insert, now, orgId, row, ids.New(), blocked.Contains(voiceDigest), blockedEmail);
+            var contact = Insert(insert, now, orgId, row, text, ids.New(), blocked.Contains(voiceDigest), blockedEmail);
             events.AppendUtf8(orgId, ContactEvents.Created, createdJson.Write(contact));
             byPhone[phone] = contact;
             results.Add(new UpsertResult(contact, Created: true));
@@ -173,9 +174,9 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         "@Metadata", "@ConsentCapture", "@ConsentAt", "@BlockedVoice", "@BlockedEmail", "@OptedOutAt", "@OptOutSource", "@Now");
 
     /// <summary>Inserts the row and returns it as stored, built here rather than read back (timestamps at the store's millisecond).</summary>
-    private static Contact Insert(PreparedCommand insert, StoredNow now, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail)
+    private static Contact Insert(PreparedCommand insert, StoredNow now, string orgId, ContactInput c, NewContactText text, string id, bool blockedVoice, bool blockedEmail)
     {
-        var contact = NewContact(now, orgId, c, id, blockedVoice, blockedEmail);
+        var contact = NewContact(now, orgId, c, text, id, blockedVoice, blockedEmail);
         insert.Set("@Id", contact.Id)
             .Set("@OrgId", contact.OrgId)
             .Set("@PhoneE164", contact.PhoneE164)
@@ -198,8 +199,8 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         return contact;
     }
 
-    /// <summary>The row a new contact is stored as, from normalized fields.</summary>
-    private static Contact NewContact(StoredNow now, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail)
+    /// <summary>The row a new contact is stored as, from normalized fields and the text they give (<see cref="NewContactText.Of"/>).</summary>
+    private static Contact NewContact(StoredNow now, string orgId, ContactInput c, NewContactText text, string id, bool blockedVoice, bool blockedEmail)
     {
         var optedOut = blockedVoice || blockedEmail;
         return new Contact
@@ -207,14 +208,14 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             Id = id,
             OrgId = orgId,
             PhoneE164 = c.PhoneE164,
-            Name = c.Name ?? JoinName(c.FirstName, c.LastName),
+            Name = text.Name,
             FirstName = c.FirstName,
             LastName = c.LastName,
             Email = c.Email,
-            EmailNormalized = c.Email is null ? null : EmailAddresses.Normalize(c.Email),
+            EmailNormalized = text.EmailNormalized,
             LanguagePref = c.LanguagePref,
             Notes = c.Notes,
-            Metadata = (c.Metadata ?? []).ToJsonString(),
+            Metadata = text.Metadata,
             ConsentCapture = c.ConsentCapture,
             ConsentAt = c.ConsentCapture is null ? null : now.At,
             OptedOutVoice = blockedVoice,
@@ -407,9 +408,5 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         }
     }
 
-    private static string? JoinName(string? first, string? last)
-    {
-        var joined = string.Join(' ', new[] { first, last }.Where(p => !string.IsNullOrWhiteSpace(p)));
-        return joined.Length == 0 ? null : joined;
-    }
+    private static string? JoinName(string? first, string? last) => NewContactText.JoinName(first, last);
 }

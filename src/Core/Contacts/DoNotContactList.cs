@@ -31,17 +31,27 @@ public static class DoNotContactList
             "SELECT count(*) FROM do_not_contact WHERE org_id = @orgId AND channel = @channel AND value_hash = @hash",
             new { orgId, channel, hash = Digest(tx, channel, value) }) > 0;
 
-    /// <summary>Which of these digests (<see cref="Digest"/>) are on the org's list, looked up in one query.</summary>
-    public static async Task<HashSet<string>> FindAsync(StoreTransaction tx, string orgId, IReadOnlyCollection<string> digests)
+    /// <summary>
+    /// Which of these digests (<see cref="Digest"/>) of numbers and of addresses are on the org's list, in one query,
+    /// or one probe when the org's list is empty. The digests are walked and each looked up by the list's primary key:
+    /// written as <c>IN (SELECT … json_each)</c>, SQLite first copied them all into a temporary index (~1.5 µs a
+    /// digest even with an empty list); <c>CROSS JOIN</c> keeps the digests as the outer loop.
+    /// </summary>
+    public static async Task<HashSet<string>> FindAsync(StoreTransaction tx, string orgId, IReadOnlyCollection<string> voiceDigests, IReadOnlyCollection<string> emailDigests)
     {
-        if (digests.Count == 0)
+        if (voiceDigests.Count + emailDigests.Count == 0
+            || !await tx.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM do_not_contact WHERE org_id = @orgId)", new { orgId }))
         {
             return [];
         }
 
-        var found = await tx.QueryAsync<string>(
-            $"SELECT value_hash FROM do_not_contact WHERE org_id = @orgId AND channel IN ('voice', 'email') AND value_hash IN (SELECT value FROM {tx.Dialect.JsonValues("@digests")})",
-            new { orgId, digests = ApplianceJson.Serialize(digests) });
+        var found = await tx.QueryAsync<string>($"""
+            SELECT d.value_hash FROM {tx.Dialect.JsonValues("@voiceDigests")} AS j CROSS JOIN do_not_contact AS d
+            WHERE d.org_id = @orgId AND d.channel = 'voice' AND d.value_hash = j.value
+            UNION ALL
+            SELECT d.value_hash FROM {tx.Dialect.JsonValues("@emailDigests")} AS j CROSS JOIN do_not_contact AS d
+            WHERE d.org_id = @orgId AND d.channel = 'email' AND d.value_hash = j.value
+            """, new { orgId, voiceDigests = ApplianceJson.Serialize(voiceDigests), emailDigests = ApplianceJson.Serialize(emailDigests) });
         return [.. found];
     }
 

@@ -12,6 +12,8 @@ namespace Cualify.Appliance.Core.Store;
 /// The statement is prepared on the transaction's connection handle and bound by position: an ADO.NET command
 /// looks every parameter up by name (a UTF-8 conversion and a native call each) on every execution, which a
 /// profile of a 100,000-row import put at almost as much writer time as SQLite's own work on the rows.
+/// A value equal to the one a parameter already holds is not bound again (SQLite keeps bindings from one run to the
+/// next): most of a batch's rows share their org, timestamps, nulls and flags.
 /// On PostgreSQL, which has no such handle, the statement runs as an ordinary command with named parameters.
 /// </summary>
 public sealed class PreparedCommand : IDisposable
@@ -22,6 +24,7 @@ public sealed class PreparedCommand : IDisposable
     private readonly string[] _names;
     private readonly int[] _positions;
     private readonly DbCommand? _portable;
+    private readonly Bound[] _bound;
     private byte[] _utf8 = new byte[256];
     private int _next;
 
@@ -29,6 +32,7 @@ public sealed class PreparedCommand : IDisposable
     {
         _names = parameterNames;
         _positions = new int[parameterNames.Length];
+        _bound = new Bound[parameterNames.Length];
         if (tx.Connection is not SqliteConnection sqlite)
         {
             _portable = tx.Connection.CreateCommand();
@@ -62,8 +66,16 @@ public sealed class PreparedCommand : IDisposable
             return Set(name, (object?)value);
         }
 
-        var position = Position(name);
-        Check(value is null ? raw.sqlite3_bind_null(_statement, position) : BindText(position, value));
+        var ordinal = Ordinal(name);
+        ref var bound = ref _bound[ordinal];
+        if (value is null ? bound.Kind == BoundKind.Null : bound.Kind == BoundKind.Text && string.Equals(bound.Text, value, StringComparison.Ordinal))
+        {
+            return this;
+        }
+
+        bound = default;
+        Check(value is null ? raw.sqlite3_bind_null(_statement, _positions[ordinal]) : BindText(_positions[ordinal], value));
+        bound = value is null ? new Bound(BoundKind.Null, null, 0) : new Bound(BoundKind.Text, value, 0);
         return this;
     }
 
@@ -76,7 +88,16 @@ public sealed class PreparedCommand : IDisposable
             return Set(name, (object?)value);
         }
 
-        Check(raw.sqlite3_bind_int64(_statement, Position(name), value));
+        var ordinal = Ordinal(name);
+        ref var bound = ref _bound[ordinal];
+        if (bound.Kind == BoundKind.Integer && bound.Integer == value)
+        {
+            return this;
+        }
+
+        bound = default;
+        Check(raw.sqlite3_bind_int64(_statement, _positions[ordinal], value));
+        bound = new Bound(BoundKind.Integer, null, value);
         return this;
     }
 
@@ -94,7 +115,9 @@ public sealed class PreparedCommand : IDisposable
             return this;
         }
 
-        var position = Position(name);
+        var ordinal = Ordinal(name);
+        var position = _positions[ordinal];
+        _bound[ordinal] = default;
         var rc = value switch
         {
             null => raw.sqlite3_bind_null(_statement, position),
@@ -119,19 +142,22 @@ public sealed class PreparedCommand : IDisposable
             return Set(name, Encoding.UTF8.GetString(utf8));
         }
 
-        Check(raw.sqlite3_bind_text(_statement, Position(name), utf8));
+        var ordinal = Ordinal(name);
+        _bound[ordinal] = default;
+        Check(raw.sqlite3_bind_text(_statement, _positions[ordinal], utf8));
         return this;
     }
 
     /// <summary>
-    /// The SQLite position of a parameter. Callers set a row's values in the order the parameters were named, so the
-    /// name is first compared by reference with the one expected next (the same literal) before any hashing.
+    /// The index of a parameter in the names given (its SQLite position is in <see cref="_positions"/>). Callers set a
+    /// row's values in the order the parameters were named, so the name is first compared by reference with the one
+    /// expected next (the same literal) before any hashing.
     /// </summary>
-    private int Position(string name)
+    private int Ordinal(string name)
     {
         var ordinal = _next < _names.Length && ReferenceEquals(_names[_next], name) ? _next : _ordinals[name];
         _next = ordinal + 1 == _names.Length ? 0 : ordinal + 1;
-        return _positions[ordinal];
+        return ordinal;
     }
 
     private void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, _db);
@@ -183,4 +209,15 @@ public sealed class PreparedCommand : IDisposable
 
         _statement.Dispose();
     }
+
+    private enum BoundKind : byte
+    {
+        Unknown,
+        Null,
+        Text,
+        Integer,
+    }
+
+    /// <summary>The value a parameter holds, when it was set as null, text or an integer (anything else is not compared).</summary>
+    private readonly record struct Bound(BoundKind Kind, string? Text, long Integer);
 }

@@ -115,6 +115,15 @@ public sealed class ContactStoreTests
         var stored = await contacts.GetAsync(acme.Id, results[4].Contact.Id);
         Assert.Equal("Second row", stored!.Name);
         Assert.True(stored.OptedOutEmail);
+
+        // What each row stored reads back as what the batch returned for it (the rows' values alternate between
+        // text and null, which the batch's statements must bind afresh each time; its first row stays as it was inserted).
+        foreach (var result in results.Where(r => r.Created))
+        {
+            var row = await contacts.GetAsync(acme.Id, result.Contact.Id);
+            var expected = result.Contact.Id == results[1].Contact.Id ? results[4].Contact : result.Contact;
+            Assert.Equal(ApplianceJson.Serialize<object>(ContactView.From(expected)), ApplianceJson.Serialize<object>(ContactView.From(row!)));
+        }
         var events = await core.Store.ReadAsync(c => c.QueryAsync<string>(
             "SELECT type FROM events WHERE org_id = @Id AND seq > (SELECT max(seq) FROM events WHERE type = 'contact.deleted') ORDER BY seq", new { acme.Id }));
         Assert.Equal(["contact.created", "contact.created", "contact.created", "contact.created", "contact.updated", "contact.updated"], events);

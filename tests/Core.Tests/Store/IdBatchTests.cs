@@ -37,4 +37,22 @@ public sealed class IdBatchTests
         Assert.Equal(reference[..16], id[..16]);
         Assert.Equal(7, Guid.ParseExact(id[4..], "N").Version);
     }
+
+    [Fact]
+    public void A_batchs_ids_rise_one_after_another_so_they_sort_in_the_order_they_were_taken()
+    {
+        var at = DateTimeOffset.UtcNow;
+        var batch = new IdBatch(at);
+
+        // Ten thousand (an import batch's most) take many fills of the random buffer; events and contacts alike.
+        var ids = Enumerable.Range(0, 10_000).Select(i => i % 2 == 0 ? batch.New().Replace("-", "") : batch.Prefixed("evt")[4..]).ToList();
+
+        for (var i = 1; i < ids.Count; i++)
+        {
+            Assert.True(string.CompareOrdinal(ids[i - 1], ids[i]) < 0, $"id {i} ({ids[i]}) does not sort after id {i - 1} ({ids[i - 1]})");
+        }
+
+        // Two batches at the same instant (two writes in one millisecond) still start apart.
+        Assert.NotEqual(new IdBatch(at).New()[..23], new IdBatch(at).New()[..23]);
+    }
 }
