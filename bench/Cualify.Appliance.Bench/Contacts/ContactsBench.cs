@@ -58,12 +58,25 @@ public static class ContactsBench
             var server = store == StoreProvider.Postgres ? CpuMeter.OfPostgres((await PostgresServer.GetAsync()).DataDir) : null;
             var database = store == StoreProvider.Postgres ? (await TestStore.SettingsAsync(data.Path))["Store:ConnectionString"]! : null;
             var statements = database is not null && countStatements ? new ServerStatements(database) : null;
-            var transactionsBefore = database is null ? 0 : await CommittedTransactionsAsync(database);
-            var api = await MeasureApiAsync(appliance, adminKey, connections, duration, warmup, statements is null ? null : statements.ResetAsync);
+            var transactionsBefore = (Committed: 0L, RolledBack: 0L);
+            var api = await MeasureApiAsync(appliance, adminKey, connections, duration, warmup, async () =>
+            {
+                if (database is not null)
+                {
+                    transactionsBefore = await TransactionsAsync(database);
+                }
+
+                if (statements is not null)
+                {
+                    await statements.ResetAsync();
+                }
+            });
             var apiStatements = statements is null ? [] : await statements.ReportAsync(api.Count);
             var serverCpu = server?.ElapsedMilliseconds() / api.Count;
             await appliance.KillAsync();
-            var transactionsText = database is null ? "" : $", {(await CommittedTransactionsAsync(database) - transactionsBefore) / (double)api.Count:F2} store transactions/upsert";
+            var transactionsAfter = database is null ? transactionsBefore : await TransactionsAsync(database);
+            var transactionsText = database is null ? "" : $", {(transactionsAfter.Committed - transactionsBefore.Committed) / (double)api.Count:F2} store transactions/upsert"
+                + $" ({transactionsAfter.RolledBack - transactionsBefore.RolledBack} rolled back)";
             errors += api.Errors;
 
             double raw;
@@ -109,16 +122,19 @@ public static class ContactsBench
     }
 
     /// <summary>
-    /// Transactions the server counted as committed in the appliance's database (read-only statements count too):
-    /// read after the appliance is gone, since a backend reports its counts when idle or exiting, up to a second late.
+    /// Transactions the server counted as committed and rolled back in the appliance's database (read-only statements
+    /// count too): read after the appliance is gone or its warm-up done, since a backend reports its counts when idle or
+    /// exiting, up to a second late.
     /// </summary>
-    private static async Task<long> CommittedTransactionsAsync(string connectionString)
+    private static async Task<(long Committed, long RolledBack)> TransactionsAsync(string connectionString)
     {
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
+        await using var command = new Npgsql.NpgsqlCommand("SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private static string Load() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
