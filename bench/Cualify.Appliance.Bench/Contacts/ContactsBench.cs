@@ -66,6 +66,8 @@ public static class ContactsBench
                     transactionsBefore = await TransactionsAsync(database);
                 }
 
+                server?.Reset();
+
                 if (statements is not null)
                 {
                     await statements.ResetAsync();
