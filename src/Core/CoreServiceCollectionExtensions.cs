@@ -61,6 +61,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Cluster.ClusterOptions>, Cluster.ClusterOptionsValidator>();
         services.AddSingleton<Cluster.ClusterNode>();
         services.AddSingleton<Cluster.PeerNodes>();
+        services.AddSingleton<Cluster.NodeRequestSigner>();
         services.AddSingleton<Cluster.LeaderLease>();
         services.AddSingleton<Cluster.SharedRate>();
         services.AddSingleton<Cluster.SharedSlidingWindow>();

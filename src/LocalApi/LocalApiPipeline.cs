@@ -49,6 +49,7 @@ public static class LocalApiPipeline
         app.UseMiddleware<IdempotencyMiddleware>();
 
         app.MapGroup("").DeclareErrorResponses().MapHealth();
+        app.MapPeerRecordings();
         app.MapDocs();
         app.MapApplianceOpenApi();
         app.MapGroup(ApiKeyMiddleware.ApiPrefix).DeclareErrorResponses().MapApiV1();

@@ -26,8 +26,7 @@ public static class CallPages
         routes.MapGet(ConsolePaths.Root + "/calls/{id}/recording", async (string id, HttpContext context, CallRecordings recordings, RecordingFromPeer peer) =>
         {
             var recording = await recordings.FindAsync(context.RequireConsoleSession().OrgId, id, context.RequestAborted);
-            if (recording is not null && await peer.FetchAsync(recording, (context.Request.PathBase + context.Request.Path).Value!,
-                    name => context.Request.Headers[name] is { Count: > 0 } values ? values.ToString() : null, context.RequestAborted) is { } answer)
+            if (recording is not null && await peer.FetchAsync(recording, name => context.Request.Headers[name] is { Count: > 0 } values ? values.ToString() : null, context.RequestAborted) is { } answer)
             {
                 using (answer)
                 {

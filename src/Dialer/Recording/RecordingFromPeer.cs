@@ -6,27 +6,33 @@ namespace Cualify.Appliance.Dialer.Recording;
 
 /// <summary>
 /// A recording whose file is in another node's data folder (SPEC §9: the node that recorded or downloaded it) is
-/// fetched from that node — same path, query, <c>Authorization</c> (the API) or <c>Cookie</c> (the console, whose
-/// session keys every node shares) and <c>Range</c>, at the address it published in <c>nodes</c> — to be streamed
-/// back as that node answers. The owner checks the key, link or session itself and, seeing
-/// <see cref="PeerNodes.ForwardedHeader"/>, never passes the request on again.
+/// fetched from that node's internal path (<see cref="PathOf"/>), signed by this node (<see cref="NodeRequestSigner"/>),
+/// with only the caller's <c>Range</c> and <c>If-Range</c>, at the address it published in <c>nodes</c>, to be streamed
+/// back as that node answers. This node has already checked the caller (key and its allowlist, link, or console
+/// session): the caller's credentials never travel to the other node, which serves its own file and nothing else.
 /// </summary>
-public sealed class RecordingFromPeer(HttpClient http, PeerNodes peers, ClusterNode node, ILogger<RecordingFromPeer> logger)
+public sealed class RecordingFromPeer(HttpClient http, PeerNodes peers, ClusterNode node, NodeRequestSigner signer, ILogger<RecordingFromPeer> logger)
 {
     public const string HttpClientName = "recording-peers";
+
+    /// <summary>The route of the internal path, for the node that serves it.</summary>
+    public const string Route = "/_cluster/recordings/{orgId}/{callId}";
 
     /// <summary>How long the owner has to start answering; the body then streams for as long as it takes.</summary>
     public static readonly TimeSpan HeadersTimeout = TimeSpan.FromSeconds(5);
 
-    private static readonly string[] RequestHeaders = ["Authorization", "Cookie", "Range", "If-Range"];
+    private static readonly string[] RequestHeaders = ["Range", "If-Range"];
+
+    /// <summary>The internal path a node serves the recording of <paramref name="callId"/> at, when the file is in its folder.</summary>
+    public static string PathOf(string orgId, string callId) => $"/_cluster/recordings/{orgId}/{callId}";
 
     /// <summary>
     /// The owner's answer, or null when the file is not another live node's to give. <paramref name="header"/> reads
-    /// a header of the request being served (null when absent); <paramref name="pathAndQuery"/> is its path and query.
+    /// a header of the request being served (null when absent).
     /// </summary>
-    public async Task<PeerRecording?> FetchAsync(StoredRecording recording, string pathAndQuery, Func<string, string?> header, CancellationToken cancellationToken)
+    public async Task<PeerRecording?> FetchAsync(StoredRecording recording, Func<string, string?> header, CancellationToken cancellationToken)
     {
-        if (recording.NodeId is not { } nodeId || nodeId == node.Id || header(PeerNodes.ForwardedHeader) is not null)
+        if (recording.NodeId is not { } nodeId || nodeId == node.Id)
         {
             return null;
         }
@@ -37,7 +43,9 @@ public sealed class RecordingFromPeer(HttpClient http, PeerNodes peers, ClusterN
             return null;
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peerBase, pathAndQuery.TrimStart('/')));
+        var path = PathOf(recording.OrgId, recording.CallId);
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peerBase,
+            $"_cluster/recordings/{Uri.EscapeDataString(recording.OrgId)}/{Uri.EscapeDataString(recording.CallId)}"));
         foreach (var name in RequestHeaders)
         {
             if (header(name) is { } value)
@@ -46,7 +54,7 @@ public sealed class RecordingFromPeer(HttpClient http, PeerNodes peers, ClusterN
             }
         }
 
-        request.Headers.Add(PeerNodes.ForwardedHeader, node.Id);
+        request.Headers.Add(NodeRequestSigner.Header, signer.Sign("GET", path));
         using var headers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         headers.CancelAfter(HeadersTimeout);
         try

@@ -53,11 +53,14 @@ public static class RecordingEndpoints
     private static async Task<IResult> ServeAsync(HttpContext context, CallRecordings recordings, RecordingFromPeer peer, StoredRecording recording)
     {
         var file = new FileInfo(recordings.FullPath(recording));
-        if (!file.Exists)
-        {
-            return await RelayedRecording.FetchAsync(peer, context, recording) ?? throw ApplianceException.NotFound("Recording", "id");
-        }
+        return file.Exists
+            ? FromThisNode(context, file, recording)
+            : await RelayedRecording.FetchAsync(peer, context, recording) ?? throw ApplianceException.NotFound("Recording", "id");
+    }
 
+    /// <summary>The file in this node's data folder, whole or the range asked for.</summary>
+    internal static IResult FromThisNode(HttpContext context, FileInfo file, StoredRecording recording)
+    {
         if (!RangeIsSatisfiable(context.Request.Headers.Range, file.Length))
         {
             context.Response.Headers.ContentRange = $"bytes */{file.Length}";

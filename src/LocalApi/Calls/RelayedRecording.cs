@@ -4,12 +4,11 @@ using Microsoft.AspNetCore.Http;
 
 namespace Cualify.Appliance.LocalApi.Calls;
 
-/// <summary>A recording on another node, asked for with this request's path and headers and relayed as that node answers.</summary>
+/// <summary>A recording on another node, fetched with this request's Range and relayed as that node answers.</summary>
 public sealed class RelayedRecording(PeerRecording answer) : IResult
 {
     public static async Task<IResult?> FetchAsync(RecordingFromPeer peer, HttpContext context, StoredRecording recording) =>
-        await peer.FetchAsync(recording, (context.Request.PathBase + context.Request.Path).Value + context.Request.QueryString.Value,
-            name => context.Request.Headers[name] is { Count: > 0 } values ? values.ToString() : null, context.RequestAborted) is { } answer
+        await peer.FetchAsync(recording, name => context.Request.Headers[name] is { Count: > 0 } values ? values.ToString() : null, context.RequestAborted) is { } answer
             ? new RelayedRecording(answer)
             : null;
 

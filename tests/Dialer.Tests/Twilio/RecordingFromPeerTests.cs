@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using Cualify.Appliance.Core.Cluster;
+using Cualify.Appliance.Dialer.Recording;
 using Cualify.Appliance.Testing;
 using Dapper;
 
@@ -49,6 +50,80 @@ public sealed partial class RecordingFromPeerTests : IAsyncLifetime
         await holder.StopAsync();
         using var holderGone = await atAsker.GetAsync(path);
         await holderGone.ExpectErrorAsync(404, "not_found");
+    }
+
+    [Fact]
+    public async Task A_key_allowed_only_from_its_own_address_gets_a_recording_held_by_the_other_node()
+    {
+        var (callId, holder, asker) = await RecordedCallAsync(seconds: 2);
+        using var admin = asker.Client(_nodes.Placing.AdminKey);
+        var original = await holder.Client(_nodes.Placing.AdminKey).GetByteArrayAsync($"/api/v1/calls/{callId}/recording");
+        var office = (string)(await (await admin.PostJsonAsync("/api/v1/api-keys",
+            new { name = "office", scope = "read", ip_allowlist = new[] { "127.0.0.2" } })).ExpectAsync(201))["key"]!;
+
+        // The caller is at 127.0.0.2; the nodes talk to each other from 127.0.0.1, which the key does not allow.
+        using var fromOffice = From(IPAddress.Parse("127.0.0.2"), asker, office);
+        using var relayed = await fromOffice.GetAsync($"/api/v1/calls/{callId}/recording");
+        using var fromElsewhere = asker.Client(office);
+        using var refused = await fromElsewhere.GetAsync($"/api/v1/calls/{callId}/recording");
+
+        Assert.Equal(200, (int)relayed.StatusCode);
+        Assert.Equal(original, await relayed.Content.ReadAsByteArrayAsync());
+        await refused.ExpectErrorAsync(403, "forbidden");
+    }
+
+    [Fact]
+    public async Task The_nodes_internal_recording_path_answers_only_a_fresh_signature_of_a_node_of_the_store()
+    {
+        var (callId, holder, _) = await RecordedCallAsync(seconds: 1);
+        var orgId = await OrgOfAsync(callId);
+        var path = RecordingFromPeer.PathOf(orgId, callId);
+        using var anyone = holder.Client(_nodes.Placing.AdminKey);
+        var signer = holder.Get<NodeRequestSigner>();
+
+        using var unsigned = await anyone.GetAsync(path);
+        using var forged = await anyone.SendAsync(Signed(path, $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.AAAA.{holder.Get<ClusterNode>().Id}"));
+        using var otherPath = await anyone.SendAsync(Signed(RecordingFromPeer.PathOf(orgId, "call_other"), signer.Sign("GET", path)));
+        using var signedRequest = await anyone.SendAsync(Signed(path, signer.Sign("GET", path)));
+
+        await unsigned.ExpectErrorAsync(401, "unauthorized");
+        await forged.ExpectErrorAsync(401, "unauthorized");
+        await otherPath.ExpectErrorAsync(401, "unauthorized");
+        Assert.Equal(200, (int)signedRequest.StatusCode);
+        Assert.Equal("audio/wav", signedRequest.Content.Headers.ContentType!.MediaType);
+    }
+
+    private static HttpRequestMessage Signed(string path, string signature) =>
+        new(HttpMethod.Get, path) { Headers = { { NodeRequestSigner.Header, signature } } };
+
+    private async Task<string> OrgOfAsync(string callId)
+    {
+        await using var store = await _nodes.OpenStoreAsync();
+        return await store.ExecuteScalarAsync<string>("SELECT org_id FROM calls WHERE id = @callId", new { callId }) ?? "";
+    }
+
+    /// <summary>A client of <paramref name="node"/> whose connections leave from <paramref name="local"/> (any 127/8 address is this host).</summary>
+    private static HttpClient From(IPAddress local, RunningAppliance node, string key)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(local.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(local, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = node.BaseAddress, DefaultRequestHeaders = { { "Authorization", $"Bearer {key}" } } };
     }
 
     [Fact]
