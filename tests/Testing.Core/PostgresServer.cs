@@ -15,6 +15,7 @@ public sealed class PostgresServer
     private const string Bin = "/usr/lib/postgresql/15/bin";
     private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
     private static bool _durable;
+    private static bool _statements;
     private readonly string _dataDir;
 
     private PostgresServer(string dataDir, int port)
@@ -39,6 +40,17 @@ public sealed class PostgresServer
         }
 
         _durable = true;
+    }
+
+    /// <summary>The server this process starts loads <c>pg_stat_statements</c> (a bench counting statements per operation).</summary>
+    public static void UseStatementStatistics()
+    {
+        if (Shared.IsValueCreated)
+        {
+            throw new InvalidOperationException("The PostgreSQL server is already started; choose its settings before the first GetAsync");
+        }
+
+        _statements = true;
     }
 
     /// <summary>Whether this process's server keeps PostgreSQL's durable defaults (see <see cref="UseDurableSettings"/>).</summary>
@@ -81,8 +93,9 @@ public sealed class PostgresServer
         await RunAsPostgresAsync(asRoot, initdb, "-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8");
         var port = FreePorts.Tcp();
         var durability = _durable ? "-c fsync=on -c synchronous_commit=on -c full_page_writes=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        var statements = _statements ? " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on" : "";
         await RunAsPostgresAsync(asRoot, Path.Combine(Bin, "pg_ctl"), "-D", dataDir, "-l", Path.Combine(dataDir, "server.log"), "-w", "-o",
-            $"-p {port} -k {dataDir} -c listen_addresses=127.0.0.1 {durability} -c max_connections=300", "start");
+            $"-p {port} -k {dataDir} -c listen_addresses=127.0.0.1 {durability} -c max_connections=300{statements}", "start");
         var server = new PostgresServer(dataDir, port);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop(asRoot);
         return server;

@@ -12,7 +12,9 @@ namespace Cualify.Appliance.Bench.Contacts;
 /// PostgreSQL too, against the raw upsert on Npgsql at the same number of connections, with CPU per upsert.
 /// The bench's PostgreSQL is the tests' throwaway server (fsync and synchronous commit off) unless
 /// <c>--pg-durable</c> starts it with PostgreSQL's durable defaults, as a deployment runs it (SQLite runs
-/// <c>synchronous=FULL</c> either way).
+/// <c>synchronous=FULL</c> either way). <c>--warmup-seconds N</c> runs each side's loop N s unmeasured first (the
+/// default is 32 requests and no raw warm-up); <c>--pg-statements</c> loads <c>pg_stat_statements</c> into the bench's
+/// server and prints the statements per upsert it counted in the measured API and raw loops.
 /// </summary>
 public static class ContactsBench
 {
@@ -23,9 +25,16 @@ public static class ContactsBench
         var duration = TimeSpan.FromSeconds(args.Double("seconds", 20));
         var synchronous = args.Get("synchronous", "FULL");
         var stores = args.Get("stores", StoreProvider.Sqlite).Split(',');
+        var warmup = TimeSpan.FromSeconds(args.Double("warmup-seconds", 0));
         if (args.Flag("pg-durable"))
         {
             PostgresServer.UseDurableSettings();
+        }
+
+        var countStatements = args.Flag("pg-statements");
+        if (countStatements)
+        {
+            PostgresServer.UseStatementStatistics();
         }
 
         var errors = 0;
@@ -48,21 +57,40 @@ public static class ContactsBench
             Console.Error.WriteLine($"API on {storeName}: {connections} connections for {duration.TotalSeconds} s, load average {Load()} …");
             var server = store == StoreProvider.Postgres ? CpuMeter.OfPostgres((await PostgresServer.GetAsync()).DataDir) : null;
             var database = store == StoreProvider.Postgres ? (await TestStore.SettingsAsync(data.Path))["Store:ConnectionString"]! : null;
-            var transactionsBefore = database is null ? 0 : await CommittedTransactionsAsync(database);
-            var api = await MeasureApiAsync(appliance, adminKey, connections, duration);
+            var statements = database is not null && countStatements ? new ServerStatements(database) : null;
+            var transactionsBefore = (Committed: 0L, RolledBack: 0L);
+            var api = await MeasureApiAsync(appliance, adminKey, connections, duration, warmup, async () =>
+            {
+                if (database is not null)
+                {
+                    transactionsBefore = await TransactionsAsync(database);
+                }
+
+                server?.Reset();
+
+                if (statements is not null)
+                {
+                    await statements.ResetAsync();
+                }
+            });
+            var apiStatements = statements is null ? [] : await statements.ReportAsync(api.Count);
             var serverCpu = server?.ElapsedMilliseconds() / api.Count;
             await appliance.KillAsync();
-            var transactionsText = database is null ? "" : $", {(await CommittedTransactionsAsync(database) - transactionsBefore) / (double)api.Count:F2} store transactions/upsert";
+            var transactionsAfter = database is null ? transactionsBefore : await TransactionsAsync(database);
+            var transactionsText = database is null ? "" : $", {(transactionsAfter.Committed - transactionsBefore.Committed) / (double)api.Count:F2} store transactions/upsert"
+                + $" ({transactionsAfter.RolledBack - transactionsBefore.RolledBack} rolled back)";
             errors += api.Errors;
 
             double raw;
             string rawName;
             var rawCpuText = "";
+            IReadOnlyList<string> rawStatements = [];
             if (store == StoreProvider.Postgres)
             {
                 Console.Error.WriteLine($"Raw Npgsql: same upsert, {connections} connections, for {duration.TotalSeconds} s …");
                 var rawClient = CpuMeter.OfThisProcess();
-                var result = await RawNpgsqlUpsert.MeasureAsync(database!, connections, duration, server!);
+                var result = await RawNpgsqlUpsert.MeasureAsync(database!, connections, duration, server!, warmup, statements is null ? null : statements.ResetAsync);
+                rawStatements = statements is null ? [] : await statements.ReportAsync(result.Upserts);
                 raw = result.PerSecond;
                 rawCpuText = $"bench CPU {rawClient.ElapsedMilliseconds() / result.Upserts:F2} ms/upsert, PostgreSQL CPU {result.ServerCpuMs / result.Upserts:F2} ms/upsert";
                 rawName = $"Raw Npgsql upsert (contact + event, 1 tx each), {connections} connections, on {storeName}";
@@ -70,7 +98,7 @@ public static class ContactsBench
             else
             {
                 Console.Error.WriteLine($"Raw SQLite: same upsert, same pragmas, for {duration.TotalSeconds} s …");
-                raw = await RawSqliteUpsert.MeasureAsync(data.Combine("raw.db"), synchronous, duration);
+                raw = await RawSqliteUpsert.MeasureAsync(data.Combine("raw.db"), synchronous, duration, warmup);
                 rawName = $"Raw SQLite upsert (contact + event, 1 tx each), synchronous={synchronous}";
             }
 
@@ -78,6 +106,10 @@ public static class ContactsBench
             Console.WriteLine($"| POST /api/v1/contacts on {storeName}, {connections} connections | {api.PerSecond:F0} upserts/s | p50 {api.Latencies.Percentile(50):F1} ms, p99 {api.Latencies.Percentile(99):F1} ms | {api.Errors} errors; appliance CPU {api.ApplianceCpuMs / api.Count:F2} ms/upsert, bench (HTTP client) CPU {api.ClientCpuMs / api.Count:F2} ms/upsert{serverText}{transactionsText} |");
             Console.WriteLine($"| {rawName} | {raw:F0} upserts/s | | {rawCpuText} |");
             Console.WriteLine($"| Ratio API / raw on {storeName} | {api.PerSecond / raw:F2} | | load average {Load()} |");
+            foreach (var (side, lines) in new[] { ("API", apiStatements), ("raw", rawStatements) }.Where(s => s.Item2.Count > 0))
+            {
+                Console.WriteLine($"{side} {string.Join(Environment.NewLine, lines)}");
+            }
         }
 
         Console.WriteLine($"Machine: {MachineInfo.Describe()}");
@@ -92,23 +124,27 @@ public static class ContactsBench
     }
 
     /// <summary>
-    /// Transactions the server counted as committed in the appliance's database (read-only statements count too):
-    /// read after the appliance is gone, since a backend reports its counts when idle or exiting, up to a second late.
+    /// Transactions the server counted as committed and rolled back in the appliance's database (read-only statements
+    /// count too): read after the appliance is gone or its warm-up done, since a backend reports its counts when idle or
+    /// exiting, up to a second late.
     /// </summary>
-    private static async Task<long> CommittedTransactionsAsync(string connectionString)
+    private static async Task<(long Committed, long RolledBack)> TransactionsAsync(string connectionString)
     {
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
+        await using var command = new Npgsql.NpgsqlCommand("SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private static string Load() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
     private sealed record ApiResult(double PerSecond, Latencies Latencies, int Errors, int Count, double ApplianceCpuMs, double ClientCpuMs);
 
-    private static async Task<ApiResult> MeasureApiAsync(ApplianceProcess appliance, string key, int connections, TimeSpan duration)
+    private static async Task<ApiResult> MeasureApiAsync(ApplianceProcess appliance, string key, int connections, TimeSpan duration,
+        TimeSpan warmup, Func<Task>? beforeMeasuring)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         using var client = new HttpClient(handler) { BaseAddress = appliance.BaseAddress };
@@ -116,10 +152,26 @@ public static class ContactsBench
 
         // Warm up the JIT and the pools before measuring.
         await Task.WhenAll(Enumerable.Range(0, connections).Select(i => PostAsync(client, 8_000_000 + i)));
+        var next = 0;
+        if (warmup > TimeSpan.Zero)
+        {
+            var warming = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
+            {
+                while (warming.Elapsed < warmup)
+                {
+                    await PostAsync(client, Interlocked.Increment(ref next));
+                }
+            }));
+        }
+
+        if (beforeMeasuring is not null)
+        {
+            await beforeMeasuring();
+        }
 
         var latencies = new Latencies();
         var errors = 0;
-        var next = 0;
         var cpu = CpuMeter.Of(appliance.ProcessId);
         var clientCpu = CpuMeter.OfThisProcess();
         var clock = Stopwatch.StartNew();

@@ -7,14 +7,17 @@ namespace Cualify.Appliance.Bench.Contacts;
 /// <summary>
 /// The PostgreSQL reference: the upsert and event insert of <see cref="RawSqliteUpsert"/> on plain Npgsql
 /// connections (one transaction each, both statements in one batch), as many connections at once as the API had,
-/// in a database the appliance's migrations created. No HTTP, no rules. The server's CPU is read before the
-/// connections close, since a backend that has exited is no longer counted.
+/// in a database the appliance's migrations created, each connection held for the whole loop (no pool checkouts, so
+/// no resets) and no statement prepared (Npgsql's defaults). No HTTP, no rules. An optional warm-up runs the same
+/// loop first, unmeasured. The server's CPU is read before the connections close, since a backend that has exited
+/// is no longer counted.
 /// </summary>
 public static class RawNpgsqlUpsert
 {
     public sealed record Result(double PerSecond, int Upserts, double ServerCpuMs);
 
-    public static async Task<Result> MeasureAsync(string connectionString, int connections, TimeSpan duration, CpuMeter server)
+    public static async Task<Result> MeasureAsync(string connectionString, int connections, TimeSpan duration, CpuMeter server,
+        TimeSpan warmup = default, Func<Task>? beforeMeasuring = null)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using (var org = dataSource.CreateCommand(
@@ -24,14 +27,33 @@ public static class RawNpgsqlUpsert
         }
 
         var count = 0;
+        var sequence = 0; // numbers stay new across the warm-up and the measured loop, so every upsert inserts
+        if (warmup > TimeSpan.Zero)
+        {
+            await LoopAsync(warmup);
+        }
+
+        count = 0;
+        if (beforeMeasuring is not null)
+        {
+            await beforeMeasuring();
+        }
+
         server.Reset();
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
+        await LoopAsync(duration);
+        var elapsed = clock.Elapsed;
+        var serverCpuMs = server.ElapsedMilliseconds(); // the pool still holds the backends open
+        return new Result(count / elapsed.TotalSeconds, count, serverCpuMs);
+
+        Task LoopAsync(TimeSpan length) => Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
         {
+            var clock = Stopwatch.StartNew();
             await using var connection = await dataSource.OpenConnectionAsync();
-            while (clock.Elapsed < duration)
+            while (clock.Elapsed < length)
             {
-                var n = 50_000_000 + Interlocked.Increment(ref count);
+                Interlocked.Increment(ref count);
+                var n = 50_000_000 + Interlocked.Increment(ref sequence);
                 var at = DateTimeOffset.UtcNow;
                 var id = Ids.New(at);
                 var phone = RawSqliteUpsert.Phone(n);
@@ -50,9 +72,6 @@ public static class RawNpgsqlUpsert
                 await transaction.CommitAsync();
             }
         })));
-        var elapsed = clock.Elapsed;
-        var serverCpuMs = server.ElapsedMilliseconds(); // the pool still holds the backends open
-        return new Result(count / elapsed.TotalSeconds, count, serverCpuMs);
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)

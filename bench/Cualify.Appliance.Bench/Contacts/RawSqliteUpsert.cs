@@ -11,7 +11,7 @@ public static class RawSqliteUpsert
 {
     public static string Phone(int n) => $"+9198{n % 100_000_000:D8}";
 
-    public static async Task<double> MeasureAsync(string path, string synchronous, TimeSpan duration)
+    public static async Task<double> MeasureAsync(string path, string synchronous, TimeSpan duration, TimeSpan warmup = default)
     {
         // The same schema as the appliance's, created by its own migrations.
         var store = new ApplianceStore(Options.Create(new StoreOptions { Path = path, Synchronous = synchronous }), TimeProvider.System,
@@ -45,24 +45,37 @@ public static class RawSqliteUpsert
         var eventId = upsert.Parameters.Add("$event", SqliteType.Text);
         var data = upsert.Parameters.Add("$data", SqliteType.Text);
 
-        var count = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < duration)
+        var sequence = 0; // numbers stay new across the warm-up and the measured loop, so every upsert inserts
+        if (warmup > TimeSpan.Zero)
         {
-            count++;
-            var at = DateTimeOffset.UtcNow;
-            await using var transaction = connection.BeginTransaction(deferred: false);
-            upsert.Transaction = transaction;
-            id.Value = Ids.New(at);
-            phone.Value = Phone(count);
-            name.Value = $"Lead {count}";
-            now.Value = UtcTimestamp.Format(at);
-            eventId.Value = Ids.Prefixed("evt", at);
-            data.Value = $$"""{"id":"{{id.Value}}","phone_e164":"{{phone.Value}}","name":"{{name.Value}}"}""";
-            await upsert.ExecuteNonQueryAsync();
-            await transaction.CommitAsync();
+            await LoopAsync(warmup);
         }
 
-        return count / clock.Elapsed.TotalSeconds;
+        var clock = Stopwatch.StartNew();
+        return await LoopAsync(duration) / clock.Elapsed.TotalSeconds;
+
+        async Task<int> LoopAsync(TimeSpan length)
+        {
+            var count = 0;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < length)
+            {
+                count++;
+                sequence++;
+                var at = DateTimeOffset.UtcNow;
+                await using var transaction = connection.BeginTransaction(deferred: false);
+                upsert.Transaction = transaction;
+                id.Value = Ids.New(at);
+                phone.Value = Phone(sequence);
+                name.Value = $"Lead {sequence}";
+                now.Value = UtcTimestamp.Format(at);
+                eventId.Value = Ids.Prefixed("evt", at);
+                data.Value = $$"""{"id":"{{id.Value}}","phone_e164":"{{phone.Value}}","name":"{{name.Value}}"}""";
+                await upsert.ExecuteNonQueryAsync();
+                await transaction.CommitAsync();
+            }
+
+            return count;
+        }
     }
 }

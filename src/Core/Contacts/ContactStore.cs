@@ -23,11 +23,15 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
     public Task<UpsertResult> UpsertAsync(string orgId, ContactInput input, CancellationToken cancellationToken = default)
     {
         var normalized = ContactNormalizer.Normalize(input, phoneRequired: true);
-        return store.WriteAsync(tx => UpsertAsync(tx, orgId, normalized), cancellationToken);
+        return store.WriteAsync(tx => UpsertAsync(tx, orgId, normalized, lastInWrite: true), cancellationToken);
     }
 
     /// <summary>The upsert of <c>POST /contacts</c> inside the caller's transaction, from already normalized fields.</summary>
-    public async Task<UpsertResult> UpsertAsync(StoreTransaction tx, string orgId, ContactInput normalized)
+    public Task<UpsertResult> UpsertAsync(StoreTransaction tx, string orgId, ContactInput normalized) =>
+        UpsertAsync(tx, orgId, normalized, lastInWrite: false);
+
+    /// <summary>With <paramref name="lastInWrite"/> (the upsert is the whole write) a new contact's insert also commits, on PostgreSQL in its round trip.</summary>
+    private async Task<UpsertResult> UpsertAsync(StoreTransaction tx, string orgId, ContactInput normalized, bool lastInWrite)
     {
         // One round trip: the contact with this number, and which of its number and address are on the
         // do-not-contact list (what a new contact needs to know).
@@ -53,7 +57,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         if (existing is null)
         {
             var id = Ids.New(tx.Now);
-            return new UpsertResult(await InsertAsync(tx, orgId, normalized, id, blocked.Contains(ContactChannel.Voice), blocked.Contains(ContactChannel.Email)), Created: true);
+            return new UpsertResult(await InsertAsync(tx, orgId, normalized, id, blocked.Contains(ContactChannel.Voice), blocked.Contains(ContactChannel.Email), lastInWrite), Created: true);
         }
 
         var updated = await UpdateAsync(tx, existing, normalized);
@@ -88,14 +92,14 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
         return await InsertAsync(tx, orgId, c, id ?? Ids.New(tx.Now), blockedVoice, blockedEmail);
     }
 
-    private async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail)
+    private async Task<Contact> InsertAsync(StoreTransaction tx, string orgId, ContactInput c, string id, bool blockedVoice, bool blockedEmail, bool lastInWrite = false)
     {
         var now = StoredNow.Of(tx);
         if (tx.Dialect.IsPostgres)
         {
             // The contact and its event in one round trip: nothing here needs the event's seq back.
             var created = NewContact(now, orgId, c, NewContactText.Of(c), id, blockedVoice, blockedEmail);
-            await outbox.AppendWithAsync(tx, InsertSql, InsertParameters(created, now), orgId, ContactEvents.Created, ContactView.From(created));
+            await outbox.AppendWithAsync(tx, InsertSql, InsertParameters(created, now), orgId, ContactEvents.Created, ContactView.From(created), lastInWrite);
             return created;
         }
 

@@ -26,17 +26,20 @@ public sealed class EventOutbox(OutboxSignal signal)
     }
 
     /// <summary>
-    /// Runs <paramref name="sql"/>, a change that needs nothing back, and appends its event in the same command: on
-    /// PostgreSQL one round trip, where the change and then <see cref="AppendAsync"/> take two.
+    /// Runs <paramref name="sql"/>, one PostgreSQL <c>INSERT</c>, <c>UPDATE</c> or <c>DELETE</c> that needs nothing back,
+    /// and appends its event in the same statement (the change as a <c>WITH</c> clause of the event's insert): one
+    /// statement and one round trip, where the change and then <see cref="AppendAsync"/> take two of each. With
+    /// <paramref name="lastInWrite"/> the write commits in that round trip too (<see cref="StoreTransaction.ExecuteLastAsync"/>).
     /// </summary>
-    public async Task AppendWithAsync(StoreTransaction tx, string sql, DynamicParameters parameters, string orgId, string type, object data)
+    public async Task AppendWithAsync(StoreTransaction tx, string sql, DynamicParameters parameters, string orgId, string type, object data, bool lastInWrite = false)
     {
         parameters.Add("EventId", Ids.Prefixed("evt", tx.Now));
         parameters.Add("EventOrgId", orgId);
         parameters.Add("EventType", type);
         parameters.Add("EventData", ApplianceJson.Serialize(data));
         parameters.Add("EventCreatedAt", UtcTimestamp.Format(tx.Now));
-        await tx.ExecuteAsync($"{sql};\n{InsertSql("Event")}", parameters);
+        var command = $"WITH change AS (\n{sql}\n)\n{InsertSql("Event")}";
+        await (lastInWrite ? tx.ExecuteLastAsync(command, parameters) : tx.ExecuteAsync(command, parameters));
         tx.AfterCommit(signal.Notify);
     }
 

@@ -35,7 +35,10 @@ internal sealed class PostgresEngine(NpgsqlDataSource dataSource, ILogger logger
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 tx = begin(connection, transaction, cancellationToken);
                 result = await write(tx);
-                await transaction.CommitAsync(CancellationToken.None);
+                if (!tx.Committed)
+                {
+                    await transaction.CommitAsync(CancellationToken.None);
+                }
             }
             catch (PostgresException ex) when (IsRetryable(ex) && attempt < MaxAttempts)
             {
