@@ -93,7 +93,7 @@ public sealed class PostgresServer
         await RunAsPostgresAsync(asRoot, initdb, "-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8");
         var port = FreePorts.Tcp();
         var durability = _durable ? "-c fsync=on -c synchronous_commit=on -c full_page_writes=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-        var statements = _statements ? " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on" : "";
+        var statements = _statements ? " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on -c pg_stat_statements.track_planning=on" : "";
         await RunAsPostgresAsync(asRoot, Path.Combine(Bin, "pg_ctl"), "-D", dataDir, "-l", Path.Combine(dataDir, "server.log"), "-w", "-o",
             $"-p {port} -k {dataDir} -c listen_addresses=127.0.0.1 {durability} -c max_connections=300{statements}", "start");
         var server = new PostgresServer(dataDir, port);

@@ -48,9 +48,12 @@ public static class OutboxOrder
             return false;
         }
 
+        // The newest transaction past the position, against the horizon: an index's last entry whatever the planner
+        // believes of a growing table. "EXISTS (… AND tx >= horizon)" was planned as a scan of the whole table from
+        // its oldest row when the statistics were stale, and the rows it looks for are the newest.
         var org = orgId is null ? "" : "org_id = @orgId AND ";
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            $"SELECT EXISTS (SELECT 1 FROM events WHERE {org}(tx, seq) > (@afterTx, @afterSeq) AND tx >= {Horizon})",
+            $"SELECT coalesce((SELECT max(tx) FROM events WHERE {org}(tx, seq) > (@afterTx, @afterSeq)), -1) >= {Horizon}",
             Parameters(after, new { orgId }), transaction, cancellationToken: cancellationToken));
     }
 
