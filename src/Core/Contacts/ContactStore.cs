@@ -265,7 +265,7 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
 
         var firstName = c.FirstName ?? existing.FirstName;
         var lastName = c.LastName ?? existing.LastName;
-        var name = c.Name ?? (c.FirstName is not null || c.LastName is not null ? JoinName(firstName, lastName) : existing.Name);
+        var name = c.Name ?? (c.FirstName is not null || c.LastName is not null ? NewContactText.JoinName(firstName, lastName) : existing.Name);
         var email = c.Email ?? existing.Email;
         var consentChanged = c.ConsentCapture is not null && c.ConsentCapture != existing.ConsentCapture;
         var changed = new
@@ -411,6 +411,4 @@ public sealed class ContactStore(ApplianceStore store, EventOutbox outbox, IEnum
             return new StoredNow(text, UtcTimestamp.Parse(text));
         }
     }
-
-    private static string? JoinName(string? first, string? last) => NewContactText.JoinName(first, last);
 }
