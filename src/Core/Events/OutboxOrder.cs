@@ -103,4 +103,8 @@ public static class OutboxOrder
 }
 
 /// <summary>What a fan-out took from the outbox: how many events, and whether committed ones wait behind a running transaction.</summary>
-public readonly record struct OutboxTake(int Count, bool HeldBack);
+public readonly record struct OutboxTake(int Count, bool HeldBack)
+{
+    /// <summary>Nothing taken, nothing waiting.</summary>
+    public static OutboxTake None => default;
+}

@@ -32,6 +32,7 @@ internal sealed class ConnectorDispatcher(
     private readonly ConcurrentQueue<BatchResult> _finished = new();
     private readonly List<BatchResult> _unrecorded = [];
     private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
+    private DateTimeOffset _passedIdleAt = DateTimeOffset.MinValue;
     private readonly List<Task> _running = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -97,7 +98,12 @@ internal sealed class ConnectorDispatcher(
                 await recorder.RecordAsync(tx, result);
             }
 
-            var fannedOut = await SyncFanOut.RunAsync(tx, FanOutBatch);
+            var fannedOut = await SyncFanOut.RunAsync(tx, FanOutBatch, () =>
+            {
+                var due = tx.Now - _passedIdleAt >= _options.PollInterval;
+                _passedIdleAt = due ? tx.Now : _passedIdleAt;
+                return due;
+            });
             foreach (var connector in await SyncClaims.WritableAsync(tx))
             {
                 if (!_busy.Contains(connector.Id) && _writers.ContainsKey(connector.Kind) && await SyncClaims.ClaimAsync(tx, connector, node.Id, _options.BatchSize) is { } batch)

@@ -8,7 +8,8 @@ namespace Cualify.Appliance.Relay.Connectors;
 /// Turns new outbox events into sync rows, one per (connector, record), and moves the connectors' cursor past them in
 /// the same transaction, so an event becomes syncs exactly once. Final calls, sent emails, replies and (when the connector has
 /// an opt-out property) opt-outs are written; the unique (connector, object, object_id) key makes a replayed or
-/// repeated event add nothing.
+/// repeated event add nothing. With no connector the cursor only moves when the caller says <c>passIdle</c>, as in the
+/// webhooks' fan-out: a connector only takes events after its creation (<c>from_seq</c>).
 /// </summary>
 internal static class SyncFanOut
 {
@@ -20,11 +21,16 @@ internal static class SyncFanOut
 
     private sealed record Target(string Id, string OrgId, string Kind, string Options, long FromSeq);
 
-    public static async Task<OutboxTake> RunAsync(StoreTransaction tx, int batchSize)
+    public static async Task<OutboxTake> RunAsync(StoreTransaction tx, int batchSize, Func<bool> passIdle)
     {
-        var cursor = await OutboxOrder.ReadCursorAsync(tx, CursorName);
         var connectors = (await tx.QueryAsync<Target>(
             "SELECT id, org_id, kind, options, from_seq FROM connectors WHERE deleted_at IS NULL AND status <> 'disabled'")).ToList();
+        if (connectors.Count == 0 && !passIdle())
+        {
+            return OutboxTake.None;
+        }
+
+        var cursor = await OutboxOrder.ReadCursorAsync(tx, CursorName);
         if (connectors.Count == 0)
         {
             return await OutboxOrder.PassAllAsync(tx, CursorName, cursor);

@@ -7,7 +7,9 @@ namespace Cualify.Appliance.Relay.Delivery;
 /// <summary>
 /// Turns new outbox events into delivery rows, one per matching active endpoint of the event's own org, and
 /// moves the relay's cursor past them in the same transaction: an event is fanned out exactly once, and a crash
-/// at any point leaves either both or neither.
+/// at any point leaves either both or neither. With no endpoint anywhere there is nothing to fan out, and the cursor
+/// only moves past the events when the caller says <c>passIdle</c>: an endpoint only ever gets events after its
+/// creation (<c>from_seq</c>), so a cursor left behind loses nothing, and a busy store is spared a commit per write.
 /// </summary>
 internal static class FanOut
 {
@@ -15,8 +17,13 @@ internal static class FanOut
 
     private sealed record OutboxRow(long Tx, long Seq, string Id, string OrgId, string Type);
 
-    public static async Task<OutboxTake> RunAsync(StoreTransaction tx, IReadOnlyList<ActiveWebhook> webhooks, int batchSize)
+    public static async Task<OutboxTake> RunAsync(StoreTransaction tx, IReadOnlyList<ActiveWebhook> webhooks, int batchSize, bool passIdle)
     {
+        if (webhooks.Count == 0 && !passIdle)
+        {
+            return OutboxTake.None;
+        }
+
         var cursor = await OutboxOrder.ReadCursorAsync(tx, CursorName);
         if (webhooks.Count == 0)
         {

@@ -42,6 +42,7 @@ internal sealed class OutboxDispatcher(
     private readonly List<Task> _running = [];
     private int _claimedTotal;
     private int _rotation;
+    private DateTimeOffset _passedIdleAt = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -97,7 +98,13 @@ internal sealed class OutboxDispatcher(
             }
 
             var webhooks = await ActiveWebhook.LoadAsync(tx);
-            var fannedOut = await FanOut.RunAsync(tx, webhooks, _options.FanOutBatchSize);
+            var passIdle = webhooks.Count == 0 && tx.Now - _passedIdleAt >= _options.PollInterval;
+            var fannedOut = await FanOut.RunAsync(tx, webhooks, _options.FanOutBatchSize, passIdle);
+            if (passIdle)
+            {
+                _passedIdleAt = tx.Now;
+            }
+
             await claims.ClaimAsync(tx, webhooks, FreeSlots, globalFree, _rotation++, jobs);
             return (FannedOut: fannedOut, NextDue: await DeliveryClaims.NextDueAsync(tx), tx.Now);
         }, stoppingToken);
