@@ -7,7 +7,7 @@ namespace Cualify.Appliance.Bench.Sip;
 /// <summary>
 /// SIP bench: sipp's built-in UAS on loopback; our user agent and sipp's built-in UAC (the reference) against it in
 /// the same run. <c>bench sip [cps|concurrent|recorded|all] [--rates 100,200,…] [--seconds 10] [--concurrent 500,1000]
-/// [--ramp 200] [--hold 30] [--rtp-echo] [--transport udp|tcp]</c>; <c>srtp</c>: concurrent calls with SRTP both ways against plain RTP, same run; with tcp both user agents keep one TCP connection
+/// [--ramp 200] [--hold 30] [--rtp-echo] [--transport udp|tcp] [--ours-only] [--retained]</c>; <c>srtp</c>: concurrent calls with SRTP both ways against plain RTP, same run; with tcp both user agents keep one TCP connection
 /// to the UAS (ours by <c>Dialer:Sip:Transport=tcp</c>, sipp's by <c>-t t1</c>). <c>recorded</c>: concurrent calls with RTP echo and every call recorded,
 /// passing while at most 1 % of our audio frames leave more than 10 ms late; also the disk bytes per recorded minute.
 /// </summary>
@@ -24,6 +24,9 @@ public static class SipBench
         var holdSeconds = options.Int("hold", 30);
         var rtpEcho = args.Contains("--rtp-echo") || mode is "recorded" or "srtp";
         var transport = options.Get("transport", "udp");
+        // Only our steps (sipp's UAC not run): for A/B runs of our stack, where sipp's ceiling is not the question.
+        var oursOnly = args.Contains("--ours-only");
+        var retained = args.Contains("--retained");
 
         Console.WriteLine($"# SIP bench over {transport} {DateTimeOffset.UtcNow:u} on {MachineInfo.Describe()}, load average {LoadAverage()}");
         var sippTransport = transport == "tls" ? "tcp" : transport;
@@ -66,9 +69,21 @@ public static class SipBench
                 {
                     var failedBefore = uas.FailedCalls;
                     using var sampler = args.Contains("--alloc-types") ? new AllocationSampler() : null;
+                    var ports = new RtpPortWatch(stack.UserAgent.Media.Ports);
                     var cost = PerCallCost.Start();
                     var result = await LoadRunner.RunAsync(stack, rate, calls, TimeSpan.Zero);
                     var perCall = cost.Stop(calls);
+                    await ports.DisposeAsync();
+                    if (retained)
+                    {
+                        // What the step's calls left behind (Accepted INVITEs until timer M, BYEs until timer K), with
+                        // the garbage gone: does not depend on how busy the machine is. Changes the next step's heap.
+                        GC.Collect();
+                        GC.WaitForPendingFinalizers();
+                        GC.Collect();
+                        perCall += $", live after a full GC {GC.GetTotalMemory(false) / 1048576.0:0.0} MB with {stack.UserAgent.Transactions.ClientTransactionCount} client transactions";
+                    }
+                    perCall += $", RTP ports held at most {ports.Peak} of {(sipOptions.RtpPortRange.Last - sipOptions.RtpPortRange.First) / 2 + 1}";
                     if (sampler is not null)
                     {
                         Console.WriteLine($"allocations sampled during {rate} calls/s, by type:\n{sampler.Report()}");
@@ -92,7 +107,7 @@ public static class SipBench
                     ourText = "- | stopped";
                 }
 
-                if (!sippFailed)
+                if (!sippFailed && !oursOnly)
                 {
                     var failedBefore = uas.FailedCalls;
                     var (exit, elapsed, failed) = await Sipp.RunUacAsync(uas.Port, rate, calls, 0, sippTransport);
@@ -116,7 +131,7 @@ public static class SipBench
                 }
 
                 Console.WriteLine($"| {rate} | {ourText} | {sippText} |");
-                if (oursFailed && sippFailed)
+                if (oursFailed && (sippFailed || oursOnly))
                 {
                     break;
                 }

@@ -17,7 +17,7 @@ public sealed class SipMetrics(SipStackService service) : IMetricsSource
         metrics.ScrapeGauge("cualify_sip_rtp_streams", "RTP streams being paced").Set(ua.Media.Clock.StreamCount);
         metrics.ScrapeGauge("cualify_sip_rtp_ports_in_use", "RTP ports held by calls").Set(ua.Media.Ports.InUse);
         metrics.ScrapeGauge("cualify_sip_transactions", "SIP transactions alive", "side")
-            .Set(ua.Transactions.ClientTransactionCount, "client");
+            .Set(ua.Transactions.ClientTransactionCount + ua.Transactions.AcceptedInviteCount, "client");
         metrics.Gauge("cualify_sip_transactions", "SIP transactions alive", "side").Set(ua.Transactions.ServerTransactionCount, "server");
         var retransmissions = ua.Transactions.Retransmissions;
         var again = metrics.Counter("cualify_sip_retransmissions_total",

@@ -72,7 +72,7 @@ public sealed class SipOptions
 
     public int LocalPort { get; set; } = 5060;
 
-    /// <summary>RTP port range, <c>first-last</c>.</summary>
+    /// <summary>RTP port range, <c>first-last</c>: a call holds an even port and the one after it (RTCP) from its INVITE until its BYE leaves, so half the range is the calls that can be in flight at once.</summary>
     public string RtpPorts { get; set; } = "10000-20000";
 
     /// <summary>Audio codecs to offer, in order of preference: <c>PCMU</c>, <c>PCMA</c>.</summary>

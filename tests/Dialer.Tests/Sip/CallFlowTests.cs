@@ -1,6 +1,7 @@
 using Cualify.Appliance.Dialer.Sip;
 using Cualify.Appliance.Dialer.Sip.Auth;
 using Cualify.Appliance.Dialer.Sip.Messages;
+using Cualify.Appliance.Dialer.Sip.Transactions;
 using Cualify.Appliance.Dialer.Telephony;
 
 namespace Cualify.Appliance.Dialer.Tests.Sip;
@@ -177,10 +178,11 @@ public sealed class CallFlowTests
 
         Assert.Equal(answer.CSeq.Number, ack.CSeq.Number);
         Assert.Equal("peer-tag", ack.To!.Tag);
-        // The INVITE transaction stays Accepted for 64×T1 (it just passed that 2xx on) and the BYE's waits out timer K,
-        // but neither holds the call any more. The media clock lets go of the call's stopped player on a tick of its
-        // own, which runs on the thread pool after the fake clock moves: collect until then.
-        Assert.Equal(2, peer.Stack.UserAgent.Transactions.ClientTransactionCount);
+        // The INVITE stays Accepted for 64×T1 (as an entry of the accepted table, which just ACKed that 2xx) and the
+        // BYE's transaction waits out timer K, but neither holds the call any more. The media clock lets go of the
+        // call's stopped player on a tick of its own, which runs on the thread pool after the fake clock moves: collect
+        // until then.
+        Assert.Equal((1, 1), (peer.Stack.UserAgent.Transactions.ClientTransactionCount, peer.Stack.UserAgent.Transactions.AcceptedInviteCount));
         for (var round = 0; round < 200 && finished.IsAlive; round++)
         {
             peer.Time.Advance(TimeSpan.FromMilliseconds(20));
@@ -191,6 +193,56 @@ public sealed class CallFlowTests
         }
 
         Assert.False(finished.IsAlive, "the finished call is still referenced");
+    }
+
+    [Fact]
+    public async Task A_hung_up_call_gives_its_RTP_and_RTCP_ports_back_when_its_BYE_leaves_without_waiting_for_the_answer()
+    {
+        var peer = await InMemoryPeer.StartAsync();
+        await using var _ = peer;
+        var progress = new RecordingProgress();
+        var call = (Cualify.Appliance.Dialer.Sip.UserAgent.SipCall)await new SipTelephonyProvider(peer.Stack).StartAsync(TestStacks.Plan(), progress, CancellationToken.None);
+        var invite = await peer.ExpectAsync("INVITE");
+        peer.Answer(invite, 200, "OK");
+        await peer.ExpectAsync("ACK");
+        await progress.Answered.WaitAsync(TimeSpan.FromSeconds(30));
+        var ports = peer.Stack.UserAgent.Media.Ports;
+        var rtpPort = call.LocalRtpPort!.Value;
+        Assert.Equal(1, ports.InUse);
+
+        await call.HangUpAsync(HangupReason.MaxDurationReached, CancellationToken.None);
+        await peer.ExpectAsync("BYE");
+        await progress.EndAsync(TimeSpan.FromSeconds(30));
+
+        // The BYE is still unanswered (its transaction runs until timer F), yet both ports are free again.
+        Assert.Equal(0, ports.InUse);
+        using var rtcp = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        rtcp.Bind(new System.Net.IPEndPoint(ports.BindAddress, rtpPort + 1));
+    }
+
+    [Fact]
+    public async Task Once_timer_M_has_run_out_a_finished_calls_2xx_is_no_longer_ACKed()
+    {
+        var peer = await InMemoryPeer.StartAsync();
+        await using var _ = peer;
+        var (_, answer) = await AnswerAndHangUpAsync(peer);
+        peer.Send(answer);
+        await peer.ExpectAsync("ACK");
+
+        peer.Time.Advance(SipTimers.Default.Timeout + TimeSpan.FromSeconds(1));
+        peer.Send(answer);
+        // Something the stack surely answers, after the 2xx: what comes back first shows whether the 2xx was ACKed.
+        var options = new SipRequest("OPTIONS", $"sip:127.0.0.1:{peer.StackEndPoint.Port}");
+        options.Headers.Add("Via", $"SIP/2.0/UDP 127.0.0.1:{peer.EndPoint.Port};branch=z9hG4bKafter-m");
+        options.Headers.Add("From", "<sip:x@y>;tag=1");
+        options.Headers.Add("To", "<sip:cualify@z>");
+        options.Headers.Add("Call-ID", "after-timer-m");
+        options.Headers.Add("CSeq", "1 OPTIONS");
+        peer.Send(options);
+
+        var next = Assert.IsType<SipResponse>(await peer.NextAsync());
+        Assert.Equal((200, "OPTIONS"), (next.StatusCode, next.CSeq.Method));
+        Assert.Equal(0, peer.Stack.UserAgent.Transactions.AcceptedInviteCount);
     }
 
     /// <summary>A call answered, hung up and finished; only a weak reference to it leaves this method.</summary>

@@ -16,6 +16,7 @@ public sealed class ClientInviteTransaction : ClientTransaction
     private readonly SipTimer _timerDm;
     private TimeSpan _intervalA;
     private byte[]? _ackBytes;
+    private long _acceptedUntil;
 
     internal ClientInviteTransaction(SipTransactionLayer layer, SipRequest invite, IPEndPoint destination, IClientTransactionUser user)
         : base(layer, invite, destination, user)
@@ -63,6 +64,7 @@ public sealed class ClientInviteTransaction : ClientTransaction
                     // Accepted lasts 64×T1 at thousands of calls a second: it keeps no copy of the INVITE it never resends.
                     LetGoOfRequest();
                     _timerDm.Start(Timers.Timeout);
+                    _acceptedUntil = Layer.Time.GetTimestamp() + (long)(Timers.Timeout.TotalSeconds * Layer.Time.TimestampFrequency);
                     deliver = true;
                     break;
                 case TransactionState.Calling or TransactionState.Proceeding:
@@ -95,6 +97,28 @@ public sealed class ClientInviteTransaction : ClientTransaction
         {
             User.OnResponse(this, response);
         }
+    }
+
+    /// <summary>
+    /// For a finished call: an Accepted transaction leaves what is left of it (ACKing its dialog's retransmitted 2xx
+    /// until timer M) to the layer's <see cref="AcceptedInvites"/> and terminates. False, and nothing changes, in any
+    /// other state.
+    /// </summary>
+    internal bool Retire(ReAck reAck)
+    {
+        lock (Gate)
+        {
+            if (State != TransactionState.Accepted)
+            {
+                return false;
+            }
+
+            // Into the table first: a 2xx arriving in between still finds the transaction.
+            Layer.AcceptedInvites.Add(Key, reAck, _acceptedUntil);
+            TerminateLocked();
+        }
+
+        return true;
     }
 
     /// <summary>The ACK for a non-2xx final response (RFC 3261 §17.1.1.3): same branch, the response's To.</summary>

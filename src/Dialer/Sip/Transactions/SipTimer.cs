@@ -28,11 +28,20 @@ internal sealed class SipTimer
     public void Start(TimeSpan due)
     {
         var ticket = new SipTimerTicket(this);
-        Interlocked.Exchange(ref _armed, ticket)?.Cancel();
+        Cancel(Interlocked.Exchange(ref _armed, ticket));
         _queue.Schedule(ticket, due);
     }
 
-    public void Stop() => Interlocked.Exchange(ref _armed, null)?.Cancel();
+    public void Stop() => Cancel(Interlocked.Exchange(ref _armed, null));
+
+    private void Cancel(SipTimerTicket? ticket)
+    {
+        if (ticket is not null)
+        {
+            ticket.Cancel();
+            _queue.Cancelled();
+        }
+    }
 
     internal void Fire() => _callback(_state);
 }

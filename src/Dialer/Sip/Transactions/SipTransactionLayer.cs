@@ -25,6 +25,7 @@ public sealed class SipTransactionLayer : ISipMessageSink
         Timers = timers;
         Logger = logger;
         TimerQueue = new SipTimerQueue(time, logger);
+        AcceptedInvites = new AcceptedInvites(transport, time, TimerQueue, Retransmissions);
     }
 
     public SipTransport Transport { get; }
@@ -42,6 +43,11 @@ public sealed class SipTransactionLayer : ISipMessageSink
     public ITransactionUser? User { get; set; }
 
     public int ClientTransactionCount => _clients.Count;
+
+    /// <summary>Finished calls' INVITEs still Accepted (timer M running), kept as a table entry rather than a transaction each.</summary>
+    public int AcceptedInviteCount => AcceptedInvites.Count;
+
+    internal AcceptedInvites AcceptedInvites { get; }
 
     /// <summary>What was sent again and received again; read by metrics.</summary>
     public SipRetransmissions Retransmissions { get; } = new();
@@ -75,11 +81,19 @@ public sealed class SipTransactionLayer : ISipMessageSink
 
     public void OnResponse(SipResponse response, IPEndPoint remote)
     {
-        var branch = response.TopVia?.Branch;
-        if (branch is not null && _clients.TryGetValue(ClientTransaction.KeyOf(branch, response.CSeq.Method), out var transaction))
+        if (response.TopVia?.Branch is { } branch)
         {
-            transaction.OnResponse(response);
-            return;
+            var key = ClientTransaction.KeyOf(branch, response.CSeq.Method);
+            if (_clients.TryGetValue(key, out var transaction))
+            {
+                transaction.OnResponse(response);
+                return;
+            }
+
+            if (AcceptedInvites.TryAbsorb(key, response))
+            {
+                return;
+            }
         }
 
         User?.OnStrayResponse(response, remote);

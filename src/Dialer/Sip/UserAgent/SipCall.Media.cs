@@ -17,6 +17,7 @@ public sealed partial class SipCall
     private NegotiatedMedia? _media;
     private bool _promptPlayed;
     private CallRecorder? _recorder;
+    private volatile bool _mediaReleased;
 
     /// <summary>The local RTP port of this call (tests tell our packets from anyone else's by it).</summary>
     internal int? LocalRtpPort => _rtp?.LocalPort;
@@ -111,6 +112,31 @@ public sealed partial class SipCall
     }
 
     private void StopMedia() => _player?.Stop();
+
+    /// <summary>
+    /// Gives the RTP and RTCP ports back (again at release: closing twice is harmless). Called as soon as our BYE is
+    /// out: RFC 3261 §15.1.1 has the caller stop sending and listening for media once the BYE is handed to its
+    /// transaction, and a BYE the peer never answers (timer F, 64×T1) kept both ports meanwhile; at thousands of calls
+    /// a second, after a stall, that was the whole range (calls failed <c>media_unavailable</c>).
+    /// </summary>
+    private async Task ReleaseMediaAsync()
+    {
+        _mediaReleased = true;
+        if (_rtp is not null)
+        {
+            await _rtp.DisposeAsync();
+        }
+
+        if (_rtpReceiving is not null)
+        {
+            await _rtpReceiving;
+        }
+
+        if (_rtcp is not null)
+        {
+            await _rtcp.DisposeAsync();
+        }
+    }
 
     /// <summary>From the answer on, both directions go into the plan's recording file (written under a partial name).</summary>
     private void StartRecording()

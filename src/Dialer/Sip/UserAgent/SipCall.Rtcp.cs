@@ -50,7 +50,7 @@ public sealed partial class SipCall
         watch = NewTimer(() =>
         {
             // Checked on every tick: a tick already under way when the call was released must not re-arm it.
-            if (_released)
+            if (_released || _mediaReleased)
             {
                 return;
             }

@@ -161,11 +161,19 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         }
     }
 
-    /// <summary>The call's transactions still running (INVITE until timer M, BYE until answered) no longer hold it.</summary>
+    /// <summary>
+    /// The call's transactions still running (INVITE until timer M, BYE until answered) no longer hold it; an Accepted
+    /// INVITE whose 2xx was ACKed leaves only its ACK behind, in the transaction layer's table.
+    /// </summary>
     private void HandOverTransactions()
     {
         var finished = new FinishedCall(_ua.Transactions, _ack, _invite?.CSeq.Number ?? 0);
-        _inviteTransaction?.HandOver(finished);
+        if (_inviteTransaction is { } invite &&
+            !(_ack is { } ack && invite.Retire(new ReAck(ack.Bytes, ack.Destination, ack.RemoteTag, _invite!.CSeq.Number))))
+        {
+            invite.HandOver(finished);
+        }
+
         _cancelTransaction?.HandOver(finished);
         _byeTransaction?.HandOver(finished);
         _referTransaction?.HandOver(finished);
@@ -221,6 +229,11 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
 
         StopMedia();
         await FinishRecordingAsync();
+        if (awaitingBye)
+        {
+            await ReleaseMediaAsync();
+        }
+
         if (_endReported)
         {
             return;
@@ -291,21 +304,7 @@ public sealed partial class SipCall : IProviderCall, IClientTransactionUser
         StopMedia();
         await FinishRecordingAsync();
         await ReleaseAgentAsync();
-        if (_rtp is not null)
-        {
-            await _rtp.DisposeAsync();
-        }
-
-        if (_rtpReceiving is not null)
-        {
-            await _rtpReceiving;
-        }
-
-        if (_rtcp is not null)
-        {
-            await _rtcp.DisposeAsync();
-        }
-
+        await ReleaseMediaAsync();
         ReleaseSrtp();
     }
 }
