@@ -28,20 +28,11 @@ internal sealed class SipTimer
     public void Start(TimeSpan due)
     {
         var ticket = new SipTimerTicket(this);
-        Cancel(Interlocked.Exchange(ref _armed, ticket));
+        Interlocked.Exchange(ref _armed, ticket)?.Cancel();
         _queue.Schedule(ticket, due);
     }
 
-    public void Stop() => Cancel(Interlocked.Exchange(ref _armed, null));
-
-    private void Cancel(SipTimerTicket? ticket)
-    {
-        if (ticket is not null)
-        {
-            ticket.Cancel();
-            _queue.Cancelled();
-        }
-    }
+    public void Stop() => Interlocked.Exchange(ref _armed, null)?.Cancel();
 
     internal void Fire() => _callback(_state);
 }

@@ -8,11 +8,7 @@ namespace Cualify.Appliance.Dialer.Sip.Transactions;
 /// stop several timers: one <see cref="ITimer"/> each cost an allocation, the runtime timer queue's lock and its walk
 /// over every live timer (the 32 s timers B, D, M included) on each tick. Here a start is one heap insert; a stop only
 /// cancels the start's ticket and its stale entry is dropped when it comes due. Callbacks run outside the lock, in
-/// due order, on the thread the timer fires on; one that throws is logged and the rest still run. Stale entries
-/// (timer B after every answer, M of every retired INVITE, F after every answered BYE: 32 s each) outnumbered the live
-/// ones several times at thousands of calls a second, a ticket object each for the garbage collector to trace: once
-/// more than half the entries may be stale the heap is rebuilt from the live ones (amortized: a rebuild of n entries
-/// follows n/2 stops).
+/// due order, on the thread the timer fires on; one that throws is logged and the rest still run.
 /// </summary>
 public sealed class SipTimerQueue : IDisposable
 {
@@ -22,8 +18,6 @@ public sealed class SipTimerQueue : IDisposable
     private readonly PriorityQueue<SipTimerTicket, (long Due, long Order)> _entries = new();
     private readonly Lock _gate = new();
     private long _order;
-    private long _cancelled;
-    private readonly List<(SipTimerTicket, (long, long))> _live = [];
     private long _armedFor = long.MaxValue;
     private bool _disposed;
 
@@ -57,39 +51,12 @@ public sealed class SipTimerQueue : IDisposable
                 return;
             }
 
-            if (Interlocked.Read(ref _cancelled) is var cancelled and > CompactionFloor && cancelled > _entries.Count / 2)
-            {
-                CompactLocked();
-            }
-
             _entries.Enqueue(ticket, (dueAt, _order++));
             if (dueAt < _armedFor)
             {
                 ArmLocked(dueAt, now);
             }
         }
-    }
-
-    /// <summary>A start was stopped or replaced: its entry, if still queued, is stale. (Stops after firing count too; that only compacts sooner.)</summary>
-    internal void Cancelled() => Interlocked.Increment(ref _cancelled);
-
-    private const int CompactionFloor = 4096;
-
-    private void CompactLocked()
-    {
-        Interlocked.Exchange(ref _cancelled, 0);
-        foreach (var entry in _entries.UnorderedItems)
-        {
-            if (entry.Element.Timer is not null)
-            {
-                _live.Add(entry);
-            }
-        }
-
-        // Both arrays keep their size: at this rate they fill again, and a large array reallocated is a gen2 allocation.
-        _entries.Clear();
-        _entries.EnqueueRange(_live);
-        _live.Clear();
     }
 
     private void OnTick()
