@@ -76,6 +76,31 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task Events_written_while_no_endpoint_exists_never_reach_one_registered_later_and_its_own_events_arrive_at_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        // A poll interval longer than the test: with no endpoint the relay leaves its cursor behind the events until then.
+        await using var appliance = await RelayHarness.StartAsync(settings: new Dictionary<string, string?> { ["Relay:PollInterval"] = "00:10:00" });
+        using var client = appliance.AdminClient();
+        for (var n = 1; n <= 20; n++)
+        {
+            await client.UpsertContactAsync(n);
+        }
+
+        var (cursor, newest) = await appliance.Get<Core.Store.ApplianceStore>().ReadAsync(async c => (
+            await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, "SELECT seq FROM relay_cursors WHERE name = 'webhooks'"),
+            await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, "SELECT max(seq) FROM events")));
+        Assert.True(cursor < newest, $"the cursor ({cursor}) was expected behind the newest event ({newest}), so that this test covers it");
+
+        await client.CreateWebhookAsync(receiver.Url(), "*");
+        await client.UpsertContactAsync(21);
+        await Eventually.TrueAsync(() => receiver.Received.Count >= 1, "the new contact's event arrives without waiting for a poll");
+        await Task.Delay(500);
+
+        Assert.Equal([RelayHarness.Phone(21)], receiver.Received.Select(r => r.Envelope["data"]!["phone_e164"]!.ToString()));
+    }
+
+    [Fact]
     public async Task An_endpoint_of_one_org_never_gets_another_orgs_events()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
