@@ -103,13 +103,15 @@ public sealed class TwilioCall : IProviderCall
                     end = end with { TalkSeconds = report.DurationSec, AnsweredAt = report.AnsweredAt };
                 }
 
-                _registry.Remove(this);
                 try
                 {
                     await _progress.EndedAsync(end, cancellationToken);
                 }
                 finally
                 {
+                    // Only once the end is in the store: a status callback arriving meanwhile finds the call here and
+                    // waits on its gate, instead of finding it gone and ending the still-live stored call itself.
+                    _registry.Remove(this);
                     _ended.TrySetResult();
                 }
             }
@@ -167,13 +169,13 @@ public sealed class TwilioCall : IProviderCall
 
             var outcome = _state == TwilioProgress.Answered ? CallOutcome.Completed : CallOutcome.Failed;
             _state = TwilioProgress.Ended;
-            _registry.Remove(this);
             try
             {
                 await _progress.EndedAsync(new CallEnd(outcome, _requested ?? TwilioStatusMap.ProviderError, Detail: detail), cancellationToken);
             }
             finally
             {
+                _registry.Remove(this);
                 _ended.TrySetResult();
             }
         }
