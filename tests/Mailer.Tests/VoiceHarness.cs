@@ -95,8 +95,8 @@ public static class VoiceHarness
         {
             await Task.Delay(5);
             var state = await store.ReadAsync(c => c.ExecuteScalarAsync<string>("""
-                SELECT coalesce((SELECT group_concat(id || status || updated_at) FROM calls), '') || '|' ||
-                       coalesce((SELECT group_concat(id || status || coalesce(scheduled_at, '')) FROM sequence_steps), '')
+                SELECT coalesce((SELECT string_agg(id || status || updated_at, ',') FROM calls), '') || '|' ||
+                       coalesce((SELECT string_agg(id || status || coalesce(scheduled_at, ''), ',') FROM sequence_steps), '')
                 """));
             var idle = ThreadPool.PendingWorkItemCount == 0 || i > 20;
             stable = state == previous && idle ? stable + 1 : 0;

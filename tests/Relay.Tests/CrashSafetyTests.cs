@@ -1,6 +1,5 @@
 using Cualify.Appliance.Testing;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
 namespace Cualify.Appliance.Relay.Tests;
@@ -62,7 +61,7 @@ public sealed partial class CrashSafetyTests(ITestOutputHelper output)
             $"the kill must land mid-burst: {acknowledged.Count} writes acknowledged, {receivedBeforeKill} delivered");
 
         await using var second = await ApplianceProcess.StartAsync(dataDir.Path, environment);
-        var committed = await CommittedEventsAsync(dataDir.Combine("appliance.db"));
+        var committed = await CommittedEventsAsync(dataDir.Path);
         Assert.True(committed.Count >= acknowledged.Count, $"every acknowledged write has its event ({committed.Count} events, {acknowledged.Count} acknowledged)");
         await Eventually.TrueAsync(() => committed.All(e => receiver.Received.Any(r => r.EventId == e.Id)),
             $"all {committed.Count} committed events reach the receiver after the restart", TimeSpan.FromSeconds(60));
@@ -82,10 +81,9 @@ public sealed partial class CrashSafetyTests(ITestOutputHelper output)
 
     private sealed record CommittedEvent(string Id, string Type);
 
-    private static async Task<List<CommittedEvent>> CommittedEventsAsync(string databasePath)
+    private static async Task<List<CommittedEvent>> CommittedEventsAsync(string dataDir)
     {
-        await using var connection = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
+        await using var connection = await TestStore.OpenAsync(dataDir);
         return (await connection.QueryAsync<CommittedEvent>("SELECT id, type FROM events WHERE type LIKE 'contact.%' ORDER BY seq")).ToList();
     }
 }

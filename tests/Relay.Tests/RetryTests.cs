@@ -147,9 +147,13 @@ public sealed class RetryTests
             await client.UpsertContactAsync(i);
         }
 
-        // Several are claimed ahead of the one-request gate while the first request is held.
+        // Several are claimed ahead of the one-request gate while the first request is held. On PostgreSQL the cap is
+        // shared by every node on the database (SPEC §9), so a claim never runs ahead of it and nothing more is claimed.
         await Eventually.TrueAsync(() => receiver.InFlight == 1, "the first request is held");
-        await Eventually.TrueAsync(async () => (await appliance.DeliveryRowsAsync(webhook.Id)).Count(r => r.Status == "sending") > 1, "more are claimed");
+        if (!TestStore.IsPostgres)
+        {
+            await Eventually.TrueAsync(async () => (await appliance.DeliveryRowsAsync(webhook.Id)).Count(r => r.Status == "sending") > 1, "more are claimed");
+        }
         first.SetResult();
         await Eventually.TrueAsync(async () => (await appliance.DeliveryRowsAsync(webhook.Id)).All(r => r.Status == "failed"), "every delivery ends failed");
         Assert.Single(receiver.Received);

@@ -16,6 +16,14 @@ public sealed class TempDirectory : IDisposable
     public void Dispose()
     {
         TestStore.DropDatabaseOf(Path);
+        if (Environment.GetEnvironmentVariable("CUALIFY_TEST_KEEP_LOGS") is { Length: > 0 } keep)
+        {
+            foreach (var log in Directory.GetFiles(Path, "*.log", SearchOption.AllDirectories))
+            {
+                File.Copy(log, System.IO.Path.Combine(keep, System.IO.Path.GetFileName(Path) + "-" + System.IO.Path.GetFileName(log)), overwrite: true);
+            }
+        }
+
         try
         {
             Directory.Delete(Path, recursive: true);

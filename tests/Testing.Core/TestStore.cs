@@ -72,6 +72,22 @@ public static class TestStore
         return File.Exists(file) ? file : null;
     }
 
+    /// <summary>
+    /// A connection to the store of the appliance run on <paramref name="dataDir"/>, for a test to read what a killed
+    /// process left: the folder's PostgreSQL database, or its SQLite file opened read-only.
+    /// </summary>
+    public static async Task<System.Data.Common.DbConnection> OpenAsync(string dataDir)
+    {
+        System.Data.Common.DbConnection connection = ConfigFileOf(dataDir) is { } file
+            ? new Npgsql.NpgsqlConnection(ConnectionStringIn(file))
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "appliance.db")};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static string ConnectionStringIn(string configFile) =>
+        JsonDocument.Parse(File.ReadAllText(configFile)).RootElement.GetProperty("Store").GetProperty("ConnectionString").GetString()!;
+
     /// <summary>Drops the database a data folder was given, if any (called by <see cref="TempDirectory.Dispose"/>).</summary>
     internal static void DropDatabaseOf(string dataDir)
     {
@@ -81,8 +97,7 @@ public static class TestStore
             return;
         }
 
-        var connectionString = JsonDocument.Parse(File.ReadAllText(file)).RootElement.GetProperty("Store").GetProperty("ConnectionString").GetString();
-        var name = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!;
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionStringIn(file)).Database!;
         PostgresServer.GetAsync().GetAwaiter().GetResult().DropDatabaseAsync(name).GetAwaiter().GetResult();
     }
 

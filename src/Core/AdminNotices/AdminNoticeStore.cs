@@ -91,7 +91,7 @@ public sealed class AdminNoticeStore(ApplianceStore store, OrgStore orgs, MailSi
     /// <summary>A failed try: due again at <paramref name="retryAt"/>, or failed for good when that is null.</summary>
     public Task RecordFailureAsync(StoreTransaction tx, string id, string error, DateTimeOffset? retryAt) =>
         tx.ExecuteAsync("""
-            UPDATE admin_notices SET status = CASE WHEN @retryAt IS NULL THEN 'failed' ELSE 'pending' END,
+            UPDATE admin_notices SET status = CASE WHEN CAST(@retryAt AS TEXT) IS NULL THEN 'failed' ELSE 'pending' END,
                 next_attempt_at = coalesce(@retryAt, next_attempt_at), claimed_until = NULL, last_error = @error
             WHERE id = @id
             """, new { id, error, retryAt });

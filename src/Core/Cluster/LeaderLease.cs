@@ -13,6 +13,7 @@ public sealed class LeaderLease(ApplianceStore store, ClusterNode node, IOptions
 {
     public const string Name = "leader";
     private volatile bool _held;
+    private readonly WorkSignal _taken = new();
 
     /// <summary>Whether this node runs the singletons now.</summary>
     public bool IsLeader => !store.IsPostgres || _held;
@@ -26,8 +27,14 @@ public sealed class LeaderLease(ApplianceStore store, ClusterNode node, IOptions
             WHERE leases.holder = excluded.holder OR leases.expires_at < @Now
             RETURNING holder
             """, new { Name, node.Id, until = tx.Now + options.Value.NodeTimeout, tx.Now });
-        _held = holder == node.Id;
-        return _held;
+        var held = holder == node.Id;
+        if (held && !_held)
+        {
+            tx.AfterCommit(_taken.Wake);
+        }
+
+        _held = held;
+        return held;
     }
 
     /// <summary>After a failed heartbeat this node can no longer prove it holds the lease.</summary>
@@ -45,7 +52,12 @@ public sealed class LeaderLease(ApplianceStore store, ClusterNode node, IOptions
         {
             while (!IsLeader)
             {
-                await Task.Delay(check, time, stoppingToken);
+                // Woken as soon as a heartbeat takes the lease, so a starting node does not wait a whole interval.
+                var taken = _taken.Next;
+                if (!IsLeader)
+                {
+                    await WorkSignal.WaitAsync(taken, check, time, stoppingToken);
+                }
             }
 
             using var lost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);

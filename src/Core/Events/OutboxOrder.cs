@@ -36,6 +36,14 @@ public static class OutboxOrder
     public static readonly TimeSpan HeldBackRecheck = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
+    /// Waits for <paramref name="next"/> or <see cref="HeldBackRecheck"/> of wall-clock time. Another transaction
+    /// ending is not on the appliance's schedule, so this wait never runs on an injected clock: a stopped one (a
+    /// test's fake clock) would hold the reader back until something else woke it.
+    /// </summary>
+    public static Task WaitWhileHeldBackAsync(Task next, CancellationToken cancellationToken) =>
+        WorkSignal.WaitAsync(next, HeldBackRecheck, TimeProvider.System, cancellationToken);
+
+    /// <summary>
     /// Whether committed events after <paramref name="after"/> are held back by an older transaction still running.
     /// That transaction need not write an event, so nothing may wake the reader when it ends: the reader looks again
     /// after <see cref="HeldBackRecheck"/> instead of its poll interval. Always false on SQLite.

@@ -128,10 +128,12 @@ public static class EventStream
                     var wait = keyCheckDue < idle ? keyCheckDue : idle;
                     if (wait > OutboxOrder.HeldBackRecheck && await reader.HeldBackAsync(orgId, after, cancellationToken))
                     {
-                        wait = OutboxOrder.HeldBackRecheck;
+                        await OutboxOrder.WaitWhileHeldBackAsync(next, cancellationToken);
                     }
-
-                    await WorkSignal.WaitAsync(next, wait, time, cancellationToken);
+                    else
+                    {
+                        await WorkSignal.WaitAsync(next, wait, time, cancellationToken);
+                    }
                 }
             }
         }

@@ -33,6 +33,7 @@ internal sealed class ConnectorDispatcher(
     private readonly List<BatchResult> _unrecorded = [];
     private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
     private DateTimeOffset _passedIdleAt = DateTimeOffset.MinValue;
+    private bool _heldBack;
     private readonly List<Task> _running = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -57,9 +58,14 @@ internal sealed class ConnectorDispatcher(
                 {
                     logger.LogError(ex, "A connector cycle failed; retrying in {Wait}", _options.PollInterval);
                     until = time.GetUtcNow() + _options.PollInterval;
+                    _heldBack = false;
                 }
 
-                if (until is { } due)
+                if (until is not null && _heldBack)
+                {
+                    await OutboxOrder.WaitWhileHeldBackAsync(woken, stoppingToken);
+                }
+                else if (until is { } due)
                 {
                     await WorkSignal.WaitUntilAsync(woken, due, time, stoppingToken);
                 }
@@ -116,6 +122,7 @@ internal sealed class ConnectorDispatcher(
         }, stoppingToken);
 
         _unrecorded.Clear();
+        _heldBack = cycle.FannedOut.HeldBack;
         foreach (var batch in batches)
         {
             _busy.Add(batch.Connector.Id);
@@ -127,7 +134,7 @@ internal sealed class ConnectorDispatcher(
             return null;
         }
 
-        var poll = cycle.Now + (cycle.FannedOut.HeldBack && OutboxOrder.HeldBackRecheck < _options.PollInterval ? OutboxOrder.HeldBackRecheck : _options.PollInterval);
+        var poll = cycle.Now + _options.PollInterval;
         return cycle.NextDue is { } due && due < poll ? due : poll;
     }
 

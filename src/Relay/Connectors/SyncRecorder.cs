@@ -82,7 +82,7 @@ internal sealed class SyncRecorder(EventOutbox outbox, AdminNoticeStore notices,
                 last_error = CASE WHEN @synced > 0 AND @LastError IS NULL THEN NULL ELSE coalesce(@LastError, last_error) END,
                 rate_limit_remaining = coalesce(@RateLimitRemaining, rate_limit_remaining),
                 token_expires_at = coalesce(@TokenExpiresAt, token_expires_at),
-                paused_until = CASE WHEN @PausedUntil IS NOT NULL THEN @PausedUntil WHEN @synced > 0 THEN NULL ELSE paused_until END,
+                paused_until = coalesce(@PausedUntil, CASE WHEN @synced > 0 THEN NULL ELSE paused_until END),
                 last_synced_at = CASE WHEN @synced > 0 THEN @Now ELSE last_synced_at END,
                 updated_at = @Now
             WHERE id = @Id

@@ -43,6 +43,7 @@ internal sealed class OutboxDispatcher(
     private int _claimedTotal;
     private int _rotation;
     private DateTimeOffset _passedIdleAt = DateTimeOffset.MinValue;
+    private bool _heldBack;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -66,9 +67,14 @@ internal sealed class OutboxDispatcher(
                 {
                     logger.LogError(ex, "A webhook relay cycle failed; retrying in {Wait}", _options.PollInterval);
                     wait = _options.PollInterval;
+                    _heldBack = false;
                 }
 
-                if (wait > TimeSpan.Zero)
+                if (wait > TimeSpan.Zero && _heldBack)
+                {
+                    await OutboxOrder.WaitWhileHeldBackAsync(woken, stoppingToken);
+                }
+                else if (wait > TimeSpan.Zero)
                 {
                     await WorkSignal.WaitAsync(woken, wait, time, stoppingToken);
                 }
@@ -110,6 +116,7 @@ internal sealed class OutboxDispatcher(
         }, stoppingToken);
 
         _unrecorded.Clear();
+        _heldBack = cycle.FannedOut.HeldBack;
         if (cycle.FannedOut.Count > 0)
         {
             counters.FannedOut(cycle.FannedOut.Count);
@@ -128,7 +135,7 @@ internal sealed class OutboxDispatcher(
             return TimeSpan.Zero;
         }
 
-        var poll = cycle.FannedOut.HeldBack && OutboxOrder.HeldBackRecheck < _options.PollInterval ? OutboxOrder.HeldBackRecheck : _options.PollInterval;
+        var poll = _options.PollInterval;
         var untilDue = cycle.NextDue is { } due ? due - cycle.Now : poll;
         return untilDue < poll ? untilDue : poll;
     }

@@ -71,10 +71,10 @@ public sealed class ConnectorCrashTests
         }
 
         hold.TrySetResult();
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir.Path, "appliance.db")};Mode=ReadOnly"))
+        await using (var connection = await TestStore.OpenAsync(dataDir.Path))
         {
             var left = await connection.QuerySingleAsync<(string Status, long Attempts, string? CrmObjectId)>(
-                "SELECT status, attempts, crm_object_id FROM connector_syncs WHERE object_id = @callId", new { callId });
+                "SELECT status, CAST(attempts AS BIGINT), crm_object_id FROM connector_syncs WHERE object_id = @callId", new { callId });
             Assert.Equal(("sending", 1L, (string?)null), left);
         }
 

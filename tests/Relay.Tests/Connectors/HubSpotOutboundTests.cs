@@ -259,4 +259,29 @@ public sealed class HubSpotOutboundTests
         Assert.Equal("replier@example.in", world.HubSpot.Records("contacts").Single(c => c.Id == toId).Properties["email"]);
         Assert.Equal("reply:0197a3b2.step0@mail.cualify.test", (string?)(await world.SyncListAsync(connectorId)).Single()!["object_id"]);
     }
+
+    [Fact]
+    public async Task Calls_that_ended_while_no_connector_existed_never_reach_one_created_later_and_its_own_call_syncs_without_a_poll()
+    {
+        // A poll interval longer than the test's fake time: with no connector the cursor stays behind the events until then.
+        await using var world = await ConnectorWorld.StartAsync(new Dictionary<string, string?> { ["Connectors:PollInterval"] = "00:10:00" });
+        await world.PlaceCallsToNewContactsAsync(5, "Before");
+        await world.AdvanceUntilAsync(() => world.CallsFinalAsync(5), "the calls before the connector are final", limit: TimeSpan.FromMinutes(5));
+        await Task.Delay(1000); // time enough for a relay that moved its cursor on every cycle to catch up
+        var cursor = await world.CountAsync("SELECT seq FROM relay_cursors WHERE name = 'connectors'");
+        var newest = await world.CountAsync("SELECT max(seq) FROM events");
+        Assert.True(cursor < newest, $"the connectors' cursor ({cursor}) was expected behind the newest event ({newest}), so that this test covers it");
+
+        await world.CreateHubSpotAsync();
+        var agentId = await world.Dialer.CreatePlaybookAsync();
+        await world.ContactAsync("+919876500010", "after@example.in", "After Person");
+        var callId = await world.PlaceCallAsync(agentId, "+919876500010");
+        await world.AdvanceUntilAsync(async () => await world.SyncsAsync("synced") == 1, "the new call is synced", limit: TimeSpan.FromMinutes(5));
+        world.Dialer.Time.Advance(TimeSpan.FromSeconds(30));
+        await Task.Delay(500);
+
+        var record = Assert.Single(world.HubSpot.Records("calls"));
+        Assert.Equal(callId, record.Properties["hs_call_external_id"]);
+        Assert.Equal(1, await world.CountAsync("SELECT count(*) FROM connector_syncs"));
+    }
 }
