@@ -37,6 +37,8 @@ done
 # PostgreSQL: CUALIFY_TEST_STORE=postgres dotnet test tests/<Project>.Tests
 postgres_subsets=(
   "tests/LocalApi.Tests/Cualify.Appliance.LocalApi.Tests.csproj|FullyQualifiedName~ContactApiTests|FullyQualifiedName~IdempotencyAndPagingTests|FullyQualifiedName~CallsApiTests|FullyQualifiedName~OrgAndCreditTests|FullyQualifiedName~SequenceStartApiTests"
+  "tests/Relay.Tests/Cualify.Appliance.Relay.Tests.csproj|FullyQualifiedName~Cualify.Appliance"
+  "tests/Mailer.Tests/Cualify.Appliance.Mailer.Tests.csproj|FullyQualifiedName~Cualify.Appliance"
 )
 for subset in "${postgres_subsets[@]}"; do
   project=${subset%%|*}

@@ -12,7 +12,7 @@ public sealed class CallEndedStepTests
 
         public async Task CallEndedAsync(Core.Store.StoreTransaction tx, Core.Calls.Call ended)
         {
-            var events = await tx.ExecuteScalarAsync<long>("SELECT count(*) FROM events WHERE type IN ('call.completed', 'call.failed') AND data ->> 'id' = @Id", new { ended.Id });
+            var events = await tx.ExecuteScalarAsync<long>($"SELECT count(*) FROM events WHERE type IN ('call.completed', 'call.failed') AND {tx.Dialect.JsonText("data", "id")} = @Id", new { ended.Id });
             Ended.Add((ended.Id, ended.Status, ended.CreditsDebitedPaise, events));
         }
     }

@@ -6,7 +6,6 @@ using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Hosting;
 using Cualify.Appliance.Testing;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -71,7 +70,7 @@ public sealed class CrashRecoveryTests
         var credits = (await (await client.GetAsync("/api/v1/credits")).ExpectAsync(200))["data"]!;
         Assert.Equal(0, (long)credits["reserved_paise"]!);
         Assert.Equal(10_000 - billedSeconds * 10L, (long)credits["balance_paise"]!);
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir.Path, "appliance.db")};Mode=ReadOnly");
+        await using var connection = await TestStore.OpenAsync(dataDir.Path);
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM credit_reservations WHERE status = 'open'"));
         Assert.Equal(10_000 - billedSeconds * 10L, await connection.ExecuteScalarAsync<long>("SELECT sum(amount_paise) FROM credit_ledger"));
     }
@@ -154,14 +153,14 @@ public sealed class CrashRecoveryTests
 
     private static async Task<(DateTimeOffset, DateTimeOffset)> ReadTalkAsync(string dataDir, string callId)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "appliance.db")};Mode=ReadOnly;Pooling=False");
+        await using var connection = await TestStore.OpenAsync(dataDir);
         var row = await connection.QuerySingleAsync<(string? AnsweredAt, string? LastSeen)>("SELECT answered_at, last_seen_at FROM calls WHERE id = @callId", new { callId });
         return row.AnsweredAt is null ? default : (UtcTimestamp.Parse(row.AnsweredAt), UtcTimestamp.Parse(row.LastSeen!));
     }
 
     private static async Task<string> StatusAsync(string dataDir, string callId)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "appliance.db")};Mode=ReadOnly;Pooling=False");
+        await using var connection = await TestStore.OpenAsync(dataDir);
         return await connection.ExecuteScalarAsync<string>("SELECT status FROM calls WHERE id = @callId", new { callId }) ?? "";
     }
 }

@@ -74,13 +74,13 @@ public static class TestStore
 
     /// <summary>
     /// A connection to the store of the appliance run on <paramref name="dataDir"/>, for a test to read what a killed
-    /// process left: the folder's PostgreSQL database, or its SQLite file opened read-only.
+    /// process left: the folder's PostgreSQL database, or its SQLite file (read-only unless <paramref name="readOnly"/> is false).
     /// </summary>
-    public static async Task<System.Data.Common.DbConnection> OpenAsync(string dataDir)
+    public static async Task<System.Data.Common.DbConnection> OpenAsync(string dataDir, bool readOnly = true)
     {
         System.Data.Common.DbConnection connection = ConfigFileOf(dataDir) is { } file
             ? new Npgsql.NpgsqlConnection(ConnectionStringIn(file))
-            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "appliance.db")};Mode=ReadOnly;Pooling=False");
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "appliance.db")};Mode={(readOnly ? "ReadOnly" : "ReadWrite")};Pooling=False");
         await connection.OpenAsync();
         return connection;
     }

@@ -54,7 +54,7 @@ public sealed class CampaignRestartTests
         }
 
         // What a crash between an enrollment and its member's update leaves: the enrollment, and the member still pending.
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir.Path, "appliance.db")}"))
+        await using (var connection = await TestStore.OpenAsync(dataDir.Path, readOnly: false))
         {
             var updated = await connection.ExecuteAsync("""
                 UPDATE campaign_members SET state = 'pending', result = NULL, enrollment_id = NULL, attempts = 0
@@ -144,7 +144,7 @@ public sealed class CampaignRestartTests
 
     private static async Task<long> StartedAsync(string dataDir, string campaignId)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "appliance.db")};Mode=ReadOnly");
+        await using var connection = await TestStore.OpenAsync(dataDir);
         return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM calls WHERE campaign_id = @campaignId AND started_at IS NOT NULL", new { campaignId });
     }
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using Cualify.Appliance.Core.Store;
 using Cualify.Appliance.Testing;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Cualify.Appliance.Dialer.Tests.Sip;
 
@@ -133,19 +132,19 @@ public sealed class SipRecordingCrashTests
 
     private static async Task<string> StatusAsync(string dataDir, string callId)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "appliance.db")};Mode=ReadOnly;Pooling=False");
+        await using var connection = await TestStore.OpenAsync(dataDir);
         return await connection.ExecuteScalarAsync<string>("SELECT status FROM calls WHERE id = @callId", new { callId }) ?? "";
     }
 
     private static async Task<DateTimeOffset> LastSeenAsync(string dataDir, string callId)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "appliance.db")};Mode=ReadOnly;Pooling=False");
+        await using var connection = await TestStore.OpenAsync(dataDir);
         return UtcTimestamp.Parse(await connection.QuerySingleAsync<string>("SELECT last_seen_at FROM calls WHERE id = @callId", new { callId }));
     }
 
     private static async Task<DateTimeOffset> AnsweredAtAsync(string dataDir, string callId)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "appliance.db")};Mode=ReadOnly;Pooling=False");
+        await using var connection = await TestStore.OpenAsync(dataDir);
         return UtcTimestamp.Parse(await connection.QuerySingleAsync<string>("SELECT answered_at FROM calls WHERE id = @callId", new { callId }));
     }
 }
