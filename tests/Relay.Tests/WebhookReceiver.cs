@@ -31,6 +31,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private int _count;
     private readonly InFlightCounter _inFlight = new();
+    private readonly ConcurrentDictionary<string, InFlightCounter> _inFlightByPath = new(StringComparer.Ordinal);
 
     private WebhookReceiver(WebApplication app)
     {
@@ -49,6 +50,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public int InFlight => _inFlight.Current;
 
+    /// <summary>The most requests to <paramref name="path"/> that were ever open at the same time.</summary>
+    public int MaxInFlightAt(string path) => _inFlightByPath.TryGetValue(path, out var counter) ? counter.Most : 0;
+
     public string Url(string path = "/hook") => new Uri(BaseAddress, path).ToString();
 
     public static async Task<WebhookReceiver> StartAsync(string host = "127.0.0.1")
@@ -62,7 +66,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        var atPath = _inFlightByPath.GetOrAdd(context.Request.Path.Value ?? "", _ => new InFlightCounter());
         _inFlight.Enter();
+        atPath.Enter();
         try
         {
             using var reader = new StreamReader(context.Request.Body);
@@ -88,6 +94,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         }
         finally
         {
+            atPath.Exit();
             _inFlight.Exit();
         }
     }
