@@ -129,7 +129,15 @@ public sealed class SipAgentStreamTests
         var session = await agent.NextSessionAsync();
         await session.Started.WaitAsync(TimeSpan.FromSeconds(5));
 
-        var stop = await session.Stopped.WaitAsync(TimeSpan.FromSeconds(30));
+        if (await Task.WhenAny(session.Stopped, Task.Delay(TimeSpan.FromSeconds(30))) != session.Stopped)
+        {
+            // Seen once in CI under load and not since: say what the call and the socket did, for the next one.
+            var seen = await (await appliance.Admin.GetAsync($"/api/v1/calls/{callId}")).Content.ReadAsStringAsync();
+            Assert.Fail($"No stop within 30 s of the start; the agent's socket {(session.Closed.IsCompleted ? "closed" : "still open")}, "
+                + $"{session.InboundFrames} frames in, events [{string.Join(", ", session.Events().Select(e => e.Kind))}]; the call: {seen}");
+        }
+
+        var stop = await session.Stopped;
         Assert.Equal(callId, (string?)stop["stop"]!["callSid"]);
         await session.Closed.WaitAsync(TimeSpan.FromSeconds(10));
         var call = await appliance.EndedCallAsync(callId);
