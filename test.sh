@@ -39,6 +39,7 @@ postgres_subsets=(
   "tests/LocalApi.Tests/Cualify.Appliance.LocalApi.Tests.csproj|FullyQualifiedName~ContactApiTests|FullyQualifiedName~IdempotencyAndPagingTests|FullyQualifiedName~CallsApiTests|FullyQualifiedName~OrgAndCreditTests|FullyQualifiedName~SequenceStartApiTests"
   "tests/Relay.Tests/Cualify.Appliance.Relay.Tests.csproj|FullyQualifiedName~Cualify.Appliance"
   "tests/Mailer.Tests/Cualify.Appliance.Mailer.Tests.csproj|FullyQualifiedName~Cualify.Appliance"
+  "tests/Console.Tests/Cualify.Appliance.Console.Tests.csproj|FullyQualifiedName~Cualify.Appliance"
 )
 for subset in "${postgres_subsets[@]}"; do
   project=${subset%%|*}
