@@ -5,9 +5,17 @@ using Npgsql;
 namespace Cualify.Appliance.Relay.Tests.Cluster;
 
 /// <summary>
+/// The open transaction this test holds keeps back every outbox reader on the PostgreSQL server, in every database
+/// (the horizon is the server's oldest running transaction), so it runs alone rather than stall the other tests.
+/// </summary>
+[CollectionDefinition(nameof(OutOfOrderCommitTests), DisableParallelization = true)]
+public sealed class OutOfOrderCommitCollection;
+
+/// <summary>
 /// On PostgreSQL a transaction can take a lower outbox <c>seq</c> than another and commit after it. Neither the
 /// webhook fan-out nor the event stream may pass over it for good.
 /// </summary>
+[Collection(nameof(OutOfOrderCommitTests))]
 public sealed class OutOfOrderCommitTests
 {
     [Fact]
