@@ -75,7 +75,8 @@ public sealed class MaxDurationTests
         await harness.TopUpAsync(100);
         var shortId = await harness.PlaceCallAsync(new { agent_id = agentId, to_e164 = "+919812345678" });
         var answered = await harness.AdvanceUntilFinalAsync(shortId);
-        Assert.InRange(answered.DurationSec!.Value, 30, 32); // the simulator's hang-up can slip a step or two behind the clock; billing is what counts
+        // The simulator's hang-up can slip a step behind the clock, a second one on PostgreSQL's slower round trips.
+        Assert.InRange(answered.DurationSec!.Value, 30, TestStore.IsPostgres ? 32 : 31);
         Assert.Equal(60, answered.BilledSec); // 30 s talk bills as one minute
         Assert.Equal(120, answered.CreditsDebitedPaise);
     }
